@@ -1,0 +1,155 @@
+//! DynamoDB's error codes and the one place they map to the wire (`__type`, HTTP status).
+
+use std::fmt;
+
+use crate::value::Item;
+
+/// Every error dynolab can answer with. The wire name and status come from [`ErrorCode::type_name`]
+/// and [`ErrorCode::http_status`], and nowhere else.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A parameter failed a constraint or a semantic check.
+    ValidationException,
+    /// The request body is not JSON, or a member has the wrong JSON type.
+    SerializationException,
+    /// `X-Amz-Target` names no operation.
+    UnknownOperationException,
+    MissingAuthenticationTokenException,
+    ResourceNotFoundException,
+    ResourceInUseException,
+    ConditionalCheckFailedException,
+    ProvisionedThroughputExceededException,
+    ThrottlingException,
+    RequestLimitExceeded,
+    LimitExceededException,
+    ItemCollectionSizeLimitExceededException,
+    TransactionCanceledException,
+    TransactionConflictException,
+    /// A bug in dynolab; the only 500.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The `__type` DynamoDB puts in the error body.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationException => "com.amazon.coral.validate#ValidationException",
+            ErrorCode::SerializationException => "com.amazon.coral.service#SerializationException",
+            ErrorCode::UnknownOperationException => {
+                "com.amazon.coral.service#UnknownOperationException"
+            }
+            ErrorCode::MissingAuthenticationTokenException => {
+                "com.amazon.coral.service#MissingAuthenticationTokenException"
+            }
+            ErrorCode::ThrottlingException => "com.amazon.coral.availability#ThrottlingException",
+            ErrorCode::ResourceNotFoundException => {
+                "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+            }
+            ErrorCode::ResourceInUseException => {
+                "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
+            }
+            ErrorCode::ConditionalCheckFailedException => {
+                "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+            }
+            ErrorCode::ProvisionedThroughputExceededException => {
+                "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+            }
+            ErrorCode::RequestLimitExceeded => {
+                "com.amazonaws.dynamodb.v20120810#RequestLimitExceeded"
+            }
+            ErrorCode::LimitExceededException => {
+                "com.amazonaws.dynamodb.v20120810#LimitExceededException"
+            }
+            ErrorCode::ItemCollectionSizeLimitExceededException => {
+                "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException"
+            }
+            ErrorCode::TransactionCanceledException => {
+                "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+            }
+            ErrorCode::TransactionConflictException => {
+                "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+            }
+            ErrorCode::InternalServerError => "com.amazonaws.dynamodb.v20120810#InternalServerError",
+        }
+    }
+
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InternalServerError => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// An error answered to the client: a code, DynamoDB's message, and for a failed condition
+/// with `ReturnValuesOnConditionCheckFailure=ALL_OLD` the item as it was.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Option<String>,
+    pub item: Option<Item>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: Some(message.into()), item: None }
+    }
+
+    pub fn validation(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::ValidationException, message)
+    }
+
+    pub fn serialization(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::SerializationException, message)
+    }
+
+    /// DynamoDB's answer to a body that is not JSON: a SerializationException without a message.
+    pub fn bad_json() -> ApiError {
+        ApiError { code: ErrorCode::SerializationException, message: None, item: None }
+    }
+
+    pub fn unknown_operation() -> ApiError {
+        ApiError { code: ErrorCode::UnknownOperationException, message: None, item: None }
+    }
+
+    pub fn resource_not_found() -> ApiError {
+        ApiError::new(ErrorCode::ResourceNotFoundException, "Requested resource not found")
+    }
+
+    pub fn table_not_found(table: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::ResourceNotFoundException,
+            format!("Requested resource not found: Table: {table} not found"),
+        )
+    }
+
+    pub fn resource_in_use(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::ResourceInUseException, message)
+    }
+
+    pub fn conditional_check_failed(item: Option<Item>) -> ApiError {
+        ApiError {
+            code: ErrorCode::ConditionalCheckFailedException,
+            message: Some("The conditional request failed".into()),
+            item,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::InternalServerError, message)
+    }
+
+    /// The shared prefix of most semantic validation messages.
+    pub fn invalid_parameter(detail: impl fmt::Display) -> ApiError {
+        ApiError::validation(format!("One or more parameter values were invalid: {detail}"))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message.as_deref().unwrap_or(""))
+    }
+}
+
+impl std::error::Error for ApiError {}
