@@ -1,0 +1,198 @@
+//! The binary form of an item on disk (see docs/design/storage-format.md).
+//!
+//! ```text
+//! item  = varint(n_attributes) { varint(len) name-bytes value }
+//! value = tag payload
+//!   0 S    varint(len) utf8        1 N  varint(len) canonical-text   2 B  varint(len) bytes
+//!   3 false  4 true  5 NULL
+//!   6 L    varint(n) value*        7 M  varint(n) { varint(len) name value }
+//!   8 SS   varint(n) {varint(len) utf8}   9 NS {varint(len) text}   10 BS {varint(len) bytes}
+//! ```
+
+use std::collections::BTreeMap;
+
+use dynolab_model::{AttributeValue, Item, Number};
+
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    put_varint(&mut out, item.len() as u64);
+    for (name, value) in item {
+        put_bytes(&mut out, name.as_bytes());
+        encode_value(&mut out, value);
+    }
+    out
+}
+
+pub fn decode_item(bytes: &[u8]) -> Option<Item> {
+    let mut cur = Cursor { bytes, pos: 0 };
+    let item = cur.map()?;
+    (cur.pos == bytes.len()).then_some(item)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn encode_value(out: &mut Vec<u8>, value: &AttributeValue) {
+    match value {
+        AttributeValue::S(s) => {
+            out.push(0);
+            put_bytes(out, s.as_bytes());
+        }
+        AttributeValue::N(n) => {
+            out.push(1);
+            put_bytes(out, n.to_string().as_bytes());
+        }
+        AttributeValue::B(b) => {
+            out.push(2);
+            put_bytes(out, b);
+        }
+        AttributeValue::Bool(b) => out.push(if *b { 4 } else { 3 }),
+        AttributeValue::Null => out.push(5),
+        AttributeValue::L(list) => {
+            out.push(6);
+            put_varint(out, list.len() as u64);
+            for v in list {
+                encode_value(out, v);
+            }
+        }
+        AttributeValue::M(map) => {
+            out.push(7);
+            put_varint(out, map.len() as u64);
+            for (k, v) in map {
+                put_bytes(out, k.as_bytes());
+                encode_value(out, v);
+            }
+        }
+        AttributeValue::Ss(set) => {
+            out.push(8);
+            put_varint(out, set.len() as u64);
+            for s in set {
+                put_bytes(out, s.as_bytes());
+            }
+        }
+        AttributeValue::Ns(set) => {
+            out.push(9);
+            put_varint(out, set.len() as u64);
+            for n in set {
+                put_bytes(out, n.to_string().as_bytes());
+            }
+        }
+        AttributeValue::Bs(set) => {
+            out.push(10);
+            put_varint(out, set.len() as u64);
+            for b in set {
+                put_bytes(out, b);
+            }
+        }
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn bytes(&mut self) -> Option<&[u8]> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        let end = self.pos.checked_add(len)?;
+        let out = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(out)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+
+    fn number(&mut self) -> Option<Number> {
+        Number::parse(std::str::from_utf8(self.bytes()?).ok()?).ok()
+    }
+
+    fn map(&mut self) -> Option<BTreeMap<String, AttributeValue>> {
+        let n = self.varint()?;
+        let mut out = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.string()?;
+            let v = self.value()?;
+            out.insert(k, v);
+        }
+        Some(out)
+    }
+
+    fn list<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.varint()?;
+        let mut out = Vec::with_capacity(n.min(1024) as usize);
+        for _ in 0..n {
+            out.push(f(self)?);
+        }
+        Some(out)
+    }
+
+    fn value(&mut self) -> Option<AttributeValue> {
+        Some(match self.byte()? {
+            0 => AttributeValue::S(self.string()?),
+            1 => AttributeValue::N(self.number()?),
+            2 => AttributeValue::B(self.bytes()?.to_vec()),
+            3 => AttributeValue::Bool(false),
+            4 => AttributeValue::Bool(true),
+            5 => AttributeValue::Null,
+            6 => AttributeValue::L(self.list(Self::value)?),
+            7 => AttributeValue::M(self.map()?),
+            8 => AttributeValue::Ss(self.list(Self::string)?),
+            9 => AttributeValue::Ns(self.list(Self::number)?),
+            10 => AttributeValue::Bs(self.list(|c| c.bytes().map(<[u8]>::to_vec))?),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let mut item = Item::new();
+        item.insert("s".into(), AttributeValue::S("héllo".into()));
+        item.insert("n".into(), AttributeValue::N(Number::parse("-1.25e-3").unwrap()));
+        item.insert("b".into(), AttributeValue::B(vec![0, 1, 255]));
+        item.insert("t".into(), AttributeValue::Bool(true));
+        item.insert("z".into(), AttributeValue::Null);
+        let mut m = BTreeMap::new();
+        m.insert("k".to_string(), AttributeValue::Ss(vec!["a".into(), "b".into()]));
+        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::M(m), AttributeValue::Ns(vec![Number::from_i64(7)])]));
+        item.insert("bs".into(), AttributeValue::Bs(vec![vec![1], vec![2, 3]]));
+        let bytes = encode_item(&item);
+        assert_eq!(decode_item(&bytes), Some(item));
+        assert_eq!(decode_item(&bytes[..bytes.len() - 1]), None);
+    }
+}
