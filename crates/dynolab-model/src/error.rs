@@ -117,6 +117,10 @@ impl ApiError {
         ApiError::new(ErrorCode::ResourceNotFoundException, "Requested resource not found")
     }
 
+    pub fn resource_not_found_message(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::ResourceNotFoundException, message)
+    }
+
     pub fn table_not_found(table: &str) -> ApiError {
         ApiError::new(
             ErrorCode::ResourceNotFoundException,

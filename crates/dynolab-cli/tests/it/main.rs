@@ -1,0 +1,10 @@
+//! Integration tests: the real `dynolab` binary, started as a process, driven over a real
+//! socket by the official AWS SDK for Rust and by raw HTTP.
+//!
+//! Modules are named after what they cover; `support` starts servers and builds clients.
+
+mod durability;
+mod protocol;
+mod sdk_items;
+mod single_table;
+mod support;

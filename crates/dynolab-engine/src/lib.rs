@@ -1,0 +1,156 @@
+//! The DynamoDB operations of dynolab, over its storage, with exact consumed capacity.
+//!
+//! [`Engine::call`] takes an operation name and its JSON body and returns the JSON answer or an
+//! [`ApiError`]. The engine reads its clock once per request and has no HTTP types.
+//!
+//! # Layout
+//! - [`table`]: table and index metadata, key extraction.
+//! - `exprs`: the expression parameters of a request, parsed together.
+//! - `write`: the one write path (items and index entries, capacity, durable mutations).
+//! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
+//! - `ops`: one module per DynamoDB operation, and the dispatch.
+
+mod exprs;
+mod legacy;
+mod ops;
+mod read;
+pub mod table;
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use dynolab_clock::{Clock, Timestamp};
+use dynolab_model::ApiError;
+use dynolab_storage::{Mutation, Store, StorageError, TableData, Ticket};
+use serde_json::Value;
+
+use crate::table::TableMeta;
+
+pub use ops::OPERATIONS;
+
+/// Settings that do not change while the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig { data_dir: None, region: "us-east-1".into(), account_id: "000000000000".into() }
+    }
+}
+
+/// One table: its metadata and data behind one lock, so a write and its index entries change
+/// together.
+pub(crate) struct TableState {
+    pub meta: TableMeta,
+    pub data: TableData,
+}
+
+pub(crate) type TableHandle = Arc<RwLock<TableState>>;
+
+pub struct Engine {
+    clock: Arc<dyn Clock>,
+    store: Store,
+    config: EngineConfig,
+    tables: RwLock<BTreeMap<String, TableHandle>>,
+    next_table_id: AtomicU64,
+}
+
+/// What an operation produced: its answer, and the ticket that says its writes are durable.
+pub(crate) struct Outcome {
+    pub body: Value,
+    pub ticket: Ticket,
+}
+
+impl Outcome {
+    pub fn read(body: Value) -> Outcome {
+        Outcome { body, ticket: Ticket::ready() }
+    }
+}
+
+impl Engine {
+    /// Opens the engine, loading the data directory if there is one.
+    pub fn open(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<Engine, StorageError> {
+        let (store, loaded) = match &config.data_dir {
+            Some(dir) => Store::open(dir)?,
+            None => (Store::in_memory(), Default::default()),
+        };
+        let engine = Engine {
+            clock,
+            store,
+            config,
+            tables: RwLock::new(BTreeMap::new()),
+            next_table_id: AtomicU64::new(1),
+        };
+        let mut items = loaded.items;
+        for (name, meta_bytes) in loaded.tables {
+            let meta: TableMeta = serde_json::from_slice(&meta_bytes)
+                .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
+            engine.next_table_id.fetch_max(meta.id + 1, Ordering::SeqCst);
+            let mut state = TableState { meta, data: TableData::default() };
+            for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
+                write::load_item(&mut state, key, item);
+            }
+            engine.tables_write().insert(name, Arc::new(RwLock::new(state)));
+        }
+        Ok(engine)
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn is_durable(&self) -> bool {
+        self.store.is_durable()
+    }
+
+    /// Runs one operation. `operation` is the part of `X-Amz-Target` after the dot.
+    pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
+        let outcome = ops::dispatch(self, operation, body)?;
+        outcome.ticket.wait().await.map_err(|e| {
+            tracing::error!(error = %e, "durable commit failed");
+            ApiError::internal(format!("storage failure: {e}"))
+        })?;
+        Ok(outcome.body)
+    }
+
+    pub fn is_operation(operation: &str) -> bool {
+        OPERATIONS.contains(&operation)
+    }
+
+    fn tables_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
+        self.tables.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tables_write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, TableHandle>> {
+        self.tables.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn table(&self, name: &str) -> Result<TableHandle, ApiError> {
+        self.tables_read().get(name).cloned().ok_or_else(ApiError::resource_not_found)
+    }
+
+    pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {
+        self.store.submit(mutations)
+    }
+
+    pub(crate) fn table_arn(&self, name: &str) -> String {
+        format!("arn:aws:dynamodb:{}:{}:table/{name}", self.config.region, self.config.account_id)
+    }
+}
+
+/// Lock helpers that survive a poisoned lock (a panic elsewhere must not wedge the server).
+pub(crate) fn read_lock(handle: &TableHandle) -> std::sync::RwLockReadGuard<'_, TableState> {
+    handle.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write_lock(handle: &TableHandle) -> std::sync::RwLockWriteGuard<'_, TableState> {
+    handle.write().unwrap_or_else(|e| e.into_inner())
+}

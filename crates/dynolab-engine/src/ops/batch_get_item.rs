@@ -1,0 +1,123 @@
+//! BatchGetItem: up to 100 keys over any tables; each item is charged as its own GetItem;
+//! keys past the 16 MB response limit come back in `UnprocessedKeys`.
+
+use std::collections::HashSet;
+
+use dynolab_capacity::{Consumed, ReadKind, read_cost};
+use dynolab_model::size::item_size_bytes;
+use dynolab_model::value::item_from_json;
+use dynolab_model::wire::{self, Check, Checked, Ty, field};
+use dynolab_model::{ApiError, Item};
+use serde_json::{Map, Value, json};
+
+use super::{ReturnConsumed, consumed_json, item_json};
+use crate::{Engine, Outcome, exprs, legacy, read_lock};
+
+static KEYS_AND_ATTRIBUTES: Ty = Ty::Struct("KeysAndAttributes", &[
+    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    field("ConsistentRead", Ty::Boolean, &[]),
+    field("ExpressionAttributeNames", Ty::Map("java.lang.String", &Ty::String, &[]), &[]),
+    field("Keys", Ty::List(&Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]), &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)]),
+    field("ProjectionExpression", Ty::String, &[]),
+]);
+
+pub(crate) static SHAPE: super::Shape = &[
+    wire::RETURN_CONSUMED_CAPACITY,
+    field("RequestItems", Ty::Map("KeysAndAttributes", &KEYS_AND_ATTRIBUTES, &[]), &[Check::NotNull, Check::LenMin(1)]),
+];
+
+/// The response may carry at most 16 MB of items.
+const RESPONSE_LIMIT_BYTES: usize = 16 * 1024 * 1024;
+const MAX_KEYS: usize = 100;
+
+struct TableRequest<'a> {
+    name: &'a str,
+    keys: Vec<Item>,
+    spec: &'a Map<String, Value>,
+    projection: Option<dynolab_expr::Projection>,
+}
+
+fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError> {
+    let request_items = req.obj_field("RequestItems").cloned().unwrap_or_default();
+    let mut total = 0;
+    let mut out = Vec::new();
+    for (name, spec) in req.obj_field("RequestItems").into_iter().flatten() {
+        let spec = spec.as_object().ok_or_else(|| ApiError::validation("Invalid RequestItems"))?;
+        let (keys, exprs) = exprs::parse_with(spec, &["ProjectionExpression"], &["AttributesToGet"], || {
+            legacy::check_attributes_to_get(spec)?;
+            let mut keys = Vec::new();
+            for key in spec.list_field("Keys").into_iter().flatten() {
+                let key = item_from_json(key.as_object().unwrap_or(&Map::new())).map_err(ApiError::validation)?;
+                keys.push(key);
+            }
+            Ok(keys)
+        })?;
+        total += keys.len();
+        let projection = exprs.projection.or_else(|| legacy::attributes_to_get(spec));
+        out.push(TableRequest { name, keys, spec, projection });
+    }
+    let _ = request_items;
+    if total > MAX_KEYS {
+        return Err(ApiError::validation("Too many items requested for the BatchGetItem call"));
+    }
+    Ok(out)
+}
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let requests = validate(req)?;
+    let mode = ReturnConsumed::from_req(req);
+    let mut handles = Vec::new();
+    for r in &requests {
+        let handle = engine.table(r.name)?;
+        let encoded: Vec<Vec<u8>> = {
+            let state = read_lock(&handle);
+            r.keys.iter().map(|k| state.meta.key_from_param(k)).collect::<Result<_, _>>()?
+        };
+        let unique: HashSet<&Vec<u8>> = encoded.iter().collect();
+        if unique.len() != encoded.len() {
+            return Err(ApiError::validation("Provided list of item keys contains duplicates"));
+        }
+        handles.push((handle, encoded));
+    }
+    let mut responses = Map::new();
+    let mut unprocessed = Map::new();
+    let mut capacity = Vec::new();
+    let mut response_bytes = 0;
+    for (r, (handle, encoded)) in requests.iter().zip(handles) {
+        let state = read_lock(&handle);
+        let kind = ReadKind::from_consistent(r.spec.bool_field("ConsistentRead").unwrap_or(false));
+        let mut consumed = Consumed::default();
+        let mut items = Vec::new();
+        let mut left = Vec::new();
+        for (key_item, key) in r.keys.iter().zip(&encoded) {
+            let item = state.data.items.get(key);
+            let size = item.map_or(0, item_size_bytes);
+            if response_bytes + size > RESPONSE_LIMIT_BYTES {
+                left.push(item_json(key_item));
+                continue;
+            }
+            response_bytes += size;
+            consumed.table_read += read_cost(size as u64, kind);
+            if let Some(item) = item {
+                items.push(item_json(&match &r.projection {
+                    Some(p) => p.apply(item),
+                    None => item.clone(),
+                }));
+            }
+        }
+        responses.insert(r.name.to_string(), Value::Array(items));
+        if !left.is_empty() {
+            let mut spec = r.spec.clone();
+            spec.insert("Keys".into(), Value::Array(left));
+            unprocessed.insert(r.name.to_string(), Value::Object(spec));
+        }
+        if let Some(c) = consumed_json(r.name, &consumed, mode) {
+            capacity.push(c);
+        }
+    }
+    let mut body = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
+    if mode != ReturnConsumed::None {
+        body["ConsumedCapacity"] = Value::Array(capacity);
+    }
+    Ok(Outcome::read(body))
+}

@@ -1,0 +1,165 @@
+//! One module per DynamoDB operation, each with the same shape: a static request shape
+//! (`SHAPE`, checked by `dynolab_model::wire`), semantic validation, then execution against
+//! the table state. [`dispatch`] is the single `match` from operation name to module.
+
+mod batch_get_item;
+mod batch_write_item;
+mod create_table;
+mod delete_item;
+mod delete_table;
+mod describe_endpoints;
+mod describe_limits;
+mod describe_table;
+mod get_item;
+mod list_tables;
+mod put_item;
+mod query;
+mod scan;
+mod update_item;
+mod update_table;
+
+use dynolab_capacity::Consumed;
+use dynolab_model::wire::{Checked, Field, check_request};
+use dynolab_model::{ApiError, Item, value::item_from_json, value::item_to_json};
+use serde_json::{Map, Value, json};
+
+use crate::{Engine, Outcome};
+
+/// Every operation `dynolab serve` answers.
+pub const OPERATIONS: &[&str] = &[
+    "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable",
+    "DescribeEndpoints", "DescribeLimits", "DescribeTable", "GetItem", "ListTables", "PutItem",
+    "Query", "Scan", "UpdateItem", "UpdateTable",
+];
+
+pub(crate) fn dispatch(engine: &Engine, operation: &str, body: &Value) -> Result<Outcome, ApiError> {
+    macro_rules! op {
+        ($module:ident) => {{
+            let req = check_request(body, $module::SHAPE)?;
+            $module::execute(engine, &req)
+        }};
+    }
+    match operation {
+        "BatchGetItem" => op!(batch_get_item),
+        "BatchWriteItem" => op!(batch_write_item),
+        "CreateTable" => op!(create_table),
+        "DeleteItem" => op!(delete_item),
+        "DeleteTable" => op!(delete_table),
+        "DescribeEndpoints" => op!(describe_endpoints),
+        "DescribeLimits" => op!(describe_limits),
+        "DescribeTable" => op!(describe_table),
+        "GetItem" => op!(get_item),
+        "ListTables" => op!(list_tables),
+        "PutItem" => op!(put_item),
+        "Query" => op!(query),
+        "Scan" => op!(scan),
+        "UpdateItem" => op!(update_item),
+        "UpdateTable" => op!(update_table),
+        _ => Err(ApiError::unknown_operation()),
+    }
+}
+
+/// Reads an item-shaped parameter (`Item`, `Key`, `ExclusiveStartKey`).
+pub(crate) fn item_param(req: &Map<String, Value>, name: &str) -> Result<Option<Item>, ApiError> {
+    match req.obj_field(name) {
+        None => Ok(None),
+        Some(map) => item_from_json(map).map(Some).map_err(ApiError::validation),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ReturnConsumed {
+    None,
+    Total,
+    Indexes,
+}
+
+impl ReturnConsumed {
+    pub fn from_req(req: &Map<String, Value>) -> ReturnConsumed {
+        match req.str_field("ReturnConsumedCapacity") {
+            Some("TOTAL") => ReturnConsumed::Total,
+            Some("INDEXES") => ReturnConsumed::Indexes,
+            _ => ReturnConsumed::None,
+        }
+    }
+}
+
+fn units_json(read: f64, write: f64) -> Value {
+    let mut out = json!({"CapacityUnits": read + write});
+    if read > 0.0 {
+        out["ReadCapacityUnits"] = json!(read);
+    }
+    if write > 0.0 {
+        out["WriteCapacityUnits"] = json!(write);
+    }
+    out
+}
+
+/// The `ConsumedCapacity` object for one table, in the shape `mode` asks for.
+pub(crate) fn consumed_json(table: &str, consumed: &Consumed, mode: ReturnConsumed) -> Option<Value> {
+    if mode == ReturnConsumed::None {
+        return None;
+    }
+    let mut out = units_json(consumed.total_read().as_units_f64(), consumed.total_write().as_units_f64());
+    out["TableName"] = json!(table);
+    if mode == ReturnConsumed::Indexes {
+        out["Table"] = units_json(consumed.table_read.as_units_f64(), consumed.table_write.as_units_f64());
+        let indexes = |m: &std::collections::BTreeMap<String, (dynolab_capacity::HalfUnits, dynolab_capacity::HalfUnits)>| {
+            Value::Object(m.iter().map(|(k, (r, w))| (k.clone(), units_json(r.as_units_f64(), w.as_units_f64()))).collect())
+        };
+        if !consumed.gsis.is_empty() {
+            out["GlobalSecondaryIndexes"] = indexes(&consumed.gsis);
+        }
+        if !consumed.lsis.is_empty() {
+            out["LocalSecondaryIndexes"] = indexes(&consumed.lsis);
+        }
+    }
+    Some(out)
+}
+
+/// Adds `ConsumedCapacity` to a response when asked for.
+pub(crate) fn with_consumed(mut body: Value, table: &str, consumed: &Consumed, mode: ReturnConsumed) -> Value {
+    if let Some(c) = consumed_json(table, consumed, mode) {
+        body["ConsumedCapacity"] = c;
+    }
+    body
+}
+
+/// Shape fields shared by Put, Update and Delete.
+pub(crate) fn item_json(item: &Item) -> Value {
+    item_to_json(item)
+}
+
+/// Validates a `Key` parameter's values (types are checked against the schema by the caller).
+pub(crate) fn required_item(req: &Map<String, Value>, name: &str) -> Result<Item, ApiError> {
+    Ok(item_param(req, name)?.unwrap_or_default())
+}
+
+pub(crate) type Shape = &'static [Field];
+
+/// `ItemCollectionMetrics` for a write to a table with local secondary indexes, when asked.
+/// The size is the collection's stored bytes; DynamoDB gives a range estimate in GB, and so do we
+/// (lower bound rounded down, upper bound one GB above).
+pub(crate) fn item_collection_metrics(
+    state: &crate::TableState,
+    req: &Map<String, Value>,
+    hash_name: &str,
+    hash_value: Option<dynolab_model::AttributeValue>,
+) -> Option<Value> {
+    if req.str_field("ReturnItemCollectionMetrics") != Some("SIZE") || state.meta.lsis.is_empty() {
+        return None;
+    }
+    let hash_value = hash_value?;
+    let prefix = dynolab_storage::keys::partition_prefix(&hash_value);
+    let upper = dynolab_storage::keys::successor(&prefix);
+    let bytes: usize = state
+        .data
+        .items
+        .range(prefix..upper)
+        .map(|(_, item)| dynolab_model::size::item_size_bytes(item))
+        .sum();
+    let gb = bytes as f64 / (1u64 << 30) as f64;
+    let mut key = Item::new();
+    key.insert(hash_name.to_string(), hash_value);
+    Some(json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [gb.floor(), gb.floor() + 1.0]}))
+}

@@ -1,0 +1,160 @@
+//! Query: one partition of the table or an index, a sort-key range, in either direction.
+
+use std::ops::Bound;
+
+use dynolab_capacity::ReadKind;
+use dynolab_expr::{KeyCondition, RangeCondition};
+use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::{ApiError, AttributeValue, ValueType};
+use dynolab_storage::keys;
+use serde_json::{Map, Value};
+
+use super::{ReturnConsumed, item_param, with_consumed};
+use crate::read::{self, PageRequest};
+use crate::{Engine, Outcome, TableState, exprs, legacy, read_lock};
+
+pub(crate) static SHAPE: super::Shape = &[
+    field("Select", Ty::String, &[Check::Enum(&["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])]),
+    field("IndexName", Ty::String, INDEX_NAME_CHECKS),
+    wire::RETURN_CONSUMED_CAPACITY,
+    field("QueryFilter", legacy::CONDITIONS, &[]),
+    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    field("Limit", Ty::Integer, &[Check::Min(1)]),
+    field("KeyConditions", legacy::CONDITIONS, &[]),
+    field("ConsistentRead", Ty::Boolean, &[]),
+    field("ScanIndexForward", Ty::Boolean, &[]),
+    field("ExclusiveStartKey", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+    field("ProjectionExpression", Ty::String, &[]),
+    field("FilterExpression", Ty::String, &[]),
+    field("KeyConditionExpression", Ty::String, &[]),
+    wire::EXPRESSION_ATTRIBUTE_VALUES,
+    wire::EXPRESSION_ATTRIBUTE_NAMES,
+];
+
+/// The key range of a partition and an optional sort-key condition.
+fn key_range(cond: &KeyCondition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let prefix = keys::partition_prefix(&cond.hash_value);
+    let with = |v: &AttributeValue| {
+        let mut k = prefix.clone();
+        keys::push_sort_key(&mut k, v);
+        k
+    };
+    let end = Bound::Excluded(keys::successor(&prefix));
+    match &cond.range {
+        None => (Bound::Included(prefix.clone()), end),
+        Some(RangeCondition::Eq(v)) => (Bound::Included(with(v)), Bound::Excluded(keys::successor(&with(v)))),
+        Some(RangeCondition::Lt(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(with(v))),
+        Some(RangeCondition::Le(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(keys::successor(&with(v)))),
+        Some(RangeCondition::Gt(v)) => (Bound::Included(keys::successor(&with(v))), end),
+        Some(RangeCondition::Ge(v)) => (Bound::Included(with(v)), end),
+        Some(RangeCondition::Between(a, b)) => (Bound::Included(with(a)), Bound::Excluded(keys::successor(&with(b)))),
+        Some(RangeCondition::BeginsWith(v)) => {
+            let mut k = prefix.clone();
+            keys::push_sort_prefix(&mut k, v);
+            let upper = keys::successor(&k);
+            (Bound::Included(k), Bound::Excluded(upper))
+        }
+    }
+}
+
+fn range_values(range: &RangeCondition) -> Vec<&AttributeValue> {
+    match range {
+        RangeCondition::Eq(v)
+        | RangeCondition::Lt(v)
+        | RangeCondition::Le(v)
+        | RangeCondition::Gt(v)
+        | RangeCondition::Ge(v)
+        | RangeCondition::BeginsWith(v) => vec![v],
+        RangeCondition::Between(a, b) => vec![a, b],
+    }
+}
+
+/// Checks the condition's values against the key types declared for the table.
+fn check_types(state: &TableState, hash: &str, range: Option<&str>, cond: &KeyCondition) -> Result<(), ApiError> {
+    let mismatch = || ApiError::invalid_parameter("Condition parameter type does not match schema type");
+    let want = |name: &str| state.meta.attr_type(name).unwrap_or(ValueType::S);
+    if cond.hash_value.value_type() != want(hash) {
+        return Err(mismatch());
+    }
+    crate::table::check_key_value(hash, &cond.hash_value, true)?;
+    if let (Some(r), Some(name)) = (&cond.range, range) {
+        for v in range_values(r) {
+            if v.value_type() != want(name) {
+                return Err(mismatch());
+            }
+        }
+        if matches!(r, RangeCondition::BeginsWith(_)) && want(name) == ValueType::N {
+            return Err(ApiError::validation("Query key condition not supported"));
+        }
+        if let RangeCondition::Between(a, b) = r
+            && a.compare(b) == Some(std::cmp::Ordering::Greater)
+        {
+            return Err(ApiError::validation(
+                "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: "
+                    .to_string()
+                    + &format!("{}, upper bound operand: AttributeValue: {}", a.describe(), b.describe()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let ((), exprs) = exprs::parse_with(
+        req,
+        &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
+        &["AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"],
+        || {
+            legacy::check_conditions(req, "QueryFilter")?;
+            legacy::check_attributes_to_get(req)?;
+            item_param(req, "ExclusiveStartKey").map_err(|e| {
+                ApiError::validation(format!("The provided starting key is invalid: {}", e.message.unwrap_or_default()))
+            })?;
+            if !req.contains_key("KeyConditions") && !req.contains_key("KeyConditionExpression") {
+                return Err(ApiError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+            }
+            Ok(())
+        },
+    )?;
+    let table_name = req.str_field("TableName").unwrap_or_default();
+    let handle = engine.table(table_name)?;
+    let state = read_lock(&handle);
+    let index = read::index(&state, req)?;
+    let schema = index.map_or(&state.meta.key_schema, |i| &i.key_schema);
+    let cond = match &exprs.key_condition {
+        Some(ast) => ast.resolve(&schema.hash, schema.range.as_deref()).map_err(|e| ApiError::validation(e.to_string()))?,
+        None => legacy::key_conditions(req, &schema.hash, schema.range.as_deref())?,
+    };
+    check_types(&state, &schema.hash, schema.range.as_deref(), &cond)?;
+    let filter = match exprs.filter {
+        Some(f) => Some(f),
+        None => legacy::filter(req, "QueryFilter")?,
+    };
+    let projection = exprs.projection.or_else(|| legacy::attributes_to_get(req));
+    let select = read::select(req, index, projection.is_some(), true)?;
+    let (mut lower, mut upper) = key_range(&cond);
+    let forward = req.bool_field("ScanIndexForward").unwrap_or(true);
+    if let Some(start) = item_param(req, "ExclusiveStartKey")? {
+        let start_key = read::start_key(&state, index, &start)?;
+        if forward {
+            lower = Bound::Excluded(start_key);
+        } else {
+            upper = Bound::Excluded(start_key);
+        }
+    }
+    let page = read::read_page(&state, PageRequest {
+        index,
+        lower,
+        upper,
+        forward,
+        limit: req.int_field("Limit").map(|l| l as usize),
+        filter: filter.as_ref(),
+        projection: projection.as_ref(),
+        select,
+        kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
+    });
+    let body = read::page_json(&page, select);
+    Ok(Outcome::read(with_consumed(body, table_name, &page.consumed, ReturnConsumed::from_req(req))))
+}

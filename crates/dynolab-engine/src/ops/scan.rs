@@ -1,0 +1,110 @@
+//! Scan: the whole table or index in hash order; a parallel-scan segment is a contiguous range
+//! of the 64-bit partition hash.
+
+use std::ops::Bound;
+
+use dynolab_capacity::ReadKind;
+use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::ApiError;
+use serde_json::{Map, Value};
+
+use super::{ReturnConsumed, item_param, with_consumed};
+use crate::read::{self, PageRequest};
+use crate::{Engine, Outcome, exprs, legacy, read_lock};
+
+pub(crate) static SHAPE: super::Shape = &[
+    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    wire::RETURN_CONSUMED_CAPACITY,
+    field("ExclusiveStartKey", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+    field("Limit", Ty::Integer, &[Check::Min(1)]),
+    field("TotalSegments", Ty::Integer, &[Check::Min(1), Check::Max(1_000_000)]),
+    field("Select", Ty::String, &[Check::Enum(&["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])]),
+    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("IndexName", Ty::String, INDEX_NAME_CHECKS),
+    field("ScanFilter", legacy::CONDITIONS, &[]),
+    field("Segment", Ty::Integer, &[Check::Min(0), Check::Max(999_999)]),
+    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field("ConsistentRead", Ty::Boolean, &[]),
+    field("ProjectionExpression", Ty::String, &[]),
+    field("FilterExpression", Ty::String, &[]),
+    wire::EXPRESSION_ATTRIBUTE_VALUES,
+    wire::EXPRESSION_ATTRIBUTE_NAMES,
+];
+
+/// The hash range `[lower, upper)` of one segment; `None` as upper means the end.
+fn segment_bounds(segment: u64, total: u64) -> (Vec<u8>, Option<Vec<u8>>) {
+    let width = (u128::from(u64::MAX) + 1) / u128::from(total);
+    let lower = (width * u128::from(segment)) as u64;
+    let upper = (segment + 1 < total).then(|| ((width * u128::from(segment + 1)) as u64).to_be_bytes().to_vec());
+    (lower.to_be_bytes().to_vec(), upper)
+}
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let ((), exprs) = exprs::parse_with(
+        req,
+        &["ProjectionExpression", "FilterExpression"],
+        &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
+        || {
+            legacy::check_conditions(req, "ScanFilter")?;
+            legacy::check_attributes_to_get(req)?;
+            item_param(req, "ExclusiveStartKey").map_err(|e| {
+                ApiError::validation(format!("The provided starting key is invalid: {}", e.message.unwrap_or_default()))
+            })?;
+            match (req.int_field("Segment"), req.int_field("TotalSegments")) {
+                (Some(_), None) => Err(ApiError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
+                (None, Some(_)) => Err(ApiError::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")),
+                (Some(s), Some(t)) if s >= t => Err(ApiError::validation(format!("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"))),
+                _ => Ok(()),
+            }
+        },
+    )?;
+    let table_name = req.str_field("TableName").unwrap_or_default();
+    let handle = engine.table(table_name)?;
+    let state = read_lock(&handle);
+    let index = read::index(&state, req)?;
+    let filter = match exprs.filter {
+        Some(f) => Some(f),
+        None => legacy::filter(req, "ScanFilter")?,
+    };
+    let projection = exprs.projection.or_else(|| legacy::attributes_to_get(req));
+    let select = read::select(req, index, projection.is_some(), false)?;
+    let (mut lower, upper) = match (req.int_field("Segment"), req.int_field("TotalSegments")) {
+        (Some(s), Some(t)) => {
+            let (l, u) = segment_bounds(s as u64, t as u64);
+            (Bound::Included(l), u.map_or(Bound::Unbounded, Bound::Excluded))
+        }
+        _ => (Bound::Unbounded, Bound::Unbounded),
+    };
+    if let Some(start) = item_param(req, "ExclusiveStartKey")? {
+        lower = Bound::Excluded(read::start_key(&state, index, &start)?);
+    }
+    let page = read::read_page(&state, PageRequest {
+        index,
+        lower,
+        upper,
+        forward: true,
+        limit: req.int_field("Limit").map(|l| l as usize),
+        filter: filter.as_ref(),
+        projection: projection.as_ref(),
+        select,
+        kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
+    });
+    let body = read::page_json(&page, select);
+    Ok(Outcome::read(with_consumed(body, table_name, &page.consumed, ReturnConsumed::from_req(req))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment_bounds;
+
+    #[test]
+    fn segments_tile_the_hash_space() {
+        let (first, _) = segment_bounds(0, 3);
+        assert_eq!(first, vec![0; 8]);
+        let (_, last_upper) = segment_bounds(2, 3);
+        assert!(last_upper.is_none());
+        let (_, a_upper) = segment_bounds(0, 3);
+        let (b_lower, _) = segment_bounds(1, 3);
+        assert_eq!(a_upper.unwrap(), b_lower);
+    }
+}

@@ -1,0 +1,103 @@
+//! UpdateItem: SET / REMOVE / ADD / DELETE (or legacy AttributeUpdates) on an existing or new
+//! item; the new item is computed whole before anything is written.
+
+use dynolab_capacity::Consumed;
+use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
+use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::{ApiError, Item};
+use serde_json::{Map, Value, json};
+
+use super::{ReturnConsumed, item_json, required_item, with_consumed};
+use crate::table::check_index_keys;
+use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
+
+pub(crate) static SHAPE: super::Shape = &[
+    field("AttributeUpdates", legacy::ATTRIBUTE_UPDATES, &[]),
+    wire::RETURN_CONSUMED_CAPACITY,
+    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
+    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field("Expected", legacy::EXPECTED, &[]),
+    field("ReturnValues", Ty::String, &[Check::Enum(&["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"])]),
+    wire::RETURN_ITEM_COLLECTION_METRICS,
+    field("UpdateExpression", Ty::String, &[]),
+    field("ConditionExpression", Ty::String, &[]),
+    wire::EXPRESSION_ATTRIBUTE_VALUES,
+    wire::EXPRESSION_ATTRIBUTE_NAMES,
+    field("ReturnValuesOnConditionCheckFailure", Ty::String, &[Check::Enum(&["ALL_OLD", "NONE"])]),
+];
+
+fn pick(item: &Item, names: &std::collections::BTreeSet<String>) -> Item {
+    item.iter().filter(|(k, _)| names.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let (key_item, exprs) = exprs::parse_with(
+        req,
+        &["UpdateExpression", "ConditionExpression"],
+        &["AttributeUpdates", "Expected"],
+        || {
+            let key = required_item(req, "Key")?;
+            legacy::check_attribute_updates(req)?;
+            legacy::check_expected(req)?;
+            Ok(key)
+        },
+    )?;
+    let update = match exprs.update {
+        Some(u) => Some(u),
+        None => legacy::attribute_updates(req)?,
+    };
+    let condition = match exprs.condition {
+        Some(c) => Some(c),
+        None => legacy::expected(req)?,
+    };
+    let table_name = req.str_field("TableName").unwrap_or_default();
+    let handle = engine.table(table_name)?;
+    let mut state = write_lock(&handle);
+    let key = state.meta.key_from_param(&key_item)?;
+    if let Some(update) = &update {
+        for target in update.top_level_targets() {
+            if state.meta.key_schema.names().any(|k| k == target) {
+                return Err(ApiError::invalid_parameter(format!("Cannot update attribute {target}. This attribute is part of the key")));
+            }
+        }
+    }
+    let mut consumed = Consumed::default();
+    let old = state.data.items.get(&key).cloned();
+    if let Some(condition) = &condition {
+        let empty = Item::new();
+        if !condition.eval(old.as_ref().unwrap_or(&empty)) {
+            write::charge_failed(old.as_ref(), None, &mut consumed, false);
+            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")).then_some(old).flatten();
+            return Err(ApiError::conditional_check_failed(returned));
+        }
+    }
+    let mut new = old.clone().unwrap_or_else(|| key_item.clone());
+    let touched = match &update {
+        Some(update) => update.apply(&mut new).map_err(|e| ApiError::validation(e.to_string()))?,
+        None => Default::default(),
+    };
+    if item_size_bytes(&new) > MAX_ITEM_SIZE_BYTES {
+        return Err(ApiError::validation("Item size to update has exceeded the maximum allowed size"));
+    }
+    check_index_keys(&state.meta, &new)?;
+    let hash_name = state.meta.key_schema.hash.clone();
+    let hash_value = key_item.get(&hash_name).cloned();
+    let mutation = write::apply(&mut state, &key, Some(new.clone()), &mut consumed, false);
+    let ticket = engine.submit(vec![mutation]);
+    let attributes = match req.str_field("ReturnValues").unwrap_or("NONE") {
+        "ALL_OLD" => old,
+        "ALL_NEW" => Some(new),
+        "UPDATED_OLD" => old.map(|o| pick(&o, &touched)),
+        "UPDATED_NEW" => Some(pick(&new, &touched)),
+        _ => None,
+    };
+    let mut body = json!({});
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        body["Attributes"] = item_json(&attributes);
+    }
+    if let Some(metrics) = super::item_collection_metrics(&state, req, &hash_name, hash_value) {
+        body["ItemCollectionMetrics"] = metrics;
+    }
+    Ok(Outcome { body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)), ticket })
+}

@@ -1,0 +1,226 @@
+//! Query and Scan pages: walk a key range of the table or an index, stop at `Limit` or 1 MB
+//! (measured before the filter), filter, project, and charge the summed size once.
+
+use std::ops::Bound;
+
+use dynolab_capacity::{Consumed, ReadKind, read_cost};
+use dynolab_expr::{Condition, Projection};
+use dynolab_model::size::item_size_bytes;
+use dynolab_model::wire::Checked;
+use dynolab_model::{ApiError, Item, value::item_to_json};
+use serde_json::{Map, Value, json};
+
+use crate::TableState;
+use crate::table::{IndexMeta, ProjectionType, index_entry_key};
+
+/// Query and Scan stop once they have read 1 MB.
+pub(crate) const PAGE_LIMIT_BYTES: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Select {
+    AllAttributes,
+    AllProjected,
+    Specific,
+    Count,
+}
+
+pub(crate) struct PageRequest<'a> {
+    pub index: Option<&'a IndexMeta>,
+    pub lower: Bound<Vec<u8>>,
+    pub upper: Bound<Vec<u8>>,
+    pub forward: bool,
+    pub limit: Option<usize>,
+    pub filter: Option<&'a Condition>,
+    pub projection: Option<&'a Projection>,
+    pub select: Select,
+    pub kind: ReadKind,
+}
+
+pub(crate) struct Page {
+    pub items: Vec<Item>,
+    pub count: usize,
+    pub scanned: usize,
+    pub last_key: Option<Item>,
+    pub consumed: Consumed,
+}
+
+/// Resolves `Select` against the projection and index, with DynamoDB's messages.
+/// `enveloped` is true for Query, whose messages carry the "1 validation error" prefix.
+pub(crate) fn select(req: &Map<String, Value>, index: Option<&IndexMeta>, has_projection: bool, enveloped: bool) -> Result<Select, ApiError> {
+    let wrap = |msg: &str| {
+        ApiError::validation(if enveloped { format!("1 validation error detected: {msg}") } else { msg.to_string() })
+    };
+    let requested = req.str_field("Select");
+    let select = match requested {
+        Some("ALL_ATTRIBUTES") => Select::AllAttributes,
+        Some("ALL_PROJECTED_ATTRIBUTES") => Select::AllProjected,
+        Some("SPECIFIC_ATTRIBUTES") => Select::Specific,
+        Some("COUNT") => Select::Count,
+        _ if has_projection => Select::Specific,
+        _ if index.is_some() => Select::AllProjected,
+        _ => Select::AllAttributes,
+    };
+    if has_projection && requested.is_some() && select != Select::Specific {
+        let what = match select {
+            Select::AllAttributes => "ALL_ATTRIBUTES",
+            Select::AllProjected => "ALL_PROJECTED_ATTRIBUTES",
+            _ => "only the Count",
+        };
+        let param = if req.contains_key("AttributesToGet") { "AttributesToGet" } else { "ProjectionExpression" };
+        return Err(wrap(&format!("Cannot specify the {param} when choosing to get {what}")));
+    }
+    if select == Select::Specific && !has_projection {
+        return Err(wrap("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"));
+    }
+    if select == Select::AllProjected && index.is_none() {
+        return Err(wrap("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+    }
+    if let Some(index) = index
+        && index.global
+        && select == Select::AllAttributes
+        && index.projection != ProjectionType::All
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+            index.name
+        )));
+    }
+    Ok(select)
+}
+
+/// The key attributes a `LastEvaluatedKey` carries: the index keys (if any) and the table keys.
+fn last_key(state: &TableState, index: Option<&IndexMeta>, item: &Item) -> Item {
+    let mut out = state.meta.key_item(item);
+    if let Some(index) = index {
+        for name in index.key_schema.names() {
+            if let Some(v) = item.get(name) {
+                out.insert(name.to_string(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Converts `ExclusiveStartKey` to the key to resume after, in the table or index keyspace.
+pub(crate) fn start_key(state: &TableState, index: Option<&IndexMeta>, start: &Item) -> Result<Vec<u8>, ApiError> {
+    let invalid = || ApiError::validation("The provided starting key is invalid: The provided key element does not match the schema");
+    let base_item = state.meta.key_item(start);
+    let base_key = state.meta.key_from_param(&base_item).map_err(|_| invalid())?;
+    match index {
+        None => {
+            if start.len() != base_item.len() {
+                return Err(invalid());
+            }
+            Ok(base_key)
+        }
+        Some(index) => index_entry_key(index, &state.meta.attribute_definitions, start, &base_key)
+            .ok_or_else(|| ApiError::validation("The provided starting key is invalid")),
+    }
+}
+
+/// Reads one page.
+pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
+    let mut out = Page { items: Vec::new(), count: 0, scanned: 0, last_key: None, consumed: Consumed::default() };
+    let mut bytes: u64 = 0;
+    let mut extra_base_reads = dynolab_capacity::HalfUnits::ZERO;
+    let range = (page.lower, page.upper);
+    let mut visit = |item: &Item, stored: Item| -> bool {
+        let size = item_size_bytes(&stored) as u64;
+        bytes += size;
+        out.scanned += 1;
+        let wants_unprojected = matches!(page.select, Select::AllAttributes | Select::Specific)
+            && page.index.is_some_and(|i| !i.global && i.projection != ProjectionType::All);
+        if wants_unprojected {
+            // An LSI query that fetches attributes the index does not hold reads the base item too.
+            extra_base_reads += read_cost(item_size_bytes(item) as u64, page.kind);
+        }
+        let source = if wants_unprojected { item } else { &stored };
+        if page.filter.is_none_or(|f| f.eval(source)) {
+            out.count += 1;
+            if page.select != Select::Count {
+                out.items.push(match page.projection {
+                    Some(p) => p.apply(source),
+                    None => source.clone(),
+                });
+            }
+        }
+        let full = page.limit.is_some_and(|l| out.scanned >= l) || bytes >= PAGE_LIMIT_BYTES;
+        if full {
+            out.last_key = Some(last_key(state, page.index, item));
+        }
+        !full
+    };
+    match page.index {
+        None => {
+            let iter = state.data.items.range(range);
+            if page.forward {
+                for (_, item) in iter {
+                    if !visit(item, item.clone()) {
+                        break;
+                    }
+                }
+            } else {
+                for (_, item) in iter.rev() {
+                    if !visit(item, item.clone()) {
+                        break;
+                    }
+                }
+            }
+        }
+        Some(index) => {
+            let empty = Default::default();
+            let entries = state.data.indexes.get(&index.name).unwrap_or(&empty);
+            let lookup = |base: &Vec<u8>| state.data.items.get(base);
+            let iter = entries.range(range);
+            let mut step = |base: &Vec<u8>| match lookup(base) {
+                Some(item) => visit(item, index.project(item, &state.meta.key_schema)),
+                None => true,
+            };
+            if page.forward {
+                for (_, base) in iter {
+                    if !step(base) {
+                        break;
+                    }
+                }
+            } else {
+                for (_, base) in iter.rev() {
+                    if !step(base) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let cost = read_cost(bytes, page.kind) + extra_base_reads;
+    match page.index {
+        Some(i) if i.global => out.consumed.add_gsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
+        Some(i) => out.consumed.add_lsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
+        None => out.consumed.table_read = cost,
+    }
+    out
+}
+
+/// The JSON body of a Query or Scan answer.
+pub(crate) fn page_json(page: &Page, select: Select) -> Value {
+    let mut body = json!({"Count": page.count, "ScannedCount": page.scanned});
+    if select != Select::Count {
+        body["Items"] = Value::Array(page.items.iter().map(item_to_json).collect());
+    }
+    if let Some(k) = &page.last_key {
+        body["LastEvaluatedKey"] = item_to_json(k);
+    }
+    body
+}
+
+/// Looks up `IndexName` and checks `ConsistentRead` against it.
+pub(crate) fn index<'a>(state: &'a TableState, req: &Map<String, Value>) -> Result<Option<&'a IndexMeta>, ApiError> {
+    let Some(name) = req.str_field("IndexName") else { return Ok(None) };
+    let index = state
+        .meta
+        .index(name)
+        .ok_or_else(|| ApiError::validation(format!("The table does not have the specified index: {name}")))?;
+    if index.global && req.bool_field("ConsistentRead") == Some(true) {
+        return Err(ApiError::validation("Consistent reads are not supported on global secondary indexes"));
+    }
+    Ok(Some(index))
+}

@@ -1,0 +1,8 @@
+//! Engine-boundary tests: requests as JSON, answers as JSON, no HTTP. Most behaviour is
+//! tested here; one module per operation family.
+
+mod capacity;
+mod items;
+mod reads;
+mod support;
+mod tables;

@@ -1,0 +1,140 @@
+//! The HTTP edge of `dynolab serve`: DynamoDB's JSON 1.0 protocol (`POST /` with
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), request ids, `x-amz-crc32`, and the mapping
+//! of [`ApiError`] to a response. It translates bytes to a call on the engine and back; it holds
+//! no storage types.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use dynolab_engine::Engine;
+use dynolab_model::{ApiError, value::item_to_json};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// DynamoDB rejects request bodies above 16 MB.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+const JSON_1_0: &str = "application/x-amz-json-1.0";
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+pub struct Server {
+    engine: Arc<Engine>,
+    /// Request ids are a process-unique counter: stable, cheap, and never reused.
+    next_request_id: AtomicU64,
+    id_prefix: String,
+}
+
+impl Server {
+    pub fn new(engine: Arc<Engine>) -> Arc<Server> {
+        let start = engine.now().as_micros();
+        Arc::new(Server { engine, next_request_id: AtomicU64::new(1), id_prefix: format!("{start:016X}") })
+    }
+
+    fn request_id(&self) -> String {
+        let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
+        format!("{}{n:020X}{}", self.id_prefix, "0".repeat(16))
+    }
+
+    /// Serves connections from `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Server>, listener: TcpListener) -> std::io::Result<()> {
+        loop {
+            let (stream, _peer) = listener.accept().await?;
+            let _ = stream.set_nodelay(true);
+            let server = Arc::clone(&self);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let server = Arc::clone(&server);
+                    async move { Ok::<_, Infallible>(server.handle(req).await) }
+                });
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
+                    tracing::debug!(error = %e, "connection closed with an error");
+                }
+            });
+        }
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let request_id = self.request_id();
+        let target = req
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        if req.method() != Method::POST {
+            return respond_raw(StatusCode::NOT_FOUND, Bytes::from_static(b"<UnknownOperationException/>\n"), &request_id, "text/xml");
+        }
+        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return respond_raw(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new(), &request_id, JSON_1_0),
+        };
+        let result = self.dispatch(&target, &body).await;
+        match result {
+            Ok(value) => respond_json(StatusCode::OK, &value, &request_id),
+            Err(e) => error_response(&e, &request_id),
+        }
+    }
+
+    async fn dispatch(&self, target: &str, body: &[u8]) -> Result<Value, ApiError> {
+        let parsed: Value = if body.is_empty() {
+            return Err(ApiError::bad_json());
+        } else {
+            serde_json::from_slice(body).map_err(|_| ApiError::bad_json())?
+        };
+        let operation = target.strip_prefix(TARGET_PREFIX).ok_or_else(ApiError::unknown_operation)?;
+        if !Engine::is_operation(operation) {
+            return Err(ApiError::unknown_operation());
+        }
+        self.engine.call(operation, &parsed).await
+    }
+}
+
+/// The JSON body of an error, as DynamoDB writes it.
+pub fn error_body(e: &ApiError) -> Value {
+    let mut body = json!({"__type": e.code.type_name()});
+    if let Some(message) = &e.message {
+        body["message"] = json!(message);
+    }
+    if let Some(item) = &e.item {
+        body["Item"] = item_to_json(item);
+    }
+    body
+}
+
+fn error_response(e: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    respond_json(status, &error_body(e), request_id)
+}
+
+fn respond_json(status: StatusCode, value: &Value, request_id: &str) -> Response<Full<Bytes>> {
+    let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    respond_raw(status, Bytes::from(bytes), request_id, JSON_1_0)
+}
+
+fn respond_raw(status: StatusCode, body: Bytes, request_id: &str, content_type: &'static str) -> Response<Full<Bytes>> {
+    let crc = crc32fast::hash(&body);
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    headers.insert("x-amz-crc32", HeaderValue::from(crc));
+    response
+}
+
+/// Binds `addr` and returns the listener and the address actually bound (port 0 picks one).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
