@@ -1,26 +1,26 @@
-//! The redb file behind a durable store, and the group-commit writer thread.
+//! The fjall database behind a durable store, and the group-commit writer thread.
 //!
-//! Writers never touch redb directly: they send a batch of mutations over a channel and get a
+//! Writers never touch fjall directly: they send a batch of mutations over a channel and get a
 //! [`Ticket`]. The writer thread drains every batch that is waiting (up to
-//! [`MAX_BATCHES_PER_COMMIT`]), applies them in arrival order in one write transaction, commits
-//! with `Durability::Immediate` (fsync), and only then resolves the tickets. Under load many
-//! requests share one fsync; a lone request pays exactly one.
+//! [`MAX_BATCHES_PER_COMMIT`]), applies them in arrival order as one atomic write batch, commits
+//! it with `PersistMode::SyncAll` (the journal is fsynced), and only then resolves the tickets.
+//! Under load many requests share one fsync; a lone request pays exactly one.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
 
 use dynolab_model::Item;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 use tokio::sync::oneshot;
 
 use crate::codec;
 use crate::{Loaded, Mutation, StorageError};
 
-/// Table name → table metadata (opaque bytes owned by the engine).
-const TABLES: TableDefinition<&str, &[u8]> = TableDefinition::new("tables");
-/// `table_id (u64 BE) ++ item key` → encoded item.
-const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
+/// Keyspace of table name → table metadata (opaque bytes owned by the engine).
+const TABLES: &str = "tables";
+/// Keyspace of `table_id (u64 BE) ++ item key` → encoded item.
+const ITEMS: &str = "items";
 
 /// Upper bound on how many waiting batches share one commit, so one fsync never waits on an
 /// unbounded amount of work.
@@ -47,12 +47,17 @@ impl Drop for Durable {
 impl Durable {
     pub(crate) fn open(dir: &Path) -> Result<(Durable, Loaded), StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("creating {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("dynolab.redb")).map_err(StorageError::from_redb)?;
-        let loaded = load(&db)?;
+        let db = Database::builder(dir.join("db")).open().map_err(StorageError::from_engine)?;
+        let files = Files {
+            tables: db.keyspace(TABLES, KeyspaceCreateOptions::default).map_err(StorageError::from_engine)?,
+            items: db.keyspace(ITEMS, KeyspaceCreateOptions::default).map_err(StorageError::from_engine)?,
+            db,
+        };
+        let loaded = load(&files)?;
         let (sender, receiver) = mpsc::channel();
         let writer = std::thread::Builder::new()
             .name("dynolab-commit".into())
-            .spawn(move || writer_loop(db, receiver))
+            .spawn(move || writer_loop(files, receiver))
             .map_err(|e| StorageError(format!("spawning the commit thread: {e}")))?;
         Ok((Durable { sender: Some(sender), writer: Some(writer) }, loaded))
     }
@@ -70,30 +75,27 @@ impl Durable {
     }
 }
 
-fn load(db: &Database) -> Result<Loaded, StorageError> {
+/// The database and its two keyspaces, owned by the commit thread.
+struct Files {
+    db: Database,
+    tables: Keyspace,
+    items: Keyspace,
+}
+
+fn load(files: &Files) -> Result<Loaded, StorageError> {
     let mut loaded = Loaded::default();
-    {
-        let txn = db.begin_write().map_err(StorageError::from_redb)?;
-        txn.open_table(TABLES).map_err(StorageError::from_redb)?;
-        txn.open_table(ITEMS).map_err(StorageError::from_redb)?;
-        txn.commit().map_err(StorageError::from_redb)?;
+    for entry in files.tables.iter() {
+        let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
+        let name = String::from_utf8(k.to_vec()).map_err(|_| StorageError("corrupt table name".into()))?;
+        loaded.tables.push((name, v.to_vec()));
     }
-    let txn = db.begin_read().map_err(StorageError::from_redb)?;
-    let tables = txn.open_table(TABLES).map_err(StorageError::from_redb)?;
-    for entry in tables.iter().map_err(StorageError::from_redb)? {
-        let (k, v) = entry.map_err(StorageError::from_redb)?;
-        loaded.tables.push((k.value().to_string(), v.value().to_vec()));
-    }
-    let items = txn.open_table(ITEMS).map_err(StorageError::from_redb)?;
     let mut by_table: HashMap<u64, Vec<(Vec<u8>, Item)>> = HashMap::new();
-    for entry in items.iter().map_err(StorageError::from_redb)? {
-        let (k, v) = entry.map_err(StorageError::from_redb)?;
-        let key = k.value();
-        let Some(id_bytes) = key.get(..8) else { continue };
+    for entry in files.items.iter() {
+        let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
+        let Some(id_bytes) = k.get(..8) else { continue };
         let table_id = u64::from_be_bytes(id_bytes.try_into().expect("8 bytes"));
-        let item = codec::decode_item(v.value())
-            .ok_or_else(|| StorageError(format!("corrupt item in table {table_id}")))?;
-        by_table.entry(table_id).or_default().push((key[8..].to_vec(), item));
+        let item = codec::decode_item(&v).ok_or_else(|| StorageError(format!("corrupt item in table {table_id}")))?;
+        by_table.entry(table_id).or_default().push((k[8..].to_vec(), item));
     }
     loaded.items = by_table;
     Ok(loaded)
@@ -106,7 +108,7 @@ fn item_key(table_id: u64, key: &[u8]) -> Vec<u8> {
     out
 }
 
-fn writer_loop(db: Database, receiver: mpsc::Receiver<(Vec<Mutation>, Reply)>) {
+fn writer_loop(files: Files, receiver: mpsc::Receiver<(Vec<Mutation>, Reply)>) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCHES_PER_COMMIT {
@@ -115,43 +117,28 @@ fn writer_loop(db: Database, receiver: mpsc::Receiver<(Vec<Mutation>, Reply)>) {
                 Err(_) => break,
             }
         }
-        let result = commit(&db, &batch);
+        let result = commit(&files, &batch);
         for (_, reply) in batch {
             let _ = reply.send(result.clone());
         }
     }
 }
 
-fn commit(db: &Database, batch: &[(Vec<Mutation>, Reply)]) -> Result<(), StorageError> {
-    let txn = db.begin_write().map_err(StorageError::from_redb)?;
-    {
-        let mut tables = txn.open_table(TABLES).map_err(StorageError::from_redb)?;
-        let mut items = txn.open_table(ITEMS).map_err(StorageError::from_redb)?;
-        for mutation in batch.iter().flat_map(|(m, _)| m) {
-            match mutation {
-                Mutation::PutMeta { name, meta } => {
-                    tables.insert(name.as_str(), meta.as_slice()).map_err(StorageError::from_redb)?;
-                }
-                Mutation::DeleteMeta { name } => {
-                    tables.remove(name.as_str()).map_err(StorageError::from_redb)?;
-                }
-                Mutation::PutItem { table_id, key, item } => {
-                    items
-                        .insert(item_key(*table_id, key).as_slice(), item.as_slice())
-                        .map_err(StorageError::from_redb)?;
-                }
-                Mutation::DeleteItem { table_id, key } => {
-                    items.remove(item_key(*table_id, key).as_slice()).map_err(StorageError::from_redb)?;
-                }
-                Mutation::DeleteAllItems { table_id } => {
-                    let lower = table_id.to_be_bytes().to_vec();
-                    let upper = (table_id + 1).to_be_bytes().to_vec();
-                    items
-                        .retain_in(lower.as_slice()..upper.as_slice(), |_, _| false)
-                        .map_err(StorageError::from_redb)?;
+fn commit(files: &Files, batch: &[(Vec<Mutation>, Reply)]) -> Result<(), StorageError> {
+    let mut write = files.db.batch().durability(Some(PersistMode::SyncAll));
+    for mutation in batch.iter().flat_map(|(m, _)| m) {
+        match mutation {
+            Mutation::PutMeta { name, meta } => write.insert(&files.tables, name.as_bytes(), meta.as_slice()),
+            Mutation::DeleteMeta { name } => write.remove(&files.tables, name.as_bytes()),
+            Mutation::PutItem { table_id, key, item } => write.insert(&files.items, item_key(*table_id, key), item.as_slice()),
+            Mutation::DeleteItem { table_id, key } => write.remove(&files.items, item_key(*table_id, key)),
+            Mutation::DeleteAllItems { table_id } => {
+                for entry in files.items.prefix(table_id.to_be_bytes()) {
+                    let key = entry.key().map_err(StorageError::from_engine)?;
+                    write.remove(&files.items, key);
                 }
             }
         }
     }
-    txn.commit().map_err(StorageError::from_redb)
+    write.commit().map_err(StorageError::from_engine)
 }

@@ -1,16 +1,16 @@
 //! Storage for dynolab: every table's items and index entries as ordered in-memory keyspaces,
-//! made durable by a redb file with group commit.
+//! made durable by a fjall database (an LSM tree with a write-ahead journal) with group commit.
 //!
 //! Reads are served from memory ([`TableData`]); every mutation is also sent to the durable log
 //! ([`Store::submit`]) and a write is acknowledged only when its [`Ticket`] resolves, that is
-//! after the redb transaction holding it was fsynced. On start the file is loaded back into
+//! after the journal entry holding it was fsynced. On start the file is loaded back into
 //! memory. Storage knows nothing about expressions, capacity or time: the engine computes keys
 //! (see [`keys`]) and decides what to write.
 //!
 //! # Layout
 //! - [`keys`]: order-preserving key encoding and the partition hash.
 //! - [`codec`]: the binary item format on disk.
-//! - `durable`: the redb file and the group-commit writer thread.
+//! - `durable`: the fjall database and the group-commit writer thread.
 
 pub mod codec;
 mod durable;
@@ -28,8 +28,8 @@ use tokio::sync::oneshot;
 pub struct StorageError(pub String);
 
 impl StorageError {
-    fn from_redb(e: impl fmt::Display) -> StorageError {
-        StorageError(e.to_string())
+    fn from_engine(e: impl fmt::Debug) -> StorageError {
+        StorageError(format!("{e:?}"))
     }
 }
 
@@ -76,7 +76,7 @@ impl Ticket {
     }
 }
 
-/// The durability side of storage: a redb file, or nothing for `--in-memory`.
+/// The durability side of storage: a fjall database, or nothing for `--in-memory`.
 pub struct Store {
     durable: Option<durable::Durable>,
 }

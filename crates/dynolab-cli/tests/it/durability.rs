@@ -42,7 +42,7 @@ async fn acknowledged_writes_survive_kill_9() {
         }));
     }
     // Kill once a few hundred writes are acknowledged, while the writers are still going.
-    while acked.lock().unwrap().len() < 300 {
+    while acked.lock().unwrap().len() < 2_000 {
         tokio::task::yield_now().await;
     }
     server.child.kill().unwrap(); // SIGKILL
@@ -51,7 +51,7 @@ async fn acknowledged_writes_survive_kill_9() {
         w.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 300);
+    assert!(acked.len() >= 2_000);
 
     let server = support::start_durable(dir.path());
     let client = support::client(&server);
