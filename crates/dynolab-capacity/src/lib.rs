@@ -46,7 +46,11 @@ pub enum ReadKind {
 
 impl ReadKind {
     pub fn from_consistent(consistent: bool) -> ReadKind {
-        if consistent { ReadKind::Strong } else { ReadKind::Eventual }
+        if consistent {
+            ReadKind::Strong
+        } else {
+            ReadKind::Eventual
+        }
     }
 
     fn half_units_per_chunk(self) -> u64 {
@@ -144,7 +148,10 @@ mod tests {
 
     #[test]
     fn consumed_totals_include_indexes() {
-        let mut c = Consumed { table_write: HalfUnits(2), ..Default::default() };
+        let mut c = Consumed {
+            table_write: HalfUnits(2),
+            ..Default::default()
+        };
         c.add_gsi("g", HalfUnits::ZERO, HalfUnits(4));
         c.add_lsi("l", HalfUnits::ZERO, HalfUnits(2));
         assert_eq!(c.total_write().as_units_f64(), 4.0);

@@ -10,7 +10,11 @@ use dynolab_engine::{Engine, EngineConfig};
 use dynolab_server::Server;
 
 #[derive(Parser)]
-#[command(name = "dynolab", version, about = "A DynamoDB you can see inside: emulator, capacity model, simulator, advisor")]
+#[command(
+    name = "dynolab",
+    version,
+    about = "A DynamoDB you can see inside: emulator, capacity model, simulator, advisor"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,7 +47,10 @@ struct ServeArgs {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DYNOLAB_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DYNOLAB_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -65,12 +72,24 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         region: args.region,
         ..EngineConfig::default()
     };
-    let engine = Engine::open(config, Arc::new(SystemClock)).map_err(|e| format!("opening storage: {e}"))?;
-    let addr: SocketAddr = format!("{}:{}", args.host, args.port).parse().map_err(|e| format!("bad address: {e}"))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let engine =
+        Engine::open(config, Arc::new(SystemClock)).map_err(|e| format!("opening storage: {e}"))?;
+    let addr: SocketAddr = format!("{}:{}", args.host, args.port)
+        .parse()
+        .map_err(|e| format!("bad address: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let (listener, local) = dynolab_server::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
-        let storage = if engine.is_durable() { format!("data in {}", args.data_dir.display()) } else { "in memory".to_string() };
+        let (listener, local) = dynolab_server::bind(addr)
+            .await
+            .map_err(|e| format!("binding {addr}: {e}"))?;
+        let storage = if engine.is_durable() {
+            format!("data in {}", args.data_dir.display())
+        } else {
+            "in memory".to_string()
+        };
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
         let server = Server::new(Arc::new(engine));

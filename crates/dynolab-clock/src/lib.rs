@@ -54,7 +54,9 @@ pub struct VirtualClock {
 
 impl VirtualClock {
     pub fn new(start: Timestamp) -> VirtualClock {
-        VirtualClock { micros: Arc::new(AtomicU64::new(start.0)) }
+        VirtualClock {
+            micros: Arc::new(AtomicU64::new(start.0)),
+        }
     }
 
     pub fn advance_micros(&self, micros: u64) -> Timestamp {

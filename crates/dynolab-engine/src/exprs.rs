@@ -40,10 +40,19 @@ pub(crate) fn parse_with<T>(
 
 /// `expressions` are the expression parameters the operation supports; `legacy` its
 /// non-expression parameters that must not be mixed with them.
-fn check_params(req: &Map<String, Value>, expressions: &[&str], legacy: &[&str]) -> Result<(), ApiError> {
-    let used: Vec<&str> = expressions.iter().copied().filter(|e| req.contains_key(*e)).collect();
+fn check_params(
+    req: &Map<String, Value>,
+    expressions: &[&str],
+    legacy: &[&str],
+) -> Result<(), ApiError> {
+    let used: Vec<&str> = expressions
+        .iter()
+        .copied()
+        .filter(|e| req.contains_key(*e))
+        .collect();
     if !used.is_empty() {
-        let key_conditions_alone = req.contains_key("KeyConditions") && !req.contains_key("KeyConditionExpression");
+        let key_conditions_alone =
+            req.contains_key("KeyConditions") && !req.contains_key("KeyConditionExpression");
         let mixed: Vec<&str> = legacy
             .iter()
             .copied()
@@ -58,10 +67,19 @@ fn check_params(req: &Map<String, Value>, expressions: &[&str], legacy: &[&str])
         }
     }
     if req.contains_key("ExpressionAttributeNames") && used.is_empty() {
-        return Err(ApiError::validation("ExpressionAttributeNames can only be specified when using expressions"));
+        return Err(ApiError::validation(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
     }
-    let value_exprs: Vec<&str> = expressions.iter().copied().filter(|e| *e != "ProjectionExpression").collect();
-    if !value_exprs.is_empty() && req.contains_key("ExpressionAttributeValues") && value_exprs.iter().all(|e| !req.contains_key(*e)) {
+    let value_exprs: Vec<&str> = expressions
+        .iter()
+        .copied()
+        .filter(|e| *e != "ProjectionExpression")
+        .collect();
+    if !value_exprs.is_empty()
+        && req.contains_key("ExpressionAttributeValues")
+        && value_exprs.iter().all(|e| !req.contains_key(*e))
+    {
         return Err(ApiError::validation(format!(
             "ExpressionAttributeValues can only be specified when using expressions: {} {} null",
             value_exprs.join(" and "),
@@ -80,13 +98,20 @@ fn parse(req: &Map<String, Value>) -> Result<Expressions, ApiError> {
         out.update = Some(dynolab_expr::parse_update(text, &mut params).map_err(invalid)?);
     }
     if let Some(text) = req.str_field("ConditionExpression") {
-        out.condition = Some(dynolab_expr::parse_condition(text, ConditionKind::Condition, &mut params).map_err(invalid)?);
+        out.condition = Some(
+            dynolab_expr::parse_condition(text, ConditionKind::Condition, &mut params)
+                .map_err(invalid)?,
+        );
     }
     if let Some(text) = req.str_field("KeyConditionExpression") {
-        out.key_condition = Some(dynolab_expr::parse_key_condition(text, &mut params).map_err(invalid)?);
+        out.key_condition =
+            Some(dynolab_expr::parse_key_condition(text, &mut params).map_err(invalid)?);
     }
     if let Some(text) = req.str_field("FilterExpression") {
-        out.filter = Some(dynolab_expr::parse_condition(text, ConditionKind::Filter, &mut params).map_err(invalid)?);
+        out.filter = Some(
+            dynolab_expr::parse_condition(text, ConditionKind::Filter, &mut params)
+                .map_err(invalid)?,
+        );
     }
     if let Some(text) = req.str_field("ProjectionExpression") {
         out.projection = Some(dynolab_expr::parse_projection(text, &mut params).map_err(invalid)?);
@@ -99,12 +124,16 @@ fn params(req: &Map<String, Value>) -> Result<Params, ApiError> {
     let mut names = None;
     if let Some(map) = req.obj_field("ExpressionAttributeNames") {
         if map.is_empty() {
-            return Err(ApiError::validation("ExpressionAttributeNames must not be empty"));
+            return Err(ApiError::validation(
+                "ExpressionAttributeNames must not be empty",
+            ));
         }
         let mut out = HashMap::new();
         for (k, v) in map {
             if !is_placeholder(k, '#') {
-                return Err(ApiError::validation(format!("ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\"")));
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                )));
             }
             out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
         }
@@ -113,17 +142,23 @@ fn params(req: &Map<String, Value>) -> Result<Params, ApiError> {
     let mut values = None;
     if let Some(map) = req.obj_field("ExpressionAttributeValues") {
         if map.is_empty() {
-            return Err(ApiError::validation("ExpressionAttributeValues must not be empty"));
+            return Err(ApiError::validation(
+                "ExpressionAttributeValues must not be empty",
+            ));
         }
         for k in map.keys() {
             if !is_placeholder(k, ':') {
-                return Err(ApiError::validation(format!("ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\"")));
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
+                )));
             }
         }
         let mut out = HashMap::new();
         for (k, v) in map {
             let value = AttributeValue::from_json(v).map_err(|msg| {
-                ApiError::validation(format!("ExpressionAttributeValues contains invalid value: {msg} for key {k}"))
+                ApiError::validation(format!(
+                    "ExpressionAttributeValues contains invalid value: {msg} for key {k}"
+                ))
             })?;
             out.insert(k.clone(), value);
         }

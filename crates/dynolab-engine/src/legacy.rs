@@ -10,24 +10,57 @@ use dynolab_model::wire::{COMPARISON_OPERATORS, Check, Checked, Ty, field};
 use serde_json::{Map, Value};
 
 /// `Expected`: attribute name → `ExpectedAttributeValue`.
-pub(crate) const EXPECTED: Ty = Ty::Map("ExpectedAttributeValue", &Ty::Struct("ExpectedAttributeValue", &[
-    field("AttributeValueList", Ty::List(&Ty::Attr, &[]), &[]),
-    field("ComparisonOperator", Ty::String, &[Check::Enum(COMPARISON_OPERATORS)]),
-    field("Exists", Ty::Boolean, &[]),
-    field("Value", Ty::AttrField, &[]),
-]), &[]);
+pub(crate) const EXPECTED: Ty = Ty::Map(
+    "ExpectedAttributeValue",
+    &Ty::Struct(
+        "ExpectedAttributeValue",
+        &[
+            field("AttributeValueList", Ty::List(&Ty::Attr, &[]), &[]),
+            field(
+                "ComparisonOperator",
+                Ty::String,
+                &[Check::Enum(COMPARISON_OPERATORS)],
+            ),
+            field("Exists", Ty::Boolean, &[]),
+            field("Value", Ty::AttrField, &[]),
+        ],
+    ),
+    &[],
+);
 
 /// `QueryFilter`, `ScanFilter` and `KeyConditions`: attribute name → `Condition`.
-pub(crate) const CONDITIONS: Ty = Ty::Map("Condition", &Ty::Struct("Condition", &[
-    field("AttributeValueList", Ty::List(&Ty::Attr, &[]), &[]),
-    field("ComparisonOperator", Ty::String, &[Check::NotNull, Check::Enum(COMPARISON_OPERATORS)]),
-]), &[]);
+pub(crate) const CONDITIONS: Ty = Ty::Map(
+    "Condition",
+    &Ty::Struct(
+        "Condition",
+        &[
+            field("AttributeValueList", Ty::List(&Ty::Attr, &[]), &[]),
+            field(
+                "ComparisonOperator",
+                Ty::String,
+                &[Check::NotNull, Check::Enum(COMPARISON_OPERATORS)],
+            ),
+        ],
+    ),
+    &[],
+);
 
 /// `AttributeUpdates`: attribute name → `AttributeValueUpdate`.
-pub(crate) const ATTRIBUTE_UPDATES: Ty = Ty::Map("AttributeValueUpdate", &Ty::Struct("AttributeValueUpdate", &[
-    field("Action", Ty::String, &[Check::Enum(&["ADD", "PUT", "DELETE"])]),
-    field("Value", Ty::AttrField, &[]),
-]), &[]);
+pub(crate) const ATTRIBUTE_UPDATES: Ty = Ty::Map(
+    "AttributeValueUpdate",
+    &Ty::Struct(
+        "AttributeValueUpdate",
+        &[
+            field(
+                "Action",
+                Ty::String,
+                &[Check::Enum(&["ADD", "PUT", "DELETE"])],
+            ),
+            field("Value", Ty::AttrField, &[]),
+        ],
+    ),
+    &[],
+);
 
 fn invalid(e: ExprError) -> ApiError {
     ApiError::validation(e.to_string())
@@ -39,9 +72,13 @@ fn map_field<'a>(req: &'a Map<String, Value>, name: &str) -> Option<&'a Map<Stri
 
 /// `Expected` (+ `ConditionalOperator`) as a condition; `None` when absent.
 pub(crate) fn expected(req: &Map<String, Value>) -> Result<Option<Condition>, ApiError> {
-    let Some(map) = map_field(req, "Expected") else { return Ok(None) };
+    let Some(map) = map_field(req, "Expected") else {
+        return Ok(None);
+    };
     let entries = ExpectedAttr::from_json(map).map_err(invalid)?;
-    legacy::expected(&entries, req.str_field("ConditionalOperator")).map(Some).map_err(invalid)
+    legacy::expected(&entries, req.str_field("ConditionalOperator"))
+        .map(Some)
+        .map_err(invalid)
 }
 
 /// Validates `Expected` at the point DynamoDB does (before the expressions are parsed).
@@ -51,9 +88,13 @@ pub(crate) fn check_expected(req: &Map<String, Value>) -> Result<(), ApiError> {
 
 /// `QueryFilter` / `ScanFilter` (+ `ConditionalOperator`) as a condition.
 pub(crate) fn filter(req: &Map<String, Value>, name: &str) -> Result<Option<Condition>, ApiError> {
-    let Some(map) = map_field(req, name) else { return Ok(None) };
+    let Some(map) = map_field(req, name) else {
+        return Ok(None);
+    };
     let entries = FilterCondition::from_json(map).map_err(invalid)?;
-    legacy::filter(&entries, req.str_field("ConditionalOperator")).map(Some).map_err(invalid)
+    legacy::filter(&entries, req.str_field("ConditionalOperator"))
+        .map(Some)
+        .map_err(invalid)
 }
 
 pub(crate) fn check_conditions(req: &Map<String, Value>, name: &str) -> Result<(), ApiError> {
@@ -61,7 +102,11 @@ pub(crate) fn check_conditions(req: &Map<String, Value>, name: &str) -> Result<(
 }
 
 /// `KeyConditions` resolved against the key schema of the table or index queried.
-pub(crate) fn key_conditions(req: &Map<String, Value>, hash: &str, range: Option<&str>) -> Result<KeyCondition, ApiError> {
+pub(crate) fn key_conditions(
+    req: &Map<String, Value>,
+    hash: &str,
+    range: Option<&str>,
+) -> Result<KeyCondition, ApiError> {
     let map = map_field(req, "KeyConditions").cloned().unwrap_or_default();
     let entries = FilterCondition::from_json(&map).map_err(invalid)?;
     let ast = legacy::key_conditions(&entries).map_err(invalid)?;
@@ -70,9 +115,13 @@ pub(crate) fn key_conditions(req: &Map<String, Value>, hash: &str, range: Option
 
 /// `AttributeUpdates` as an update; `None` when absent.
 pub(crate) fn attribute_updates(req: &Map<String, Value>) -> Result<Option<Update>, ApiError> {
-    let Some(map) = map_field(req, "AttributeUpdates") else { return Ok(None) };
+    let Some(map) = map_field(req, "AttributeUpdates") else {
+        return Ok(None);
+    };
     let entries = AttributeUpdate::from_json(map).map_err(invalid)?;
-    legacy::attribute_updates(&entries).map(Some).map_err(invalid)
+    legacy::attribute_updates(&entries)
+        .map(Some)
+        .map_err(invalid)
 }
 
 pub(crate) fn check_attribute_updates(req: &Map<String, Value>) -> Result<(), ApiError> {
@@ -80,7 +129,11 @@ pub(crate) fn check_attribute_updates(req: &Map<String, Value>) -> Result<(), Ap
 }
 
 fn names(req: &Map<String, Value>) -> Option<Vec<String>> {
-    req.list_field("AttributesToGet").map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    req.list_field("AttributesToGet").map(|l| {
+        l.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    })
 }
 
 /// `AttributesToGet` as a projection; `None` when absent.

@@ -24,7 +24,7 @@ use std::sync::{Arc, RwLock};
 
 use dynolab_clock::{Clock, Timestamp};
 use dynolab_model::ApiError;
-use dynolab_storage::{Mutation, Store, StorageError, TableData, Ticket};
+use dynolab_storage::{Mutation, StorageError, Store, TableData, Ticket};
 use serde_json::Value;
 
 use crate::table::TableMeta;
@@ -42,7 +42,11 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { data_dir: None, region: "us-east-1".into(), account_id: "000000000000".into() }
+        EngineConfig {
+            data_dir: None,
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+        }
     }
 }
 
@@ -71,7 +75,10 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub fn read(body: Value) -> Outcome {
-        Outcome { body, ticket: Ticket::ready() }
+        Outcome {
+            body,
+            ticket: Ticket::ready(),
+        }
     }
 }
 
@@ -93,12 +100,19 @@ impl Engine {
         for (name, meta_bytes) in loaded.tables {
             let meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
-            engine.next_table_id.fetch_max(meta.id + 1, Ordering::SeqCst);
-            let mut state = TableState { meta, data: TableData::default() };
+            engine
+                .next_table_id
+                .fetch_max(meta.id + 1, Ordering::SeqCst);
+            let mut state = TableState {
+                meta,
+                data: TableData::default(),
+            };
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
             }
-            engine.tables_write().insert(name, Arc::new(RwLock::new(state)));
+            engine
+                .tables_write()
+                .insert(name, Arc::new(RwLock::new(state)));
         }
         Ok(engine)
     }
@@ -134,7 +148,10 @@ impl Engine {
     }
 
     pub(crate) fn table(&self, name: &str) -> Result<TableHandle, ApiError> {
-        self.tables_read().get(name).cloned().ok_or_else(ApiError::resource_not_found)
+        self.tables_read()
+            .get(name)
+            .cloned()
+            .ok_or_else(ApiError::resource_not_found)
     }
 
     pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {
@@ -142,7 +159,10 @@ impl Engine {
     }
 
     pub(crate) fn table_arn(&self, name: &str) -> String {
-        format!("arn:aws:dynamodb:{}:{}:table/{name}", self.config.region, self.config.account_id)
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{name}",
+            self.config.region, self.config.account_id
+        )
     }
 }
 

@@ -46,9 +46,18 @@ pub(crate) struct Page {
 
 /// Resolves `Select` against the projection and index, with DynamoDB's messages.
 /// `enveloped` is true for Query, whose messages carry the "1 validation error" prefix.
-pub(crate) fn select(req: &Map<String, Value>, index: Option<&IndexMeta>, has_projection: bool, enveloped: bool) -> Result<Select, ApiError> {
+pub(crate) fn select(
+    req: &Map<String, Value>,
+    index: Option<&IndexMeta>,
+    has_projection: bool,
+    enveloped: bool,
+) -> Result<Select, ApiError> {
     let wrap = |msg: &str| {
-        ApiError::validation(if enveloped { format!("1 validation error detected: {msg}") } else { msg.to_string() })
+        ApiError::validation(if enveloped {
+            format!("1 validation error detected: {msg}")
+        } else {
+            msg.to_string()
+        })
     };
     let requested = req.str_field("Select");
     let select = match requested {
@@ -66,14 +75,24 @@ pub(crate) fn select(req: &Map<String, Value>, index: Option<&IndexMeta>, has_pr
             Select::AllProjected => "ALL_PROJECTED_ATTRIBUTES",
             _ => "only the Count",
         };
-        let param = if req.contains_key("AttributesToGet") { "AttributesToGet" } else { "ProjectionExpression" };
-        return Err(wrap(&format!("Cannot specify the {param} when choosing to get {what}")));
+        let param = if req.contains_key("AttributesToGet") {
+            "AttributesToGet"
+        } else {
+            "ProjectionExpression"
+        };
+        return Err(wrap(&format!(
+            "Cannot specify the {param} when choosing to get {what}"
+        )));
     }
     if select == Select::Specific && !has_projection {
-        return Err(wrap("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"));
+        return Err(wrap(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        ));
     }
     if select == Select::AllProjected && index.is_none() {
-        return Err(wrap("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+        return Err(wrap(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        ));
     }
     if let Some(index) = index
         && index.global
@@ -102,10 +121,21 @@ fn last_key(state: &TableState, index: Option<&IndexMeta>, item: &Item) -> Item 
 }
 
 /// Converts `ExclusiveStartKey` to the key to resume after, in the table or index keyspace.
-pub(crate) fn start_key(state: &TableState, index: Option<&IndexMeta>, start: &Item) -> Result<Vec<u8>, ApiError> {
-    let invalid = || ApiError::validation("The provided starting key is invalid: The provided key element does not match the schema");
+pub(crate) fn start_key(
+    state: &TableState,
+    index: Option<&IndexMeta>,
+    start: &Item,
+) -> Result<Vec<u8>, ApiError> {
+    let invalid = || {
+        ApiError::validation(
+            "The provided starting key is invalid: The provided key element does not match the schema",
+        )
+    };
     let base_item = state.meta.key_item(start);
-    let base_key = state.meta.key_from_param(&base_item).map_err(|_| invalid())?;
+    let base_key = state
+        .meta
+        .key_from_param(&base_item)
+        .map_err(|_| invalid())?;
     match index {
         None => {
             if start.len() != base_item.len() {
@@ -120,7 +150,13 @@ pub(crate) fn start_key(state: &TableState, index: Option<&IndexMeta>, start: &I
 
 /// Reads one page.
 pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
-    let mut out = Page { items: Vec::new(), count: 0, scanned: 0, last_key: None, consumed: Consumed::default() };
+    let mut out = Page {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_key: None,
+        consumed: Consumed::default(),
+    };
     let mut bytes: u64 = 0;
     let mut extra_base_reads = dynolab_capacity::HalfUnits::ZERO;
     let range = (page.lower, page.upper);
@@ -129,7 +165,9 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
         bytes += size;
         out.scanned += 1;
         let wants_unprojected = matches!(page.select, Select::AllAttributes | Select::Specific)
-            && page.index.is_some_and(|i| !i.global && i.projection != ProjectionType::All);
+            && page
+                .index
+                .is_some_and(|i| !i.global && i.projection != ProjectionType::All);
         if wants_unprojected {
             // An LSI query that fetches attributes the index does not hold reads the base item too.
             extra_base_reads += read_cost(item_size_bytes(item) as u64, page.kind);
@@ -193,8 +231,13 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     }
     let cost = read_cost(bytes, page.kind) + extra_base_reads;
     match page.index {
-        Some(i) if i.global => out.consumed.add_gsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
-        Some(i) => out.consumed.add_lsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
+        Some(i) if i.global => {
+            out.consumed
+                .add_gsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO)
+        }
+        Some(i) => out
+            .consumed
+            .add_lsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
         None => out.consumed.table_read = cost,
     }
     out
@@ -213,14 +256,22 @@ pub(crate) fn page_json(page: &Page, select: Select) -> Value {
 }
 
 /// Looks up `IndexName` and checks `ConsistentRead` against it.
-pub(crate) fn index<'a>(state: &'a TableState, req: &Map<String, Value>) -> Result<Option<&'a IndexMeta>, ApiError> {
-    let Some(name) = req.str_field("IndexName") else { return Ok(None) };
-    let index = state
-        .meta
-        .index(name)
-        .ok_or_else(|| ApiError::validation(format!("The table does not have the specified index: {name}")))?;
+pub(crate) fn index<'a>(
+    state: &'a TableState,
+    req: &Map<String, Value>,
+) -> Result<Option<&'a IndexMeta>, ApiError> {
+    let Some(name) = req.str_field("IndexName") else {
+        return Ok(None);
+    };
+    let index = state.meta.index(name).ok_or_else(|| {
+        ApiError::validation(format!(
+            "The table does not have the specified index: {name}"
+        ))
+    })?;
     if index.global && req.bool_field("ConsistentRead") == Some(true) {
-        return Err(ApiError::validation("Consistent reads are not supported on global secondary indexes"));
+        return Err(ApiError::validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
     }
     Ok(Some(index))
 }

@@ -55,7 +55,11 @@ pub struct Throughput {
 
 impl Throughput {
     pub fn new(read_units: u64, write_units: u64) -> Throughput {
-        Throughput { read_units, write_units, ..Default::default() }
+        Throughput {
+            read_units,
+            write_units,
+            ..Default::default()
+        }
     }
 
     pub fn to_json(&self) -> Value {
@@ -88,7 +92,11 @@ pub struct IndexMeta {
 impl IndexMeta {
     /// The keys of an item in this index, or `None` when the item is not in it (sparse index:
     /// a key attribute is missing or has the wrong type).
-    pub fn key_values<'a>(&self, item: &'a Item, defs: &[(String, ValueType)]) -> Option<(&'a AttributeValue, Option<&'a AttributeValue>)> {
+    pub fn key_values<'a>(
+        &self,
+        item: &'a Item,
+        defs: &[(String, ValueType)],
+    ) -> Option<(&'a AttributeValue, Option<&'a AttributeValue>)> {
         let hash = typed_attr(item, &self.key_schema.hash, defs)?;
         let range = match &self.key_schema.range {
             Some(r) => Some(typed_attr(item, r, defs)?),
@@ -115,7 +123,10 @@ impl IndexMeta {
         if self.projection == ProjectionType::All {
             return item.clone();
         }
-        item.iter().filter(|(k, _)| self.projects(k, table_keys)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        item.iter()
+            .filter(|(k, _)| self.projects(k, table_keys))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     pub fn projection_json(&self) -> Value {
@@ -127,7 +138,11 @@ impl IndexMeta {
     }
 }
 
-fn typed_attr<'a>(item: &'a Item, name: &str, defs: &[(String, ValueType)]) -> Option<&'a AttributeValue> {
+fn typed_attr<'a>(
+    item: &'a Item,
+    name: &str,
+    defs: &[(String, ValueType)],
+) -> Option<&'a AttributeValue> {
     let value = item.get(name)?;
     let want = defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t)?;
     (value.value_type() == want).then_some(value)
@@ -175,7 +190,10 @@ pub struct TableMeta {
 
 impl TableMeta {
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
-        self.gsis.iter().chain(self.lsis.iter()).find(|i| i.name == name)
+        self.gsis
+            .iter()
+            .chain(self.lsis.iter())
+            .find(|i| i.name == name)
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &IndexMeta> {
@@ -183,7 +201,10 @@ impl TableMeta {
     }
 
     pub fn attr_type(&self, name: &str) -> Option<ValueType> {
-        self.attribute_definitions.iter().find(|(n, _)| n == name).map(|(_, t)| *t)
+        self.attribute_definitions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
     }
 
     pub fn index_arn(&self, index: &str) -> String {
@@ -204,7 +225,9 @@ impl TableMeta {
     pub fn key_from_param(&self, key: &Item) -> Result<Vec<u8>, ApiError> {
         let expected = 1 + usize::from(self.key_schema.range.is_some());
         if key.len() != expected {
-            return Err(ApiError::validation("The provided key element does not match the schema"));
+            return Err(ApiError::validation(
+                "The provided key element does not match the schema",
+            ));
         }
         let hash = self.key_attr(key, &self.key_schema.hash, false)?;
         let range = match &self.key_schema.range {
@@ -214,7 +237,12 @@ impl TableMeta {
         Ok(keys::entry_key(hash, range))
     }
 
-    fn key_attr<'a>(&self, item: &'a Item, name: &str, full_item: bool) -> Result<&'a AttributeValue, ApiError> {
+    fn key_attr<'a>(
+        &self,
+        item: &'a Item,
+        name: &str,
+        full_item: bool,
+    ) -> Result<&'a AttributeValue, ApiError> {
         let want = self.attr_type(name).unwrap_or(ValueType::S);
         let Some(value) = item.get(name) else {
             return Err(if full_item {
@@ -240,7 +268,10 @@ impl TableMeta {
 
     /// The primary key attributes of an item, as an item.
     pub fn key_item(&self, item: &Item) -> Item {
-        self.key_schema.names().filter_map(|k| item.get(k).map(|v| (k.to_string(), v.clone()))).collect()
+        self.key_schema
+            .names()
+            .filter_map(|k| item.get(k).map(|v| (k.to_string(), v.clone())))
+            .collect()
     }
 }
 
@@ -254,10 +285,18 @@ pub fn check_key_value(name: &str, value: &AttributeValue, is_hash: bool) -> Res
     if len == 0 {
         return Err(ApiError::invalid_parameter(format!(
             "The AttributeValue for a key attribute cannot contain an empty {} value. Key: {name}",
-            if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" }
+            if matches!(value, AttributeValue::S(_)) {
+                "string"
+            } else {
+                "binary"
+            }
         )));
     }
-    let (limit, what) = if is_hash { (2048, "partition") } else { (1024, "sort") };
+    let (limit, what) = if is_hash {
+        (2048, "partition")
+    } else {
+        (1024, "sort")
+    };
     if len > limit {
         return Err(ApiError::invalid_parameter(format!(
             "Size of hashkey has exceeded the maximum size limit of {limit} bytes"
@@ -284,7 +323,12 @@ impl KeyMessage for ApiError {
 }
 
 /// The entry key of an item in an index: index keys, then the base key for uniqueness.
-pub fn index_entry_key(index: &IndexMeta, defs: &[(String, ValueType)], item: &Item, base_key: &[u8]) -> Option<Vec<u8>> {
+pub fn index_entry_key(
+    index: &IndexMeta,
+    defs: &[(String, ValueType)],
+    item: &Item,
+    base_key: &[u8],
+) -> Option<Vec<u8>> {
     let (hash, range) = index.key_values(item, defs)?;
     let mut key = keys::partition_prefix(hash);
     if let Some(r) = range {
@@ -298,8 +342,14 @@ pub fn index_entry_key(index: &IndexMeta, defs: &[(String, ValueType)], item: &I
 /// and not be empty (absent ones just keep the item out of a sparse index).
 pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), ApiError> {
     for index in meta.indexes() {
-        for (key_name, is_hash) in index.key_schema.names().map(|k| (k, k == index.key_schema.hash)) {
-            let Some(value) = item.get(key_name) else { continue };
+        for (key_name, is_hash) in index
+            .key_schema
+            .names()
+            .map(|k| (k, k == index.key_schema.hash))
+        {
+            let Some(value) = item.get(key_name) else {
+                continue;
+            };
             let want = meta.attr_type(key_name).unwrap_or(ValueType::S);
             if value.value_type() != want {
                 return Err(ApiError::invalid_parameter(format!(
@@ -317,7 +367,11 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), ApiError> {
             if empty {
                 return Err(ApiError::validation(format!(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {key_name}",
-                    if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" },
+                    if matches!(value, AttributeValue::S(_)) {
+                        "string"
+                    } else {
+                        "binary"
+                    },
                     index.name
                 )));
             }
@@ -333,14 +387,20 @@ mod value_types {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(defs: &[(String, ValueType)], s: S) -> Result<S::Ok, S::Error> {
-        defs.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect::<Vec<_>>().serialize(s)
+        defs.iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect::<Vec<_>>()
+            .serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, ValueType)>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, ValueType)>, D::Error> {
         let raw: Vec<(String, String)> = Vec::deserialize(d)?;
         raw.into_iter()
             .map(|(n, t)| {
-                let ty = ValueType::parse(&t).ok_or_else(|| serde::de::Error::custom(format!("bad attribute type {t}")))?;
+                let ty = ValueType::parse(&t)
+                    .ok_or_else(|| serde::de::Error::custom(format!("bad attribute type {t}")))?;
                 Ok((n, ty))
             })
             .collect()

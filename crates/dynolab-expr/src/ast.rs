@@ -168,7 +168,9 @@ impl UpdateAction {
             | UpdateAction::Remove(p)
             | UpdateAction::Add(p, _)
             | UpdateAction::Delete(p, _) => p.clone(),
-            UpdateAction::LegacyAdd(n, _) | UpdateAction::LegacyDelete(n, _) => Path::attr(n.clone()),
+            UpdateAction::LegacyAdd(n, _) | UpdateAction::LegacyDelete(n, _) => {
+                Path::attr(n.clone())
+            }
         }
     }
 }

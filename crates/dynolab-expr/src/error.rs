@@ -49,13 +49,18 @@ pub enum ExprError {
 
 impl ExprError {
     pub(crate) fn invalid(kind: ExprKind, detail: impl Into<String>) -> ExprError {
-        ExprError::Invalid { kind, detail: detail.into() }
+        ExprError::Invalid {
+            kind,
+            detail: detail.into(),
+        }
     }
 
     /// DynamoDB's complete message.
     pub fn message(&self) -> String {
         match self {
-            ExprError::Invalid { kind, detail } => format!("Invalid {}: {detail}", kind.param_name()),
+            ExprError::Invalid { kind, detail } => {
+                format!("Invalid {}: {detail}", kind.param_name())
+            }
             ExprError::Params(m)
             | ExprError::KeyCondition(m)
             | ExprError::Update(m)
@@ -89,8 +94,14 @@ mod tests {
 
     #[test]
     fn messages_carry_the_parameter_prefix() {
-        let e = ExprError::invalid(ExprKind::Update, "Syntax error; token: \"x\", near: \"SET x\"");
-        assert_eq!(e.message(), "Invalid UpdateExpression: Syntax error; token: \"x\", near: \"SET x\"");
+        let e = ExprError::invalid(
+            ExprKind::Update,
+            "Syntax error; token: \"x\", near: \"SET x\"",
+        );
+        assert_eq!(
+            e.message(),
+            "Invalid UpdateExpression: Syntax error; token: \"x\", near: \"SET x\""
+        );
         assert_eq!(e.to_string(), e.message());
         assert_eq!(ExprError::Update("boom".into()).message(), "boom");
     }

@@ -55,7 +55,8 @@ pub fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
         }
         (AttributeValue::M(x), AttributeValue::M(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
         }
         _ => a == b,
     }
@@ -66,7 +67,10 @@ fn order(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
     a.compare(b)
 }
 
-pub(crate) fn operand_value<'a>(item: &'a Item, op: &'a Operand) -> Option<Cow<'a, AttributeValue>> {
+pub(crate) fn operand_value<'a>(
+    item: &'a Item,
+    op: &'a Operand,
+) -> Option<Cow<'a, AttributeValue>> {
     match op {
         Operand::Path(p) => lookup(item, p).map(Cow::Borrowed),
         Operand::Value(v) => Some(Cow::Borrowed(v)),
@@ -88,7 +92,9 @@ pub fn compare(op: CmpOp, a: Option<&AttributeValue>, b: Option<&AttributeValue>
             _ => true,
         },
         _ => {
-            let (Some(x), Some(y)) = (a, b) else { return false };
+            let (Some(x), Some(y)) = (a, b) else {
+                return false;
+            };
             let Some(ord) = order(x, y) else { return false };
             match op {
                 CmpOp::Lt => ord == Ordering::Less,
@@ -134,18 +140,23 @@ pub(crate) fn eval(cond: &Cond, item: &Item) -> bool {
         Cond::Not(a) => !eval(a, item),
         Cond::Cmp(op, a, b) => compare(*op, val(a).as_deref(), val(b).as_deref()),
         Cond::Between(x, lo, hi) => {
-            let (Some(x), Some(lo), Some(hi)) = (val(x), val(lo), val(hi)) else { return false };
+            let (Some(x), Some(lo), Some(hi)) = (val(x), val(lo), val(hi)) else {
+                return false;
+            };
             matches!(order(&x, &lo), Some(Ordering::Greater | Ordering::Equal))
                 && matches!(order(&x, &hi), Some(Ordering::Less | Ordering::Equal))
         }
         Cond::In(x, list) => {
             let Some(x) = val(x) else { return false };
-            list.iter().any(|o| val(o).is_some_and(|v| values_equal(&x, &v)))
+            list.iter()
+                .any(|o| val(o).is_some_and(|v| values_equal(&x, &v)))
         }
         Cond::AttributeExists(p) => lookup(item, p).is_some(),
         Cond::AttributeNotExists(p) => lookup(item, p).is_none(),
         Cond::AttributeType(a, t) => {
-            let (Some(a), Some(t)) = (val(a), val(t)) else { return false };
+            let (Some(a), Some(t)) = (val(a), val(t)) else {
+                return false;
+            };
             match &*t {
                 AttributeValue::S(name) => ValueType::parse(name) == Some(a.value_type()),
                 _ => false,
@@ -194,7 +205,11 @@ mod tests {
         let mut item = Item::new();
         let inner = AttributeValue::M([("c".to_string(), n("7"))].into());
         item.insert("a".into(), AttributeValue::L(vec![n("1"), inner]));
-        let p = Path(vec![PathElem::Attr("a".into()), PathElem::Index(1), PathElem::Attr("c".into())]);
+        let p = Path(vec![
+            PathElem::Attr("a".into()),
+            PathElem::Index(1),
+            PathElem::Attr("c".into()),
+        ]);
         assert_eq!(lookup(&item, &p), Some(&n("7")));
         let bad = Path(vec![PathElem::Attr("a".into()), PathElem::Attr("c".into())]);
         assert_eq!(lookup(&item, &bad), None);

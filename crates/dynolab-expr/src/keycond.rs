@@ -107,7 +107,9 @@ fn kc(msg: impl Into<String>) -> ExprError {
 }
 
 fn invalid_op(name: &str) -> ExprError {
-    kc(format!("Invalid operator used in KeyConditionExpression: {name}"))
+    kc(format!(
+        "Invalid operator used in KeyConditionExpression: {name}"
+    ))
 }
 
 /// Converts a resolved condition into key-condition parts, with DynamoDB's shape messages.
@@ -137,13 +139,17 @@ fn collect(cond: &Cond, parts: &mut Vec<KeyConditionPart>) -> Result<(), ExprErr
         Cond::True => return Ok(()),
         Cond::Between(x, lo, hi) => {
             if !matches!(x, Operand::Path(_)) {
-                return Err(kc("Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"));
+                return Err(kc(
+                    "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand",
+                ));
             }
             (KeyOp::Between, vec![x, lo, hi])
         }
         Cond::BeginsWith(a, b) => {
             if !matches!(a, Operand::Path(_)) {
-                return Err(kc("Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"));
+                return Err(kc(
+                    "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand",
+                ));
             }
             (KeyOp::BeginsWith, vec![a, b])
         }
@@ -155,29 +161,45 @@ fn collect(cond: &Cond, parts: &mut Vec<KeyConditionPart>) -> Result<(), ExprErr
         match arg {
             Operand::Path(p) => {
                 if attr.is_some() {
-                    return Err(kc("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"));
+                    return Err(kc(
+                        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+                    ));
                 }
                 if p.is_nested() {
-                    return Err(kc("KeyConditionExpressions cannot have conditions on nested attributes"));
+                    return Err(kc(
+                        "KeyConditionExpressions cannot have conditions on nested attributes",
+                    ));
                 }
                 attr = Some((p.head().to_string(), i));
             }
-            Operand::Size(_) => return Err(kc("KeyConditionExpressions cannot contain nested operations")),
+            Operand::Size(_) => {
+                return Err(kc(
+                    "KeyConditionExpressions cannot contain nested operations",
+                ));
+            }
             Operand::Value(v) => values.push(v.clone()),
         }
     }
     let Some((name, ix)) = attr else {
-        return Err(kc("Invalid condition in KeyConditionExpression: No key attribute specified"));
+        return Err(kc(
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ));
     };
     if parts.iter().any(|p| p.attr == name) {
-        return Err(kc("KeyConditionExpressions must only contain one condition per key"));
+        return Err(kc(
+            "KeyConditionExpressions must only contain one condition per key",
+        ));
     }
     let op = match (ix, cond) {
         (0, _) => op,
         (_, Cond::Cmp(c, ..)) => KeyOp::from_cmp(c.flipped()),
         _ => op,
     };
-    parts.push(KeyConditionPart { attr: name, op, values });
+    parts.push(KeyConditionPart {
+        attr: name,
+        op,
+        values,
+    });
     Ok(())
 }
 
@@ -189,13 +211,19 @@ impl KeyConditionAst {
 
     /// Matches the conditions to the key schema (`hash_key`, optional `range_key`).
     /// Value types are left to the caller, which knows the attribute definitions.
-    pub fn resolve(&self, hash_key: &str, range_key: Option<&str>) -> Result<KeyCondition, ExprError> {
+    pub fn resolve(
+        &self,
+        hash_key: &str,
+        range_key: Option<&str>,
+    ) -> Result<KeyCondition, ExprError> {
         let n = self.parts.len();
         if range_key.is_none() && n > 1 {
             return Err(kc("Query key condition not supported"));
         }
         let Some(hash) = self.part(hash_key) else {
-            return Err(kc(format!("Query condition missed key schema element: {hash_key}")));
+            return Err(kc(format!(
+                "Query condition missed key schema element: {hash_key}"
+            )));
         };
         check_indexable(hash)?;
         if hash.op != KeyOp::Eq {
@@ -206,7 +234,9 @@ impl KeyConditionAst {
             None => None,
             Some(rk) => match self.part(rk) {
                 None if n > 1 => {
-                    return Err(kc(format!("Query condition missed key schema element: {rk}")));
+                    return Err(kc(format!(
+                        "Query condition missed key schema element: {rk}"
+                    )));
                 }
                 None => None,
                 Some(p) => {
@@ -220,9 +250,11 @@ impl KeyConditionAst {
                         KeyOp::Ge => RangeCondition::Ge(v),
                         KeyOp::BeginsWith => RangeCondition::BeginsWith(v),
                         _ => {
-                            let hi = p.values.get(1).cloned().ok_or_else(|| {
-                                kc("Query key condition not supported")
-                            })?;
+                            let hi = p
+                                .values
+                                .get(1)
+                                .cloned()
+                                .ok_or_else(|| kc("Query key condition not supported"))?;
                             RangeCondition::Between(v, hi)
                         }
                     })
@@ -238,11 +270,16 @@ fn check_indexable(p: &KeyConditionPart) -> Result<(), ExprError> {
         p.op,
         KeyOp::Ne | KeyOp::Null | KeyOp::NotNull | KeyOp::Contains | KeyOp::NotContains | KeyOp::In
     ) {
-        return Err(kc("Attempted conditional constraint is not an indexable operation"));
+        return Err(kc(
+            "Attempted conditional constraint is not an indexable operation",
+        ));
     }
     Ok(())
 }
 
 fn first_value(p: &KeyConditionPart) -> Result<AttributeValue, ExprError> {
-    p.values.first().cloned().ok_or_else(|| kc("Query key condition not supported"))
+    p.values
+        .first()
+        .cloned()
+        .ok_or_else(|| kc("Query key condition not supported"))
 }

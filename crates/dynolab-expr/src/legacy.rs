@@ -17,7 +17,9 @@ use crate::keycond::{KeyConditionAst, KeyConditionPart, KeyOp};
 use crate::{Condition, Projection, Update};
 
 fn invalid(detail: impl std::fmt::Display) -> ExprError {
-    ExprError::Legacy(format!("One or more parameter values were invalid: {detail}"))
+    ExprError::Legacy(format!(
+        "One or more parameter values were invalid: {detail}"
+    ))
 }
 
 fn decode(v: &Value) -> Result<AttributeValue, ExprError> {
@@ -27,7 +29,11 @@ fn decode(v: &Value) -> Result<AttributeValue, ExprError> {
 fn decode_list(v: Option<&Value>) -> Result<Option<Vec<AttributeValue>>, ExprError> {
     match v.and_then(Value::as_array) {
         None => Ok(None),
-        Some(list) => list.iter().map(decode).collect::<Result<Vec<_>, _>>().map(Some),
+        Some(list) => list
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
     }
 }
 
@@ -63,7 +69,11 @@ impl ExpectedAttr {
                 Ok((
                     k.clone(),
                     ExpectedAttr {
-                        value: o.get("Value").filter(|v| !v.is_null()).map(decode).transpose()?,
+                        value: o
+                            .get("Value")
+                            .filter(|v| !v.is_null())
+                            .map(decode)
+                            .transpose()?,
                         exists: o.get("Exists").and_then(Value::as_bool),
                         comparison_operator: o
                             .get("ComparisonOperator")
@@ -79,7 +89,9 @@ impl ExpectedAttr {
 
 impl FilterCondition {
     /// Decodes a `QueryFilter` / `ScanFilter` / `KeyConditions` map.
-    pub fn from_json(map: &Map<String, Value>) -> Result<Vec<(String, FilterCondition)>, ExprError> {
+    pub fn from_json(
+        map: &Map<String, Value>,
+    ) -> Result<Vec<(String, FilterCondition)>, ExprError> {
         map.iter()
             .map(|(k, v)| {
                 let o = v.as_object().cloned().unwrap_or_default();
@@ -102,7 +114,9 @@ impl FilterCondition {
 
 impl AttributeUpdate {
     /// Decodes `AttributeUpdates`.
-    pub fn from_json(map: &Map<String, Value>) -> Result<Vec<(String, AttributeUpdate)>, ExprError> {
+    pub fn from_json(
+        map: &Map<String, Value>,
+    ) -> Result<Vec<(String, AttributeUpdate)>, ExprError> {
         map.iter()
             .map(|(k, v)| {
                 let o = v.as_object().cloned().unwrap_or_default();
@@ -110,7 +124,11 @@ impl AttributeUpdate {
                     k.clone(),
                     AttributeUpdate {
                         action: o.get("Action").and_then(Value::as_str).map(str::to_string),
-                        value: o.get("Value").filter(|v| !v.is_null()).map(decode).transpose()?,
+                        value: o
+                            .get("Value")
+                            .filter(|v| !v.is_null())
+                            .map(decode)
+                            .transpose()?,
                     },
                 ))
             })
@@ -122,7 +140,9 @@ impl AttributeUpdate {
 fn arg_count(op: &str) -> Option<(usize, usize)> {
     Some(match op {
         "NULL" | "NOT_NULL" => (0, 0),
-        "EQ" | "NE" | "LE" | "LT" | "GE" | "GT" | "CONTAINS" | "NOT_CONTAINS" | "BEGINS_WITH" => (1, 1),
+        "EQ" | "NE" | "LE" | "LT" | "GE" | "GT" | "CONTAINS" | "NOT_CONTAINS" | "BEGINS_WITH" => {
+            (1, 1)
+        }
         "IN" => (1, usize::MAX),
         "BETWEEN" => (2, 2),
         _ => return None,
@@ -143,7 +163,9 @@ fn same_type(list: &[AttributeValue]) -> Result<(), ExprError> {
     if let Some(first) = list.first()
         && list.iter().any(|v| v.value_type() != first.value_type())
     {
-        return Err(invalid("AttributeValues inside AttributeValueList must be of same type"));
+        return Err(invalid(
+            "AttributeValues inside AttributeValueList must be of same type",
+        ));
     }
     Ok(())
 }
@@ -160,7 +182,9 @@ fn between_order(list: &[AttributeValue]) -> Result<(), ExprError> {
 }
 
 fn arg_count_error(op: &str) -> ExprError {
-    invalid(format!("Invalid number of argument(s) for the {op} ComparisonOperator"))
+    invalid(format!(
+        "Invalid number of argument(s) for the {op} ComparisonOperator"
+    ))
 }
 
 /// Validates one `QueryFilter` / `ScanFilter` / `KeyConditions` entry.
@@ -214,7 +238,13 @@ fn combine(conds: Vec<Cond>, conditional_operator: Option<&str>) -> Cond {
     conds
         .into_iter()
         .rev()
-        .reduce(|acc, c| if or { Cond::Or(Box::new(c), Box::new(acc)) } else { Cond::And(Box::new(c), Box::new(acc)) })
+        .reduce(|acc, c| {
+            if or {
+                Cond::Or(Box::new(c), Box::new(acc))
+            } else {
+                Cond::And(Box::new(c), Box::new(acc))
+            }
+        })
         .unwrap_or(Cond::True)
 }
 
@@ -236,7 +266,11 @@ pub fn expected(
                     "Exists and ComparisonOperator cannot be used together for Attribute: {key}"
                 )));
             }
-            if op != "NULL" && op != "NOT_NULL" && e.attribute_value_list.is_none() && e.value.is_none() {
+            if op != "NULL"
+                && op != "NOT_NULL"
+                && e.attribute_value_list.is_none()
+                && e.value.is_none()
+            {
                 return Err(invalid(format!(
                     "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {key}"
                 )));
@@ -291,7 +325,11 @@ pub fn filter(
     let mut conds = Vec::with_capacity(entries.len());
     for (key, f) in entries {
         validate_filter(f)?;
-        conds.push(comparison(key, &f.comparison_operator, &f.attribute_value_list));
+        conds.push(comparison(
+            key,
+            &f.comparison_operator,
+            &f.attribute_value_list,
+        ));
     }
     Ok(Condition::from_ast(combine(conds, conditional_operator)))
 }
@@ -316,10 +354,16 @@ pub fn key_conditions(entries: &[(String, FilterCondition)]) -> Result<KeyCondit
             "NOT_CONTAINS" => KeyOp::NotContains,
             _ => KeyOp::In,
         };
-        parts.push(KeyConditionPart { attr: key.clone(), op, values: f.attribute_value_list.clone() });
+        parts.push(KeyConditionPart {
+            attr: key.clone(),
+            op,
+            values: f.attribute_value_list.clone(),
+        });
     }
     if parts.is_empty() || parts.len() > 2 {
-        return Err(ExprError::KeyCondition("Conditions can be of length 1 or 2 only".into()));
+        return Err(ExprError::KeyCondition(
+            "Conditions can be of length 1 or 2 only".into(),
+        ));
     }
     Ok(KeyConditionAst { parts })
 }
@@ -333,7 +377,9 @@ pub fn attribute_updates(entries: &[(String, AttributeUpdate)]) -> Result<Update
         match (action, &u.value) {
             ("DELETE", None) => actions.push(UpdateAction::Remove(Path::attr(key.clone()))),
             (_, None) => {
-                return Err(invalid("Only DELETE action is allowed when no attribute value is specified"));
+                return Err(invalid(
+                    "Only DELETE action is allowed when no attribute value is specified",
+                ));
             }
             ("DELETE", Some(v)) => {
                 if !matches!(ty, Some(ValueType::Ss | ValueType::Ns | ValueType::Bs)) {
@@ -347,7 +393,9 @@ pub fn attribute_updates(entries: &[(String, AttributeUpdate)]) -> Result<Update
             ("ADD", Some(v)) => {
                 if !matches!(
                     ty,
-                    Some(ValueType::L | ValueType::Ss | ValueType::Ns | ValueType::Bs | ValueType::N)
+                    Some(
+                        ValueType::L | ValueType::Ss | ValueType::Ns | ValueType::Bs | ValueType::N
+                    )
                 ) {
                     return Err(invalid(format!(
                         "ADD action is not supported for the type {}",
@@ -373,5 +421,7 @@ pub fn attributes_to_get(names: &[String]) -> Result<Projection, ExprError> {
             return Err(invalid(format!("Duplicate value in attribute name: {n}")));
         }
     }
-    Ok(Projection::from_paths(names.iter().map(|n| Path::attr(n.clone())).collect()))
+    Ok(Projection::from_paths(
+        names.iter().map(|n| Path::attr(n.clone())).collect(),
+    ))
 }

@@ -71,7 +71,14 @@ pub fn lex(text: &str) -> Vec<Token> {
                     (Tok::Other(c.to_string()), i + 1)
                 } else {
                     let s = text[start..end_of(j)].to_string();
-                    (if c == '#' { Tok::NamePh(s) } else { Tok::ValuePh(s) }, j)
+                    (
+                        if c == '#' {
+                            Tok::NamePh(s)
+                        } else {
+                            Tok::ValuePh(s)
+                        },
+                        j,
+                    )
                 }
             }
             c if is_ident_start(c) => {
@@ -102,7 +109,11 @@ pub fn lex(text: &str) -> Vec<Token> {
             },
             other => (Tok::Other(other.to_string()), i + 1),
         };
-        out.push(Token { tok, start, end: end_of(next) });
+        out.push(Token {
+            tok,
+            start,
+            end: end_of(next),
+        });
         i = next;
     }
     out
@@ -154,17 +165,26 @@ mod tests {
             ]
         );
         assert_eq!(kinds("<=>="), vec![Tok::Le, Tok::Ge]);
-        assert_eq!(kinds(": x"), vec![Tok::Other(":".into()), Tok::Ident("x".into())]);
+        assert_eq!(
+            kinds(": x"),
+            vec![Tok::Other(":".into()), Tok::Ident("x".into())]
+        );
     }
 
     #[test]
     fn syntax_error_quotes_neighbours() {
         let text = "ADD hits : incr";
         let toks = lex(text);
-        assert_eq!(syntax_error(text, &toks, 2), "Syntax error; token: \":\", near: \"hits : incr\"");
+        assert_eq!(
+            syntax_error(text, &toks, 2),
+            "Syntax error; token: \":\", near: \"hits : incr\""
+        );
         let text = "SET";
         let toks = lex(text);
-        assert_eq!(syntax_error(text, &toks, 1), "Syntax error; token: <EOF>, near: \"SET\"");
+        assert_eq!(
+            syntax_error(text, &toks, 1),
+            "Syntax error; token: <EOF>, near: \"SET\""
+        );
         let text = "INVALID SYNTAX HERE";
         let toks = lex(text);
         assert_eq!(

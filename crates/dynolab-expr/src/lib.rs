@@ -148,7 +148,10 @@ fn cond_paths<'a>(c: &'a Cond, out: &mut Vec<&'a Path>) {
 }
 
 fn heads<'a>(paths: impl Iterator<Item = &'a Path>, nested_only: bool) -> BTreeSet<String> {
-    paths.filter(|p| !nested_only || p.is_nested()).map(|p| p.head().to_string()).collect()
+    paths
+        .filter(|p| !nested_only || p.is_nested())
+        .map(|p| p.head().to_string())
+        .collect()
 }
 
 /// A parsed condition or filter.
@@ -198,7 +201,11 @@ impl Condition {
 }
 
 /// Parses a ConditionExpression or FilterExpression.
-pub fn parse_condition(text: &str, kind: ConditionKind, params: &mut Params) -> Result<Condition, ExprError> {
+pub fn parse_condition(
+    text: &str,
+    kind: ConditionKind,
+    params: &mut Params,
+) -> Result<Condition, ExprError> {
     parse_cond_kind(text, kind.expr_kind(), params).map(Condition::from_ast)
 }
 

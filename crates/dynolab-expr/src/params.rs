@@ -30,7 +30,12 @@ impl Params {
         names: Option<HashMap<String, String>>,
         values: Option<HashMap<String, AttributeValue>>,
     ) -> Params {
-        Params { names, values, used_names: HashSet::new(), used_values: HashSet::new() }
+        Params {
+            names,
+            values,
+            used_names: HashSet::new(),
+            used_values: HashSet::new(),
+        }
     }
 
     /// Builds `Params` from the request's JSON members (already shape-checked), decoding the
@@ -49,7 +54,9 @@ impl Params {
         params.validate_names()?;
         if let Some(map) = values {
             if map.is_empty() {
-                return Err(ExprError::Params("ExpressionAttributeValues must not be empty".into()));
+                return Err(ExprError::Params(
+                    "ExpressionAttributeValues must not be empty".into(),
+                ));
             }
             if let Some(bad) = map.keys().find(|k| !valid_key(k, ':')) {
                 return Err(ExprError::Params(format!(
@@ -73,7 +80,9 @@ impl Params {
     fn validate_names(&self) -> Result<(), ExprError> {
         if let Some(names) = &self.names {
             if names.is_empty() {
-                return Err(ExprError::Params("ExpressionAttributeNames must not be empty".into()));
+                return Err(ExprError::Params(
+                    "ExpressionAttributeNames must not be empty".into(),
+                ));
             }
             let mut keys: Vec<&String> = names.keys().collect();
             keys.sort();
@@ -92,7 +101,9 @@ impl Params {
         self.validate_names()?;
         if let Some(values) = &self.values {
             if values.is_empty() {
-                return Err(ExprError::Params("ExpressionAttributeValues must not be empty".into()));
+                return Err(ExprError::Params(
+                    "ExpressionAttributeValues must not be empty".into(),
+                ));
             }
             let mut keys: Vec<&String> = values.keys().collect();
             keys.sort();
@@ -132,9 +143,14 @@ impl Params {
     /// After every expression of the request is parsed: DynamoDB's error for placeholders no
     /// expression used (names first, then values; keys listed in sorted order).
     pub fn check_unused(&self) -> Result<(), ExprError> {
-        fn unused<'a>(keys: impl Iterator<Item = &'a String>, used: &HashSet<String>) -> Vec<&'a str> {
-            let mut v: Vec<&str> =
-                keys.filter(|k| !used.contains(*k)).map(String::as_str).collect();
+        fn unused<'a>(
+            keys: impl Iterator<Item = &'a String>,
+            used: &HashSet<String>,
+        ) -> Vec<&'a str> {
+            let mut v: Vec<&str> = keys
+                .filter(|k| !used.contains(*k))
+                .map(String::as_str)
+                .collect();
             v.sort_unstable();
             v
         }
@@ -168,7 +184,10 @@ mod tests {
     #[test]
     fn unused_names_then_values() {
         let mut p = Params::new(
-            Some(HashMap::from([("#b".into(), "x".into()), ("#a".into(), "y".into())])),
+            Some(HashMap::from([
+                ("#b".into(), "x".into()),
+                ("#a".into(), "y".into()),
+            ])),
             Some(HashMap::from([(":v".into(), AttributeValue::Null)])),
         );
         assert_eq!(
@@ -188,14 +207,22 @@ mod tests {
     #[test]
     fn from_json_validates() {
         let err = |n: serde_json::Value, v: serde_json::Value| {
-            Params::from_json(n.as_object(), v.as_object()).unwrap_err().message()
+            Params::from_json(n.as_object(), v.as_object())
+                .unwrap_err()
+                .message()
         };
-        assert_eq!(err(json!({}), json!(null)), "ExpressionAttributeNames must not be empty");
+        assert_eq!(
+            err(json!({}), json!(null)),
+            "ExpressionAttributeNames must not be empty"
+        );
         assert_eq!(
             err(json!({"a": "b"}), json!(null)),
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\""
         );
-        assert_eq!(err(json!(null), json!({})), "ExpressionAttributeValues must not be empty");
+        assert_eq!(
+            err(json!(null), json!({})),
+            "ExpressionAttributeValues must not be empty"
+        );
         assert_eq!(
             err(json!(null), json!({"v": {"S": "x"}})),
             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"v\""

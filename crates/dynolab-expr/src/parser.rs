@@ -91,7 +91,13 @@ const UPDATE_KEYWORDS: &[&str] = &["SET", "REMOVE", "ADD", "DELETE"];
 
 impl<'a> Parser<'a> {
     fn new(toks: &'a [Token], update: bool) -> Self {
-        Parser { toks, pos: 0, furthest: 0, redundant: false, update }
+        Parser {
+            toks,
+            pos: 0,
+            furthest: 0,
+            redundant: false,
+            update,
+        }
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -136,7 +142,11 @@ impl<'a> Parser<'a> {
     }
 
     fn is_reserved_token(&self, s: &str) -> bool {
-        let list = if self.update { UPDATE_KEYWORDS } else { CONDITION_KEYWORDS };
+        let list = if self.update {
+            UPDATE_KEYWORDS
+        } else {
+            CONDITION_KEYWORDS
+        };
         list.iter().any(|k| s.eq_ignore_ascii_case(k))
     }
 
@@ -173,8 +183,12 @@ impl<'a> Parser<'a> {
             if self.eat(&Tok::Dot) {
                 elems.push(self.path_name()?);
             } else if self.eat(&Tok::LBracket) {
-                let Some(Tok::Number(n)) = self.peek().cloned() else { return self.fail() };
-                let Ok(ix) = n.parse::<usize>() else { return self.fail() };
+                let Some(Tok::Number(n)) = self.peek().cloned() else {
+                    return self.fail();
+                };
+                let Ok(ix) = n.parse::<usize>() else {
+                    return self.fail();
+                };
                 self.pos += 1;
                 self.expect(&Tok::RBracket)?;
                 elems.push(RawElem::Index(ix));
@@ -367,7 +381,9 @@ impl<'a> Parser<'a> {
         let section = [Section::Set, Section::Remove, Section::Add, Section::Delete]
             .into_iter()
             .find(|s| self.is_keyword(s.keyword()));
-        let Some(section) = section else { return self.fail() };
+        let Some(section) = section else {
+            return self.fail();
+        };
         self.pos += 1;
         let mut actions = vec![self.action(section)?];
         while self.eat(&Tok::Comma) {
@@ -377,7 +393,11 @@ impl<'a> Parser<'a> {
     }
 
     fn at_end(&mut self) -> PResult<()> {
-        if self.pos == self.toks.len() { Ok(()) } else { self.fail() }
+        if self.pos == self.toks.len() {
+            Ok(())
+        } else {
+            self.fail()
+        }
     }
 }
 
@@ -400,7 +420,10 @@ pub(crate) fn parse_condition(text: &str) -> Result<ParsedCond, String> {
     let mut p = Parser::new(&toks, false);
     let r = p.or_expr().and_then(|(c, _)| p.at_end().map(|()| c));
     let redundant = p.redundant;
-    finish(text, &toks, &p, r).map(|cond| ParsedCond { cond, redundant_parens: redundant })
+    finish(text, &toks, &p, r).map(|cond| ParsedCond {
+        cond,
+        redundant_parens: redundant,
+    })
 }
 
 pub(crate) fn parse_update(text: &str) -> Result<ParsedUpdate, String> {
@@ -440,17 +463,30 @@ mod tests {
 
     #[test]
     fn precedence_not_and_or() {
-        let c = parse_condition("a = :x OR NOT b = :y AND c = :z").unwrap().cond;
-        let RawCond::Or(l, r) = c else { panic!("expected OR at the top") };
-        assert_eq!(*l, RawCond::Cmp(CmpOp::Eq, ident("a"), RawOperand::Value(":x".into())));
-        let RawCond::And(nl, _) = *r else { panic!("expected AND under OR") };
+        let c = parse_condition("a = :x OR NOT b = :y AND c = :z")
+            .unwrap()
+            .cond;
+        let RawCond::Or(l, r) = c else {
+            panic!("expected OR at the top")
+        };
+        assert_eq!(
+            *l,
+            RawCond::Cmp(CmpOp::Eq, ident("a"), RawOperand::Value(":x".into()))
+        );
+        let RawCond::And(nl, _) = *r else {
+            panic!("expected AND under OR")
+        };
         assert!(matches!(*nl, RawCond::Not(_)));
     }
 
     #[test]
     fn parenthesised_operands_and_conditions() {
         assert!(parse_condition("(a) = :x").is_ok());
-        assert!(!parse_condition("(a = :x) AND (b = :y)").unwrap().redundant_parens);
+        assert!(
+            !parse_condition("(a = :x) AND (b = :y)")
+                .unwrap()
+                .redundant_parens
+        );
         assert!(parse_condition("((a = :x))").unwrap().redundant_parens);
         assert!(parse_condition("((a)) = :x").unwrap().redundant_parens);
     }
@@ -480,7 +516,10 @@ mod tests {
     fn update_sections_parse_in_any_order() {
         let u = parse_update("REMOVE x, y[2] SET a = b + :c ADD n :one DELETE s :set").unwrap();
         let kinds: Vec<Section> = u.sections.iter().map(|s| s.0).collect();
-        assert_eq!(kinds, vec![Section::Remove, Section::Set, Section::Add, Section::Delete]);
+        assert_eq!(
+            kinds,
+            vec![Section::Remove, Section::Set, Section::Add, Section::Delete]
+        );
         assert_eq!(u.sections[0].1.len(), 2);
     }
 }

@@ -91,7 +91,9 @@ impl Printer {
             Cond::AttributeType(a, b) => {
                 format!("attribute_type({}, {})", self.operand(a), self.operand(b))
             }
-            Cond::BeginsWith(a, b) => format!("begins_with({}, {})", self.operand(a), self.operand(b)),
+            Cond::BeginsWith(a, b) => {
+                format!("begins_with({}, {})", self.operand(a), self.operand(b))
+            }
             Cond::Contains(a, b) => format!("contains({}, {})", self.operand(a), self.operand(b)),
             Cond::True => {
                 let v = self.value(&AttributeValue::Bool(true));
@@ -108,7 +110,11 @@ impl Printer {
                 format!("if_not_exists({}, {})", self.path(p), self.set_operand(d))
             }
             SetOperand::ListAppend(a, b) => {
-                format!("list_append({}, {})", self.set_operand(a), self.set_operand(b))
+                format!(
+                    "list_append({}, {})",
+                    self.set_operand(a),
+                    self.set_operand(b)
+                )
             }
         }
     }
@@ -121,20 +127,28 @@ impl Printer {
                     let lhs = self.path(p);
                     let rhs = match v {
                         SetValue::Operand(o) => self.set_operand(o),
-                        SetValue::Plus(x, y) => format!("{} + {}", self.set_operand(x), self.set_operand(y)),
-                        SetValue::Minus(x, y) => format!("{} - {}", self.set_operand(x), self.set_operand(y)),
+                        SetValue::Plus(x, y) => {
+                            format!("{} + {}", self.set_operand(x), self.set_operand(y))
+                        }
+                        SetValue::Minus(x, y) => {
+                            format!("{} - {}", self.set_operand(x), self.set_operand(y))
+                        }
                     };
                     ("SET", format!("{lhs} = {rhs}"))
                 }
                 UpdateAction::Remove(p) => ("REMOVE", self.path(p)),
                 UpdateAction::Add(p, v) => ("ADD", format!("{} {}", self.path(p), self.value(v))),
-                UpdateAction::LegacyAdd(n, v) => {
-                    ("ADD", format!("{} {}", self.path(&Path::attr(n.clone())), self.value(v)))
+                UpdateAction::LegacyAdd(n, v) => (
+                    "ADD",
+                    format!("{} {}", self.path(&Path::attr(n.clone())), self.value(v)),
+                ),
+                UpdateAction::Delete(p, v) => {
+                    ("DELETE", format!("{} {}", self.path(p), self.value(v)))
                 }
-                UpdateAction::Delete(p, v) => ("DELETE", format!("{} {}", self.path(p), self.value(v))),
-                UpdateAction::LegacyDelete(n, v) => {
-                    ("DELETE", format!("{} {}", self.path(&Path::attr(n.clone())), self.value(v)))
-                }
+                UpdateAction::LegacyDelete(n, v) => (
+                    "DELETE",
+                    format!("{} {}", self.path(&Path::attr(n.clone())), self.value(v)),
+                ),
             };
             match sections.iter_mut().find(|(k, _)| *k == kw) {
                 Some((_, list)) => list.push(text),

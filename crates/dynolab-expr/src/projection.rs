@@ -20,7 +20,9 @@ impl Node {
     fn into_value(self) -> AttributeValue {
         match self {
             Node::Leaf(v) => v,
-            Node::Map(m) => AttributeValue::M(m.into_iter().map(|(k, n)| (k, n.into_value())).collect()),
+            Node::Map(m) => {
+                AttributeValue::M(m.into_iter().map(|(k, n)| (k, n.into_value())).collect())
+            }
             Node::List(l) => AttributeValue::L(l.into_values().map(Node::into_value).collect()),
         }
     }
@@ -28,7 +30,9 @@ impl Node {
     /// Inserts `value` at `rest` below this node. An existing leaf (a whole value already
     /// selected) wins.
     fn insert(&mut self, rest: &[PathElem], value: AttributeValue) {
-        let Some((first, tail)) = rest.split_first() else { return };
+        let Some((first, tail)) = rest.split_first() else {
+            return;
+        };
         match (first, self) {
             (PathElem::Attr(a), Node::Map(m)) => insert_child(m.entry(a.clone()), tail, value),
             (PathElem::Index(i), Node::List(l)) => insert_child(l.entry(*i), tail, value),
@@ -37,7 +41,11 @@ impl Node {
     }
 }
 
-fn insert_child<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, Node>, tail: &[PathElem], value: AttributeValue) {
+fn insert_child<K: Ord>(
+    entry: std::collections::btree_map::Entry<'_, K, Node>,
+    tail: &[PathElem],
+    value: AttributeValue,
+) {
     if tail.is_empty() {
         entry.or_insert(Node::Leaf(value));
         return;

@@ -11,8 +11,8 @@
 use dynolab_model::{AttributeValue, ValueType};
 
 use crate::ast::{CmpOp, Cond, Operand, Path, PathElem, SetOperand, SetValue, UpdateAction};
-use crate::parser::{ParsedCond, ParsedUpdate, RawAction, RawCond, RawElem, RawOperand, RawPath};
 use crate::params::Params;
+use crate::parser::{ParsedCond, ParsedUpdate, RawAction, RawCond, RawElem, RawOperand, RawPath};
 use crate::reserved::is_reserved;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -33,8 +33,13 @@ enum Cat {
     Function,
 }
 
-const CONDITION_ORDER: &[Cat] =
-    &[Cat::Parens, Cat::UnknownFunction, Cat::MisusedFunction, Cat::Reserved, Cat::Condition];
+const CONDITION_ORDER: &[Cat] = &[
+    Cat::Parens,
+    Cat::UnknownFunction,
+    Cat::MisusedFunction,
+    Cat::Reserved,
+    Cat::Condition,
+];
 const UPDATE_ORDER: &[Cat] = &[
     Cat::Reserved,
     Cat::UnknownFunction,
@@ -46,8 +51,12 @@ const UPDATE_ORDER: &[Cat] = &[
     Cat::Operand,
     Cat::Function,
 ];
-const PROJECTION_ORDER: &[Cat] =
-    &[Cat::Reserved, Cat::AttrNameVal, Cat::PathOverlap, Cat::PathConflict];
+const PROJECTION_ORDER: &[Cat] = &[
+    Cat::Reserved,
+    Cat::AttrNameVal,
+    Cat::PathOverlap,
+    Cat::PathConflict,
+];
 /// Within one condition predicate.
 const PREDICATE_ORDER: &[Cat] = &[Cat::AttrNameVal, Cat::Operand, Cat::Distinct, Cat::Function];
 
@@ -68,7 +77,9 @@ impl Slots {
         !self.0.is_empty()
     }
     fn first(&self, order: &[Cat]) -> Option<String> {
-        order.iter().find_map(|o| self.0.iter().find(|(c, _)| c == o).map(|(_, m)| m.clone()))
+        order
+            .iter()
+            .find_map(|o| self.0.iter().find(|(c, _)| c == o).map(|(_, m)| m.clone()))
     }
 }
 
@@ -87,11 +98,15 @@ fn arity(list: &[(&str, usize)], name: &str) -> Option<usize> {
 }
 
 pub(crate) fn undefined_name(ph: &str) -> String {
-    format!("An expression attribute name used in the document path is not defined; attribute name: {ph}")
+    format!(
+        "An expression attribute name used in the document path is not defined; attribute name: {ph}"
+    )
 }
 
 pub(crate) fn undefined_value(ph: &str) -> String {
-    format!("An expression attribute value used in expression is not defined; attribute value: {ph}")
+    format!(
+        "An expression attribute value used in expression is not defined; attribute value: {ph}"
+    )
 }
 
 fn operand_count(name: &str, n: usize) -> String {
@@ -164,7 +179,11 @@ pub(crate) struct Resolver<'p> {
 
 impl<'p> Resolver<'p> {
     pub(crate) fn new(params: &'p mut Params) -> Self {
-        Resolver { params, slots: Slots::default(), paths: Vec::new() }
+        Resolver {
+            params,
+            slots: Slots::default(),
+            paths: Vec::new(),
+        }
     }
 
     /// Resolves a path; reserved words go to the global slot, the first undefined name is
@@ -176,8 +195,10 @@ impl<'p> Resolver<'p> {
             match e {
                 RawElem::Ident(s) => {
                     if is_reserved(s) {
-                        self.slots
-                            .set(Cat::Reserved, format!("Attribute name is a reserved keyword; reserved keyword: {s}"));
+                        self.slots.set(
+                            Cat::Reserved,
+                            format!("Attribute name is a reserved keyword; reserved keyword: {s}"),
+                        );
                     }
                     out.push(PathElem::Attr(s.clone()));
                 }
@@ -204,7 +225,8 @@ impl<'p> Resolver<'p> {
             for (a, b) in prev.0.iter().zip(&path.0) {
                 let same_kind = matches!(
                     (a, b),
-                    (PathElem::Attr(_), PathElem::Attr(_)) | (PathElem::Index(_), PathElem::Index(_))
+                    (PathElem::Attr(_), PathElem::Attr(_))
+                        | (PathElem::Index(_), PathElem::Index(_))
                 );
                 if !same_kind {
                     self.slots.set(
@@ -242,7 +264,8 @@ impl<'p> Resolver<'p> {
 
     pub(crate) fn condition(mut self, parsed: &ParsedCond) -> Result<Cond, String> {
         if parsed.redundant_parens {
-            self.slots.set(Cat::Parens, "The expression has redundant parentheses;");
+            self.slots
+                .set(Cat::Parens, "The expression has redundant parentheses;");
         }
         let cond = self.cond(&parsed.cond);
         match self.slots.first(CONDITION_ORDER) {
@@ -274,16 +297,31 @@ impl<'p> Resolver<'p> {
                 if let Some(m) = undefined {
                     local.set(Cat::AttrNameVal, m);
                 }
-                ROp { op: Operand::Path(path), call: None, immediate: None, static_ty: None }
+                ROp {
+                    op: Operand::Path(path),
+                    call: None,
+                    immediate: None,
+                    static_ty: None,
+                }
             }
             RawOperand::Value(ph) => match self.params.value(ph) {
                 Some(v) => {
                     let t = v.value_type();
-                    ROp { op: Operand::Value(v), call: None, immediate: Some(t), static_ty: Some(t.as_str()) }
+                    ROp {
+                        op: Operand::Value(v),
+                        call: None,
+                        immediate: Some(t),
+                        static_ty: Some(t.as_str()),
+                    }
                 }
                 None => {
                     local.set(Cat::AttrNameVal, undefined_value(ph));
-                    ROp { op: Operand::Value(AttributeValue::Null), call: None, immediate: None, static_ty: None }
+                    ROp {
+                        op: Operand::Value(AttributeValue::Null),
+                        call: None,
+                        immediate: None,
+                        static_ty: None,
+                    }
                 }
             },
             RawOperand::Call { name, args } => {
@@ -292,7 +330,12 @@ impl<'p> Resolver<'p> {
                     Built::Size(o) => Operand::Size(Box::new(o)),
                     _ => Operand::Value(AttributeValue::Null),
                 };
-                ROp { op, call: Some(name.clone()), immediate: None, static_ty: ty }
+                ROp {
+                    op,
+                    call: Some(name.clone()),
+                    immediate: None,
+                    static_ty: ty,
+                }
             }
             // Arithmetic cannot be produced by the condition grammar.
             RawOperand::Plus(..) | RawOperand::Minus(..) => ROp {
@@ -305,7 +348,11 @@ impl<'p> Resolver<'p> {
     }
 
     fn check_misused(&mut self, ops: &[&ROp]) {
-        if let Some(name) = ops.iter().filter_map(|o| o.call.as_deref()).find(|n| *n != "size") {
+        if let Some(name) = ops
+            .iter()
+            .filter_map(|o| o.call.as_deref())
+            .find(|n| *n != "size")
+        {
             self.slots.set(Cat::MisusedFunction, misused(name));
         }
     }
@@ -325,7 +372,11 @@ impl<'p> Resolver<'p> {
     }
 
     fn check_orderable(name: &str, ops: &[&ROp], local: &mut Slots) {
-        if let Some(t) = ops.iter().filter_map(|o| o.immediate).find(|t| !orderable(*t)) {
+        if let Some(t) = ops
+            .iter()
+            .filter_map(|o| o.immediate)
+            .find(|t| !orderable(*t))
+        {
             local.set(Cat::Function, operand_type(name, t.as_str()));
         }
     }
@@ -394,7 +445,12 @@ impl<'p> Resolver<'p> {
     }
 
     /// A function call in a condition: checks, then the condition (or `size` operand) built.
-    fn c_call(&mut self, name: &str, raw_args: &[RawOperand], local: &mut Slots) -> (Built, Option<&'static str>) {
+    fn c_call(
+        &mut self,
+        name: &str,
+        raw_args: &[RawOperand],
+        local: &mut Slots,
+    ) -> (Built, Option<&'static str>) {
         let args: Vec<ROp> = raw_args.iter().map(|a| self.c_operand(a, local)).collect();
         let refs: Vec<&ROp> = args.iter().collect();
         self.check_misused(&refs);
@@ -543,7 +599,11 @@ impl<'p> Resolver<'p> {
                         format!("Incorrect operand type for operator or function; operator: {op}, operand type: {word}"),
                     );
                 }
-                if is_add { UpdateAction::Add(path, value) } else { UpdateAction::Delete(path, value) }
+                if is_add {
+                    UpdateAction::Add(path, value)
+                } else {
+                    UpdateAction::Delete(path, value)
+                }
             }
         }
     }
@@ -561,9 +621,14 @@ impl<'p> Resolver<'p> {
                 let (a, ta) = self.s_operand(a);
                 let (b, tb) = self.s_operand(b);
                 if let Some(t) = [ta, tb].into_iter().flatten().find(|t| *t != ValueType::N) {
-                    self.slots.set(Cat::Function, operand_type(name, t.as_str()));
+                    self.slots
+                        .set(Cat::Function, operand_type(name, t.as_str()));
                 }
-                if plus { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) }
+                if plus {
+                    SetValue::Plus(a, b)
+                } else {
+                    SetValue::Minus(a, b)
+                }
             }
             other => SetValue::Operand(self.s_operand(other).0),
         }
@@ -586,7 +651,9 @@ impl<'p> Resolver<'p> {
                 let dummy = (SetOperand::Value(AttributeValue::Null), None);
                 let Some(expected) = arity(UPDATE_FUNCTIONS, name) else {
                     let msg = if arity(CONDITION_FUNCTIONS, name).is_some() {
-                        format!("The function is not allowed in an update expression; function: {name}")
+                        format!(
+                            "The function is not allowed in an update expression; function: {name}"
+                        )
                     } else {
                         format!("Invalid function name; function: {name}")
                     };
@@ -594,7 +661,8 @@ impl<'p> Resolver<'p> {
                     return dummy;
                 };
                 if expected != resolved.len() {
-                    self.slots.set(Cat::Function, operand_count(name, resolved.len()));
+                    self.slots
+                        .set(Cat::Function, operand_count(name, resolved.len()));
                     return dummy;
                 }
                 let mut it = resolved.into_iter();
@@ -608,7 +676,8 @@ impl<'p> Resolver<'p> {
                     (SetOperand::IfNotExists(p, Box::new(b)), tb)
                 } else {
                     if let Some(t) = [ta, tb].into_iter().flatten().find(|t| *t != ValueType::L) {
-                        self.slots.set(Cat::Function, operand_type(name, t.as_str()));
+                        self.slots
+                            .set(Cat::Function, operand_type(name, t.as_str()));
                     }
                     (SetOperand::ListAppend(Box::new(a), Box::new(b)), None)
                 }
@@ -668,11 +737,21 @@ mod tests {
 
     #[test]
     fn clean_condition_records_nothing() {
-        let mut params = Params::new(None, Some([(":v".to_string(), AttributeValue::Null)].into()));
+        let mut params = Params::new(
+            None,
+            Some([(":v".to_string(), AttributeValue::Null)].into()),
+        );
         let parsed = parse_condition("a = :v").unwrap();
         let mut r = Resolver::new(&mut params);
         let c = r.cond(&parsed.cond);
         assert!(!r.has_errors());
-        assert_eq!(c, Cond::Cmp(CmpOp::Eq, Operand::Path(Path::attr("a")), Operand::Value(AttributeValue::Null)));
+        assert_eq!(
+            c,
+            Cond::Cmp(
+                CmpOp::Eq,
+                Operand::Path(Path::attr("a")),
+                Operand::Value(AttributeValue::Null)
+            )
+        );
     }
 }

@@ -22,7 +22,9 @@ fn err(m: &str) -> ExprError {
 
 fn resolve_operand(item: &Item, op: &SetOperand) -> Result<AttributeValue, ExprError> {
     match op {
-        SetOperand::Path(p) => lookup(item, p).cloned().ok_or_else(|| err(msg::MISSING_ATTRIBUTE)),
+        SetOperand::Path(p) => lookup(item, p)
+            .cloned()
+            .ok_or_else(|| err(msg::MISSING_ATTRIBUTE)),
         SetOperand::Value(v) => Ok(v.clone()),
         SetOperand::IfNotExists(p, default) => match lookup(item, p) {
             Some(v) => Ok(v.clone()),
@@ -55,15 +57,23 @@ pub fn resolve_set_value(item: &Item, value: &SetValue) -> Result<AttributeValue
         SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
             let x = number(resolve_operand(item, a)?)?;
             let y = number(resolve_operand(item, b)?)?;
-            let r = if matches!(value, SetValue::Plus(..)) { x.add(&y) } else { x.sub(&y) };
-            r.map(AttributeValue::N).map_err(|e| ExprError::Update(e.message().to_string()))
+            let r = if matches!(value, SetValue::Plus(..)) {
+                x.add(&y)
+            } else {
+                x.sub(&y)
+            };
+            r.map(AttributeValue::N)
+                .map_err(|e| ExprError::Update(e.message().to_string()))
         }
     }
 }
 
 /// The container holding the last element of `path` and that element.
 enum Slot<'a> {
-    Map(&'a mut std::collections::BTreeMap<String, AttributeValue>, &'a str),
+    Map(
+        &'a mut std::collections::BTreeMap<String, AttributeValue>,
+        &'a str,
+    ),
     List(&'a mut Vec<AttributeValue>, usize),
 }
 
@@ -75,7 +85,9 @@ fn slot<'a>(item: &'a mut Item, path: &'a Path) -> Option<Slot<'a>> {
             PathElem::Index(_) => None,
         };
     };
-    let PathElem::Attr(head) = first else { return None };
+    let PathElem::Attr(head) = first else {
+        return None;
+    };
     let mut cur = item.get_mut(head)?;
     for e in rest {
         cur = match (e, cur) {
@@ -144,11 +156,14 @@ fn add_value(
     lists: bool,
     mismatch: &str,
 ) -> Result<AttributeValue, ExprError> {
-    let Some(existing) = existing else { return Ok(v.clone()) };
+    let Some(existing) = existing else {
+        return Ok(v.clone());
+    };
     Ok(match (existing.clone(), v) {
-        (AttributeValue::N(a), AttributeValue::N(b)) => {
-            AttributeValue::N(a.add(b).map_err(|e| ExprError::Update(e.message().to_string()))?)
-        }
+        (AttributeValue::N(a), AttributeValue::N(b)) => AttributeValue::N(
+            a.add(b)
+                .map_err(|e| ExprError::Update(e.message().to_string()))?,
+        ),
         (AttributeValue::Ss(mut a), AttributeValue::Ss(b)) => {
             set_union(&mut a, b);
             AttributeValue::Ss(a)
@@ -205,7 +220,10 @@ fn rank(a: &UpdateAction) -> u8 {
 }
 
 /// Applies `actions` to `item` atomically; returns the touched top-level attribute names.
-pub(crate) fn apply(actions: &[UpdateAction], item: &mut Item) -> Result<BTreeSet<String>, ExprError> {
+pub(crate) fn apply(
+    actions: &[UpdateAction],
+    item: &mut Item,
+) -> Result<BTreeSet<String>, ExprError> {
     // Evaluate every SET right-hand side against the original item.
     let mut set_values = Vec::with_capacity(actions.len());
     for a in actions {

@@ -163,7 +163,10 @@ fn values(v: serde_json::Value) -> Option<HashMap<String, AttributeValue>> {
 
 fn std_params() -> Params {
     Params::new(
-        Some(HashMap::from([("#a".to_string(), "a".to_string()), ("#b".to_string(), "b".to_string())])),
+        Some(HashMap::from([
+            ("#a".to_string(), "a".to_string()),
+            ("#b".to_string(), "b".to_string()),
+        ])),
         values(json!({
             ":s": {"S": "x"}, ":n": {"N": "1"}, ":n2": {"N": "2"}, ":t": {"BOOL": true},
             ":l": {"L": []}, ":ss": {"SS": ["a"]}, ":ty": {"S": "X"}, ":ts": {"S": "S"}, ":m": {"M": {}}
@@ -172,48 +175,168 @@ fn std_params() -> Params {
 }
 
 const CONDITION_ERRORS: &[(&str, &str)] = &[
-    ("", "Invalid ConditionExpression: The expression can not be empty;"),
-    ("a = = :s", "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = :s\""),
-    ("a =", "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"=\""),
-    ("a > 4", "Invalid ConditionExpression: Syntax error; token: \"4\", near: \"> 4\""),
-    ("a = :s b", "Invalid ConditionExpression: Syntax error; token: \"b\", near: \":s b\""),
-    ("attribute_type()", "Invalid ConditionExpression: Syntax error; token: \")\", near: \"()\""),
-    ("a = :s AND", "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"AND\""),
-    ("a $ b", "Invalid ConditionExpression: Syntax error; token: \"$\", near: \"a $ b\""),
-    ("((a = :s))", "Invalid ConditionExpression: The expression has redundant parentheses;"),
-    ("status = :s", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"),
-    ("a.Size = :s", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Size"),
-    ("#c = :s", "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #c"),
-    ("a = :nope", "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope"),
-    ("foo(a)", "Invalid ConditionExpression: Invalid function name; function: foo"),
-    ("SIZE(a) = :n", "Invalid ConditionExpression: Invalid function name; function: SIZE"),
-    ("list_append(a, :l) = :l", "Invalid ConditionExpression: The function is not allowed in a condition expression; function: list_append"),
-    ("size(a)", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size"),
-    ("a = :s AND size(a)", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size"),
-    ("attribute_exists(a) = :t", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists"),
-    ("size(contains(a, :s)) = :n", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: contains"),
-    ("attribute_exists(a, b)", "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2"),
-    ("begins_with(a)", "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"),
-    ("attribute_exists(:s)", "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists"),
-    ("begins_with(a, :n)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"),
-    ("size(:n) = :n", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N"),
-    ("attribute_type(a, :n)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N"),
-    ("attribute_type(a, b)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}"),
-    ("attribute_type(a, :ty)", "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"),
-    ("a = a", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]"),
-    ("contains(#a.b, a.#b)", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a, b]"),
-    ("a > :t", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: BOOL"),
-    ("size(a) > :m", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: M"),
-    ("attribute_exists(z) OR a <= :ss", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <=, operand type: SS"),
-    ("a BETWEEN :t AND :t", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: BOOL"),
-    ("a BETWEEN :n AND :s", "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}"),
-    ("a BETWEEN :n2 AND :n", "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}"),
+    (
+        "",
+        "Invalid ConditionExpression: The expression can not be empty;",
+    ),
+    (
+        "a = = :s",
+        "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = :s\"",
+    ),
+    (
+        "a =",
+        "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"=\"",
+    ),
+    (
+        "a > 4",
+        "Invalid ConditionExpression: Syntax error; token: \"4\", near: \"> 4\"",
+    ),
+    (
+        "a = :s b",
+        "Invalid ConditionExpression: Syntax error; token: \"b\", near: \":s b\"",
+    ),
+    (
+        "attribute_type()",
+        "Invalid ConditionExpression: Syntax error; token: \")\", near: \"()\"",
+    ),
+    (
+        "a = :s AND",
+        "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"AND\"",
+    ),
+    (
+        "a $ b",
+        "Invalid ConditionExpression: Syntax error; token: \"$\", near: \"a $ b\"",
+    ),
+    (
+        "((a = :s))",
+        "Invalid ConditionExpression: The expression has redundant parentheses;",
+    ),
+    (
+        "status = :s",
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    ),
+    (
+        "a.Size = :s",
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Size",
+    ),
+    (
+        "#c = :s",
+        "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #c",
+    ),
+    (
+        "a = :nope",
+        "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope",
+    ),
+    (
+        "foo(a)",
+        "Invalid ConditionExpression: Invalid function name; function: foo",
+    ),
+    (
+        "SIZE(a) = :n",
+        "Invalid ConditionExpression: Invalid function name; function: SIZE",
+    ),
+    (
+        "list_append(a, :l) = :l",
+        "Invalid ConditionExpression: The function is not allowed in a condition expression; function: list_append",
+    ),
+    (
+        "size(a)",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
+    ),
+    (
+        "a = :s AND size(a)",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
+    ),
+    (
+        "attribute_exists(a) = :t",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists",
+    ),
+    (
+        "size(contains(a, :s)) = :n",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: contains",
+    ),
+    (
+        "attribute_exists(a, b)",
+        "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2",
+    ),
+    (
+        "begins_with(a)",
+        "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1",
+    ),
+    (
+        "attribute_exists(:s)",
+        "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists",
+    ),
+    (
+        "begins_with(a, :n)",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+    ),
+    (
+        "size(:n) = :n",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N",
+    ),
+    (
+        "attribute_type(a, :n)",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N",
+    ),
+    (
+        "attribute_type(a, b)",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}",
+    ),
+    (
+        "attribute_type(a, :ty)",
+        "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
+    ),
+    (
+        "a = a",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]",
+    ),
+    (
+        "contains(#a.b, a.#b)",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a, b]",
+    ),
+    (
+        "a > :t",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: BOOL",
+    ),
+    (
+        "size(a) > :m",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: M",
+    ),
+    (
+        "attribute_exists(z) OR a <= :ss",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <=, operand type: SS",
+    ),
+    (
+        "a BETWEEN :t AND :t",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: BOOL",
+    ),
+    (
+        "a BETWEEN :n AND :s",
+        "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}",
+    ),
+    (
+        "a BETWEEN :n2 AND :n",
+        "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}",
+    ),
     // Precedence between categories: parens > unknown function > misused > reserved > the rest.
-    ("((status = :nope))", "Invalid ConditionExpression: The expression has redundant parentheses;"),
-    ("status = :s AND foo(a)", "Invalid ConditionExpression: Invalid function name; function: foo"),
-    ("#zz = :s AND status = :s", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"),
+    (
+        "((status = :nope))",
+        "Invalid ConditionExpression: The expression has redundant parentheses;",
+    ),
+    (
+        "status = :s AND foo(a)",
+        "Invalid ConditionExpression: Invalid function name; function: foo",
+    ),
+    (
+        "#zz = :s AND status = :s",
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    ),
     // Within conditions the first faulty predicate wins.
-    ("a > :t AND #zz = :s", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: BOOL"),
+    (
+        "a > :t AND #zz = :s",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >, operand type: BOOL",
+    ),
 ];
 
 #[test]
@@ -231,15 +354,24 @@ fn condition_error_table() {
 fn filter_errors_carry_the_filter_prefix_and_size_limit() {
     let mut p = std_params();
     let e = parse_condition("a = ", ConditionKind::Filter, &mut p).unwrap_err();
-    assert!(e.message().starts_with("Invalid FilterExpression: Syntax error; token: <EOF>"));
+    assert!(
+        e.message()
+            .starts_with("Invalid FilterExpression: Syntax error; token: <EOF>")
+    );
     let long = format!("a{} = :s", "z".repeat(4096));
     let e = parse_condition(&long, ConditionKind::Filter, &mut p).unwrap_err();
     assert_eq!(
         e.message(),
-        format!("Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: {}", long.len())
+        format!(
+            "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: {}",
+            long.len()
+        )
     );
     let e = parse_projection(&"a".repeat(4097), &mut p).unwrap_err();
-    assert_eq!(e.message(), "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;");
+    assert_eq!(
+        e.message(),
+        "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;"
+    );
     assert!(parse_projection(&"a".repeat(4096), &mut p).is_ok());
 }
 
@@ -254,7 +386,9 @@ fn in_operand_limit() {
     let mut p = Params::from_json(None, Some(&vals)).unwrap();
     let expr = format!("a IN ({})", list.join(", "));
     assert_eq!(
-        parse_condition(&expr, ConditionKind::Condition, &mut p).unwrap_err().message(),
+        parse_condition(&expr, ConditionKind::Condition, &mut p)
+            .unwrap_err()
+            .message(),
         "Invalid ConditionExpression: The IN operator is provided with too many operands; number of operands: 101"
     );
     let expr = format!("a IN ({})", list[..100].join(", "));
@@ -262,59 +396,162 @@ fn in_operand_limit() {
 }
 
 const UPDATE_ERRORS: &[(&str, &str)] = &[
-    ("", "Invalid UpdateExpression: The expression can not be empty;"),
-    ("INVALID SYNTAX HERE", "Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\""),
-    ("ADD hits : incr", "Invalid UpdateExpression: Syntax error; token: \":\", near: \"hits : incr\""),
-    ("SET", "Invalid UpdateExpression: Syntax error; token: <EOF>, near: \"SET\""),
-    ("SET a = :s,", "Invalid UpdateExpression: Syntax error; token: <EOF>, near: \",\""),
-    ("SET a = :s SET b = :s", "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;"),
-    ("SET status = :s", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"),
-    ("SET a = size(b)", "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"),
-    ("SET a = foo(b)", "Invalid UpdateExpression: Invalid function name; function: foo"),
-    ("SET a = list_append(:l)", "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1"),
-    ("SET a = list_append(:s, b)", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S"),
-    ("SET a = if_not_exists(:s, b)", "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists"),
-    ("SET a = b + :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S"),
-    ("SET a = :l - b", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: L"),
-    ("SET #c = :s", "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #c"),
-    ("SET a = :zz", "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :zz"),
-    ("SET a = :s REMOVE a.b", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"),
-    ("REMOVE a[1], a.b", "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]"),
-    ("SET #a = :s, a = :n", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"),
-    ("ADD a :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"),
-    ("ADD a :l", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST"),
-    ("DELETE a :n", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"),
-    ("DELETE a :t", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: BOOLEAN"),
+    (
+        "",
+        "Invalid UpdateExpression: The expression can not be empty;",
+    ),
+    (
+        "INVALID SYNTAX HERE",
+        "Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\"",
+    ),
+    (
+        "ADD hits : incr",
+        "Invalid UpdateExpression: Syntax error; token: \":\", near: \"hits : incr\"",
+    ),
+    (
+        "SET",
+        "Invalid UpdateExpression: Syntax error; token: <EOF>, near: \"SET\"",
+    ),
+    (
+        "SET a = :s,",
+        "Invalid UpdateExpression: Syntax error; token: <EOF>, near: \",\"",
+    ),
+    (
+        "SET a = :s SET b = :s",
+        "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;",
+    ),
+    (
+        "SET status = :s",
+        "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    ),
+    (
+        "SET a = size(b)",
+        "Invalid UpdateExpression: The function is not allowed in an update expression; function: size",
+    ),
+    (
+        "SET a = foo(b)",
+        "Invalid UpdateExpression: Invalid function name; function: foo",
+    ),
+    (
+        "SET a = list_append(:l)",
+        "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1",
+    ),
+    (
+        "SET a = list_append(:s, b)",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S",
+    ),
+    (
+        "SET a = if_not_exists(:s, b)",
+        "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
+    ),
+    (
+        "SET a = b + :s",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S",
+    ),
+    (
+        "SET a = :l - b",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: L",
+    ),
+    (
+        "SET #c = :s",
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #c",
+    ),
+    (
+        "SET a = :zz",
+        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :zz",
+    ),
+    (
+        "SET a = :s REMOVE a.b",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+    ),
+    (
+        "REMOVE a[1], a.b",
+        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]",
+    ),
+    (
+        "SET #a = :s, a = :n",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+    ),
+    (
+        "ADD a :s",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING",
+    ),
+    (
+        "ADD a :l",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST",
+    ),
+    (
+        "DELETE a :n",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER",
+    ),
+    (
+        "DELETE a :t",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: BOOLEAN",
+    ),
     // Precedence: reserved before everything else.
-    ("SET a = foo(b), status = :s", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"),
+    (
+        "SET a = foo(b), status = :s",
+        "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    ),
 ];
 
 #[test]
 fn update_error_table() {
     for (expr, msg) in UPDATE_ERRORS {
         let mut p = std_params();
-        let err = parse_update(expr, &mut p).err().unwrap_or_else(|| panic!("{expr} should fail"));
+        let err = parse_update(expr, &mut p)
+            .err()
+            .unwrap_or_else(|| panic!("{expr} should fail"));
         assert_eq!(err.message(), *msg, "{expr}");
     }
 }
 
 const PROJECTION_ERRORS: &[(&str, &str)] = &[
-    ("", "Invalid ProjectionExpression: The expression can not be empty;"),
-    ("l[a]", "Invalid ProjectionExpression: Syntax error; token: \"a\", near: \"[a]\""),
-    ("a,", "Invalid ProjectionExpression: Syntax error; token: <EOF>, near: \",\""),
-    ("a, data", "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: data"),
-    ("a.#u", "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #u"),
-    ("a, a.b", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"),
-    ("x, a.b, a", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]"),
-    ("alist[0], alist", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [alist, [0]], path two: [alist]"),
-    ("#a, #a.#b", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"),
+    (
+        "",
+        "Invalid ProjectionExpression: The expression can not be empty;",
+    ),
+    (
+        "l[a]",
+        "Invalid ProjectionExpression: Syntax error; token: \"a\", near: \"[a]\"",
+    ),
+    (
+        "a,",
+        "Invalid ProjectionExpression: Syntax error; token: <EOF>, near: \",\"",
+    ),
+    (
+        "a, data",
+        "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: data",
+    ),
+    (
+        "a.#u",
+        "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #u",
+    ),
+    (
+        "a, a.b",
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+    ),
+    (
+        "x, a.b, a",
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]",
+    ),
+    (
+        "alist[0], alist",
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [alist, [0]], path two: [alist]",
+    ),
+    (
+        "#a, #a.#b",
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+    ),
 ];
 
 #[test]
 fn projection_error_table() {
     for (expr, msg) in PROJECTION_ERRORS {
         let mut p = std_params();
-        let err = parse_projection(expr, &mut p).err().unwrap_or_else(|| panic!("{expr} should fail"));
+        let err = parse_projection(expr, &mut p)
+            .err()
+            .unwrap_or_else(|| panic!("{expr} should fail"));
         assert_eq!(err.message(), *msg, "{expr}");
     }
 }
@@ -363,7 +600,12 @@ fn round_trip_through_the_printer() {
         let u = parse_update(text, &mut p).unwrap();
         let printed = u.to_expression();
         let mut p2 = Params::new(Some(printed.names.clone()), Some(printed.values.clone()));
-        assert_eq!(u, parse_update(&printed.text, &mut p2).unwrap(), "{}", printed.text);
+        assert_eq!(
+            u,
+            parse_update(&printed.text, &mut p2).unwrap(),
+            "{}",
+            printed.text
+        );
     }
     let mut p = std_params();
     let proj = parse_projection("a.b[3].c, #a, d", &mut p);

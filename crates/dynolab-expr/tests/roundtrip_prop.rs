@@ -1,18 +1,21 @@
 //! Property test: any condition AST prints to text that parses back to the same AST, and
 //! printing does not change what the condition evaluates to.
 
-use dynolab_expr::{CmpOp, Cond, ConditionKind, Operand, Params, Path, PathElem, parse_condition};
 use dynolab_expr::Condition;
+use dynolab_expr::{CmpOp, Cond, ConditionKind, Operand, Params, Path, PathElem, parse_condition};
 use dynolab_model::{AttributeValue, Item, Number};
 use proptest::prelude::*;
 
 fn path() -> impl Strategy<Value = Path> {
     (
         "[a-zA-Z_ -]{1,8}",
-        prop::collection::vec(prop_oneof![
-            "[a-z]{1,4}".prop_map(PathElem::Attr),
-            (0usize..5).prop_map(PathElem::Index)
-        ], 0..3),
+        prop::collection::vec(
+            prop_oneof![
+                "[a-z]{1,4}".prop_map(PathElem::Attr),
+                (0usize..5).prop_map(PathElem::Index)
+            ],
+            0..3,
+        ),
     )
         .prop_map(|(head, rest)| {
             let mut v = vec![PathElem::Attr(head)];
@@ -50,8 +53,10 @@ fn leaf() -> impl Strategy<Value = Cond> {
         path().prop_map(Cond::AttributeExists),
         path().prop_map(Cond::AttributeNotExists),
         (path(), value()).prop_map(|(p, v)| Cond::Contains(Operand::Path(p), Operand::Value(v))),
-        (path(), prop::collection::vec(value(), 1..4))
-            .prop_map(|(p, vs)| Cond::In(Operand::Path(p), vs.into_iter().map(Operand::Value).collect())),
+        (path(), prop::collection::vec(value(), 1..4)).prop_map(|(p, vs)| Cond::In(
+            Operand::Path(p),
+            vs.into_iter().map(Operand::Value).collect()
+        )),
     ]
 }
 

@@ -70,7 +70,9 @@ impl ErrorCode {
             ErrorCode::TransactionConflictException => {
                 "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
             }
-            ErrorCode::InternalServerError => "com.amazonaws.dynamodb.v20120810#InternalServerError",
+            ErrorCode::InternalServerError => {
+                "com.amazonaws.dynamodb.v20120810#InternalServerError"
+            }
         }
     }
 
@@ -93,7 +95,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: Some(message.into()), item: None }
+        ApiError {
+            code,
+            message: Some(message.into()),
+            item: None,
+        }
     }
 
     pub fn validation(message: impl Into<String>) -> ApiError {
@@ -106,15 +112,26 @@ impl ApiError {
 
     /// DynamoDB's answer to a body that is not JSON: a SerializationException without a message.
     pub fn bad_json() -> ApiError {
-        ApiError { code: ErrorCode::SerializationException, message: None, item: None }
+        ApiError {
+            code: ErrorCode::SerializationException,
+            message: None,
+            item: None,
+        }
     }
 
     pub fn unknown_operation() -> ApiError {
-        ApiError { code: ErrorCode::UnknownOperationException, message: None, item: None }
+        ApiError {
+            code: ErrorCode::UnknownOperationException,
+            message: None,
+            item: None,
+        }
     }
 
     pub fn resource_not_found() -> ApiError {
-        ApiError::new(ErrorCode::ResourceNotFoundException, "Requested resource not found")
+        ApiError::new(
+            ErrorCode::ResourceNotFoundException,
+            "Requested resource not found",
+        )
     }
 
     pub fn resource_not_found_message(message: impl Into<String>) -> ApiError {
@@ -146,13 +163,20 @@ impl ApiError {
 
     /// The shared prefix of most semantic validation messages.
     pub fn invalid_parameter(detail: impl fmt::Display) -> ApiError {
-        ApiError::validation(format!("One or more parameter values were invalid: {detail}"))
+        ApiError::validation(format!(
+            "One or more parameter values were invalid: {detail}"
+        ))
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message.as_deref().unwrap_or(""))
+        write!(
+            f,
+            "{:?}: {}",
+            self.code,
+            self.message.as_deref().unwrap_or("")
+        )
     }
 }
 

@@ -48,7 +48,11 @@ impl NumberError {
 }
 
 impl Number {
-    pub const ZERO: Number = Number { neg: false, coeff: 0, exp: 0 };
+    pub const ZERO: Number = Number {
+        neg: false,
+        coeff: 0,
+        exp: 0,
+    };
 
     pub fn is_zero(&self) -> bool {
         self.coeff == 0
@@ -123,8 +127,13 @@ impl Number {
     /// Builds a number from decimal digits (most significant first) times `10^exp`.
     fn from_digits(neg: bool, digits: &[u8], exp: i64) -> Result<Number, NumberError> {
         let first = digits.iter().position(|&d| d != 0);
-        let Some(first) = first else { return Ok(Number::ZERO) };
-        let last = digits.iter().rposition(|&d| d != 0).expect("a non-zero digit exists");
+        let Some(first) = first else {
+            return Ok(Number::ZERO);
+        };
+        let last = digits
+            .iter()
+            .rposition(|&d| d != 0)
+            .expect("a non-zero digit exists");
         let significant = &digits[first..=last];
         let exp = exp + (digits.len() - 1 - last) as i64;
         let adjusted = exp + significant.len() as i64 - 1;
@@ -137,8 +146,14 @@ impl Number {
         if significant.len() > MAX_DIGITS {
             return Err(NumberError::TooManyDigits);
         }
-        let coeff = significant.iter().fold(0u128, |acc, &d| acc * 10 + u128::from(d));
-        Ok(Number { neg, coeff, exp: exp as i32 })
+        let coeff = significant
+            .iter()
+            .fold(0u128, |acc, &d| acc * 10 + u128::from(d));
+        Ok(Number {
+            neg,
+            coeff,
+            exp: exp as i32,
+        })
     }
 
     fn digits(&self) -> Vec<u8> {
@@ -151,7 +166,11 @@ impl Number {
     }
 
     fn n_digits(&self) -> usize {
-        if self.coeff == 0 { 1 } else { self.coeff.ilog10() as usize + 1 }
+        if self.coeff == 0 {
+            1
+        } else {
+            self.coeff.ilog10() as usize + 1
+        }
     }
 
     pub fn from_i64(value: i64) -> Number {
@@ -191,7 +210,10 @@ impl Number {
         if self.is_zero() {
             return Number::ZERO;
         }
-        Number { neg: !self.neg, ..self.clone() }
+        Number {
+            neg: !self.neg,
+            ..self.clone()
+        }
     }
 
     /// Digits of `self` scaled so the last one is at position `low`, left-padded to `width`.
@@ -262,7 +284,11 @@ impl Number {
             scaled /= 10;
             exp += 1;
         }
-        Some(Number { neg, coeff: scaled, exp })
+        Some(Number {
+            neg,
+            coeff: scaled,
+            exp,
+        })
     }
 
     /// Lossy conversion, for metrics and arithmetic outside the data path.
@@ -396,22 +422,29 @@ mod tests {
         assert_eq!(n("-5").add(&n("5")).unwrap(), Number::ZERO);
         assert_eq!(n("99").add(&n("1")).unwrap(), n("100"));
         assert_eq!(n("1e100").add(&n("1")), Err(NumberError::TooManyDigits));
-        assert_eq!(n("9.9999999999999999999999999999999999999e125").add(&n("1e125")), Err(NumberError::Overflow));
+        assert_eq!(
+            n("9.9999999999999999999999999999999999999e125").add(&n("1e125")),
+            Err(NumberError::Overflow)
+        );
     }
 
     #[test]
     fn ordering_matches_value() {
-        let mut values: Vec<Number> =
-            ["-100", "-1.5", "-1", "-0.001", "0", "0.001", "0.5", "1", "1.5", "10", "1e20"]
-                .iter()
-                .map(|s| n(s))
-                .collect();
+        let mut values: Vec<Number> = [
+            "-100", "-1.5", "-1", "-0.001", "0", "0.001", "0.5", "1", "1.5", "10", "1e20",
+        ]
+        .iter()
+        .map(|s| n(s))
+        .collect();
         let sorted = values.clone();
         values.reverse();
         values.sort();
         assert_eq!(values, sorted);
         for v in &sorted {
-            assert_eq!(&Number::from_sortable_bytes(&v.sortable_bytes()).unwrap(), v);
+            assert_eq!(
+                &Number::from_sortable_bytes(&v.sortable_bytes()).unwrap(),
+                v
+            );
         }
     }
 

@@ -16,7 +16,10 @@ pub fn value_size_bytes(value: &AttributeValue) -> usize {
         AttributeValue::Bool(_) | AttributeValue::Null => 1,
         AttributeValue::L(list) => 3 + list.iter().map(|v| value_size_bytes(v) + 1).sum::<usize>(),
         AttributeValue::M(map) => {
-            3 + map.iter().map(|(k, v)| k.len() + value_size_bytes(v) + 1).sum::<usize>()
+            3 + map
+                .iter()
+                .map(|(k, v)| k.len() + value_size_bytes(v) + 1)
+                .sum::<usize>()
         }
         AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
         AttributeValue::Ns(set) => set.iter().map(|n| n.size_bytes()).sum(),
@@ -49,7 +52,10 @@ mod tests {
     #[test]
     fn documents_have_overhead() {
         assert_eq!(value_size_bytes(&AttributeValue::L(vec![])), 3);
-        assert_eq!(value_size_bytes(&AttributeValue::L(vec![AttributeValue::S("ab".into())])), 6);
+        assert_eq!(
+            value_size_bytes(&AttributeValue::L(vec![AttributeValue::S("ab".into())])),
+            6
+        );
         let mut m = std::collections::BTreeMap::new();
         m.insert("k".to_string(), AttributeValue::Bool(true));
         assert_eq!(value_size_bytes(&AttributeValue::M(m)), 6);

@@ -115,17 +115,27 @@ impl AttributeValue {
             AttributeValue::B(b) => ("B", Value::String(BASE64.encode(b))),
             AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
             AttributeValue::Null => ("NULL", Value::Bool(true)),
-            AttributeValue::L(list) => ("L", Value::Array(list.iter().map(|v| v.to_json()).collect())),
+            AttributeValue::L(list) => (
+                "L",
+                Value::Array(list.iter().map(|v| v.to_json()).collect()),
+            ),
             AttributeValue::M(m) => ("M", item_to_json(m)),
-            AttributeValue::Ss(set) => {
-                ("SS", Value::Array(set.iter().map(|s| Value::String(s.clone())).collect()))
-            }
-            AttributeValue::Ns(set) => {
-                ("NS", Value::Array(set.iter().map(|n| Value::String(n.to_string())).collect()))
-            }
-            AttributeValue::Bs(set) => {
-                ("BS", Value::Array(set.iter().map(|b| Value::String(BASE64.encode(b))).collect()))
-            }
+            AttributeValue::Ss(set) => (
+                "SS",
+                Value::Array(set.iter().map(|s| Value::String(s.clone())).collect()),
+            ),
+            AttributeValue::Ns(set) => (
+                "NS",
+                Value::Array(set.iter().map(|n| Value::String(n.to_string())).collect()),
+            ),
+            AttributeValue::Bs(set) => (
+                "BS",
+                Value::Array(
+                    set.iter()
+                        .map(|b| Value::String(BASE64.encode(b)))
+                        .collect(),
+                ),
+            ),
         };
         map.insert(key.to_string(), inner);
         Value::Object(map)
@@ -177,7 +187,10 @@ fn parse_number(text: &str) -> Result<Number, String> {
 }
 
 fn str_list(inner: &Value) -> Vec<&str> {
-    inner.as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default()
+    inner
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default()
 }
 
 fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<AttributeValue>, String> {
@@ -216,7 +229,10 @@ fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<Attribute
                         .into(),
                 );
             }
-            let numbers = items.iter().map(|s| parse_number(s)).collect::<Result<Vec<_>, _>>()?;
+            let numbers = items
+                .iter()
+                .map(|s| parse_number(s))
+                .collect::<Result<Vec<_>, _>>()?;
             if has_duplicates(&numbers) {
                 return Err("Input collection contains duplicates".into());
             }
@@ -245,7 +261,9 @@ fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<Attribute
             }
             let list = inner.as_array().map(Vec::as_slice).unwrap_or_default();
             AttributeValue::L(
-                list.iter().map(|v| from_json_depth(v, depth + 1)).collect::<Result<_, _>>()?,
+                list.iter()
+                    .map(|v| from_json_depth(v, depth + 1))
+                    .collect::<Result<_, _>>()?,
             )
         }
         "M" => {
@@ -325,10 +343,18 @@ mod tests {
         let err = |v: Value| AttributeValue::from_json(&v).unwrap_err();
         assert!(err(json!({})).starts_with("Supplied AttributeValue is empty"));
         assert!(err(json!({"S": "a", "N": "1"})).contains("more than one datatypes"));
-        assert_eq!(err(json!({"N": "x"})), "The parameter cannot be converted to a numeric value: x");
+        assert_eq!(
+            err(json!({"N": "x"})),
+            "The parameter cannot be converted to a numeric value: x"
+        );
         assert!(err(json!({"SS": []})).contains("An string set  may not be empty"));
-        assert!(err(json!({"SS": ["a", "a"]})).contains("Input collection [a, a] contains duplicates."));
-        assert!(err(json!({"NULL": false})).contains("Null attribute value types must have the value of true"));
+        assert!(
+            err(json!({"SS": ["a", "a"]})).contains("Input collection [a, a] contains duplicates.")
+        );
+        assert!(
+            err(json!({"NULL": false}))
+                .contains("Null attribute value types must have the value of true")
+        );
     }
 
     #[test]

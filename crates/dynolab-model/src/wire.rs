@@ -59,25 +59,56 @@ pub const fn field(name: &'static str, ty: Ty, checks: &'static [Check]) -> Fiel
 }
 
 /// The constraints shared by every `TableName` member.
-pub const TABLE_NAME_CHECKS: &[Check] =
-    &[Check::TableName, Check::NotNull, Check::NamePattern, Check::LenMin(3), Check::LenMax(255)];
+pub const TABLE_NAME_CHECKS: &[Check] = &[
+    Check::TableName,
+    Check::NotNull,
+    Check::NamePattern,
+    Check::LenMin(3),
+    Check::LenMax(255),
+];
 /// The constraints of an `IndexName`.
 pub const INDEX_NAME_CHECKS: &[Check] = &[Check::NamePattern, Check::LenMin(3), Check::LenMax(255)];
-pub const RETURN_CONSUMED_CAPACITY: Field =
-    field("ReturnConsumedCapacity", Ty::String, &[Check::Enum(&["INDEXES", "TOTAL", "NONE"])]);
-pub const RETURN_ITEM_COLLECTION_METRICS: Field =
-    field("ReturnItemCollectionMetrics", Ty::String, &[Check::Enum(&["SIZE", "NONE"])]);
-pub const EXPRESSION_ATTRIBUTE_NAMES: Field =
-    field("ExpressionAttributeNames", Ty::Map("java.lang.String", &Ty::String, &[]), &[]);
-pub const EXPRESSION_ATTRIBUTE_VALUES: Field =
-    field("ExpressionAttributeValues", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]);
+pub const RETURN_CONSUMED_CAPACITY: Field = field(
+    "ReturnConsumedCapacity",
+    Ty::String,
+    &[Check::Enum(&["INDEXES", "TOTAL", "NONE"])],
+);
+pub const RETURN_ITEM_COLLECTION_METRICS: Field = field(
+    "ReturnItemCollectionMetrics",
+    Ty::String,
+    &[Check::Enum(&["SIZE", "NONE"])],
+);
+pub const EXPRESSION_ATTRIBUTE_NAMES: Field = field(
+    "ExpressionAttributeNames",
+    Ty::Map("java.lang.String", &Ty::String, &[]),
+    &[],
+);
+pub const EXPRESSION_ATTRIBUTE_VALUES: Field = field(
+    "ExpressionAttributeValues",
+    Ty::Map("AttributeValue", &Ty::Attr, &[]),
+    &[],
+);
 pub const COMPARISON_OPERATORS: &[&str] = &[
-    "IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
-    "BEGINS_WITH", "GE", "CONTAINS",
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
 ];
 
 /// Runs both passes over a request body and returns the cleaned object.
-pub fn check_request(body: &Value, schema: &'static [Field]) -> Result<Map<String, Value>, ApiError> {
+pub fn check_request(
+    body: &Value,
+    schema: &'static [Field],
+) -> Result<Map<String, Value>, ApiError> {
     let Some(obj) = body.as_object() else {
         return Err(ApiError::bad_json());
     };
@@ -101,7 +132,10 @@ fn scalar_name(value: &Value) -> &'static str {
     }
 }
 
-fn check_struct(obj: &Map<String, Value>, schema: &'static [Field]) -> Result<Map<String, Value>, ApiError> {
+fn check_struct(
+    obj: &Map<String, Value>,
+    schema: &'static [Field],
+) -> Result<Map<String, Value>, ApiError> {
     let mut out = Map::new();
     for f in schema {
         if let Some(v) = obj.get(f.name)
@@ -118,13 +152,18 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
     match ty {
         Ty::Boolean => match value {
             Value::Bool(_) => Ok(value.clone()),
-            Value::Number(_) => Err(type_error(format!("{} cannot be converted to Boolean", scalar_name(value)))),
+            Value::Number(_) => Err(type_error(format!(
+                "{} cannot be converted to Boolean",
+                scalar_name(value)
+            ))),
             Value::String(s) => match s.to_ascii_uppercase().as_str() {
                 "TRUE" | "1" | "YES" => Ok(Value::Bool(true)),
                 "FALSE" | "0" | "NO" => Ok(Value::Bool(false)),
                 _ => Err(type_error("Unexpected token received from parser")),
             },
-            Value::Array(_) => Err(type_error("Unrecognized collection type class java.lang.Boolean")),
+            Value::Array(_) => Err(type_error(
+                "Unrecognized collection type class java.lang.Boolean",
+            )),
             _ => Err(struct_found()),
         },
         Ty::Integer | Ty::Long | Ty::Double => {
@@ -143,33 +182,45 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
                         Ok(Value::from(n.as_f64().unwrap_or(0.0).floor() as i64))
                     }
                 }
-                Value::Bool(_) | Value::String(_) => {
-                    Err(type_error(format!("{} cannot be converted to {name}", scalar_name(value))))
-                }
-                Value::Array(_) => Err(type_error(format!("Unrecognized collection type class java.lang.{name}"))),
+                Value::Bool(_) | Value::String(_) => Err(type_error(format!(
+                    "{} cannot be converted to {name}",
+                    scalar_name(value)
+                ))),
+                Value::Array(_) => Err(type_error(format!(
+                    "Unrecognized collection type class java.lang.{name}"
+                ))),
                 _ => Err(struct_found()),
             }
         }
         Ty::String => match value {
             Value::String(_) => Ok(value.clone()),
-            Value::Bool(_) | Value::Number(_) => {
-                Err(type_error(format!("{} cannot be converted to String", scalar_name(value))))
-            }
-            Value::Array(_) => Err(type_error("Unrecognized collection type class java.lang.String")),
+            Value::Bool(_) | Value::Number(_) => Err(type_error(format!(
+                "{} cannot be converted to String",
+                scalar_name(value)
+            ))),
+            Value::Array(_) => Err(type_error(
+                "Unrecognized collection type class java.lang.String",
+            )),
             _ => Err(struct_found()),
         },
         Ty::Blob => match value {
             Value::String(s) => check_base64(s).map(|()| value.clone()),
-            Value::Bool(_) | Value::Number(_) => {
-                Err(type_error("only base-64-encoded strings are convertible to bytes"))
-            }
-            Value::Array(_) => Err(type_error("Unrecognized collection type class java.nio.ByteBuffer")),
+            Value::Bool(_) | Value::Number(_) => Err(type_error(
+                "only base-64-encoded strings are convertible to bytes",
+            )),
+            Value::Array(_) => Err(type_error(
+                "Unrecognized collection type class java.nio.ByteBuffer",
+            )),
             _ => Err(struct_found()),
         },
         Ty::List(child, _) => match value {
-            Value::Array(items) => {
-                Ok(Value::Array(items.iter().filter(|v| !v.is_null()).map(|v| check_type(v, child)).collect::<Result<_, _>>()?))
-            }
+            Value::Array(items) => Ok(Value::Array(
+                items
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| check_type(v, child))
+                    .collect::<Result<_, _>>()?,
+            )),
             Value::Object(_) => Err(struct_found()),
             _ => Err(type_error("Unexpected field type")),
         },
@@ -189,18 +240,24 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
                 } else {
                     format!("com.amazonaws.dynamodb.v20120810.{java_name}")
                 };
-                Err(type_error(format!("Unrecognized collection type java.util.Map<java.lang.String, {qualified}>")))
+                Err(type_error(format!(
+                    "Unrecognized collection type java.util.Map<java.lang.String, {qualified}>"
+                )))
             }
             _ => Err(type_error("Unexpected field type")),
         },
         Ty::Struct(class, fields) => match value {
             Value::Object(map) => Ok(Value::Object(check_struct(map, fields)?)),
-            Value::Array(_) => Err(type_error(format!("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{class}"))),
+            Value::Array(_) => Err(type_error(format!(
+                "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{class}"
+            ))),
             _ => Err(type_error("Unexpected field type")),
         },
         Ty::Attr | Ty::AttrField => match value {
             Value::Object(map) => check_attr(map),
-            Value::Array(_) => Err(type_error("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue")),
+            Value::Array(_) => Err(type_error(
+                "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue",
+            )),
             _ if matches!(ty, Ty::Attr) => Err(type_error("Unexpected value type in payload")),
             _ => Err(type_error("Unexpected field type")),
         },
@@ -235,7 +292,7 @@ fn check_attr(map: &Map<String, Value>) -> Result<Value, ApiError> {
 
 fn check_base64(text: &str) -> Result<(), ApiError> {
     use base64::Engine as _;
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Err(type_error(format!(
             "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
             text.len()
@@ -243,7 +300,9 @@ fn check_base64(text: &str) -> Result<(), ApiError> {
     }
     match base64::engine::general_purpose::STANDARD.decode(text) {
         Ok(_) => Ok(()),
-        Err(_) => Err(type_error("Invalid last non-pad Base64 character dectected")),
+        Err(_) => Err(type_error(
+            "Invalid last non-pad Base64 character dectected",
+        )),
     }
 }
 
@@ -267,7 +326,10 @@ fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Array(items) => {
-            format!("[{}]", items.iter().map(value_text).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+            )
         }
         other => other.to_string(),
     }
@@ -333,16 +395,34 @@ fn check_field(
         }
     }
     let Some(value) = value else { return };
-    let here = if parent.is_empty() { lower_first(name) } else { format!("{parent}.{}", lower_first(name)) };
+    let here = if parent.is_empty() {
+        lower_first(name)
+    } else {
+        format!("{parent}.{}", lower_first(name))
+    };
     match (ty, value) {
         (Ty::List(child, child_checks), Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                check_field(Some(item), "member", child, child_checks, &format!("{here}.{}", i + 1), errors);
+                check_field(
+                    Some(item),
+                    "member",
+                    child,
+                    child_checks,
+                    &format!("{here}.{}", i + 1),
+                    errors,
+                );
             }
         }
         (Ty::Map(_, child, child_checks), Value::Object(map)) => {
             for (k, v) in map {
-                check_field(Some(v), "member", child, child_checks, &format!("{here}.{k}"), errors);
+                check_field(
+                    Some(v),
+                    "member",
+                    child,
+                    child_checks,
+                    &format!("{here}.{k}"),
+                    errors,
+                );
             }
         }
         (Ty::Struct(_, fields), Value::Object(map)) => {
@@ -365,7 +445,9 @@ fn length(value: &Value) -> usize {
 
 fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
     if let Check::NotNull = check {
-        return value.is_none().then(|| "Member must not be null".to_string());
+        return value
+            .is_none()
+            .then(|| "Member must not be null".to_string());
     }
     let value = value?;
     match check {
@@ -380,13 +462,21 @@ fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
         Check::NamePattern => {
             let ok = value.as_str().is_some_and(|s| {
                 !s.is_empty()
-                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
             });
-            (!ok).then(|| "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+".to_string())
+            (!ok).then(|| {
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+".to_string()
+            })
         }
         Check::Enum(allowed) => {
             let ok = value.as_str().is_some_and(|s| allowed.contains(&s));
-            (!ok).then(|| format!("Member must satisfy enum value set: [{}]", allowed.join(", ")))
+            (!ok).then(|| {
+                format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                )
+            })
         }
         Check::NotNull | Check::Required | Check::TableName => None,
     }
@@ -428,7 +518,11 @@ mod tests {
     static SCHEMA: &[Field] = &[
         field("TableName", Ty::String, TABLE_NAME_CHECKS),
         field("Limit", Ty::Integer, &[Check::Min(1)]),
-        field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
+        field(
+            "Key",
+            Ty::Map("AttributeValue", &Ty::Attr, &[]),
+            &[Check::NotNull],
+        ),
         field("ConsistentRead", Ty::Boolean, &[]),
         RETURN_CONSUMED_CAPACITY,
     ];
@@ -441,11 +535,26 @@ mod tests {
     fn type_errors_are_serialization_exceptions() {
         let e = err(json!({"TableName": 5}));
         assert_eq!(e.code, ErrorCode::SerializationException);
-        assert_eq!(e.message.as_deref(), Some("NUMBER_VALUE cannot be converted to String"));
-        assert_eq!(err(json!({"Limit": "x"})).message.as_deref(), Some("STRING_VALUE cannot be converted to Integer"));
-        assert_eq!(err(json!({"Key": {"a": "x"}})).message.as_deref(), Some("Unexpected value type in payload"));
-        assert_eq!(err(json!({"Key": {"a": {"S": 1}}})).message.as_deref(), Some("NUMBER_VALUE cannot be converted to String"));
-        assert_eq!(err(json!({"ConsistentRead": "maybe"})).message.as_deref(), Some("Unexpected token received from parser"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("NUMBER_VALUE cannot be converted to String")
+        );
+        assert_eq!(
+            err(json!({"Limit": "x"})).message.as_deref(),
+            Some("STRING_VALUE cannot be converted to Integer")
+        );
+        assert_eq!(
+            err(json!({"Key": {"a": "x"}})).message.as_deref(),
+            Some("Unexpected value type in payload")
+        );
+        assert_eq!(
+            err(json!({"Key": {"a": {"S": 1}}})).message.as_deref(),
+            Some("NUMBER_VALUE cannot be converted to String")
+        );
+        assert_eq!(
+            err(json!({"ConsistentRead": "maybe"})).message.as_deref(),
+            Some("Unexpected token received from parser")
+        );
     }
 
     #[test]
@@ -454,15 +563,24 @@ mod tests {
         assert_eq!(e.code, ErrorCode::ValidationException);
         assert_eq!(
             e.message.as_deref(),
-            Some("4 validation errors detected: Value 'ab;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null; Value 'X' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
+            Some(
+                "4 validation errors detected: Value 'ab;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null; Value 'X' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+            )
         );
         let e = err(json!({"TableName": "ab"}));
-        assert_eq!(e.message.as_deref(), Some("TableName must be at least 3 characters long and at most 255 characters long"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("TableName must be at least 3 characters long and at most 255 characters long")
+        );
     }
 
     #[test]
     fn clean_requests_pass_and_unknown_members_drop() {
-        let ok = check_request(&json!({"TableName": "abc", "Key": {}, "Other": 1, "ConsistentRead": "true"}), SCHEMA).unwrap();
+        let ok = check_request(
+            &json!({"TableName": "abc", "Key": {}, "Other": 1, "ConsistentRead": "true"}),
+            SCHEMA,
+        )
+        .unwrap();
         assert!(ok.get("Other").is_none());
         assert_eq!(ok.bool_field("ConsistentRead"), Some(true));
     }

@@ -34,7 +34,11 @@ pub struct Server {
 impl Server {
     pub fn new(engine: Arc<Engine>) -> Arc<Server> {
         let start = engine.now().as_micros();
-        Arc::new(Server { engine, next_request_id: AtomicU64::new(1), id_prefix: format!("{start:016X}") })
+        Arc::new(Server {
+            engine,
+            next_request_id: AtomicU64::new(1),
+            id_prefix: format!("{start:016X}"),
+        })
     }
 
     fn request_id(&self) -> String {
@@ -54,7 +58,10 @@ impl Server {
                     async move { Ok::<_, Infallible>(server.handle(req).await) }
                 });
                 let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
+                if let Err(e) = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
                     tracing::debug!(error = %e, "connection closed with an error");
                 }
             });
@@ -70,11 +77,26 @@ impl Server {
             .unwrap_or_default()
             .to_string();
         if req.method() != Method::POST {
-            return respond_raw(StatusCode::NOT_FOUND, Bytes::from_static(b"<UnknownOperationException/>\n"), &request_id, "text/xml");
+            return respond_raw(
+                StatusCode::NOT_FOUND,
+                Bytes::from_static(b"<UnknownOperationException/>\n"),
+                &request_id,
+                "text/xml",
+            );
         }
-        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES).collect().await {
+        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
+            .collect()
+            .await
+        {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return respond_raw(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new(), &request_id, JSON_1_0),
+            Err(_) => {
+                return respond_raw(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Bytes::new(),
+                    &request_id,
+                    JSON_1_0,
+                );
+            }
         };
         let result = self.dispatch(&target, &body).await;
         match result {
@@ -89,7 +111,9 @@ impl Server {
         } else {
             serde_json::from_slice(body).map_err(|_| ApiError::bad_json())?
         };
-        let operation = target.strip_prefix(TARGET_PREFIX).ok_or_else(ApiError::unknown_operation)?;
+        let operation = target
+            .strip_prefix(TARGET_PREFIX)
+            .ok_or_else(ApiError::unknown_operation)?;
         if !Engine::is_operation(operation) {
             return Err(ApiError::unknown_operation());
         }
@@ -119,7 +143,12 @@ fn respond_json(status: StatusCode, value: &Value, request_id: &str) -> Response
     respond_raw(status, Bytes::from(bytes), request_id, JSON_1_0)
 }
 
-fn respond_raw(status: StatusCode, body: Bytes, request_id: &str, content_type: &'static str) -> Response<Full<Bytes>> {
+fn respond_raw(
+    status: StatusCode,
+    body: Bytes,
+    request_id: &str,
+    content_type: &'static str,
+) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(&body);
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;

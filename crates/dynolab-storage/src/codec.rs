@@ -183,13 +183,25 @@ mod tests {
     fn round_trips() {
         let mut item = Item::new();
         item.insert("s".into(), AttributeValue::S("héllo".into()));
-        item.insert("n".into(), AttributeValue::N(Number::parse("-1.25e-3").unwrap()));
+        item.insert(
+            "n".into(),
+            AttributeValue::N(Number::parse("-1.25e-3").unwrap()),
+        );
         item.insert("b".into(), AttributeValue::B(vec![0, 1, 255]));
         item.insert("t".into(), AttributeValue::Bool(true));
         item.insert("z".into(), AttributeValue::Null);
         let mut m = BTreeMap::new();
-        m.insert("k".to_string(), AttributeValue::Ss(vec!["a".into(), "b".into()]));
-        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::M(m), AttributeValue::Ns(vec![Number::from_i64(7)])]));
+        m.insert(
+            "k".to_string(),
+            AttributeValue::Ss(vec!["a".into(), "b".into()]),
+        );
+        item.insert(
+            "l".into(),
+            AttributeValue::L(vec![
+                AttributeValue::M(m),
+                AttributeValue::Ns(vec![Number::from_i64(7)]),
+            ]),
+        );
         item.insert("bs".into(), AttributeValue::Bs(vec![vec![1], vec![2, 3]]));
         let bytes = encode_item(&item);
         assert_eq!(decode_item(&bytes), Some(item));

@@ -46,11 +46,18 @@ impl Drop for Durable {
 
 impl Durable {
     pub(crate) fn open(dir: &Path) -> Result<(Durable, Loaded), StorageError> {
-        std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("creating {}: {e}", dir.display())))?;
-        let db = Database::builder(dir.join("db")).open().map_err(StorageError::from_engine)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StorageError(format!("creating {}: {e}", dir.display())))?;
+        let db = Database::builder(dir.join("db"))
+            .open()
+            .map_err(StorageError::from_engine)?;
         let files = Files {
-            tables: db.keyspace(TABLES, KeyspaceCreateOptions::default).map_err(StorageError::from_engine)?,
-            items: db.keyspace(ITEMS, KeyspaceCreateOptions::default).map_err(StorageError::from_engine)?,
+            tables: db
+                .keyspace(TABLES, KeyspaceCreateOptions::default)
+                .map_err(StorageError::from_engine)?,
+            items: db
+                .keyspace(ITEMS, KeyspaceCreateOptions::default)
+                .map_err(StorageError::from_engine)?,
             db,
         };
         let loaded = load(&files)?;
@@ -59,13 +66,24 @@ impl Durable {
             .name("dynolab-commit".into())
             .spawn(move || writer_loop(files, receiver))
             .map_err(|e| StorageError(format!("spawning the commit thread: {e}")))?;
-        Ok((Durable { sender: Some(sender), writer: Some(writer) }, loaded))
+        Ok((
+            Durable {
+                sender: Some(sender),
+                writer: Some(writer),
+            },
+            loaded,
+        ))
     }
 
-    pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> oneshot::Receiver<Result<(), StorageError>> {
+    pub(crate) fn submit(
+        &self,
+        mutations: Vec<Mutation>,
+    ) -> oneshot::Receiver<Result<(), StorageError>> {
         let (tx, rx) = oneshot::channel();
         let sent = match &self.sender {
-            Some(sender) => sender.send((mutations, tx)).map_err(|mpsc::SendError((_, tx))| tx),
+            Some(sender) => sender
+                .send((mutations, tx))
+                .map_err(|mpsc::SendError((_, tx))| tx),
             None => Err(tx),
         };
         if let Err(tx) = sent {
@@ -86,7 +104,8 @@ fn load(files: &Files) -> Result<Loaded, StorageError> {
     let mut loaded = Loaded::default();
     for entry in files.tables.iter() {
         let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
-        let name = String::from_utf8(k.to_vec()).map_err(|_| StorageError("corrupt table name".into()))?;
+        let name =
+            String::from_utf8(k.to_vec()).map_err(|_| StorageError("corrupt table name".into()))?;
         loaded.tables.push((name, v.to_vec()));
     }
     let mut by_table: HashMap<u64, Vec<(Vec<u8>, Item)>> = HashMap::new();
@@ -94,8 +113,12 @@ fn load(files: &Files) -> Result<Loaded, StorageError> {
         let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
         let Some(id_bytes) = k.get(..8) else { continue };
         let table_id = u64::from_be_bytes(id_bytes.try_into().expect("8 bytes"));
-        let item = codec::decode_item(&v).ok_or_else(|| StorageError(format!("corrupt item in table {table_id}")))?;
-        by_table.entry(table_id).or_default().push((k[8..].to_vec(), item));
+        let item = codec::decode_item(&v)
+            .ok_or_else(|| StorageError(format!("corrupt item in table {table_id}")))?;
+        by_table
+            .entry(table_id)
+            .or_default()
+            .push((k[8..].to_vec(), item));
     }
     loaded.items = by_table;
     Ok(loaded)
@@ -128,10 +151,18 @@ fn commit(files: &Files, batch: &[(Vec<Mutation>, Reply)]) -> Result<(), Storage
     let mut write = files.db.batch().durability(Some(PersistMode::SyncAll));
     for mutation in batch.iter().flat_map(|(m, _)| m) {
         match mutation {
-            Mutation::PutMeta { name, meta } => write.insert(&files.tables, name.as_bytes(), meta.as_slice()),
+            Mutation::PutMeta { name, meta } => {
+                write.insert(&files.tables, name.as_bytes(), meta.as_slice())
+            }
             Mutation::DeleteMeta { name } => write.remove(&files.tables, name.as_bytes()),
-            Mutation::PutItem { table_id, key, item } => write.insert(&files.items, item_key(*table_id, key), item.as_slice()),
-            Mutation::DeleteItem { table_id, key } => write.remove(&files.items, item_key(*table_id, key)),
+            Mutation::PutItem {
+                table_id,
+                key,
+                item,
+            } => write.insert(&files.items, item_key(*table_id, key), item.as_slice()),
+            Mutation::DeleteItem { table_id, key } => {
+                write.remove(&files.items, item_key(*table_id, key))
+            }
             Mutation::DeleteAllItems { table_id } => {
                 for entry in files.items.prefix(table_id.to_be_bytes()) {
                     let key = entry.key().map_err(StorageError::from_engine)?;

@@ -96,7 +96,10 @@ pub fn successor(prefix: &[u8]) -> Vec<u8> {
 
 /// The hash stored in the first 8 bytes of an entry key.
 pub fn key_hash(key: &[u8]) -> u64 {
-    key.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes).unwrap_or(0)
+    key.get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
 }
 
 /// Decodes a number written by [`push_sort_key`]; used by tests and diagnostics.
@@ -118,7 +121,15 @@ mod tests {
     #[test]
     fn sort_keys_order_like_dynamodb() {
         let pk = s("p");
-        let values = [s(""), s("a"), s("a\0"), s("a\0b"), s("ab"), s("b"), s("\u{e9}")];
+        let values = [
+            s(""),
+            s("a"),
+            s("a\0"),
+            s("a\0b"),
+            s("ab"),
+            s("b"),
+            s("\u{e9}"),
+        ];
         let keys: Vec<_> = values.iter().map(|v| entry_key(&pk, Some(v))).collect();
         let mut sorted = keys.clone();
         sorted.sort();
@@ -136,7 +147,14 @@ mod tests {
         let mut begins = partition_prefix(&pk);
         push_sort_prefix(&mut begins, &s("ab"));
         let upper = successor(&begins);
-        for (v, inside) in [("ab", true), ("abc", true), ("ab\0", true), ("aa", false), ("ac", false), ("a", false)] {
+        for (v, inside) in [
+            ("ab", true),
+            ("abc", true),
+            ("ab\0", true),
+            ("aa", false),
+            ("ac", false),
+            ("a", false),
+        ] {
             let k = entry_key(&pk, Some(&s(v)));
             assert_eq!(k >= begins && k < upper, inside, "{v:?}");
         }
@@ -148,7 +166,13 @@ mod tests {
 
     #[test]
     fn hash_is_stable() {
-        assert_eq!(partition_hash(&s("USER#premium")), partition_hash(&s("USER#premium")));
-        assert_ne!(partition_hash(&s("a")), partition_hash(&AttributeValue::B(b"a".to_vec())));
+        assert_eq!(
+            partition_hash(&s("USER#premium")),
+            partition_hash(&s("USER#premium"))
+        );
+        assert_ne!(
+            partition_hash(&s("a")),
+            partition_hash(&AttributeValue::B(b"a".to_vec()))
+        );
     }
 }

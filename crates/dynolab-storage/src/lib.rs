@@ -44,11 +44,25 @@ impl std::error::Error for StorageError {}
 /// One change to the durable state. Index entries are not stored: they are rebuilt from items.
 #[derive(Debug)]
 pub enum Mutation {
-    PutMeta { name: String, meta: Vec<u8> },
-    DeleteMeta { name: String },
-    PutItem { table_id: u64, key: Vec<u8>, item: Vec<u8> },
-    DeleteItem { table_id: u64, key: Vec<u8> },
-    DeleteAllItems { table_id: u64 },
+    PutMeta {
+        name: String,
+        meta: Vec<u8>,
+    },
+    DeleteMeta {
+        name: String,
+    },
+    PutItem {
+        table_id: u64,
+        key: Vec<u8>,
+        item: Vec<u8>,
+    },
+    DeleteItem {
+        table_id: u64,
+        key: Vec<u8>,
+    },
+    DeleteAllItems {
+        table_id: u64,
+    },
 }
 
 /// What a durable store held when it was opened.
@@ -71,7 +85,9 @@ impl Ticket {
     pub async fn wait(self) -> Result<(), StorageError> {
         match self.0 {
             None => Ok(()),
-            Some(rx) => rx.await.unwrap_or_else(|_| Err(StorageError("the commit thread has stopped".into()))),
+            Some(rx) => rx
+                .await
+                .unwrap_or_else(|_| Err(StorageError("the commit thread has stopped".into()))),
         }
     }
 }
@@ -89,7 +105,12 @@ impl Store {
     /// Opens (or creates) the data directory and returns what it held.
     pub fn open(dir: &Path) -> Result<(Store, Loaded), StorageError> {
         let (durable, loaded) = durable::Durable::open(dir)?;
-        Ok((Store { durable: Some(durable) }, loaded))
+        Ok((
+            Store {
+                durable: Some(durable),
+            },
+            loaded,
+        ))
     }
 
     pub fn is_durable(&self) -> bool {
@@ -138,21 +159,50 @@ mod tests {
             assert!(loaded.tables.is_empty());
             store
                 .submit(vec![
-                    Mutation::PutMeta { name: "t".into(), meta: b"meta".to_vec() },
-                    Mutation::PutItem { table_id: 1, key: b"k1".to_vec(), item: codec::encode_item(&item("a")) },
-                    Mutation::PutItem { table_id: 1, key: b"k2".to_vec(), item: codec::encode_item(&item("b")) },
-                    Mutation::PutItem { table_id: 2, key: b"k1".to_vec(), item: codec::encode_item(&item("c")) },
+                    Mutation::PutMeta {
+                        name: "t".into(),
+                        meta: b"meta".to_vec(),
+                    },
+                    Mutation::PutItem {
+                        table_id: 1,
+                        key: b"k1".to_vec(),
+                        item: codec::encode_item(&item("a")),
+                    },
+                    Mutation::PutItem {
+                        table_id: 1,
+                        key: b"k2".to_vec(),
+                        item: codec::encode_item(&item("b")),
+                    },
+                    Mutation::PutItem {
+                        table_id: 2,
+                        key: b"k1".to_vec(),
+                        item: codec::encode_item(&item("c")),
+                    },
                 ])
                 .wait()
                 .await
                 .unwrap();
-            store.submit(vec![Mutation::DeleteItem { table_id: 1, key: b"k2".to_vec() }]).wait().await.unwrap();
+            store
+                .submit(vec![Mutation::DeleteItem {
+                    table_id: 1,
+                    key: b"k2".to_vec(),
+                }])
+                .wait()
+                .await
+                .unwrap();
         }
         let (store, loaded) = Store::open(dir.path()).unwrap();
         assert_eq!(loaded.tables, vec![("t".to_string(), b"meta".to_vec())]);
         assert_eq!(loaded.items[&1], vec![(b"k1".to_vec(), item("a"))]);
         assert_eq!(loaded.items[&2].len(), 1);
-        store.submit(vec![Mutation::DeleteAllItems { table_id: 2 }, Mutation::DeleteMeta { name: "t".into() }]).wait().await.unwrap();
+        store
+            .submit(vec![
+                Mutation::DeleteAllItems { table_id: 2 },
+                Mutation::DeleteMeta { name: "t".into() },
+            ])
+            .wait()
+            .await
+            .unwrap();
         drop(store);
         let (_, loaded) = Store::open(dir.path()).unwrap();
         assert!(loaded.tables.is_empty());

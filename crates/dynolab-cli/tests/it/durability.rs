@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
 
 use crate::support;
 
@@ -17,8 +20,20 @@ async fn acknowledged_writes_survive_kill_9() {
     client
         .create_table()
         .table_name("durable")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
@@ -33,7 +48,13 @@ async fn acknowledged_writes_survive_kill_9() {
         writers.push(tokio::spawn(async move {
             for i in 0..100_000 {
                 let id = format!("w{w}-{i}");
-                let res = client.put_item().table_name("durable").item("id", Av::S(id.clone())).item("v", Av::N(i.to_string())).send().await;
+                let res = client
+                    .put_item()
+                    .table_name("durable")
+                    .item("id", Av::S(id.clone()))
+                    .item("v", Av::N(i.to_string()))
+                    .send()
+                    .await;
                 match res {
                     Ok(_) => acked.lock().unwrap().push(id),
                     Err(_) => break,
@@ -57,16 +78,32 @@ async fn acknowledged_writes_survive_kill_9() {
     let client = support::client(&server);
     let mut missing = Vec::new();
     for chunk in acked.chunks(100) {
-        let keys = chunk.iter().map(|id| std::collections::HashMap::from([("id".to_string(), Av::S(id.clone()))])).collect();
+        let keys = chunk
+            .iter()
+            .map(|id| std::collections::HashMap::from([("id".to_string(), Av::S(id.clone()))]))
+            .collect();
         let out = client
             .batch_get_item()
-            .request_items("durable", aws_sdk_dynamodb::types::KeysAndAttributes::builder().set_keys(Some(keys)).build().unwrap())
+            .request_items(
+                "durable",
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
-        let found: std::collections::HashSet<String> =
-            out.responses().unwrap()["durable"].iter().map(|i| i["id"].as_s().unwrap().clone()).collect();
+        let found: std::collections::HashSet<String> = out.responses().unwrap()["durable"]
+            .iter()
+            .map(|i| i["id"].as_s().unwrap().clone())
+            .collect();
         missing.extend(chunk.iter().filter(|id| !found.contains(*id)).cloned());
     }
-    assert!(missing.is_empty(), "{} acknowledged writes lost, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged writes lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
 }

@@ -8,3 +8,4 @@ mod protocol;
 mod sdk_items;
 mod single_table;
 mod support;
+mod tidy;

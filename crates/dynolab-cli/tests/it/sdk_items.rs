@@ -2,8 +2,8 @@
 //! consumed capacity as the SDK decodes them.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, ReturnConsumedCapacity,
-    ReturnValue, ScalarAttributeType,
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType,
+    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType,
 };
 
 use crate::support;
@@ -12,8 +12,20 @@ async fn create_simple(client: &aws_sdk_dynamodb::Client, name: &str) {
     client
         .create_table()
         .table_name(name)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
@@ -30,23 +42,63 @@ async fn table_lifecycle() {
     let page = client.list_tables().limit(2).send().await.unwrap();
     assert_eq!(page.table_names(), ["t00", "t01"]);
     assert_eq!(page.last_evaluated_table_name(), Some("t01"));
-    let rest = client.list_tables().exclusive_start_table_name("t01").send().await.unwrap();
+    let rest = client
+        .list_tables()
+        .exclusive_start_table_name("t01")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rest.table_names(), ["t02"]);
-    let err = client.create_table()
+    let err = client
+        .create_table()
         .table_name("t00")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
         .unwrap_err();
     assert!(err.into_service_error().is_resource_in_use_exception());
-    let described = client.describe_table().table_name("t00").send().await.unwrap();
+    let described = client
+        .describe_table()
+        .table_name("t00")
+        .send()
+        .await
+        .unwrap();
     let table = described.table().unwrap();
     assert_eq!(table.table_status().unwrap().as_str(), "ACTIVE");
-    assert_eq!(table.billing_mode_summary().unwrap().billing_mode().unwrap(), &BillingMode::PayPerRequest);
-    client.delete_table().table_name("t00").send().await.unwrap();
-    let err = client.describe_table().table_name("t00").send().await.unwrap_err();
+    assert_eq!(
+        table
+            .billing_mode_summary()
+            .unwrap()
+            .billing_mode()
+            .unwrap(),
+        &BillingMode::PayPerRequest
+    );
+    client
+        .delete_table()
+        .table_name("t00")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .describe_table()
+        .table_name("t00")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.into_service_error().is_resource_not_found_exception());
 }
 
@@ -55,18 +107,30 @@ async fn conditional_writes_and_return_values() {
     let server = support::start_in_memory();
     let client = support::client(&server);
     create_simple(&client, "items").await;
-    client.put_item().table_name("items").item("id", Av::S("a".into())).item("n", Av::N("1".into())).send().await.unwrap();
+    client
+        .put_item()
+        .table_name("items")
+        .item("id", Av::S("a".into()))
+        .item("n", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap();
     let err = client
         .put_item()
         .table_name("items")
         .item("id", Av::S("a".into()))
         .condition_expression("attribute_not_exists(id)")
-        .return_values_on_condition_check_failure(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
         .send()
         .await
         .unwrap_err()
         .into_service_error();
-    let aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(failed) = err else {
+    let aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(
+        failed,
+    ) = err
+    else {
         panic!("expected ConditionalCheckFailedException, got {err:?}");
     };
     assert_eq!(failed.item().unwrap().get("n"), Some(&Av::N("1".into())));
@@ -84,9 +148,25 @@ async fn conditional_writes_and_return_values() {
     let attrs = updated.attributes().unwrap();
     assert_eq!(attrs.get("n"), Some(&Av::N("2".into())));
     assert!(!attrs.contains_key("id"));
-    let deleted = client.delete_item().table_name("items").key("id", Av::S("a".into())).return_values(ReturnValue::AllOld).send().await.unwrap();
-    assert_eq!(deleted.attributes().unwrap().get("n"), Some(&Av::N("2".into())));
-    let got = client.get_item().table_name("items").key("id", Av::S("a".into())).send().await.unwrap();
+    let deleted = client
+        .delete_item()
+        .table_name("items")
+        .key("id", Av::S("a".into()))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.attributes().unwrap().get("n"),
+        Some(&Av::N("2".into()))
+    );
+    let got = client
+        .get_item()
+        .table_name("items")
+        .key("id", Av::S("a".into()))
+        .send()
+        .await
+        .unwrap();
     assert!(got.item().is_none());
 }
 
@@ -116,7 +196,14 @@ async fn consumed_capacity_is_reported_in_sdk_types() {
         .await
         .unwrap();
     assert_eq!(get.consumed_capacity().unwrap().capacity_units(), Some(1.0));
-    let get = client.get_item().table_name("cap").key("id", Av::S("missing".into())).return_consumed_capacity(ReturnConsumedCapacity::Total).send().await.unwrap();
+    let get = client
+        .get_item()
+        .table_name("cap")
+        .key("id", Av::S("missing".into()))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get.consumed_capacity().unwrap().capacity_units(), Some(0.5));
 }
 
@@ -125,10 +212,28 @@ async fn validation_errors_reach_the_sdk() {
     let server = support::start_in_memory();
     let client = support::client(&server);
     create_simple(&client, "val").await;
-    let err = client.put_item().table_name("val").item("other", Av::S("x".into())).send().await.unwrap_err();
+    let err = client
+        .put_item()
+        .table_name("val")
+        .item("other", Av::S("x".into()))
+        .send()
+        .await
+        .unwrap_err();
     let message = format!("{:?}", err.into_service_error());
-    assert!(message.contains("Missing the key id in the item"), "{message}");
-    let err = client.get_item().table_name("val").key("id", Av::N("1".into())).send().await.unwrap_err();
+    assert!(
+        message.contains("Missing the key id in the item"),
+        "{message}"
+    );
+    let err = client
+        .get_item()
+        .table_name("val")
+        .key("id", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap_err();
     let message = format!("{:?}", err.into_service_error());
-    assert!(message.contains("The provided key element does not match the schema"), "{message}");
+    assert!(
+        message.contains("The provided key element does not match the schema"),
+        "{message}"
+    );
 }

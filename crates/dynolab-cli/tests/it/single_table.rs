@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType, WriteRequest,
-};
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType,
+    WriteRequest,
+};
 
 use crate::support;
 
@@ -16,11 +17,19 @@ fn s(v: impl Into<String>) -> Av {
 }
 
 fn key(name: &str, kt: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(kt).build().unwrap()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kt)
+        .build()
+        .unwrap()
 }
 
 fn attr(name: &str) -> AttributeDefinition {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().unwrap()
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .unwrap()
 }
 
 async fn create_app_table(client: &Client) {
@@ -39,7 +48,11 @@ async fn create_app_table(client: &Client) {
                 .index_name("GSI1")
                 .key_schema(key("GSI1PK", KeyType::Hash))
                 .key_schema(key("GSI1SK", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -58,7 +71,10 @@ fn order(user: &str, n: usize) -> HashMap<String, Av> {
         ("GSI1SK".to_string(), s(created)),
         ("order_id".to_string(), s(format!("{n:05}"))),
         ("status".to_string(), s(status)),
-        ("amount".to_string(), Av::N(format!("{}", 10 + (n * 37) % 490))),
+        (
+            "amount".to_string(),
+            Av::N(format!("{}", 10 + (n * 37) % 490)),
+        ),
     ])
 }
 
@@ -67,10 +83,24 @@ async fn batch_put(client: &Client, items: Vec<HashMap<String, Av>>) {
     for chunk in items.chunks(25) {
         let requests: Vec<WriteRequest> = chunk
             .iter()
-            .map(|i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(i.clone())).build().unwrap()).build())
+            .map(|i| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(i.clone()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            })
             .collect();
         assert_eq!(requests.len().min(25), requests.len());
-        let out = client.batch_write_item().request_items("app", requests).send().await.unwrap();
+        let out = client
+            .batch_write_item()
+            .request_items("app", requests)
+            .send()
+            .await
+            .unwrap();
         assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
     }
 }
@@ -106,7 +136,14 @@ async fn seed_single_table_design_end_to_end() {
     batch_put(&client, items).await;
 
     // Get a user.
-    let user = client.get_item().table_name("app").key("PK", s("USER#alice")).key("SK", s("PROFILE")).send().await.unwrap();
+    let user = client
+        .get_item()
+        .table_name("app")
+        .key("PK", s("USER#alice"))
+        .key("SK", s("PROFILE"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(user.item().unwrap().get("name"), Some(&s("Alice")));
 
     // A user's orders, newest first, 20 at a time.
@@ -121,7 +158,11 @@ async fn seed_single_table_design_end_to_end() {
         .send()
         .await
         .unwrap();
-    let sks: Vec<String> = recent.items().iter().map(|i| i["SK"].as_s().unwrap().clone()).collect();
+    let sks: Vec<String> = recent
+        .items()
+        .iter()
+        .map(|i| i["SK"].as_s().unwrap().clone())
+        .collect();
     assert_eq!(sks.len(), 20);
     let mut sorted = sks.clone();
     sorted.sort_by(|a, b| b.cmp(a));
@@ -139,7 +180,11 @@ async fn seed_single_table_design_end_to_end() {
         .await
         .unwrap();
     assert_eq!(rest.count(), 40);
-    assert!(rest.items().iter().all(|i| i["SK"].as_s().unwrap() < &sks[19]));
+    assert!(
+        rest.items()
+            .iter()
+            .all(|i| i["SK"].as_s().unwrap() < &sks[19])
+    );
 
     // Orders by status on GSI1.
     let shipped = client
@@ -151,7 +196,10 @@ async fn seed_single_table_design_end_to_end() {
         .send()
         .await
         .unwrap();
-    assert_eq!(shipped.count(), (0..100).filter(|n| n % 3 == 1).count() as i32);
+    assert_eq!(
+        shipped.count(),
+        (0..100).filter(|n| n % 3 == 1).count() as i32
+    );
 
     // Products by category on GSI1.
     let books = client
@@ -209,18 +257,30 @@ async fn seed_single_table_design_end_to_end() {
         .await
         .unwrap_err();
     let message = format!("{:?}", reserved.into_service_error());
-    assert!(message.contains("Attribute name is a reserved keyword; reserved keyword: status"), "{message}");
+    assert!(
+        message.contains("Attribute name is a reserved keyword; reserved keyword: status"),
+        "{message}"
+    );
 
     // Batch get of 100 keys.
     let keys: Vec<HashMap<String, Av>> = (0..100)
         .map(|n| {
             let o = order(if n < 60 { "alice" } else { "bob" }, n);
-            HashMap::from([("PK".to_string(), o["PK"].clone()), ("SK".to_string(), o["SK"].clone())])
+            HashMap::from([
+                ("PK".to_string(), o["PK"].clone()),
+                ("SK".to_string(), o["SK"].clone()),
+            ])
         })
         .collect();
     let got = client
         .batch_get_item()
-        .request_items("app", KeysAndAttributes::builder().set_keys(Some(keys)).build().unwrap())
+        .request_items(
+            "app",
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();

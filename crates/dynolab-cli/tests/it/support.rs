@@ -31,7 +31,9 @@ pub fn start(extra: &[&str]) -> Server {
         .expect("dynolab starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("dynolab prints its address");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dynolab prints its address");
     let endpoint = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))

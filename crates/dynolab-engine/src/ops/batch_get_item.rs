@@ -13,17 +13,36 @@ use serde_json::{Map, Value, json};
 use super::{ReturnConsumed, consumed_json, item_json};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
-static KEYS_AND_ATTRIBUTES: Ty = Ty::Struct("KeysAndAttributes", &[
-    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
-    field("ConsistentRead", Ty::Boolean, &[]),
-    field("ExpressionAttributeNames", Ty::Map("java.lang.String", &Ty::String, &[]), &[]),
-    field("Keys", Ty::List(&Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]), &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)]),
-    field("ProjectionExpression", Ty::String, &[]),
-]);
+static KEYS_AND_ATTRIBUTES: Ty = Ty::Struct(
+    "KeysAndAttributes",
+    &[
+        field(
+            "AttributesToGet",
+            Ty::List(&Ty::String, &[]),
+            &[Check::LenMin(1), Check::LenMax(255)],
+        ),
+        field("ConsistentRead", Ty::Boolean, &[]),
+        field(
+            "ExpressionAttributeNames",
+            Ty::Map("java.lang.String", &Ty::String, &[]),
+            &[],
+        ),
+        field(
+            "Keys",
+            Ty::List(&Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+            &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)],
+        ),
+        field("ProjectionExpression", Ty::String, &[]),
+    ],
+);
 
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
-    field("RequestItems", Ty::Map("KeysAndAttributes", &KEYS_AND_ATTRIBUTES, &[]), &[Check::NotNull, Check::LenMin(1)]),
+    field(
+        "RequestItems",
+        Ty::Map("KeysAndAttributes", &KEYS_AND_ATTRIBUTES, &[]),
+        &[Check::NotNull, Check::LenMin(1)],
+    ),
 ];
 
 /// The response may carry at most 16 MB of items.
@@ -38,27 +57,40 @@ struct TableRequest<'a> {
 }
 
 fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError> {
-    let request_items = req.obj_field("RequestItems").cloned().unwrap_or_default();
     let mut total = 0;
     let mut out = Vec::new();
     for (name, spec) in req.obj_field("RequestItems").into_iter().flatten() {
-        let spec = spec.as_object().ok_or_else(|| ApiError::validation("Invalid RequestItems"))?;
-        let (keys, exprs) = exprs::parse_with(spec, &["ProjectionExpression"], &["AttributesToGet"], || {
-            legacy::check_attributes_to_get(spec)?;
-            let mut keys = Vec::new();
-            for key in spec.list_field("Keys").into_iter().flatten() {
-                let key = item_from_json(key.as_object().unwrap_or(&Map::new())).map_err(ApiError::validation)?;
-                keys.push(key);
-            }
-            Ok(keys)
-        })?;
+        let spec = spec
+            .as_object()
+            .ok_or_else(|| ApiError::validation("Invalid RequestItems"))?;
+        let (keys, exprs) = exprs::parse_with(
+            spec,
+            &["ProjectionExpression"],
+            &["AttributesToGet"],
+            || {
+                legacy::check_attributes_to_get(spec)?;
+                let mut keys = Vec::new();
+                for key in spec.list_field("Keys").into_iter().flatten() {
+                    let key = item_from_json(key.as_object().unwrap_or(&Map::new()))
+                        .map_err(ApiError::validation)?;
+                    keys.push(key);
+                }
+                Ok(keys)
+            },
+        )?;
         total += keys.len();
         let projection = exprs.projection.or_else(|| legacy::attributes_to_get(spec));
-        out.push(TableRequest { name, keys, spec, projection });
+        out.push(TableRequest {
+            name,
+            keys,
+            spec,
+            projection,
+        });
     }
-    let _ = request_items;
     if total > MAX_KEYS {
-        return Err(ApiError::validation("Too many items requested for the BatchGetItem call"));
+        return Err(ApiError::validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
     }
     Ok(out)
 }
@@ -71,11 +103,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let handle = engine.table(r.name)?;
         let encoded: Vec<Vec<u8>> = {
             let state = read_lock(&handle);
-            r.keys.iter().map(|k| state.meta.key_from_param(k)).collect::<Result<_, _>>()?
+            r.keys
+                .iter()
+                .map(|k| state.meta.key_from_param(k))
+                .collect::<Result<_, _>>()?
         };
         let unique: HashSet<&Vec<u8>> = encoded.iter().collect();
         if unique.len() != encoded.len() {
-            return Err(ApiError::validation("Provided list of item keys contains duplicates"));
+            return Err(ApiError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
         }
         handles.push((handle, encoded));
     }

@@ -14,19 +14,44 @@ use super::{ReturnConsumed, consumed_json};
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, TableHandle, read_lock, write, write_lock};
 
-static WRITE_REQUEST: Ty = Ty::Struct("WriteRequest", &[
-    field("DeleteRequest", Ty::Struct("DeleteRequest", &[
-        field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
-    ]), &[]),
-    field("PutRequest", Ty::Struct("PutRequest", &[
-        field("Item", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
-    ]), &[]),
-]);
+static WRITE_REQUEST: Ty = Ty::Struct(
+    "WriteRequest",
+    &[
+        field(
+            "DeleteRequest",
+            Ty::Struct(
+                "DeleteRequest",
+                &[field(
+                    "Key",
+                    Ty::Map("AttributeValue", &Ty::Attr, &[]),
+                    &[Check::NotNull],
+                )],
+            ),
+            &[],
+        ),
+        field(
+            "PutRequest",
+            Ty::Struct(
+                "PutRequest",
+                &[field(
+                    "Item",
+                    Ty::Map("AttributeValue", &Ty::Attr, &[]),
+                    &[Check::NotNull],
+                )],
+            ),
+            &[],
+        ),
+    ],
+);
 
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
     wire::RETURN_ITEM_COLLECTION_METRICS,
-    field("RequestItems", Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[]), &[]), &[Check::NotNull, Check::LenMin(1)]),
+    field(
+        "RequestItems",
+        Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[]), &[]),
+        &[Check::NotNull, Check::LenMin(1)],
+    ),
 ];
 
 const MAX_REQUESTS: usize = 25;
@@ -51,17 +76,24 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<(String, Vec<Write>)>, ApiError
         let mut writes = Vec::new();
         for request in list {
             let request = request.as_object().cloned().unwrap_or_default();
-            let write = match (request.obj_field("PutRequest"), request.obj_field("DeleteRequest")) {
+            let write = match (
+                request.obj_field("PutRequest"),
+                request.obj_field("DeleteRequest"),
+            ) {
                 (Some(put), None) => {
-                    let item = item_from_json(put.obj_field("Item").unwrap_or(&Map::new())).map_err(ApiError::validation)?;
+                    let item = item_from_json(put.obj_field("Item").unwrap_or(&Map::new()))
+                        .map_err(ApiError::validation)?;
                     if item_size_bytes(&item) > MAX_ITEM_SIZE_BYTES {
-                        return Err(ApiError::validation("Item size has exceeded the maximum allowed size"));
+                        return Err(ApiError::validation(
+                            "Item size has exceeded the maximum allowed size",
+                        ));
                     }
                     Write::Put(item)
                 }
-                (None, Some(delete)) => {
-                    Write::Delete(item_from_json(delete.obj_field("Key").unwrap_or(&Map::new())).map_err(ApiError::validation)?)
-                }
+                (None, Some(delete)) => Write::Delete(
+                    item_from_json(delete.obj_field("Key").unwrap_or(&Map::new()))
+                        .map_err(ApiError::validation)?,
+                ),
                 _ => {
                     return Err(ApiError::validation(
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
@@ -73,13 +105,21 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<(String, Vec<Write>)>, ApiError
         out.push((table.clone(), writes));
     }
     if total > MAX_REQUESTS {
-        return Err(ApiError::validation("Too many items requested for the BatchWriteItem call"));
+        return Err(ApiError::validation(
+            "Too many items requested for the BatchWriteItem call",
+        ));
     }
     Ok(out)
 }
 
+/// One table's share of a batch: its name, its handle, and each write with its item key.
+type TableWrites = (String, TableHandle, Vec<(Vec<u8>, Write)>);
+
 /// Resolves every request to its table and key, so nothing is written unless all are valid.
-fn resolve(engine: &Engine, tables: Vec<(String, Vec<Write>)>) -> Result<Vec<(String, TableHandle, Vec<(Vec<u8>, Write)>)>, ApiError> {
+fn resolve(
+    engine: &Engine,
+    tables: Vec<(String, Vec<Write>)>,
+) -> Result<Vec<TableWrites>, ApiError> {
     let mut out = Vec::new();
     for (name, writes) in tables {
         let handle = engine.table(&name)?;
@@ -97,7 +137,9 @@ fn resolve(engine: &Engine, tables: Vec<(String, Vec<Write>)>) -> Result<Vec<(St
                     Write::Delete(key) => state.meta.key_from_param(key)?,
                 };
                 if !seen.insert(key.clone()) {
-                    return Err(ApiError::validation("Provided list of item keys contains duplicates"));
+                    return Err(ApiError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
                 }
                 keyed.push((key, w));
             }

@@ -11,82 +11,257 @@ use crate::table::{BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta,
 use crate::{Engine, Outcome, TableState};
 
 const KEY_SCHEMA_CHECKS: &[Check] = &[Check::NotNull, Check::LenMin(1), Check::LenMax(2)];
-const INDEX_NAME: &[Check] = &[Check::NotNull, Check::NamePattern, Check::LenMin(3), Check::LenMax(255)];
+const INDEX_NAME: &[Check] = &[
+    Check::NotNull,
+    Check::NamePattern,
+    Check::LenMin(3),
+    Check::LenMax(255),
+];
 pub(crate) static GSI_FIELDS: &[Field] = &[
     field("IndexName", Ty::String, INDEX_NAME),
-    field("KeySchema", Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]), KEY_SCHEMA_CHECKS),
-    field("Projection", Ty::Struct("Projection", &[
-        field("ProjectionType", Ty::String, &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])]),
-        field("NonKeyAttributes", Ty::List(&Ty::String, &[]), &[Check::LenMin(1)]),
-    ]), &[Check::NotNull]),
-    field("ProvisionedThroughput", Ty::Struct("ProvisionedThroughput", &[
-        field("WriteCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
-        field("ReadCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
-    ]), &[]),
-    field("OnDemandThroughput", Ty::Struct("OnDemandThroughput", &[
-        field("MaxReadRequestUnits", Ty::Long, &[]),
-        field("MaxWriteRequestUnits", Ty::Long, &[]),
-    ]), &[]),
-    field("WarmThroughput", Ty::Struct("WarmThroughput", &[
-        field("ReadUnitsPerSecond", Ty::Long, &[]),
-        field("WriteUnitsPerSecond", Ty::Long, &[]),
-    ]), &[]),
+    field(
+        "KeySchema",
+        Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]),
+        KEY_SCHEMA_CHECKS,
+    ),
+    field(
+        "Projection",
+        Ty::Struct(
+            "Projection",
+            &[
+                field(
+                    "ProjectionType",
+                    Ty::String,
+                    &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
+                ),
+                field(
+                    "NonKeyAttributes",
+                    Ty::List(&Ty::String, &[]),
+                    &[Check::LenMin(1)],
+                ),
+            ],
+        ),
+        &[Check::NotNull],
+    ),
+    field(
+        "ProvisionedThroughput",
+        Ty::Struct(
+            "ProvisionedThroughput",
+            &[
+                field(
+                    "WriteCapacityUnits",
+                    Ty::Long,
+                    &[Check::NotNull, Check::Min(1)],
+                ),
+                field(
+                    "ReadCapacityUnits",
+                    Ty::Long,
+                    &[Check::NotNull, Check::Min(1)],
+                ),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "OnDemandThroughput",
+        Ty::Struct(
+            "OnDemandThroughput",
+            &[
+                field("MaxReadRequestUnits", Ty::Long, &[]),
+                field("MaxWriteRequestUnits", Ty::Long, &[]),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "WarmThroughput",
+        Ty::Struct(
+            "WarmThroughput",
+            &[
+                field("ReadUnitsPerSecond", Ty::Long, &[]),
+                field("WriteUnitsPerSecond", Ty::Long, &[]),
+            ],
+        ),
+        &[],
+    ),
 ];
-static KEY_SCHEMA_ELEMENT_LOOSE: Ty = Ty::Struct("KeySchemaElement", &[
-    field("AttributeName", Ty::String, &[Check::NotNull]),
-    field("KeyType", Ty::String, &[Check::NotNull]),
-]);
-static TAG: Ty = Ty::Struct("Tag", &[field("Key", Ty::String, &[Check::NotNull]), field("Value", Ty::String, &[Check::NotNull])]);
+static KEY_SCHEMA_ELEMENT_LOOSE: Ty = Ty::Struct(
+    "KeySchemaElement",
+    &[
+        field("AttributeName", Ty::String, &[Check::NotNull]),
+        field("KeyType", Ty::String, &[Check::NotNull]),
+    ],
+);
+static TAG: Ty = Ty::Struct(
+    "Tag",
+    &[
+        field("Key", Ty::String, &[Check::NotNull]),
+        field("Value", Ty::String, &[Check::NotNull]),
+    ],
+);
 
 pub(crate) static SHAPE: super::Shape = &[
-    field("AttributeDefinitions", Ty::List(&Ty::Struct("AttributeDefinition", &[
-        field("AttributeName", Ty::String, &[Check::NotNull]),
-        field("AttributeType", Ty::String, &[Check::NotNull, Check::Enum(&["B", "N", "S"])]),
-    ]), &[]), &[Check::NotNull]),
+    field(
+        "AttributeDefinitions",
+        Ty::List(
+            &Ty::Struct(
+                "AttributeDefinition",
+                &[
+                    field("AttributeName", Ty::String, &[Check::NotNull]),
+                    field(
+                        "AttributeType",
+                        Ty::String,
+                        &[Check::NotNull, Check::Enum(&["B", "N", "S"])],
+                    ),
+                ],
+            ),
+            &[],
+        ),
+        &[Check::NotNull],
+    ),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("BillingMode", Ty::String, &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])]),
-    field("ProvisionedThroughput", Ty::Struct("ProvisionedThroughput", &[
-        field("WriteCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
-        field("ReadCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
-    ]), &[]),
-    field("KeySchema", Ty::List(&Ty::Struct("KeySchemaElement", &[
-        field("AttributeName", Ty::String, &[Check::NotNull]),
-        field("KeyType", Ty::String, &[Check::NotNull, Check::Enum(&["HASH", "RANGE"])]),
-    ]), &[]), KEY_SCHEMA_CHECKS),
-    field("LocalSecondaryIndexes", Ty::List(&Ty::Struct("LocalSecondaryIndex", &[
-        field("IndexName", Ty::String, INDEX_NAME),
-        field("KeySchema", Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]), KEY_SCHEMA_CHECKS),
-        field("Projection", Ty::Struct("Projection", &[
-            field("ProjectionType", Ty::String, &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])]),
-            field("NonKeyAttributes", Ty::List(&Ty::String, &[]), &[Check::LenMin(1)]),
-        ]), &[Check::NotNull]),
-    ]), &[]), &[]),
-    field("GlobalSecondaryIndexes", Ty::List(&Ty::Struct("GlobalSecondaryIndex", GSI_FIELDS), &[]), &[]),
-    field("StreamSpecification", Ty::Struct("StreamSpecification", &[
-        field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
-        field("StreamViewType", Ty::String, &[Check::Enum(&["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"])]),
-    ]), &[]),
-    field("SSESpecification", Ty::Struct("SSESpecification", &[
-        field("Enabled", Ty::Boolean, &[]),
-        field("SSEType", Ty::String, &[Check::Enum(&["AES256", "KMS"])]),
-        field("KMSMasterKeyId", Ty::String, &[]),
-    ]), &[]),
+    field(
+        "BillingMode",
+        Ty::String,
+        &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
+    ),
+    field(
+        "ProvisionedThroughput",
+        Ty::Struct(
+            "ProvisionedThroughput",
+            &[
+                field(
+                    "WriteCapacityUnits",
+                    Ty::Long,
+                    &[Check::NotNull, Check::Min(1)],
+                ),
+                field(
+                    "ReadCapacityUnits",
+                    Ty::Long,
+                    &[Check::NotNull, Check::Min(1)],
+                ),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "KeySchema",
+        Ty::List(
+            &Ty::Struct(
+                "KeySchemaElement",
+                &[
+                    field("AttributeName", Ty::String, &[Check::NotNull]),
+                    field(
+                        "KeyType",
+                        Ty::String,
+                        &[Check::NotNull, Check::Enum(&["HASH", "RANGE"])],
+                    ),
+                ],
+            ),
+            &[],
+        ),
+        KEY_SCHEMA_CHECKS,
+    ),
+    field(
+        "LocalSecondaryIndexes",
+        Ty::List(
+            &Ty::Struct(
+                "LocalSecondaryIndex",
+                &[
+                    field("IndexName", Ty::String, INDEX_NAME),
+                    field(
+                        "KeySchema",
+                        Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]),
+                        KEY_SCHEMA_CHECKS,
+                    ),
+                    field(
+                        "Projection",
+                        Ty::Struct(
+                            "Projection",
+                            &[
+                                field(
+                                    "ProjectionType",
+                                    Ty::String,
+                                    &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
+                                ),
+                                field(
+                                    "NonKeyAttributes",
+                                    Ty::List(&Ty::String, &[]),
+                                    &[Check::LenMin(1)],
+                                ),
+                            ],
+                        ),
+                        &[Check::NotNull],
+                    ),
+                ],
+            ),
+            &[],
+        ),
+        &[],
+    ),
+    field(
+        "GlobalSecondaryIndexes",
+        Ty::List(&Ty::Struct("GlobalSecondaryIndex", GSI_FIELDS), &[]),
+        &[],
+    ),
+    field(
+        "StreamSpecification",
+        Ty::Struct(
+            "StreamSpecification",
+            &[
+                field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
+                field(
+                    "StreamViewType",
+                    Ty::String,
+                    &[Check::Enum(&[
+                        "NEW_IMAGE",
+                        "OLD_IMAGE",
+                        "NEW_AND_OLD_IMAGES",
+                        "KEYS_ONLY",
+                    ])],
+                ),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "SSESpecification",
+        Ty::Struct(
+            "SSESpecification",
+            &[
+                field("Enabled", Ty::Boolean, &[]),
+                field("SSEType", Ty::String, &[Check::Enum(&["AES256", "KMS"])]),
+                field("KMSMasterKeyId", Ty::String, &[]),
+            ],
+        ),
+        &[],
+    ),
     field("Tags", Ty::List(&TAG, &[]), &[]),
-    field("TableClass", Ty::String, &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])]),
+    field(
+        "TableClass",
+        Ty::String,
+        &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
+    ),
     field("DeletionProtectionEnabled", Ty::Boolean, &[]),
     field("OnDemandThroughput", ON_DEMAND_REF, &[]),
     field("WarmThroughput", WARM_REF, &[]),
     field("ResourcePolicy", Ty::String, &[]),
 ];
 // `Ty` is not `Copy`: constants let the shape above embed these structs by value.
-const ON_DEMAND_REF: Ty = Ty::Struct("OnDemandThroughput", &[
-    field("MaxReadRequestUnits", Ty::Long, &[]),
-    field("MaxWriteRequestUnits", Ty::Long, &[]),
-]);
-const WARM_REF: Ty = Ty::Struct("WarmThroughput", &[
-    field("ReadUnitsPerSecond", Ty::Long, &[]),
-    field("WriteUnitsPerSecond", Ty::Long, &[]),
-]);
+const ON_DEMAND_REF: Ty = Ty::Struct(
+    "OnDemandThroughput",
+    &[
+        field("MaxReadRequestUnits", Ty::Long, &[]),
+        field("MaxWriteRequestUnits", Ty::Long, &[]),
+    ],
+);
+const WARM_REF: Ty = Ty::Struct(
+    "WarmThroughput",
+    &[
+        field("ReadUnitsPerSecond", Ty::Long, &[]),
+        field("WriteUnitsPerSecond", Ty::Long, &[]),
+    ],
+);
 
 const MAX_GSIS: usize = 20;
 const MAX_LSIS: usize = 5;
@@ -123,38 +298,65 @@ pub(crate) fn key_schema(elements: &[KeyElement], defs: &[String]) -> Result<Key
         )));
     }
     if elements.len() == 2 && elements[0].name == elements[1].name {
-        return Err(ApiError::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+        return Err(ApiError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
     }
     if elements[0].key_type != "HASH" {
-        return Err(ApiError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
+        return Err(ApiError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
     }
     if elements.len() == 2 && elements[1].key_type != "RANGE" {
-        return Err(ApiError::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"));
+        return Err(ApiError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
     }
-    Ok(KeySchema { hash: elements[0].name.clone(), range: elements.get(1).map(|e| e.name.clone()) })
+    Ok(KeySchema {
+        hash: elements[0].name.clone(),
+        range: elements.get(1).map(|e| e.name.clone()),
+    })
 }
 
 pub(crate) fn throughput(req: &Map<String, Value>) -> Result<Option<Throughput>, ApiError> {
-    let Some(pt) = req.obj_field("ProvisionedThroughput") else { return Ok(None) };
+    let Some(pt) = req.obj_field("ProvisionedThroughput") else {
+        return Ok(None);
+    };
     let read = pt.int_field("ReadCapacityUnits").unwrap_or(0);
     let write = pt.int_field("WriteCapacityUnits").unwrap_or(0);
     if read > MAX_PROVISIONED_UNITS {
-        return Err(ApiError::validation(format!("Given value {read} for ReadCapacityUnits is out of bounds")));
+        return Err(ApiError::validation(format!(
+            "Given value {read} for ReadCapacityUnits is out of bounds"
+        )));
     }
     if write > MAX_PROVISIONED_UNITS {
-        return Err(ApiError::validation(format!("Given value {write} for WriteCapacityUnits is out of bounds")));
+        return Err(ApiError::validation(format!(
+            "Given value {write} for WriteCapacityUnits is out of bounds"
+        )));
     }
     Ok(Some(Throughput::new(read as u64, write as u64)))
 }
 
 /// Parses and validates one secondary index definition.
-pub(crate) fn index(def: &Map<String, Value>, defs: &[String], table: &KeySchema, global: bool, billing: BillingMode) -> Result<IndexMeta, ApiError> {
+pub(crate) fn index(
+    def: &Map<String, Value>,
+    defs: &[String],
+    table: &KeySchema,
+    global: bool,
+    billing: BillingMode,
+) -> Result<IndexMeta, ApiError> {
     let name = def.str_field("IndexName").unwrap_or_default().to_string();
-    let elements = key_elements(def.list_field("KeySchema").map(Vec::as_slice).unwrap_or_default());
+    let elements = key_elements(
+        def.list_field("KeySchema")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    );
     let schema = key_schema(&elements, defs)?;
     if !global {
         if elements.len() != 2 {
-            return Err(invalid(format!("Index KeySchema does not have a range key for index: {name}")));
+            return Err(invalid(format!(
+                "Index KeySchema does not have a range key for index: {name}"
+            )));
         }
         if schema.hash != table.hash {
             return Err(invalid(format!(
@@ -172,25 +374,43 @@ pub(crate) fn index(def: &Map<String, Value>, defs: &[String], table: &KeySchema
     };
     let non_key: Vec<String> = projection
         .list_field("NonKeyAttributes")
-        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if projection.contains_key("NonKeyAttributes") && projection_type != ProjectionType::Include {
-        return Err(invalid(format!("ProjectionType is {}, but NonKeyAttributes is specified", projection_type.as_str())));
+        return Err(invalid(format!(
+            "ProjectionType is {}, but NonKeyAttributes is specified",
+            projection_type.as_str()
+        )));
     }
     let mut throughput_value = None;
     if global {
         let pt = throughput(def)?;
         match (billing, pt) {
             (BillingMode::PayPerRequest, Some(_)) => {
-                return Err(invalid(format!("ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST")));
+                return Err(invalid(format!(
+                    "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+                )));
             }
             (BillingMode::Provisioned, None) => {
-                return Err(invalid(format!("ProvisionedThroughput must be specified for index: {name}")));
+                return Err(invalid(format!(
+                    "ProvisionedThroughput must be specified for index: {name}"
+                )));
             }
             (_, pt) => throughput_value = pt,
         }
     }
-    Ok(IndexMeta { name, key_schema: schema, projection: projection_type, non_key_attributes: non_key, throughput: throughput_value, global })
+    Ok(IndexMeta {
+        name,
+        key_schema: schema,
+        projection: projection_type,
+        non_key_attributes: non_key,
+        throughput: throughput_value,
+        global,
+    })
 }
 
 pub(crate) fn attribute_definitions(req: &Map<String, Value>) -> Vec<(String, ValueType)> {
@@ -200,7 +420,10 @@ pub(crate) fn attribute_definitions(req: &Map<String, Value>) -> Vec<(String, Va
                 .filter_map(Value::as_object)
                 .map(|m| {
                     let name = m.str_field("AttributeName").unwrap_or_default().to_string();
-                    let ty = m.str_field("AttributeType").and_then(ValueType::parse).unwrap_or(ValueType::S);
+                    let ty = m
+                        .str_field("AttributeType")
+                        .and_then(ValueType::parse)
+                        .unwrap_or(ValueType::S);
                     (name, ty)
                 })
                 .collect()
@@ -216,18 +439,28 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
     let pt = throughput(req)?;
     match billing {
         BillingMode::PayPerRequest if pt.is_some() => {
-            return Err(invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+            return Err(invalid(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ));
         }
         BillingMode::Provisioned if pt.is_none() => {
-            return Err(invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+            return Err(invalid(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+            ));
         }
         _ => {}
     }
     let definitions = attribute_definitions(req);
     let def_names: Vec<String> = definitions.iter().map(|(n, _)| n.clone()).collect();
-    let elements = key_elements(req.list_field("KeySchema").map(Vec::as_slice).unwrap_or_default());
+    let elements = key_elements(
+        req.list_field("KeySchema")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    );
     if elements.len() > def_names.len() {
-        return Err(ApiError::validation("Invalid KeySchema: Some index key attribute have no definition"));
+        return Err(ApiError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
     }
     let schema = key_schema(&elements, &def_names)?;
     let lsi_defs = req.list_field("LocalSecondaryIndexes");
@@ -239,7 +472,9 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
             return Err(invalid("List of LocalSecondaryIndexes is empty"));
         }
         if schema.range.is_none() {
-            return Err(invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"));
+            return Err(invalid(
+                "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+            ));
         }
         for def in list.iter().filter_map(Value::as_object) {
             let index = index(def, &def_names, &schema, false, billing)?;
@@ -249,7 +484,9 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
             lsis.push(index);
         }
         if lsis.len() > MAX_LSIS {
-            return Err(invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+            return Err(invalid(
+                "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+            ));
         }
     }
     let mut gsis = Vec::new();
@@ -265,19 +502,37 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
             gsis.push(index);
         }
         if gsis.len() > MAX_GSIS {
-            return Err(invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20"));
+            return Err(invalid(
+                "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+            ));
         }
     }
-    let used: std::collections::HashSet<&str> =
-        schema.names().chain(gsis.iter().chain(lsis.iter()).flat_map(|i| i.key_schema.names())).collect();
+    let used: std::collections::HashSet<&str> = schema
+        .names()
+        .chain(
+            gsis.iter()
+                .chain(lsis.iter())
+                .flat_map(|i| i.key_schema.names()),
+        )
+        .collect();
     if def_names.iter().any(|d| !used.contains(d.as_str())) || used.len() != def_names.len() {
-        return Err(invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"));
+        return Err(invalid(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
     }
     let name = req.str_field("TableName").unwrap_or_default().to_string();
     let now = engine.now();
-    let id = engine.next_table_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let id = engine
+        .next_table_id
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut extra = Map::new();
-    for key in ["StreamSpecification", "SSESpecification", "OnDemandThroughput", "WarmThroughput", "Tags"] {
+    for key in [
+        "StreamSpecification",
+        "SSESpecification",
+        "OnDemandThroughput",
+        "WarmThroughput",
+        "Tags",
+    ] {
         if let Some(v) = req.get(key) {
             extra.insert(key.to_string(), v.clone());
         }
@@ -292,7 +547,8 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         key_schema: schema,
         billing_mode: billing,
         throughput: pt.unwrap_or_default(),
-        billing_mode_changed_secs: (billing == BillingMode::PayPerRequest).then(|| now.as_secs_f64()),
+        billing_mode_changed_secs: (billing == BillingMode::PayPerRequest)
+            .then(|| now.as_secs_f64()),
         gsis,
         lsis,
         deletion_protection: req.bool_field("DeletionProtectionEnabled").unwrap_or(false),
@@ -305,20 +561,41 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
 fn table_uuid(id: u64, micros: u64) -> String {
     let a = micros ^ id.rotate_left(17);
     let b = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ micros;
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a as u32, (a >> 32) as u16, (b >> 4) as u16 & 0xFFF, (b >> 20) as u16 & 0xFFF, b >> 16 & 0xFFFF_FFFF_FFFF)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        a as u32,
+        (a >> 32) as u16,
+        (b >> 4) as u16 & 0xFFF,
+        (b >> 20) as u16 & 0xFFF,
+        b >> 16 & 0xFFFF_FFFF_FFFF
+    )
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let meta = validate(engine, req)?;
     let mut tables = engine.tables_write();
     if tables.contains_key(&meta.name) {
-        return Err(ApiError::resource_in_use(format!("Table already exists: {}", meta.name)));
+        return Err(ApiError::resource_in_use(format!(
+            "Table already exists: {}",
+            meta.name
+        )));
     }
     let meta_bytes = serde_json::to_vec(&meta).map_err(|e| ApiError::internal(e.to_string()))?;
-    let ticket = engine.submit(vec![Mutation::PutMeta { name: meta.name.clone(), meta: meta_bytes }]);
-    let state = TableState { meta, data: TableData::default() };
+    let ticket = engine.submit(vec![Mutation::PutMeta {
+        name: meta.name.clone(),
+        meta: meta_bytes,
+    }]);
+    let state = TableState {
+        meta,
+        data: TableData::default(),
+    };
     let description = describe(&state, "ACTIVE");
-    tables.insert(state.meta.name.clone(), std::sync::Arc::new(std::sync::RwLock::new(state)));
-    Ok(Outcome { body: json!({"TableDescription": description}), ticket })
+    tables.insert(
+        state.meta.name.clone(),
+        std::sync::Arc::new(std::sync::RwLock::new(state)),
+    );
+    Ok(Outcome {
+        body: json!({"TableDescription": description}),
+        ticket,
+    })
 }
-

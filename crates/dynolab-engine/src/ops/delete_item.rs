@@ -2,8 +2,8 @@
 //! missing item costs one write unit (see docs/design/capacity-model.md).
 
 use dynolab_capacity::Consumed;
-use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::ApiError;
+use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
@@ -12,27 +12,52 @@ use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
-    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field(
+        "Key",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[Check::NotNull],
+    ),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Check::Enum(&["OR", "AND"])],
+    ),
     field("Expected", legacy::EXPECTED, &[]),
-    field("ReturnValues", Ty::String, &[Check::Enum(&["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"])]),
+    field(
+        "ReturnValues",
+        Ty::String,
+        &[Check::Enum(&[
+            "ALL_NEW",
+            "UPDATED_OLD",
+            "ALL_OLD",
+            "NONE",
+            "UPDATED_NEW",
+        ])],
+    ),
     wire::RETURN_ITEM_COLLECTION_METRICS,
     field("ConditionExpression", Ty::String, &[]),
     wire::EXPRESSION_ATTRIBUTE_VALUES,
     wire::EXPRESSION_ATTRIBUTE_NAMES,
-    field("ReturnValuesOnConditionCheckFailure", Ty::String, &[Check::Enum(&["ALL_OLD", "NONE"])]),
+    field(
+        "ReturnValuesOnConditionCheckFailure",
+        Ty::String,
+        &[Check::Enum(&["ALL_OLD", "NONE"])],
+    ),
 ];
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    let (key_item, exprs) = exprs::parse_with(req, &["ConditionExpression"], &["Expected"], || {
-        let key = required_item(req, "Key")?;
-        legacy::check_expected(req)?;
-        let return_values = req.str_field("ReturnValues").unwrap_or("NONE");
-        if return_values != "ALL_OLD" && return_values != "NONE" {
-            return Err(ApiError::validation("ReturnValues can only be ALL_OLD or NONE"));
-        }
-        Ok(key)
-    })?;
+    let (key_item, exprs) =
+        exprs::parse_with(req, &["ConditionExpression"], &["Expected"], || {
+            let key = required_item(req, "Key")?;
+            legacy::check_expected(req)?;
+            let return_values = req.str_field("ReturnValues").unwrap_or("NONE");
+            if return_values != "ALL_OLD" && return_values != "NONE" {
+                return Err(ApiError::validation(
+                    "ReturnValues can only be ALL_OLD or NONE",
+                ));
+            }
+            Ok(key)
+        })?;
     let condition = match exprs.condition {
         Some(c) => Some(c),
         None => legacy::expected(req)?,
@@ -47,7 +72,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let empty = Default::default();
         if !condition.eval(old.as_ref().unwrap_or(&empty)) {
             write::charge_failed(old.as_ref(), None, &mut consumed, false);
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")).then_some(old).flatten();
+            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
+                == Some("ALL_OLD"))
+            .then_some(old)
+            .flatten();
             return Err(ApiError::conditional_check_failed(returned));
         }
     }
@@ -65,8 +93,13 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         body["Attributes"] = item_json(old);
     }
     let hash_name = state.meta.key_schema.hash.clone();
-    if let Some(metrics) = super::item_collection_metrics(&state, req, &hash_name, key_item.get(&hash_name).cloned()) {
+    if let Some(metrics) =
+        super::item_collection_metrics(&state, req, &hash_name, key_item.get(&hash_name).cloned())
+    {
         body["ItemCollectionMetrics"] = metrics;
     }
-    Ok(Outcome { body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)), ticket })
+    Ok(Outcome {
+        body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)),
+        ticket,
+    })
 }

@@ -62,10 +62,12 @@ pub(crate) fn describe(state: &TableState, status: &str) -> Value {
         out["BillingModeSummary"] = json!({"BillingMode": "PROVISIONED"});
     }
     if !meta.lsis.is_empty() {
-        out["LocalSecondaryIndexes"] = Value::Array(meta.lsis.iter().map(|i| index_json(state, i)).collect());
+        out["LocalSecondaryIndexes"] =
+            Value::Array(meta.lsis.iter().map(|i| index_json(state, i)).collect());
     }
     if !meta.gsis.is_empty() {
-        out["GlobalSecondaryIndexes"] = Value::Array(meta.gsis.iter().map(|i| index_json(state, i)).collect());
+        out["GlobalSecondaryIndexes"] =
+            Value::Array(meta.gsis.iter().map(|i| index_json(state, i)).collect());
     }
     if let Some(class) = &meta.table_class {
         out["TableClassSummary"] = json!({"TableClass": class});
@@ -90,7 +92,9 @@ pub(crate) fn describe(state: &TableState, status: &str) -> Value {
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let name = req.str_field("TableName").unwrap_or_default();
-    let handle = engine.table(name).map_err(|_| ApiError::table_not_found(name))?;
+    let handle = engine
+        .table(name)
+        .map_err(|_| ApiError::table_not_found(name))?;
     let state = read_lock(&handle);
     Ok(Outcome::read(json!({"Table": describe(&state, "ACTIVE")})))
 }

@@ -1,9 +1,9 @@
 //! GetItem: one item by key, eventually or strongly consistent, with a projection.
 
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
+use dynolab_model::ApiError;
 use dynolab_model::size::item_size_bytes;
 use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use dynolab_model::ApiError;
 use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
@@ -11,20 +11,29 @@ use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
-    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    field(
+        "AttributesToGet",
+        Ty::List(&Ty::String, &[]),
+        &[Check::LenMin(1), Check::LenMax(255)],
+    ),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
+    field(
+        "Key",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[Check::NotNull],
+    ),
     field("ConsistentRead", Ty::Boolean, &[]),
     field("ProjectionExpression", Ty::String, &[]),
     wire::EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    let (key_item, exprs) = exprs::parse_with(req, &["ProjectionExpression"], &["AttributesToGet"], || {
-        let key = required_item(req, "Key")?;
-        legacy::check_attributes_to_get(req)?;
-        Ok(key)
-    })?;
+    let (key_item, exprs) =
+        exprs::parse_with(req, &["ProjectionExpression"], &["AttributesToGet"], || {
+            let key = required_item(req, "Key")?;
+            legacy::check_attributes_to_get(req)?;
+            Ok(key)
+        })?;
     let projection = match exprs.projection {
         Some(p) => Some(p),
         None => legacy::attributes_to_get(req),
@@ -35,7 +44,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let key = state.meta.key_from_param(&key_item)?;
     let kind = ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false));
     let item = state.data.items.get(&key);
-    let consumed = Consumed { table_read: read_cost(item.map_or(0, |i| item_size_bytes(i) as u64), kind), ..Default::default() };
+    let consumed = Consumed {
+        table_read: read_cost(item.map_or(0, |i| item_size_bytes(i) as u64), kind),
+        ..Default::default()
+    };
     let mut body = json!({});
     if let Some(item) = item {
         body["Item"] = match &projection {
@@ -43,5 +55,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             None => item_json(item),
         };
     }
-    Ok(Outcome::read(with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req))))
+    Ok(Outcome::read(with_consumed(
+        body,
+        table_name,
+        &consumed,
+        ReturnConsumed::from_req(req),
+    )))
 }

@@ -8,7 +8,11 @@ use crate::{Engine, Outcome};
 
 pub(crate) static SHAPE: super::Shape = &[
     field("Limit", Ty::Integer, &[Check::Min(1), Check::Max(100)]),
-    field("ExclusiveStartTableName", Ty::String, &[Check::NamePattern, Check::LenMin(3), Check::LenMax(255)]),
+    field(
+        "ExclusiveStartTableName",
+        Ty::String,
+        &[Check::NamePattern, Check::LenMin(3), Check::LenMax(255)],
+    ),
 ];
 
 const DEFAULT_LIMIT: usize = 100;

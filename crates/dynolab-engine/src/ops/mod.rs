@@ -27,12 +27,28 @@ use crate::{Engine, Outcome};
 
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[
-    "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable",
-    "DescribeEndpoints", "DescribeLimits", "DescribeTable", "GetItem", "ListTables", "PutItem",
-    "Query", "Scan", "UpdateItem", "UpdateTable",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "CreateTable",
+    "DeleteItem",
+    "DeleteTable",
+    "DescribeEndpoints",
+    "DescribeLimits",
+    "DescribeTable",
+    "GetItem",
+    "ListTables",
+    "PutItem",
+    "Query",
+    "Scan",
+    "UpdateItem",
+    "UpdateTable",
 ];
 
-pub(crate) fn dispatch(engine: &Engine, operation: &str, body: &Value) -> Result<Outcome, ApiError> {
+pub(crate) fn dispatch(
+    engine: &Engine,
+    operation: &str,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
     macro_rules! op {
         ($module:ident) => {{
             let req = check_request(body, $module::SHAPE)?;
@@ -96,16 +112,33 @@ fn units_json(read: f64, write: f64) -> Value {
 }
 
 /// The `ConsumedCapacity` object for one table, in the shape `mode` asks for.
-pub(crate) fn consumed_json(table: &str, consumed: &Consumed, mode: ReturnConsumed) -> Option<Value> {
+pub(crate) fn consumed_json(
+    table: &str,
+    consumed: &Consumed,
+    mode: ReturnConsumed,
+) -> Option<Value> {
     if mode == ReturnConsumed::None {
         return None;
     }
-    let mut out = units_json(consumed.total_read().as_units_f64(), consumed.total_write().as_units_f64());
+    let mut out = units_json(
+        consumed.total_read().as_units_f64(),
+        consumed.total_write().as_units_f64(),
+    );
     out["TableName"] = json!(table);
     if mode == ReturnConsumed::Indexes {
-        out["Table"] = units_json(consumed.table_read.as_units_f64(), consumed.table_write.as_units_f64());
-        let indexes = |m: &std::collections::BTreeMap<String, (dynolab_capacity::HalfUnits, dynolab_capacity::HalfUnits)>| {
-            Value::Object(m.iter().map(|(k, (r, w))| (k.clone(), units_json(r.as_units_f64(), w.as_units_f64()))).collect())
+        out["Table"] = units_json(
+            consumed.table_read.as_units_f64(),
+            consumed.table_write.as_units_f64(),
+        );
+        let indexes = |m: &std::collections::BTreeMap<
+            String,
+            (dynolab_capacity::HalfUnits, dynolab_capacity::HalfUnits),
+        >| {
+            Value::Object(
+                m.iter()
+                    .map(|(k, (r, w))| (k.clone(), units_json(r.as_units_f64(), w.as_units_f64())))
+                    .collect(),
+            )
         };
         if !consumed.gsis.is_empty() {
             out["GlobalSecondaryIndexes"] = indexes(&consumed.gsis);
@@ -118,7 +151,12 @@ pub(crate) fn consumed_json(table: &str, consumed: &Consumed, mode: ReturnConsum
 }
 
 /// Adds `ConsumedCapacity` to a response when asked for.
-pub(crate) fn with_consumed(mut body: Value, table: &str, consumed: &Consumed, mode: ReturnConsumed) -> Value {
+pub(crate) fn with_consumed(
+    mut body: Value,
+    table: &str,
+    consumed: &Consumed,
+    mode: ReturnConsumed,
+) -> Value {
     if let Some(c) = consumed_json(table, consumed, mode) {
         body["ConsumedCapacity"] = c;
     }
@@ -161,5 +199,7 @@ pub(crate) fn item_collection_metrics(
     let gb = bytes as f64 / (1u64 << 30) as f64;
     let mut key = Item::new();
     key.insert(hash_name.to_string(), hash_value);
-    Some(json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [gb.floor(), gb.floor() + 1.0]}))
+    Some(
+        json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [gb.floor(), gb.floor() + 1.0]}),
+    )
 }

@@ -2,9 +2,9 @@
 //! ALL_OLD, and capacity charged on the larger of the old and new item.
 
 use dynolab_capacity::Consumed;
+use dynolab_model::ApiError;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use dynolab_model::ApiError;
 use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
@@ -14,15 +14,37 @@ use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("Item", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
-    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field(
+        "Item",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[Check::NotNull],
+    ),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Check::Enum(&["OR", "AND"])],
+    ),
     field("Expected", legacy::EXPECTED, &[]),
-    field("ReturnValues", Ty::String, &[Check::Enum(&["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"])]),
+    field(
+        "ReturnValues",
+        Ty::String,
+        &[Check::Enum(&[
+            "ALL_NEW",
+            "UPDATED_OLD",
+            "ALL_OLD",
+            "NONE",
+            "UPDATED_NEW",
+        ])],
+    ),
     wire::RETURN_ITEM_COLLECTION_METRICS,
     field("ConditionExpression", Ty::String, &[]),
     wire::EXPRESSION_ATTRIBUTE_VALUES,
     wire::EXPRESSION_ATTRIBUTE_NAMES,
-    field("ReturnValuesOnConditionCheckFailure", Ty::String, &[Check::Enum(&["ALL_OLD", "NONE"])]),
+    field(
+        "ReturnValuesOnConditionCheckFailure",
+        Ty::String,
+        &[Check::Enum(&["ALL_OLD", "NONE"])],
+    ),
 ];
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
@@ -31,10 +53,14 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         legacy::check_expected(req)?;
         let return_values = req.str_field("ReturnValues").unwrap_or("NONE");
         if return_values != "ALL_OLD" && return_values != "NONE" {
-            return Err(ApiError::validation("ReturnValues can only be ALL_OLD or NONE"));
+            return Err(ApiError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ));
         }
         if item_size_bytes(&item) > MAX_ITEM_SIZE_BYTES {
-            return Err(ApiError::validation("Item size has exceeded the maximum allowed size"));
+            return Err(ApiError::validation(
+                "Item size has exceeded the maximum allowed size",
+            ));
         }
         Ok(item)
     })?;
@@ -54,7 +80,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if let Some(condition) = &condition {
         let empty = Default::default();
         if !condition.eval(old.unwrap_or(&empty)) {
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")).then(|| old.cloned()).flatten();
+            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
+                == Some("ALL_OLD"))
+            .then(|| old.cloned())
+            .flatten();
             write::charge_failed(old, Some(&item), &mut consumed, false);
             return Err(ApiError::conditional_check_failed(returned));
         }
@@ -70,8 +99,13 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     {
         body["Attributes"] = item_json(&old);
     }
-    if let Some(metrics) = super::item_collection_metrics(&state, req, &collection_key, collection_value) {
+    if let Some(metrics) =
+        super::item_collection_metrics(&state, req, &collection_key, collection_value)
+    {
         body["ItemCollectionMetrics"] = metrics;
     }
-    Ok(Outcome { body: with_consumed(body, table_name, &consumed, mode), ticket })
+    Ok(Outcome {
+        body: with_consumed(body, table_name, &consumed, mode),
+        ticket,
+    })
 }

@@ -14,18 +14,39 @@ use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, TableState, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    field("Select", Ty::String, &[Check::Enum(&["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])]),
+    field(
+        "Select",
+        Ty::String,
+        &[Check::Enum(&[
+            "SPECIFIC_ATTRIBUTES",
+            "COUNT",
+            "ALL_ATTRIBUTES",
+            "ALL_PROJECTED_ATTRIBUTES",
+        ])],
+    ),
     field("IndexName", Ty::String, INDEX_NAME_CHECKS),
     wire::RETURN_CONSUMED_CAPACITY,
     field("QueryFilter", legacy::CONDITIONS, &[]),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
-    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Check::Enum(&["OR", "AND"])],
+    ),
+    field(
+        "AttributesToGet",
+        Ty::List(&Ty::String, &[]),
+        &[Check::LenMin(1), Check::LenMax(255)],
+    ),
     field("Limit", Ty::Integer, &[Check::Min(1)]),
     field("KeyConditions", legacy::CONDITIONS, &[]),
     field("ConsistentRead", Ty::Boolean, &[]),
     field("ScanIndexForward", Ty::Boolean, &[]),
-    field("ExclusiveStartKey", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+    field(
+        "ExclusiveStartKey",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[],
+    ),
     field("ProjectionExpression", Ty::String, &[]),
     field("FilterExpression", Ty::String, &[]),
     field("KeyConditionExpression", Ty::String, &[]),
@@ -44,12 +65,21 @@ fn key_range(cond: &KeyCondition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let end = Bound::Excluded(keys::successor(&prefix));
     match &cond.range {
         None => (Bound::Included(prefix.clone()), end),
-        Some(RangeCondition::Eq(v)) => (Bound::Included(with(v)), Bound::Excluded(keys::successor(&with(v)))),
+        Some(RangeCondition::Eq(v)) => (
+            Bound::Included(with(v)),
+            Bound::Excluded(keys::successor(&with(v))),
+        ),
         Some(RangeCondition::Lt(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(with(v))),
-        Some(RangeCondition::Le(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(keys::successor(&with(v)))),
+        Some(RangeCondition::Le(v)) => (
+            Bound::Included(prefix.clone()),
+            Bound::Excluded(keys::successor(&with(v))),
+        ),
         Some(RangeCondition::Gt(v)) => (Bound::Included(keys::successor(&with(v))), end),
         Some(RangeCondition::Ge(v)) => (Bound::Included(with(v)), end),
-        Some(RangeCondition::Between(a, b)) => (Bound::Included(with(a)), Bound::Excluded(keys::successor(&with(b)))),
+        Some(RangeCondition::Between(a, b)) => (
+            Bound::Included(with(a)),
+            Bound::Excluded(keys::successor(&with(b))),
+        ),
         Some(RangeCondition::BeginsWith(v)) => {
             let mut k = prefix.clone();
             keys::push_sort_prefix(&mut k, v);
@@ -72,8 +102,14 @@ fn range_values(range: &RangeCondition) -> Vec<&AttributeValue> {
 }
 
 /// Checks the condition's values against the key types declared for the table.
-fn check_types(state: &TableState, hash: &str, range: Option<&str>, cond: &KeyCondition) -> Result<(), ApiError> {
-    let mismatch = || ApiError::invalid_parameter("Condition parameter type does not match schema type");
+fn check_types(
+    state: &TableState,
+    hash: &str,
+    range: Option<&str>,
+    cond: &KeyCondition,
+) -> Result<(), ApiError> {
+    let mismatch =
+        || ApiError::invalid_parameter("Condition parameter type does not match schema type");
     let want = |name: &str| state.meta.attr_type(name).unwrap_or(ValueType::S);
     if cond.hash_value.value_type() != want(hash) {
         return Err(mismatch());
@@ -104,16 +140,30 @@ fn check_types(state: &TableState, hash: &str, range: Option<&str>, cond: &KeyCo
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let ((), exprs) = exprs::parse_with(
         req,
-        &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
-        &["AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"],
+        &[
+            "ProjectionExpression",
+            "FilterExpression",
+            "KeyConditionExpression",
+        ],
+        &[
+            "AttributesToGet",
+            "QueryFilter",
+            "ConditionalOperator",
+            "KeyConditions",
+        ],
         || {
             legacy::check_conditions(req, "QueryFilter")?;
             legacy::check_attributes_to_get(req)?;
             item_param(req, "ExclusiveStartKey").map_err(|e| {
-                ApiError::validation(format!("The provided starting key is invalid: {}", e.message.unwrap_or_default()))
+                ApiError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message.unwrap_or_default()
+                ))
             })?;
             if !req.contains_key("KeyConditions") && !req.contains_key("KeyConditionExpression") {
-                return Err(ApiError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+                return Err(ApiError::validation(
+                    "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+                ));
             }
             Ok(())
         },
@@ -124,7 +174,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let index = read::index(&state, req)?;
     let schema = index.map_or(&state.meta.key_schema, |i| &i.key_schema);
     let cond = match &exprs.key_condition {
-        Some(ast) => ast.resolve(&schema.hash, schema.range.as_deref()).map_err(|e| ApiError::validation(e.to_string()))?,
+        Some(ast) => ast
+            .resolve(&schema.hash, schema.range.as_deref())
+            .map_err(|e| ApiError::validation(e.to_string()))?,
         None => legacy::key_conditions(req, &schema.hash, schema.range.as_deref())?,
     };
     check_types(&state, &schema.hash, schema.range.as_deref(), &cond)?;
@@ -144,17 +196,25 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             upper = Bound::Excluded(start_key);
         }
     }
-    let page = read::read_page(&state, PageRequest {
-        index,
-        lower,
-        upper,
-        forward,
-        limit: req.int_field("Limit").map(|l| l as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        select,
-        kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
-    });
+    let page = read::read_page(
+        &state,
+        PageRequest {
+            index,
+            lower,
+            upper,
+            forward,
+            limit: req.int_field("Limit").map(|l| l as usize),
+            filter: filter.as_ref(),
+            projection: projection.as_ref(),
+            select,
+            kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
+        },
+    );
     let body = read::page_json(&page, select);
-    Ok(Outcome::read(with_consumed(body, table_name, &page.consumed, ReturnConsumed::from_req(req))))
+    Ok(Outcome::read(with_consumed(
+        body,
+        table_name,
+        &page.consumed,
+        ReturnConsumed::from_req(req),
+    )))
 }

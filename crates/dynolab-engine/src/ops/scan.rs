@@ -4,8 +4,8 @@
 use std::ops::Bound;
 
 use dynolab_capacity::ReadKind;
-use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::ApiError;
+use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
 use super::{ReturnConsumed, item_param, with_consumed};
@@ -13,17 +13,46 @@ use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    field("AttributesToGet", Ty::List(&Ty::String, &[]), &[Check::LenMin(1), Check::LenMax(255)]),
+    field(
+        "AttributesToGet",
+        Ty::List(&Ty::String, &[]),
+        &[Check::LenMin(1), Check::LenMax(255)],
+    ),
     wire::RETURN_CONSUMED_CAPACITY,
-    field("ExclusiveStartKey", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+    field(
+        "ExclusiveStartKey",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[],
+    ),
     field("Limit", Ty::Integer, &[Check::Min(1)]),
-    field("TotalSegments", Ty::Integer, &[Check::Min(1), Check::Max(1_000_000)]),
-    field("Select", Ty::String, &[Check::Enum(&["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])]),
+    field(
+        "TotalSegments",
+        Ty::Integer,
+        &[Check::Min(1), Check::Max(1_000_000)],
+    ),
+    field(
+        "Select",
+        Ty::String,
+        &[Check::Enum(&[
+            "SPECIFIC_ATTRIBUTES",
+            "COUNT",
+            "ALL_ATTRIBUTES",
+            "ALL_PROJECTED_ATTRIBUTES",
+        ])],
+    ),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
     field("IndexName", Ty::String, INDEX_NAME_CHECKS),
     field("ScanFilter", legacy::CONDITIONS, &[]),
-    field("Segment", Ty::Integer, &[Check::Min(0), Check::Max(999_999)]),
-    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field(
+        "Segment",
+        Ty::Integer,
+        &[Check::Min(0), Check::Max(999_999)],
+    ),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Check::Enum(&["OR", "AND"])],
+    ),
     field("ConsistentRead", Ty::Boolean, &[]),
     field("ProjectionExpression", Ty::String, &[]),
     field("FilterExpression", Ty::String, &[]),
@@ -35,7 +64,11 @@ pub(crate) static SHAPE: super::Shape = &[
 fn segment_bounds(segment: u64, total: u64) -> (Vec<u8>, Option<Vec<u8>>) {
     let width = (u128::from(u64::MAX) + 1) / u128::from(total);
     let lower = (width * u128::from(segment)) as u64;
-    let upper = (segment + 1 < total).then(|| ((width * u128::from(segment + 1)) as u64).to_be_bytes().to_vec());
+    let upper = (segment + 1 < total).then(|| {
+        ((width * u128::from(segment + 1)) as u64)
+            .to_be_bytes()
+            .to_vec()
+    });
     (lower.to_be_bytes().to_vec(), upper)
 }
 
@@ -48,12 +81,21 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             legacy::check_conditions(req, "ScanFilter")?;
             legacy::check_attributes_to_get(req)?;
             item_param(req, "ExclusiveStartKey").map_err(|e| {
-                ApiError::validation(format!("The provided starting key is invalid: {}", e.message.unwrap_or_default()))
+                ApiError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message.unwrap_or_default()
+                ))
             })?;
             match (req.int_field("Segment"), req.int_field("TotalSegments")) {
-                (Some(_), None) => Err(ApiError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
-                (None, Some(_)) => Err(ApiError::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")),
-                (Some(s), Some(t)) if s >= t => Err(ApiError::validation(format!("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"))),
+                (Some(_), None) => Err(ApiError::validation(
+                    "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+                )),
+                (None, Some(_)) => Err(ApiError::validation(
+                    "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+                )),
+                (Some(s), Some(t)) if s >= t => Err(ApiError::validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                ))),
                 _ => Ok(()),
             }
         },
@@ -71,26 +113,37 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let (mut lower, upper) = match (req.int_field("Segment"), req.int_field("TotalSegments")) {
         (Some(s), Some(t)) => {
             let (l, u) = segment_bounds(s as u64, t as u64);
-            (Bound::Included(l), u.map_or(Bound::Unbounded, Bound::Excluded))
+            (
+                Bound::Included(l),
+                u.map_or(Bound::Unbounded, Bound::Excluded),
+            )
         }
         _ => (Bound::Unbounded, Bound::Unbounded),
     };
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {
         lower = Bound::Excluded(read::start_key(&state, index, &start)?);
     }
-    let page = read::read_page(&state, PageRequest {
-        index,
-        lower,
-        upper,
-        forward: true,
-        limit: req.int_field("Limit").map(|l| l as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        select,
-        kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
-    });
+    let page = read::read_page(
+        &state,
+        PageRequest {
+            index,
+            lower,
+            upper,
+            forward: true,
+            limit: req.int_field("Limit").map(|l| l as usize),
+            filter: filter.as_ref(),
+            projection: projection.as_ref(),
+            select,
+            kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
+        },
+    );
     let body = read::page_json(&page, select);
-    Ok(Outcome::read(with_consumed(body, table_name, &page.consumed, ReturnConsumed::from_req(req))))
+    Ok(Outcome::read(with_consumed(
+        body,
+        table_name,
+        &page.consumed,
+        ReturnConsumed::from_req(req),
+    )))
 }
 
 #[cfg(test)]

@@ -15,20 +15,45 @@ pub(crate) static SHAPE: super::Shape = &[
     field("AttributeUpdates", legacy::ATTRIBUTE_UPDATES, &[]),
     wire::RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("Key", Ty::Map("AttributeValue", &Ty::Attr, &[]), &[Check::NotNull]),
-    field("ConditionalOperator", Ty::String, &[Check::Enum(&["OR", "AND"])]),
+    field(
+        "Key",
+        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+        &[Check::NotNull],
+    ),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Check::Enum(&["OR", "AND"])],
+    ),
     field("Expected", legacy::EXPECTED, &[]),
-    field("ReturnValues", Ty::String, &[Check::Enum(&["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"])]),
+    field(
+        "ReturnValues",
+        Ty::String,
+        &[Check::Enum(&[
+            "ALL_NEW",
+            "UPDATED_OLD",
+            "ALL_OLD",
+            "NONE",
+            "UPDATED_NEW",
+        ])],
+    ),
     wire::RETURN_ITEM_COLLECTION_METRICS,
     field("UpdateExpression", Ty::String, &[]),
     field("ConditionExpression", Ty::String, &[]),
     wire::EXPRESSION_ATTRIBUTE_VALUES,
     wire::EXPRESSION_ATTRIBUTE_NAMES,
-    field("ReturnValuesOnConditionCheckFailure", Ty::String, &[Check::Enum(&["ALL_OLD", "NONE"])]),
+    field(
+        "ReturnValuesOnConditionCheckFailure",
+        Ty::String,
+        &[Check::Enum(&["ALL_OLD", "NONE"])],
+    ),
 ];
 
 fn pick(item: &Item, names: &std::collections::BTreeSet<String>) -> Item {
-    item.iter().filter(|(k, _)| names.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+    item.iter()
+        .filter(|(k, _)| names.contains(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
@@ -58,7 +83,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if let Some(update) = &update {
         for target in update.top_level_targets() {
             if state.meta.key_schema.names().any(|k| k == target) {
-                return Err(ApiError::invalid_parameter(format!("Cannot update attribute {target}. This attribute is part of the key")));
+                return Err(ApiError::invalid_parameter(format!(
+                    "Cannot update attribute {target}. This attribute is part of the key"
+                )));
             }
         }
     }
@@ -68,17 +95,24 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let empty = Item::new();
         if !condition.eval(old.as_ref().unwrap_or(&empty)) {
             write::charge_failed(old.as_ref(), None, &mut consumed, false);
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")).then_some(old).flatten();
+            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
+                == Some("ALL_OLD"))
+            .then_some(old)
+            .flatten();
             return Err(ApiError::conditional_check_failed(returned));
         }
     }
     let mut new = old.clone().unwrap_or_else(|| key_item.clone());
     let touched = match &update {
-        Some(update) => update.apply(&mut new).map_err(|e| ApiError::validation(e.to_string()))?,
+        Some(update) => update
+            .apply(&mut new)
+            .map_err(|e| ApiError::validation(e.to_string()))?,
         None => Default::default(),
     };
     if item_size_bytes(&new) > MAX_ITEM_SIZE_BYTES {
-        return Err(ApiError::validation("Item size to update has exceeded the maximum allowed size"));
+        return Err(ApiError::validation(
+            "Item size to update has exceeded the maximum allowed size",
+        ));
     }
     check_index_keys(&state.meta, &new)?;
     let hash_name = state.meta.key_schema.hash.clone();
@@ -99,5 +133,8 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if let Some(metrics) = super::item_collection_metrics(&state, req, &hash_name, hash_value) {
         body["ItemCollectionMetrics"] = metrics;
     }
-    Ok(Outcome { body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)), ticket })
+    Ok(Outcome {
+        body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)),
+        ticket,
+    })
 }

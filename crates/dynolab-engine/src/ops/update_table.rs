@@ -12,80 +12,233 @@ use crate::table::{BillingMode, TableMeta, Throughput};
 use crate::{Engine, Outcome, TableState, write_lock};
 
 const THROUGHPUT_FIELDS: &[dynolab_model::wire::Field] = &[
-    field("WriteCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
-    field("ReadCapacityUnits", Ty::Long, &[Check::NotNull, Check::Min(1)]),
+    field(
+        "WriteCapacityUnits",
+        Ty::Long,
+        &[Check::NotNull, Check::Min(1)],
+    ),
+    field(
+        "ReadCapacityUnits",
+        Ty::Long,
+        &[Check::NotNull, Check::Min(1)],
+    ),
 ];
 
-static GSI_UPDATE: Ty = Ty::Struct("GlobalSecondaryIndexUpdate", &[
-    field("Update", Ty::Struct("UpdateGlobalSecondaryIndexAction", &[
-        field("IndexName", Ty::String, &[Check::NotNull, Check::NamePattern, Check::LenMin(3), Check::LenMax(255)]),
-        field("ProvisionedThroughput", Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS), &[]),
-        field("OnDemandThroughput", Ty::Struct("OnDemandThroughput", &[
-            field("MaxReadRequestUnits", Ty::Long, &[]),
-            field("MaxWriteRequestUnits", Ty::Long, &[]),
-        ]), &[]),
-    ]), &[]),
-    field("Create", Ty::Struct("CreateGlobalSecondaryIndexAction", GSI_FIELDS), &[]),
-    field("Delete", Ty::Struct("DeleteGlobalSecondaryIndexAction", &[
-        field("IndexName", Ty::String, &[Check::NotNull, Check::NamePattern, Check::LenMin(3), Check::LenMax(255)]),
-    ]), &[]),
-]);
+static GSI_UPDATE: Ty = Ty::Struct(
+    "GlobalSecondaryIndexUpdate",
+    &[
+        field(
+            "Update",
+            Ty::Struct(
+                "UpdateGlobalSecondaryIndexAction",
+                &[
+                    field(
+                        "IndexName",
+                        Ty::String,
+                        &[
+                            Check::NotNull,
+                            Check::NamePattern,
+                            Check::LenMin(3),
+                            Check::LenMax(255),
+                        ],
+                    ),
+                    field(
+                        "ProvisionedThroughput",
+                        Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS),
+                        &[],
+                    ),
+                    field(
+                        "OnDemandThroughput",
+                        Ty::Struct(
+                            "OnDemandThroughput",
+                            &[
+                                field("MaxReadRequestUnits", Ty::Long, &[]),
+                                field("MaxWriteRequestUnits", Ty::Long, &[]),
+                            ],
+                        ),
+                        &[],
+                    ),
+                ],
+            ),
+            &[],
+        ),
+        field(
+            "Create",
+            Ty::Struct("CreateGlobalSecondaryIndexAction", GSI_FIELDS),
+            &[],
+        ),
+        field(
+            "Delete",
+            Ty::Struct(
+                "DeleteGlobalSecondaryIndexAction",
+                &[field(
+                    "IndexName",
+                    Ty::String,
+                    &[
+                        Check::NotNull,
+                        Check::NamePattern,
+                        Check::LenMin(3),
+                        Check::LenMax(255),
+                    ],
+                )],
+            ),
+            &[],
+        ),
+    ],
+);
 
 pub(crate) static SHAPE: super::Shape = &[
-    field("AttributeDefinitions", Ty::List(&Ty::Struct("AttributeDefinition", &[
-        field("AttributeName", Ty::String, &[Check::NotNull]),
-        field("AttributeType", Ty::String, &[Check::NotNull, Check::Enum(&["B", "N", "S"])]),
-    ]), &[]), &[]),
+    field(
+        "AttributeDefinitions",
+        Ty::List(
+            &Ty::Struct(
+                "AttributeDefinition",
+                &[
+                    field("AttributeName", Ty::String, &[Check::NotNull]),
+                    field(
+                        "AttributeType",
+                        Ty::String,
+                        &[Check::NotNull, Check::Enum(&["B", "N", "S"])],
+                    ),
+                ],
+            ),
+            &[],
+        ),
+        &[],
+    ),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("BillingMode", Ty::String, &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])]),
-    field("ProvisionedThroughput", Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS), &[]),
-    field("GlobalSecondaryIndexUpdates", Ty::List(&GSI_UPDATE, &[]), &[]),
-    field("StreamSpecification", Ty::Struct("StreamSpecification", &[
-        field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
-        field("StreamViewType", Ty::String, &[Check::Enum(&["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"])]),
-    ]), &[]),
-    field("SSESpecification", Ty::Struct("SSESpecification", &[
-        field("Enabled", Ty::Boolean, &[]),
-        field("SSEType", Ty::String, &[]),
-        field("KMSMasterKeyId", Ty::String, &[]),
-    ]), &[]),
-    field("TableClass", Ty::String, &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])]),
+    field(
+        "BillingMode",
+        Ty::String,
+        &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
+    ),
+    field(
+        "ProvisionedThroughput",
+        Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS),
+        &[],
+    ),
+    field(
+        "GlobalSecondaryIndexUpdates",
+        Ty::List(&GSI_UPDATE, &[]),
+        &[],
+    ),
+    field(
+        "StreamSpecification",
+        Ty::Struct(
+            "StreamSpecification",
+            &[
+                field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
+                field(
+                    "StreamViewType",
+                    Ty::String,
+                    &[Check::Enum(&[
+                        "NEW_IMAGE",
+                        "OLD_IMAGE",
+                        "NEW_AND_OLD_IMAGES",
+                        "KEYS_ONLY",
+                    ])],
+                ),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "SSESpecification",
+        Ty::Struct(
+            "SSESpecification",
+            &[
+                field("Enabled", Ty::Boolean, &[]),
+                field("SSEType", Ty::String, &[]),
+                field("KMSMasterKeyId", Ty::String, &[]),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "TableClass",
+        Ty::String,
+        &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
+    ),
     field("DeletionProtectionEnabled", Ty::Boolean, &[]),
-    field("OnDemandThroughput", Ty::Struct("OnDemandThroughput", &[
-        field("MaxReadRequestUnits", Ty::Long, &[]),
-        field("MaxWriteRequestUnits", Ty::Long, &[]),
-    ]), &[]),
-    field("WarmThroughput", Ty::Struct("WarmThroughput", &[
-        field("ReadUnitsPerSecond", Ty::Long, &[]),
-        field("WriteUnitsPerSecond", Ty::Long, &[]),
-    ]), &[]),
+    field(
+        "OnDemandThroughput",
+        Ty::Struct(
+            "OnDemandThroughput",
+            &[
+                field("MaxReadRequestUnits", Ty::Long, &[]),
+                field("MaxWriteRequestUnits", Ty::Long, &[]),
+            ],
+        ),
+        &[],
+    ),
+    field(
+        "WarmThroughput",
+        Ty::Struct(
+            "WarmThroughput",
+            &[
+                field("ReadUnitsPerSecond", Ty::Long, &[]),
+                field("WriteUnitsPerSecond", Ty::Long, &[]),
+            ],
+        ),
+        &[],
+    ),
 ];
 
 fn check_request(req: &Map<String, Value>) -> Result<(), ApiError> {
-    let has_gsi_updates = req.list_field("GlobalSecondaryIndexUpdates").is_some_and(|l| !l.is_empty());
-    let other = ["StreamSpecification", "SSESpecification", "TableClass", "DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput"];
-    if !req.contains_key("ProvisionedThroughput") && !req.contains_key("BillingMode") && !has_gsi_updates && !other.iter().any(|k| req.contains_key(*k)) {
-        return Err(ApiError::validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+    let has_gsi_updates = req
+        .list_field("GlobalSecondaryIndexUpdates")
+        .is_some_and(|l| !l.is_empty());
+    let other = [
+        "StreamSpecification",
+        "SSESpecification",
+        "TableClass",
+        "DeletionProtectionEnabled",
+        "OnDemandThroughput",
+        "WarmThroughput",
+    ];
+    if !req.contains_key("ProvisionedThroughput")
+        && !req.contains_key("BillingMode")
+        && !has_gsi_updates
+        && !other.iter().any(|k| req.contains_key(*k))
+    {
+        return Err(ApiError::validation(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+        ));
     }
-    if req.str_field("BillingMode") == Some("PROVISIONED") && !req.contains_key("ProvisionedThroughput") {
-        return Err(ApiError::invalid_parameter("ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+    if req.str_field("BillingMode") == Some("PROVISIONED")
+        && !req.contains_key("ProvisionedThroughput")
+    {
+        return Err(ApiError::invalid_parameter(
+            "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
+        ));
     }
     create_table::throughput(req)?;
     let mut names = std::collections::HashSet::new();
-    for update in req.list_field("GlobalSecondaryIndexUpdates").into_iter().flatten().filter_map(Value::as_object) {
+    for update in req
+        .list_field("GlobalSecondaryIndexUpdates")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
         let name = ["Update", "Create", "Delete"]
             .iter()
             .find_map(|k| update.obj_field(k).and_then(|u| u.str_field("IndexName")))
             .ok_or_else(|| ApiError::invalid_parameter("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"))?;
         if !names.insert(name) {
-            return Err(ApiError::invalid_parameter(format!("Only one global secondary index update per index is allowed simultaneously. Index: {name}")));
+            return Err(ApiError::invalid_parameter(format!(
+                "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+            )));
         }
     }
     Ok(())
 }
 
 /// Applies a throughput change, tracking increase/decrease times as DescribeTable reports.
-fn set_throughput(current: &mut Throughput, new: Throughput, now_secs: f64) -> Result<(), ApiError> {
+fn set_throughput(
+    current: &mut Throughput,
+    new: Throughput,
+    now_secs: f64,
+) -> Result<(), ApiError> {
     if new.read_units == current.read_units && new.write_units == current.write_units {
         return Err(ApiError::validation(format!(
             "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
@@ -104,14 +257,26 @@ fn set_throughput(current: &mut Throughput, new: Throughput, now_secs: f64) -> R
     Ok(())
 }
 
-fn apply_gsi_updates(state: &mut TableState, req: &Map<String, Value>, billing: BillingMode, now_secs: f64) -> Result<(), ApiError> {
-    for update in req.list_field("GlobalSecondaryIndexUpdates").into_iter().flatten().filter_map(Value::as_object) {
+fn apply_gsi_updates(
+    state: &mut TableState,
+    req: &Map<String, Value>,
+    billing: BillingMode,
+    now_secs: f64,
+) -> Result<(), ApiError> {
+    for update in req
+        .list_field("GlobalSecondaryIndexUpdates")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
         if let Some(create) = update.obj_field("Create") {
             let mut defs = state.meta.attribute_definitions.clone();
             for (name, ty) in create_table::attribute_definitions(req) {
                 if let Some(existing) = defs.iter().find(|(n, _)| *n == name) {
                     if existing.1 != ty {
-                        return Err(ApiError::invalid_parameter(format!("Cannot change the type of an existing attribute definition: {name}")));
+                        return Err(ApiError::invalid_parameter(format!(
+                            "Cannot change the type of an existing attribute definition: {name}"
+                        )));
                     }
                 } else {
                     defs.push((name, ty));
@@ -120,19 +285,32 @@ fn apply_gsi_updates(state: &mut TableState, req: &Map<String, Value>, billing: 
             let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
             let index = create_table::index(create, &names, &state.meta.key_schema, true, billing)?;
             if state.meta.index(&index.name).is_some() {
-                return Err(ApiError::invalid_parameter(format!("Attempting to create an index which already exists: {}", index.name)));
+                return Err(ApiError::invalid_parameter(format!(
+                    "Attempting to create an index which already exists: {}",
+                    index.name
+                )));
             }
             if state.meta.gsis.len() >= 20 {
-                return Err(ApiError::invalid_parameter("GlobalSecondaryIndex count exceeds the per-table limit of 20"));
+                return Err(ApiError::invalid_parameter(
+                    "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+                ));
             }
             state.meta.attribute_definitions = defs;
             backfill(state, &index);
             state.meta.gsis.push(index);
         } else if let Some(delete) = update.obj_field("Delete") {
             let name = delete.str_field("IndexName").unwrap_or_default();
-            let position = state.meta.gsis.iter().position(|i| i.name == name).ok_or_else(|| {
-                ApiError::resource_not_found_message(format!("Requested resource not found: Index: {name} not found for table: {}", state.meta.name))
-            })?;
+            let position = state
+                .meta
+                .gsis
+                .iter()
+                .position(|i| i.name == name)
+                .ok_or_else(|| {
+                    ApiError::resource_not_found_message(format!(
+                        "Requested resource not found: Index: {name} not found for table: {}",
+                        state.meta.name
+                    ))
+                })?;
             state.meta.gsis.remove(position);
             state.data.indexes.remove(name);
         } else if let Some(u) = update.obj_field("Update") {
@@ -143,7 +321,9 @@ fn apply_gsi_updates(state: &mut TableState, req: &Map<String, Value>, billing: 
             })?;
             if let Some(pt) = create_table::throughput(u)? {
                 if billing == BillingMode::PayPerRequest {
-                    return Err(ApiError::invalid_parameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                    return Err(ApiError::invalid_parameter(
+                        "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                    ));
                 }
                 let mut current = index.throughput.unwrap_or_default();
                 set_throughput(&mut current, pt, now_secs)?;
@@ -158,7 +338,9 @@ fn apply_gsi_updates(state: &mut TableState, req: &Map<String, Value>, billing: 
 fn backfill(state: &mut TableState, index: &crate::table::IndexMeta) {
     let mut entries = dynolab_storage::IndexEntries::new();
     for (key, item) in &state.data.items {
-        if let Some(entry) = crate::table::index_entry_key(index, &state.meta.attribute_definitions, item, key) {
+        if let Some(entry) =
+            crate::table::index_entry_key(index, &state.meta.attribute_definitions, item, key)
+        {
             entries.insert(entry, key.clone());
         }
     }
@@ -174,7 +356,9 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
     };
     let pt = create_table::throughput(req)?;
     if pt.is_some() && billing == BillingMode::PayPerRequest {
-        return Err(ApiError::invalid_parameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+        return Err(ApiError::invalid_parameter(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+        ));
     }
     if billing != meta.billing_mode {
         meta.billing_mode_changed_secs = Some(now_secs);
@@ -183,9 +367,17 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
             for gsi in &mut meta.gsis {
                 gsi.throughput = Some(Throughput::default());
             }
-        } else if meta.gsis.iter().any(|g| g.throughput.is_none_or(|t| t.read_units == 0)) && !req.contains_key("GlobalSecondaryIndexUpdates") {
+        } else if meta
+            .gsis
+            .iter()
+            .any(|g| g.throughput.is_none_or(|t| t.read_units == 0))
+            && !req.contains_key("GlobalSecondaryIndexUpdates")
+        {
             let names: Vec<&str> = meta.gsis.iter().map(|g| g.name.as_str()).collect();
-            return Err(ApiError::invalid_parameter(format!("ProvisionedThroughput must be specified for index: {}", names.join(","))));
+            return Err(ApiError::invalid_parameter(format!(
+                "ProvisionedThroughput must be specified for index: {}",
+                names.join(",")
+            )));
         }
         meta.billing_mode = billing;
     }
@@ -198,7 +390,12 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
     if let Some(v) = req.str_field("TableClass") {
         meta.table_class = Some(v.to_string());
     }
-    for key in ["StreamSpecification", "SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
+    for key in [
+        "StreamSpecification",
+        "SSESpecification",
+        "OnDemandThroughput",
+        "WarmThroughput",
+    ] {
         if let Some(v) = req.get(key) {
             meta.extra.insert(key.to_string(), v.clone());
         }
@@ -209,10 +406,15 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     check_request(req)?;
     let name = req.str_field("TableName").unwrap_or_default();
-    let handle = engine.table(name).map_err(|_| ApiError::table_not_found(name))?;
+    let handle = engine
+        .table(name)
+        .map_err(|_| ApiError::table_not_found(name))?;
     let mut state = write_lock(&handle);
     // Work on a copy so a rejected update changes nothing.
-    let mut staged = TableState { meta: state.meta.clone(), data: std::mem::take(&mut state.data) };
+    let mut staged = TableState {
+        meta: state.meta.clone(),
+        data: std::mem::take(&mut state.data),
+    };
     let result = apply(&mut staged, req, engine.now().as_secs_f64());
     match result {
         Err(e) => {
@@ -222,9 +424,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         }
         Ok(()) => {
             *state = staged;
-            let meta_bytes = serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
-            let ticket = engine.submit(vec![Mutation::PutMeta { name: name.to_string(), meta: meta_bytes }]);
-            Ok(Outcome { body: json!({"TableDescription": describe(&state, "ACTIVE")}), ticket })
+            let meta_bytes =
+                serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
+            let ticket = engine.submit(vec![Mutation::PutMeta {
+                name: name.to_string(),
+                meta: meta_bytes,
+            }]);
+            Ok(Outcome {
+                body: json!({"TableDescription": describe(&state, "ACTIVE")}),
+                ticket,
+            })
         }
     }
 }

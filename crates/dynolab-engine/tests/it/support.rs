@@ -8,7 +8,11 @@ use dynolab_model::ApiError;
 use serde_json::{Value, json};
 
 pub fn engine() -> Engine {
-    Engine::open(EngineConfig::default(), Arc::new(VirtualClock::new(Timestamp::from_secs(1_700_000_000)))).unwrap()
+    Engine::open(
+        EngineConfig::default(),
+        Arc::new(VirtualClock::new(Timestamp::from_secs(1_700_000_000))),
+    )
+    .unwrap()
 }
 
 pub fn call(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
@@ -17,7 +21,10 @@ pub fn call(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
 
 /// Runs a future to completion on a fresh current-thread runtime.
 fn futures_lite<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 pub fn ok(engine: &Engine, op: &str, body: Value) -> Value {
@@ -40,7 +47,11 @@ pub fn table(engine: &Engine, name: &str, range: bool) {
         defs.push(json!({"AttributeName": "sk", "AttributeType": "S"}));
         keys.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
     }
-    ok(engine, "CreateTable", json!({"TableName": name, "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST"}));
+    ok(
+        engine,
+        "CreateTable",
+        json!({"TableName": name, "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST"}),
+    );
 }
 
 pub fn s(v: &str) -> Value {
