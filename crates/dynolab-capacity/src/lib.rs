@@ -1,11 +1,81 @@
-//! DynamoDB's capacity-unit math (docs/design/capacity-model.md, dynamodb-facts §4).
+//! DynamoDB's capacity model (docs/design/capacity-model.md): what a request costs, and whether
+//! a table may spend it now.
 //!
 //! Capacity is counted in integer half-units ([`HalfUnits`]): an eventually consistent read of
 //! up to 4 KB is 1, a strongly consistent one 2, a transactional one 4; a write of up to 1 KB is
 //! 2, a transactional one 4. Integers make sums exact; they become `f64` only on the wire.
-//! This crate does no I/O and never reads a clock.
+//! This crate does no I/O and never reads a clock: every stateful call takes `now`.
+//!
+//! # Layout
+//! - this file: units, costs, [`Consumed`], [`CapacityConfig`].
+//! - [`bucket`]: the token bucket.
+//! - [`partitions`]: partitions over the key hash, their caps, splits.
+//! - [`model`]: table and GSI resources in provisioned and on-demand mode, and admission.
+
+pub mod bucket;
+pub mod model;
+pub mod partitions;
 
 use std::collections::BTreeMap;
+
+pub use model::{Charge, LimitType, Mode, Resource, TableCapacity, Target, Throttle};
+
+/// Reads and writes are limited separately everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    Read,
+    Write,
+}
+
+/// The numbers of the model. Defaults are DynamoDB's documented values; where AWS publishes
+/// none, the default is our choice and says so (docs/design/capacity-model.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapacityConfig {
+    /// Per-partition read cap (documented: 3,000 RCU/s).
+    pub partition_read_units_per_s: u64,
+    /// Per-partition write cap (documented: 1,000 WCU/s).
+    pub partition_write_units_per_s: u64,
+    /// How much unused partition capacity a partition may bank (choice: 1 s; AWS says burst
+    /// "can't alleviate partition-level throttling").
+    pub partition_window_s: u64,
+    /// Unused table capacity banked as burst (documented: 300 s).
+    pub burst_window_s: u64,
+    /// Instant capacity of a new on-demand table (documented: 12,000 RRU/s, 4,000 WRU/s).
+    pub on_demand_initial_read_units: u64,
+    pub on_demand_initial_write_units: u64,
+    /// How long a new on-demand peak takes to count as "previous peak" (documented: 30 min).
+    pub on_demand_peak_window_s: u64,
+    /// Default per-table (and per-GSI) throughput quota (documented: 40,000 units/s).
+    pub table_quota_units_per_s: u64,
+    /// Size at which a partition splits (documented: about 10 GB).
+    pub partition_size_bytes: u64,
+    /// A partition is "hot" in a second when it uses this share of its cap (choice: 80%).
+    pub heat_threshold_percent: u64,
+    /// Consecutive hot seconds before a split for heat (choice: 300 s; AWS: "minutes").
+    pub heat_split_after_s: u64,
+    /// No split for heat when one key carries this share of the partition's traffic
+    /// (choice: 50%; AWS: no split for a single hot item).
+    pub single_key_share_percent: u64,
+}
+
+impl Default for CapacityConfig {
+    fn default() -> CapacityConfig {
+        CapacityConfig {
+            partition_read_units_per_s: 3_000,
+            partition_write_units_per_s: 1_000,
+            partition_window_s: 1,
+            burst_window_s: 300,
+            on_demand_initial_read_units: 12_000,
+            on_demand_initial_write_units: 4_000,
+            on_demand_peak_window_s: 30 * 60,
+            table_quota_units_per_s: 40_000,
+            partition_size_bytes: 10 * 1024 * 1024 * 1024,
+            heat_threshold_percent: 80,
+            heat_split_after_s: 300,
+            single_key_share_percent: 50,
+        }
+    }
+}
 
 /// Read units are charged per 4 KB, rounded up.
 pub const READ_CHUNK_BYTES: u64 = 4 * 1024;

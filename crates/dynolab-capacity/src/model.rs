@@ -1,0 +1,445 @@
+//! Admission: may this request's capacity be spent now, on this table and its indexes?
+//!
+//! Each table and each GSI is a [`Resource`]: a set of partitions (each capped at 3,000 read
+//! and 1,000 write units per second) plus a table-level limit that depends on the mode.
+//!
+//! - Provisioned: a token bucket per operation kind at the provisioned rate that banks up to
+//!   `burst_window_s` of unused capacity (burst). A partition may use any of the table's
+//!   capacity up to its own cap: that is adaptive capacity, modelled the way Global Admission
+//!   Control works (the table budget is shared, partition buckets are the safety cap).
+//! - On-demand: instantly up to double the previous peak, where the peak is the highest
+//!   per-second consumption observed at least `on_demand_peak_window_s` ago (so tripling within
+//!   30 minutes throttles); capped by the per-table quota and `OnDemandThroughput`.
+//!
+//! Admission is all or nothing over a request's charges: a base-table write whose GSI has no
+//! capacity is throttled as a whole (GSI back-pressure).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use dynolab_clock::Timestamp;
+
+use crate::bucket::TokenBucket;
+use crate::partitions::PartitionMap;
+use crate::{CapacityConfig, HalfUnits, Op};
+
+/// What a charge is drawn from: the table (including its LSIs) or one GSI.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Table,
+    Index(String),
+}
+
+/// Why a request was throttled, as in DynamoDB's `ThrottlingReason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LimitType {
+    ProvisionedThroughputExceeded,
+    KeyRangeThroughputExceeded,
+    AccountLimitExceeded,
+    MaxOnDemandThroughputExceeded,
+}
+
+impl LimitType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitType::ProvisionedThroughputExceeded => "ProvisionedThroughputExceeded",
+            LimitType::KeyRangeThroughputExceeded => "KeyRangeThroughputExceeded",
+            LimitType::AccountLimitExceeded => "AccountLimitExceeded",
+            LimitType::MaxOnDemandThroughputExceeded => "MaxOnDemandThroughputExceeded",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Throttle {
+    pub target: Target,
+    pub op: Op,
+    pub limit: LimitType,
+    /// Set when an on-demand table is throttled for growing faster than double its peak.
+    pub scaling: bool,
+}
+
+impl Throttle {
+    /// `TableWriteKeyRangeThroughputExceeded` and the like.
+    pub fn reason(&self) -> String {
+        let resource = match self.target {
+            Target::Table => "Table",
+            Target::Index(_) => "Index",
+        };
+        let op = match self.op {
+            Op::Read => "Read",
+            Op::Write => "Write",
+        };
+        format!("{resource}{op}{}", self.limit.as_str())
+    }
+}
+
+/// One piece of a request's capacity: `cost` of `op` on `target`, for the partition key whose
+/// hash is `hash`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charge {
+    pub target: Target,
+    pub op: Op,
+    pub hash: u64,
+    pub cost: HalfUnits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Provisioned {
+        read_units: u64,
+        write_units: u64,
+    },
+    OnDemand {
+        max_read_units: Option<u64>,
+        max_write_units: Option<u64>,
+    },
+}
+
+/// Per-second consumption and the settled peak of one operation kind in on-demand mode.
+#[derive(Clone, Debug)]
+struct PeakTracker {
+    /// Highest per-second consumption (half-units) seen more than the window ago.
+    settled_peak: u64,
+    /// (second, half-units) of the recent window, oldest first.
+    recent: VecDeque<(u64, u64)>,
+}
+
+impl PeakTracker {
+    fn new(initial_peak: u64) -> PeakTracker {
+        PeakTracker {
+            settled_peak: initial_peak,
+            recent: VecDeque::new(),
+        }
+    }
+
+    fn settle(&mut self, now_s: u64, window_s: u64) {
+        while let Some(&(second, units)) = self.recent.front() {
+            if second + window_s > now_s {
+                break;
+            }
+            self.settled_peak = self.settled_peak.max(units);
+            self.recent.pop_front();
+        }
+    }
+
+    fn this_second(&self, now_s: u64) -> u64 {
+        match self.recent.back() {
+            Some(&(second, units)) if second == now_s => units,
+            _ => 0,
+        }
+    }
+
+    fn add(&mut self, now_s: u64, units: u64) {
+        match self.recent.back_mut() {
+            Some((second, total)) if *second == now_s => *total += units,
+            _ => self.recent.push_back((now_s, units)),
+        }
+    }
+
+    /// Highest per-second consumption known, settled or not.
+    fn peak(&self) -> u64 {
+        self.recent
+            .iter()
+            .map(|(_, u)| *u)
+            .max()
+            .unwrap_or(0)
+            .max(self.settled_peak)
+    }
+}
+
+/// The capacity state of one table or GSI.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    mode: Mode,
+    partitions: PartitionMap,
+    read: TokenBucket,
+    write: TokenBucket,
+    on_demand_read: PeakTracker,
+    on_demand_write: PeakTracker,
+    /// Highest provisioned (read, write) ever set: the floor of on-demand after a switch.
+    highest_provisioned: (u64, u64),
+    /// Whether splitting for heat is allowed (not for tables with an LSI).
+    may_split_for_heat: bool,
+}
+
+fn provisioned_partitions(read_units: u64, write_units: u64, config: &CapacityConfig) -> usize {
+    let read = read_units as f64 / config.partition_read_units_per_s as f64;
+    let write = write_units as f64 / config.partition_write_units_per_s as f64;
+    ((read + write).ceil() as usize).max(1)
+}
+
+fn on_demand_partitions(read_units: u64, write_units: u64, config: &CapacityConfig) -> usize {
+    let read = read_units.div_ceil(config.partition_read_units_per_s);
+    let write = write_units.div_ceil(config.partition_write_units_per_s);
+    (read.max(write) as usize).max(1)
+}
+
+impl Resource {
+    pub fn new(
+        mode: Mode,
+        may_split_for_heat: bool,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Resource {
+        let (partitions, read_rate, write_rate, highest) = match mode {
+            Mode::Provisioned {
+                read_units,
+                write_units,
+            } => (
+                provisioned_partitions(read_units, write_units, config),
+                read_units * 2,
+                write_units * 2,
+                (read_units, write_units),
+            ),
+            Mode::OnDemand { .. } => (
+                on_demand_partitions(
+                    config.on_demand_initial_read_units,
+                    config.on_demand_initial_write_units,
+                    config,
+                ),
+                0,
+                0,
+                (0, 0),
+            ),
+        };
+        Resource {
+            mode,
+            partitions: PartitionMap::even(partitions, config, now),
+            read: TokenBucket::new(read_rate, config.burst_window_s, now),
+            write: TokenBucket::new(write_rate, config.burst_window_s, now),
+            // Peaks are in half-units. A new on-demand table sustains double its "previous peak",
+            // so the peak starts at half the initial capacity: N units / 2 = N half-units.
+            on_demand_read: PeakTracker::new(config.on_demand_initial_read_units),
+            on_demand_write: PeakTracker::new(config.on_demand_initial_write_units),
+            highest_provisioned: highest,
+            may_split_for_heat,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn partition_count(&self) -> usize {
+        self.partitions.len()
+    }
+
+    pub fn partition_of(&self, hash: u64) -> usize {
+        self.partitions.index_of(hash)
+    }
+
+    pub fn partition_starts(&self) -> Vec<u64> {
+        self.partitions.starts()
+    }
+
+    /// Changes mode or provisioned throughput (UpdateTable). Partitions never merge; a higher
+    /// provisioned peak adds partitions; switching to on-demand keeps at least the highest
+    /// capacity ever provisioned.
+    pub fn set_mode(&mut self, mode: Mode, config: &CapacityConfig, now: Timestamp) {
+        match mode {
+            Mode::Provisioned {
+                read_units,
+                write_units,
+            } => {
+                self.highest_provisioned = (
+                    self.highest_provisioned.0.max(read_units),
+                    self.highest_provisioned.1.max(write_units),
+                );
+                self.read
+                    .reconfigure(read_units * 2, config.burst_window_s, now);
+                self.write
+                    .reconfigure(write_units * 2, config.burst_window_s, now);
+                self.partitions.grow_to(
+                    provisioned_partitions(read_units, write_units, config),
+                    config,
+                    now,
+                );
+            }
+            Mode::OnDemand { .. } => {
+                if !matches!(self.mode, Mode::OnDemand { .. }) {
+                    // The first switch sustains at least the highest capacity ever provisioned:
+                    // a peak of R half-units allows 2R half-units, that is R units.
+                    let (r, w) = self.highest_provisioned;
+                    self.on_demand_read.settled_peak = self.on_demand_read.settled_peak.max(r);
+                    self.on_demand_write.settled_peak = self.on_demand_write.settled_peak.max(w);
+                }
+            }
+        }
+        self.mode = mode;
+    }
+
+    /// Adds partitions for size: one per `partition_size_bytes`.
+    pub fn observe_size(&mut self, size_bytes: u64, config: &CapacityConfig, now: Timestamp) {
+        let needed = size_bytes.div_ceil(config.partition_size_bytes.max(1)) as usize;
+        self.partitions.grow_to(needed, config, now);
+    }
+
+    fn tracker(&mut self, op: Op) -> &mut PeakTracker {
+        match op {
+            Op::Read => &mut self.on_demand_read,
+            Op::Write => &mut self.on_demand_write,
+        }
+    }
+
+    fn bucket(&mut self, op: Op) -> &mut TokenBucket {
+        match op {
+            Op::Read => &mut self.read,
+            Op::Write => &mut self.write,
+        }
+    }
+
+    /// Checks the table-level limit for `cost` of `op`; `None` when it fits.
+    fn check_table_level(
+        &mut self,
+        op: Op,
+        cost: HalfUnits,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Option<(LimitType, bool)> {
+        match self.mode {
+            Mode::Provisioned { .. } => (!self.bucket(op).can_spend(cost, now))
+                .then_some((LimitType::ProvisionedThroughputExceeded, false)),
+            Mode::OnDemand {
+                max_read_units,
+                max_write_units,
+            } => {
+                let now_s = now.as_micros() / 1_000_000;
+                let window = config.on_demand_peak_window_s;
+                let tracker = self.tracker(op);
+                tracker.settle(now_s, window);
+                let after = tracker.this_second(now_s) + cost.0;
+                let max = match op {
+                    Op::Read => max_read_units,
+                    Op::Write => max_write_units,
+                };
+                if max.is_some_and(|m| after > m * 2) {
+                    return Some((LimitType::MaxOnDemandThroughputExceeded, false));
+                }
+                if after > config.table_quota_units_per_s * 2 {
+                    return Some((LimitType::AccountLimitExceeded, false));
+                }
+                // Peaks are tracked in half-units: "double the peak" is 2 × peak half-units.
+                let allowed = tracker.settled_peak * 2;
+                (after > allowed).then_some((LimitType::KeyRangeThroughputExceeded, true))
+            }
+        }
+    }
+
+    fn spend_table_level(&mut self, op: Op, cost: HalfUnits, now: Timestamp) {
+        match self.mode {
+            Mode::Provisioned { .. } => self.bucket(op).spend(cost, now),
+            Mode::OnDemand { .. } => {
+                let now_s = now.as_micros() / 1_000_000;
+                self.tracker(op).add(now_s, cost.0);
+            }
+        }
+    }
+
+    /// Splits partitions that ran hot, and for on-demand grows partitions to carry double the
+    /// peak. Called once per admission; cheap when nothing is due.
+    fn maintain(&mut self, config: &CapacityConfig, now: Timestamp) {
+        if self.may_split_for_heat {
+            self.partitions.split_for_heat(config, now);
+        }
+        if let Mode::OnDemand { .. } = self.mode {
+            // Partitions enough for double the peak: 2 × (peak half-units / 2) units.
+            let needed = on_demand_partitions(
+                self.on_demand_read.peak(),
+                self.on_demand_write.peak(),
+                config,
+            );
+            self.partitions.grow_to(needed, config, now);
+        }
+    }
+}
+
+/// A table and its GSIs.
+#[derive(Clone, Debug)]
+pub struct TableCapacity {
+    pub table: Resource,
+    pub indexes: BTreeMap<String, Resource>,
+}
+
+impl TableCapacity {
+    fn resource(&mut self, target: &Target) -> Option<&mut Resource> {
+        match target {
+            Target::Table => Some(&mut self.table),
+            Target::Index(name) => self.indexes.get_mut(name),
+        }
+    }
+
+    /// Admits `charges` as a whole: spends them all and returns `Ok`, or spends nothing and
+    /// returns every limit that was hit.
+    pub fn admit(
+        &mut self,
+        charges: &[Charge],
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Result<(), Vec<Throttle>> {
+        // Sum per (target, op) for table-level limits and per (target, op, partition) for caps.
+        let mut totals: BTreeMap<(Target, Op), HalfUnits> = BTreeMap::new();
+        let mut per_partition: BTreeMap<(Target, Op, usize), HalfUnits> = BTreeMap::new();
+        for c in charges {
+            let Some(resource) = self.resource(&c.target) else {
+                continue;
+            };
+            let partition = resource.partition_of(c.hash);
+            *totals.entry((c.target.clone(), c.op)).or_default() += c.cost;
+            *per_partition
+                .entry((c.target.clone(), c.op, partition))
+                .or_default() += c.cost;
+        }
+        let mut throttles = Vec::new();
+        for ((target, op), cost) in &totals {
+            let resource = self
+                .resource(target)
+                .expect("totals only hold known targets");
+            if let Some((limit, scaling)) = resource.check_table_level(*op, *cost, config, now) {
+                throttles.push(Throttle {
+                    target: target.clone(),
+                    op: *op,
+                    limit,
+                    scaling,
+                });
+            }
+        }
+        for ((target, op, partition), cost) in &per_partition {
+            let resource = self
+                .resource(target)
+                .expect("per_partition only holds known targets");
+            if !resource.partitions.can_spend(*partition, *op, *cost, now) {
+                let throttle = Throttle {
+                    target: target.clone(),
+                    op: *op,
+                    limit: LimitType::KeyRangeThroughputExceeded,
+                    scaling: false,
+                };
+                if !throttles.contains(&throttle) {
+                    throttles.push(throttle);
+                }
+            }
+        }
+        if !throttles.is_empty() {
+            throttles.sort();
+            return Err(throttles);
+        }
+        for ((target, op), cost) in totals {
+            let resource = self.resource(&target).expect("known target");
+            resource.spend_table_level(op, cost, now);
+        }
+        for c in charges {
+            let Some(resource) = self.resource(&c.target) else {
+                continue;
+            };
+            let partition = resource.partition_of(c.hash);
+            resource
+                .partitions
+                .spend(partition, c.op, c.cost, c.hash, now, config);
+        }
+        self.table.maintain(config, now);
+        for index in self.indexes.values_mut() {
+            index.maintain(config, now);
+        }
+        Ok(())
+    }
+}
