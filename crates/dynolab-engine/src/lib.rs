@@ -5,11 +5,13 @@
 //!
 //! # Layout
 //! - [`table`]: table and index metadata, key extraction.
+//! - `capacity`: each table's capacity state, admission, throttling errors.
 //! - `exprs`: the expression parameters of a request, parsed together.
 //! - `write`: the one write path (items and index entries, capacity, durable mutations).
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
+mod capacity;
 mod exprs;
 mod legacy;
 mod ops;
@@ -20,8 +22,9 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+use dynolab_capacity::{CapacityConfig, Charge, TableCapacity};
 use dynolab_clock::{Clock, Timestamp};
 use dynolab_model::ApiError;
 use dynolab_storage::{Mutation, StorageError, Store, TableData, Ticket};
@@ -38,6 +41,8 @@ pub struct EngineConfig {
     pub data_dir: Option<PathBuf>,
     pub region: String,
     pub account_id: String,
+    /// The capacity model; `None` turns throttling off (`serve --capacity off`).
+    pub capacity: Option<CapacityConfig>,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +51,7 @@ impl Default for EngineConfig {
             data_dir: None,
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            capacity: Some(CapacityConfig::default()),
         }
     }
 }
@@ -55,6 +61,25 @@ impl Default for EngineConfig {
 pub(crate) struct TableState {
     pub meta: TableMeta,
     pub data: TableData,
+    /// Partitions and token buckets. A mutex of its own because reads, which hold the table's
+    /// read lock, spend capacity too.
+    pub capacity: Mutex<TableCapacity>,
+}
+
+impl TableState {
+    pub fn new(
+        meta: TableMeta,
+        data: TableData,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> TableState {
+        let capacity = Mutex::new(capacity::build(&meta, config, now));
+        TableState {
+            meta,
+            data,
+            capacity,
+        }
+    }
 }
 
 pub(crate) type TableHandle = Arc<RwLock<TableState>>;
@@ -103,10 +128,9 @@ impl Engine {
             engine
                 .next_table_id
                 .fetch_max(meta.id + 1, Ordering::SeqCst);
-            let mut state = TableState {
-                meta,
-                data: TableData::default(),
-            };
+            let capacity_config = engine.capacity_config();
+            let mut state =
+                TableState::new(meta, TableData::default(), &capacity_config, engine.now());
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
             }
@@ -152,6 +176,28 @@ impl Engine {
             .get(name)
             .cloned()
             .ok_or_else(ApiError::resource_not_found)
+    }
+
+    /// The capacity model's numbers (the defaults when the model is off, for state shape).
+    pub(crate) fn capacity_config(&self) -> CapacityConfig {
+        self.config.capacity.clone().unwrap_or_default()
+    }
+
+    /// Spends `charges` on the table, or answers the throttling error. Always admits when the
+    /// capacity model is off.
+    pub(crate) fn admit(
+        &self,
+        state: &TableState,
+        charges: &[Charge],
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let Some(config) = &self.config.capacity else {
+            return Ok(());
+        };
+        let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
+        capacity
+            .admit(charges, config, now)
+            .map_err(|throttles| capacity::throttle_error(&state.meta, &throttles))
     }
 
     pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {

@@ -37,6 +37,8 @@ pub(crate) struct PageRequest<'a> {
 }
 
 pub(crate) struct Page {
+    /// Partition hash of the first entry read: where a Scan page's capacity is charged.
+    pub first_hash: Option<u64>,
     pub items: Vec<Item>,
     pub count: usize,
     pub scanned: usize,
@@ -151,6 +153,7 @@ pub(crate) fn start_key(
 /// Reads one page.
 pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     let mut out = Page {
+        first_hash: None,
         items: Vec::new(),
         count: 0,
         scanned: 0,
@@ -160,9 +163,12 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     let mut bytes: u64 = 0;
     let mut extra_base_reads = dynolab_capacity::HalfUnits::ZERO;
     let range = (page.lower, page.upper);
-    let mut visit = |item: &Item, stored: Item| -> bool {
-        let size = item_size_bytes(&stored) as u64;
-        bytes += size;
+    // `stored` is the index's projected copy; `None` when the item itself is what is stored.
+    let mut visit = |entry_key: &[u8], item: &Item, stored: Option<Item>| -> bool {
+        out.first_hash
+            .get_or_insert(dynolab_storage::keys::key_hash(entry_key));
+        let stored_ref = stored.as_ref().unwrap_or(item);
+        bytes += item_size_bytes(stored_ref) as u64;
         out.scanned += 1;
         let wants_unprojected = matches!(page.select, Select::AllAttributes | Select::Specific)
             && page
@@ -172,7 +178,7 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
             // An LSI query that fetches attributes the index does not hold reads the base item too.
             extra_base_reads += read_cost(item_size_bytes(item) as u64, page.kind);
         }
-        let source = if wants_unprojected { item } else { &stored };
+        let source = if wants_unprojected { item } else { stored_ref };
         if page.filter.is_none_or(|f| f.eval(source)) {
             out.count += 1;
             if page.select != Select::Count {
@@ -192,14 +198,14 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
         None => {
             let iter = state.data.items.range(range);
             if page.forward {
-                for (_, item) in iter {
-                    if !visit(item, item.clone()) {
+                for (key, item) in iter {
+                    if !visit(key, item, None) {
                         break;
                     }
                 }
             } else {
-                for (_, item) in iter.rev() {
-                    if !visit(item, item.clone()) {
+                for (key, item) in iter.rev() {
+                    if !visit(key, item, None) {
                         break;
                     }
                 }
@@ -208,21 +214,24 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
         Some(index) => {
             let empty = Default::default();
             let entries = state.data.indexes.get(&index.name).unwrap_or(&empty);
-            let lookup = |base: &Vec<u8>| state.data.items.get(base);
             let iter = entries.range(range);
-            let mut step = |base: &Vec<u8>| match lookup(base) {
-                Some(item) => visit(item, index.project(item, &state.meta.key_schema)),
+            let mut step = |entry: &Vec<u8>, base: &Vec<u8>| match state.data.items.get(base) {
+                Some(item) => {
+                    let stored = (index.projection != ProjectionType::All)
+                        .then(|| index.project(item, &state.meta.key_schema));
+                    visit(entry, item, stored)
+                }
                 None => true,
             };
             if page.forward {
-                for (_, base) in iter {
-                    if !step(base) {
+                for (entry, base) in iter {
+                    if !step(entry, base) {
                         break;
                     }
                 }
             } else {
-                for (_, base) in iter.rev() {
-                    if !step(base) {
+                for (entry, base) in iter.rev() {
+                    if !step(entry, base) {
                         break;
                     }
                 }

@@ -1,18 +1,19 @@
-//! The one write path: every Put, Update, Delete, batch write (and later transaction) changes an
-//! item through [`apply`], which keeps the index keyspaces exact, charges the capacity DynamoDB
-//! charges, and returns the durable mutation.
+//! The one write path: every Put, Update, Delete and batch write changes an item through
+//! [`plan`] (what it costs, on which partitions) and, once admitted, [`apply`] (items, index
+//! entries and the durable mutation change together).
 
-use dynolab_capacity::{Consumed, HalfUnits, write_cost};
+use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
+use dynolab_storage::keys::key_hash;
 use dynolab_storage::{Mutation, codec};
 
 use crate::TableState;
-use crate::table::{IndexMeta, index_entry_key};
+use crate::table::{IndexMeta, TableMeta, index_entry_key};
 
 /// Loads an item read back from disk: no capacity, no mutation.
 pub(crate) fn load_item(state: &mut TableState, key: Vec<u8>, item: Item) {
-    let TableState { meta, data } = state;
+    let TableState { meta, data, .. } = state;
     for index in meta.indexes() {
         if let Some(entry) = index_entry_key(index, &meta.attribute_definitions, &item, &key) {
             data.indexes
@@ -25,67 +26,125 @@ pub(crate) fn load_item(state: &mut TableState, key: Vec<u8>, item: Item) {
     data.items.insert(key, item);
 }
 
-/// Index write units for one index, as GSI.html describes: 0, 1 or 2 writes of the projected
-/// entry, each rounded up to 1 KB.
-fn index_cost(
+/// What a write costs, and where.
+#[derive(Default)]
+pub(crate) struct Plan {
+    pub consumed: Consumed,
+    pub charges: Vec<Charge>,
+}
+
+/// One index's entry for an item: its key and its projected form.
+fn entry(
     index: &IndexMeta,
-    state_meta: &crate::table::TableMeta,
+    meta: &TableMeta,
+    item: Option<&Item>,
+    base_key: &[u8],
+) -> Option<(Vec<u8>, Item)> {
+    let item = item?;
+    let key = index_entry_key(index, &meta.attribute_definitions, item, base_key)?;
+    Some((key, index.project(item, &meta.key_schema)))
+}
+
+/// Index writes for one index, as GSI.html describes: 0, 1 or 2 writes of the projected entry,
+/// each rounded up to 1 KB. Returns (entry key hash, cost) per write.
+fn index_writes(
+    index: &IndexMeta,
+    meta: &TableMeta,
     old: Option<&Item>,
     new: Option<&Item>,
     base_key: &[u8],
-    transactional: bool,
-) -> HalfUnits {
-    let defs = &state_meta.attribute_definitions;
-    let old_entry = old.and_then(|o| {
-        index_entry_key(index, defs, o, base_key)
-            .map(|k| (k, index.project(o, &state_meta.key_schema)))
-    });
-    let new_entry = new.and_then(|n| {
-        index_entry_key(index, defs, n, base_key)
-            .map(|k| (k, index.project(n, &state_meta.key_schema)))
-    });
-    let cost = |item: &Item| write_cost(item_size_bytes(item) as u64, transactional);
-    match (old_entry, new_entry) {
-        (None, None) => HalfUnits::ZERO,
-        (Some((_, o)), None) => cost(&o),
-        (None, Some((_, n))) => cost(&n),
+    tx: bool,
+) -> Vec<(u64, HalfUnits)> {
+    let cost = |item: &Item| write_cost(item_size_bytes(item) as u64, tx);
+    match (
+        entry(index, meta, old, base_key),
+        entry(index, meta, new, base_key),
+    ) {
+        (None, None) => vec![],
+        (Some((k, o)), None) => vec![(key_hash(&k), cost(&o))],
+        (None, Some((k, n))) => vec![(key_hash(&k), cost(&n))],
         (Some((ok, o)), Some((nk, n))) => {
             if ok != nk {
-                cost(&o) + cost(&n)
+                vec![(key_hash(&ok), cost(&o)), (key_hash(&nk), cost(&n))]
             } else if o != n {
-                cost(&n)
+                vec![(key_hash(&nk), cost(&n))]
             } else {
-                HalfUnits::ZERO
+                vec![]
             }
         }
     }
 }
 
-/// Replaces the item at `key` by `new` (`None` deletes it), updating every index, and adds the
-/// write's capacity to `consumed`. Returns the mutation that makes it durable.
-pub(crate) fn apply(
-    state: &mut TableState,
+/// The capacity of replacing the item at `key` by `new` (`None` deletes): the table write on the
+/// larger of the two items, LSI writes (drawn from the table) and GSI writes (drawn from each GSI).
+pub(crate) fn plan(state: &TableState, key: &[u8], new: Option<&Item>, tx: bool) -> Plan {
+    let meta = &state.meta;
+    let old = state.data.items.get(key);
+    let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
+    let new_size = new.map_or(0, |n| item_size_bytes(n) as u64);
+    let mut plan = Plan::default();
+    let table_cost = write_cost(old_size.max(new_size), tx);
+    plan.consumed.table_write += table_cost;
+    let hash = key_hash(key);
+    let mut table_total = table_cost;
+    for index in meta.indexes() {
+        for (entry_hash, cost) in index_writes(index, meta, old, new, key, tx) {
+            if index.global {
+                plan.consumed.add_gsi(&index.name, HalfUnits::ZERO, cost);
+                plan.charges.push(Charge {
+                    target: Target::Index(index.name.clone()),
+                    op: Op::Write,
+                    hash: entry_hash,
+                    cost,
+                });
+            } else {
+                plan.consumed.add_lsi(&index.name, HalfUnits::ZERO, cost);
+                table_total += cost;
+            }
+        }
+    }
+    plan.charges.insert(
+        0,
+        Charge {
+            target: Target::Table,
+            op: Op::Write,
+            hash,
+            cost: table_total,
+        },
+    );
+    plan
+}
+
+/// The capacity of a write that does not happen (failed condition, or a delete of nothing):
+/// the larger of the existing item and the one the request tried to write, on the table only.
+pub(crate) fn plan_failed(
     key: &[u8],
-    new: Option<Item>,
-    consumed: &mut Consumed,
-    transactional: bool,
-) -> Mutation {
-    let TableState { meta, data } = state;
+    old: Option<&Item>,
+    attempted: Option<&Item>,
+    tx: bool,
+) -> Plan {
+    let size = old
+        .map_or(0, item_size_bytes)
+        .max(attempted.map_or(0, item_size_bytes));
+    let cost = write_cost(size as u64, tx);
+    let mut plan = Plan::default();
+    plan.consumed.table_write = cost;
+    plan.charges.push(Charge {
+        target: Target::Table,
+        op: Op::Write,
+        hash: key_hash(key),
+        cost,
+    });
+    plan
+}
+
+/// Replaces the item at `key` by `new` (`None` deletes it), updating every index. Returns the
+/// mutation that makes it durable.
+pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mutation {
+    let TableState { meta, data, .. } = state;
     let old = data.items.get(key);
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
-    consumed.table_write += write_cost(old_size.max(new_size), transactional);
-    for index in meta.indexes() {
-        let cost = index_cost(index, meta, old, new.as_ref(), key, transactional);
-        if cost == HalfUnits::ZERO {
-            continue;
-        }
-        if index.global {
-            consumed.add_gsi(&index.name, HalfUnits::ZERO, cost);
-        } else {
-            consumed.add_lsi(&index.name, HalfUnits::ZERO, cost);
-        }
-    }
     for index in meta.indexes() {
         let entries = data.indexes.entry(index.name.clone()).or_default();
         if let Some(old_key) =
@@ -119,18 +178,4 @@ pub(crate) fn apply(
             }
         }
     }
-}
-
-/// The charge of a write that did not happen (failed condition): the larger of the existing
-/// item and the one the request tried to write, on the table only.
-pub(crate) fn charge_failed(
-    old: Option<&Item>,
-    attempted: Option<&Item>,
-    consumed: &mut Consumed,
-    transactional: bool,
-) {
-    let size = old
-        .map_or(0, item_size_bytes)
-        .max(attempted.map_or(0, item_size_bytes));
-    consumed.table_write += write_cost(size as u64, transactional);
 }

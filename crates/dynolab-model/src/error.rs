@@ -91,6 +91,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: Option<String>,
     pub item: Option<Item>,
+    /// `ThrottlingReasons` of a throttling error: (reason, resource ARN).
+    pub throttling_reasons: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -99,6 +101,7 @@ impl ApiError {
             code,
             message: Some(message.into()),
             item: None,
+            throttling_reasons: Vec::new(),
         }
     }
 
@@ -116,6 +119,7 @@ impl ApiError {
             code: ErrorCode::SerializationException,
             message: None,
             item: None,
+            throttling_reasons: Vec::new(),
         }
     }
 
@@ -124,6 +128,7 @@ impl ApiError {
             code: ErrorCode::UnknownOperationException,
             message: None,
             item: None,
+            throttling_reasons: Vec::new(),
         }
     }
 
@@ -154,6 +159,7 @@ impl ApiError {
             code: ErrorCode::ConditionalCheckFailedException,
             message: Some("The conditional request failed".into()),
             item,
+            throttling_reasons: Vec::new(),
         }
     }
 

@@ -130,6 +130,13 @@ pub fn error_body(e: &ApiError) -> Value {
     if let Some(item) = &e.item {
         body["Item"] = item_to_json(item);
     }
+    if !e.throttling_reasons.is_empty() {
+        body["ThrottlingReasons"] = e
+            .throttling_reasons
+            .iter()
+            .map(|(reason, resource)| json!({"__type": "ThrottlingReason", "reason": reason, "resource": resource}))
+            .collect();
+    }
     body
 }
 

@@ -120,6 +120,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let mut unprocessed = Map::new();
     let mut capacity = Vec::new();
     let mut response_bytes = 0;
+    let now = engine.now();
+    let mut processed = 0;
+    let mut throttle = None;
     for (r, (handle, encoded)) in requests.iter().zip(handles) {
         let state = read_lock(&handle);
         let kind = ReadKind::from_consistent(r.spec.bool_field("ConsistentRead").unwrap_or(false));
@@ -133,8 +136,17 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 left.push(item_json(key_item));
                 continue;
             }
+            let cost = read_cost(size as u64, kind);
+            let charge =
+                crate::capacity::read_charge(None, dynolab_storage::keys::key_hash(key), cost);
+            if let Err(e) = engine.admit(&state, &[charge], now) {
+                left.push(item_json(key_item));
+                throttle.get_or_insert(e);
+                continue;
+            }
+            processed += 1;
             response_bytes += size;
-            consumed.table_read += read_cost(size as u64, kind);
+            consumed.table_read += cost;
             if let Some(item) = item {
                 items.push(item_json(&match &r.projection {
                     Some(p) => p.apply(item),
@@ -151,6 +163,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         if let Some(c) = consumed_json(r.name, &consumed, mode) {
             capacity.push(c);
         }
+    }
+    // Only a batch where every key was throttled fails; otherwise they are unprocessed.
+    if processed == 0
+        && let Some(e) = throttle
+    {
+        return Err(e);
     }
     let mut body = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
     if mode != ReturnConsumed::None {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use dynolab_capacity::Consumed;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
-use dynolab_model::value::item_from_json;
+use dynolab_model::value::{item_from_json, item_to_json};
 use dynolab_model::wire::{self, Check, Checked, Ty, field};
 use dynolab_model::{ApiError, Item};
 use serde_json::{Map, Value, json};
@@ -149,31 +149,63 @@ fn resolve(
     Ok(out)
 }
 
+fn request_json(w: &Write) -> Value {
+    match w {
+        Write::Put(item) => json!({"PutRequest": {"Item": item_to_json(item)}}),
+        Write::Delete(key) => json!({"DeleteRequest": {"Key": item_to_json(key)}}),
+    }
+}
+
+/// Writes every request the table's capacity admits; throttled ones come back in
+/// `UnprocessedItems`, and only a batch where every request was throttled fails.
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let tables = resolve(engine, parse(req)?)?;
     let mode = ReturnConsumed::from_req(req);
+    let now = engine.now();
     let mut mutations = Vec::new();
     let mut capacity = Vec::new();
+    let mut unprocessed = Map::new();
+    let mut processed = 0;
+    let mut throttle = None;
     for (name, handle, writes) in tables {
         let mut state = write_lock(&handle);
         let mut consumed = Consumed::default();
+        let mut left = Vec::new();
         for (key, w) in writes {
-            let new = match w {
-                Write::Put(item) => Some(item),
+            let new = match &w {
+                Write::Put(item) => Some(item.clone()),
                 Write::Delete(_) => None,
             };
-            if new.is_none() && !state.data.items.contains_key(&key) {
-                write::charge_failed(None, None, &mut consumed, false);
+            let exists = state.data.items.contains_key(&key);
+            let plan = match (&new, exists) {
+                (None, false) => write::plan_failed(&key, None, None, false),
+                _ => write::plan(&state, &key, new.as_ref(), false),
+            };
+            if let Err(e) = engine.admit(&state, &plan.charges, now) {
+                left.push(request_json(&w));
+                throttle.get_or_insert(e);
                 continue;
             }
-            mutations.push(write::apply(&mut state, &key, new, &mut consumed, false));
+            processed += 1;
+            consumed.merge(&plan.consumed);
+            if new.is_some() || exists {
+                mutations.push(write::apply(&mut state, &key, new));
+            }
+        }
+        if !left.is_empty() {
+            unprocessed.insert(name.clone(), Value::Array(left));
         }
         if let Some(c) = consumed_json(&name, &consumed, mode) {
             capacity.push(c);
         }
     }
+    if processed == 0
+        && let Some(e) = throttle
+    {
+        return Err(e);
+    }
     let ticket = engine.submit(mutations);
-    let mut body = json!({"UnprocessedItems": {}});
+    let mut body = json!({"UnprocessedItems": unprocessed});
     if mode != ReturnConsumed::None {
         body["ConsumedCapacity"] = Value::Array(capacity);
     }

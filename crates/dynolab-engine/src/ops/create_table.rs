@@ -585,10 +585,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         name: meta.name.clone(),
         meta: meta_bytes,
     }]);
-    let state = TableState {
+    let state = TableState::new(
         meta,
-        data: TableData::default(),
-    };
+        TableData::default(),
+        &engine.capacity_config(),
+        engine.now(),
+    );
     let description = describe(&state, "ACTIVE");
     tables.insert(
         state.meta.name.clone(),

@@ -1,13 +1,12 @@
 //! DeleteItem: removes an item by key, with a condition and ReturnValues ALL_OLD. Deleting a
 //! missing item costs one write unit (see docs/design/capacity-model.md).
 
-use dynolab_capacity::Consumed;
 use dynolab_model::ApiError;
 use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
-use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
+use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
@@ -64,28 +63,13 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     };
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
+    let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.key_from_param(&key_item)?;
-    let mut consumed = Consumed::default();
     let old = state.data.items.get(&key).cloned();
-    if let Some(condition) = &condition {
-        let empty = Default::default();
-        if !condition.eval(old.as_ref().unwrap_or(&empty)) {
-            write::charge_failed(old.as_ref(), None, &mut consumed, false);
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
-                == Some("ALL_OLD"))
-            .then_some(old)
-            .flatten();
-            return Err(ApiError::conditional_check_failed(returned));
-        }
-    }
-    let mut ticket = dynolab_storage::Ticket::ready();
-    if old.is_some() {
-        let mutation = write::apply(&mut state, &key, None, &mut consumed, false);
-        ticket = engine.submit(vec![mutation]);
-    } else {
-        write::charge_failed(None, None, &mut consumed, false);
-    }
+    let (consumed, mutation) =
+        super::conditional_write(engine, &mut state, req, &key, None, condition.as_ref(), now)?;
+    let ticket = engine.submit(mutation.into_iter().collect());
     let mut body = json!({});
     if req.str_field("ReturnValues") == Some("ALL_OLD")
         && let Some(old) = &old

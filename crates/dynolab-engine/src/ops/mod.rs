@@ -203,3 +203,36 @@ pub(crate) fn item_collection_metrics(
         json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [gb.floor(), gb.floor() + 1.0]}),
     )
 }
+
+/// The shared tail of PutItem, UpdateItem and DeleteItem: check the condition against the
+/// current item, admit the write's capacity (or the failed write's, which DynamoDB still
+/// charges), then apply it. `new = None` deletes; deleting a missing item applies nothing.
+pub(crate) fn conditional_write(
+    engine: &Engine,
+    state: &mut crate::TableState,
+    req: &Map<String, Value>,
+    key: &[u8],
+    new: Option<Item>,
+    condition: Option<&dynolab_expr::Condition>,
+    now: dynolab_clock::Timestamp,
+) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
+    let old = state.data.items.get(key).cloned();
+    if let Some(condition) = condition
+        && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
+    {
+        let plan = crate::write::plan_failed(key, old.as_ref(), new.as_ref(), false);
+        engine.admit(state, &plan.charges, now)?;
+        let wants_old = req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        return Err(ApiError::conditional_check_failed(
+            old.filter(|_| wants_old),
+        ));
+    }
+    if new.is_none() && old.is_none() {
+        let plan = crate::write::plan_failed(key, None, None, false);
+        engine.admit(state, &plan.charges, now)?;
+        return Ok((plan.consumed, None));
+    }
+    let plan = crate::write::plan(state, key, new.as_ref(), false);
+    engine.admit(state, &plan.charges, now)?;
+    Ok((plan.consumed, Some(crate::write::apply(state, key, new))))
+}

@@ -1,7 +1,6 @@
 //! PutItem: replaces an item, with ConditionExpression (or legacy Expected), ReturnValues
 //! ALL_OLD, and capacity charged on the larger of the old and new item.
 
-use dynolab_capacity::Consumed;
 use dynolab_model::ApiError;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
@@ -9,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::table::check_index_keys;
-use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
+use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
@@ -72,27 +71,23 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let mode = ReturnConsumed::from_req(req);
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
+    let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.item_key(&item)?;
     check_index_keys(&state.meta, &item)?;
-    let mut consumed = Consumed::default();
-    let old = state.data.items.get(&key);
-    if let Some(condition) = &condition {
-        let empty = Default::default();
-        if !condition.eval(old.unwrap_or(&empty)) {
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
-                == Some("ALL_OLD"))
-            .then(|| old.cloned())
-            .flatten();
-            write::charge_failed(old, Some(&item), &mut consumed, false);
-            return Err(ApiError::conditional_check_failed(returned));
-        }
-    }
-    let old = old.cloned();
+    let old = state.data.items.get(&key).cloned();
     let collection_key = state.meta.key_schema.hash.clone();
     let collection_value = item.get(&collection_key).cloned();
-    let mutation = write::apply(&mut state, &key, Some(item), &mut consumed, false);
-    let ticket = engine.submit(vec![mutation]);
+    let (consumed, mutation) = super::conditional_write(
+        engine,
+        &mut state,
+        req,
+        &key,
+        Some(item),
+        condition.as_ref(),
+        now,
+    )?;
+    let ticket = engine.submit(mutation.into_iter().collect());
     let mut body = json!({});
     if req.str_field("ReturnValues") == Some("ALL_OLD")
         && let Some(old) = old

@@ -210,6 +210,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
         },
     );
+    let charge = crate::capacity::read_charge(
+        index,
+        dynolab_storage::keys::partition_hash(&cond.hash_value),
+        page.consumed.total_read(),
+    );
+    engine.admit(&state, &[charge], engine.now())?;
     let body = read::page_json(&page, select);
     Ok(Outcome::read(with_consumed(
         body,

@@ -1,7 +1,6 @@
 //! UpdateItem: SET / REMOVE / ADD / DELETE (or legacy AttributeUpdates) on an existing or new
 //! item; the new item is computed whole before anything is written.
 
-use dynolab_capacity::Consumed;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, Item};
@@ -9,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::table::check_index_keys;
-use crate::{Engine, Outcome, exprs, legacy, write, write_lock};
+use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     field("AttributeUpdates", legacy::ATTRIBUTE_UPDATES, &[]),
@@ -78,6 +77,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     };
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
+    let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.key_from_param(&key_item)?;
     if let Some(update) = &update {
@@ -89,18 +89,23 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             }
         }
     }
-    let mut consumed = Consumed::default();
     let old = state.data.items.get(&key).cloned();
-    if let Some(condition) = &condition {
-        let empty = Item::new();
-        if !condition.eval(old.as_ref().unwrap_or(&empty)) {
-            write::charge_failed(old.as_ref(), None, &mut consumed, false);
-            let returned = (req.str_field("ReturnValuesOnConditionCheckFailure")
-                == Some("ALL_OLD"))
-            .then_some(old)
-            .flatten();
-            return Err(ApiError::conditional_check_failed(returned));
-        }
+    if let Some(condition) = &condition
+        && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
+    {
+        // The condition fails before the update is computed: charge and answer it here.
+        let failed = super::conditional_write(
+            engine,
+            &mut state,
+            req,
+            &key,
+            old.clone(),
+            Some(condition),
+            now,
+        );
+        return Err(failed
+            .err()
+            .unwrap_or_else(|| ApiError::conditional_check_failed(None)));
     }
     let mut new = old.clone().unwrap_or_else(|| key_item.clone());
     let touched = match &update {
@@ -117,8 +122,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     check_index_keys(&state.meta, &new)?;
     let hash_name = state.meta.key_schema.hash.clone();
     let hash_value = key_item.get(&hash_name).cloned();
-    let mutation = write::apply(&mut state, &key, Some(new.clone()), &mut consumed, false);
-    let ticket = engine.submit(vec![mutation]);
+    let (consumed, mutation) =
+        super::conditional_write(engine, &mut state, req, &key, Some(new.clone()), None, now)?;
+    let ticket = engine.submit(mutation.into_iter().collect());
     let attributes = match req.str_field("ReturnValues").unwrap_or("NONE") {
         "ALL_OLD" => old,
         "ALL_NEW" => Some(new),

@@ -409,21 +409,26 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let handle = engine
         .table(name)
         .map_err(|_| ApiError::table_not_found(name))?;
+    let now = engine.now();
+    let config = engine.capacity_config();
     let mut state = write_lock(&handle);
-    // Work on a copy so a rejected update changes nothing.
-    let mut staged = TableState {
-        meta: state.meta.clone(),
-        data: std::mem::take(&mut state.data),
-    };
-    let result = apply(&mut staged, req, engine.now().as_secs_f64());
+    // Work on a copy so a rejected update changes nothing; its capacity state is discarded.
+    let mut staged = TableState::new(
+        state.meta.clone(),
+        std::mem::take(&mut state.data),
+        &config,
+        now,
+    );
+    let result = apply(&mut staged, req, now.as_secs_f64());
+    let TableState { meta, data, .. } = staged;
+    state.data = data;
     match result {
-        Err(e) => {
-            let TableState { data, .. } = staged;
-            state.data = data;
-            Err(e)
-        }
+        Err(e) => Err(e),
         Ok(()) => {
-            *state = staged;
+            state.meta = meta;
+            let TableState { meta, capacity, .. } = &mut *state;
+            let capacity = capacity.get_mut().unwrap_or_else(|e| e.into_inner());
+            crate::capacity::reconcile(capacity, meta, &config, now);
             let meta_bytes =
                 serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
             let ticket = engine.submit(vec![Mutation::PutMeta {

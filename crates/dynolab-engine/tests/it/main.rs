@@ -6,3 +6,4 @@ mod items;
 mod reads;
 mod support;
 mod tables;
+mod throttling;

@@ -7,12 +7,25 @@ use dynolab_engine::{Engine, EngineConfig};
 use dynolab_model::ApiError;
 use serde_json::{Value, json};
 
+/// An in-memory engine with the capacity model off: behaviour tests run on a frozen clock,
+/// where any real capacity limit would eventually bite. Throttling has its own tests.
 pub fn engine() -> Engine {
+    let config = EngineConfig {
+        capacity: None,
+        ..EngineConfig::default()
+    };
     Engine::open(
-        EngineConfig::default(),
+        config,
         Arc::new(VirtualClock::new(Timestamp::from_secs(1_700_000_000))),
     )
     .unwrap()
+}
+
+/// An in-memory engine with the capacity model on, and the clock that drives it.
+pub fn engine_with_capacity() -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
+    let engine = Engine::open(EngineConfig::default(), Arc::new(clock.clone())).unwrap();
+    (engine, clock)
 }
 
 pub fn call(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
