@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use dynolab_clock::SystemClock;
+use dynolab_clock::{Clock, SystemClock, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
 use dynolab_server::Server;
 
@@ -43,6 +43,24 @@ struct ServeArgs {
     /// Region used in ARNs.
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// Partitions, throttling and burst as DynamoDB applies them (`off`: a plain emulator).
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    capacity: Switch,
+    /// `virtual` starts a clock that moves only through the admin API (POST /_dynolab/clock/advance).
+    #[arg(long, value_enum, default_value_t = ClockKind::System)]
+    clock: ClockKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClockKind {
+    System,
+    Virtual,
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,13 +85,22 @@ fn main() -> std::process::ExitCode {
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
-    let config = EngineConfig {
+    let mut config = EngineConfig {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         region: args.region,
         ..EngineConfig::default()
     };
-    let engine =
-        Engine::open(config, Arc::new(SystemClock)).map_err(|e| format!("opening storage: {e}"))?;
+    if args.capacity == Switch::Off {
+        config.capacity = None;
+    }
+    // A virtual clock starts at the current time and then moves only when told to.
+    let virtual_clock =
+        (args.clock == ClockKind::Virtual).then(|| VirtualClock::new(SystemClock.now()));
+    let clock: Arc<dyn Clock> = match &virtual_clock {
+        Some(v) => Arc::new(v.clone()),
+        None => Arc::new(SystemClock),
+    };
+    let engine = Engine::open(config, clock).map_err(|e| format!("opening storage: {e}"))?;
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .map_err(|e| format!("bad address: {e}"))?;
@@ -92,7 +119,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         };
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
-        let server = Server::new(Arc::new(engine));
+        let server = Server::new(Arc::new(engine), virtual_clock);
         tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),
             _ = tokio::signal::ctrl_c() => Ok(()),

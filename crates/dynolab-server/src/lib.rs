@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+use dynolab_clock::VirtualClock;
 use dynolab_engine::Engine;
 use dynolab_model::{ApiError, value::item_to_json};
 use http_body_util::{BodyExt, Full, Limited};
@@ -26,16 +27,19 @@ const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 
 pub struct Server {
     engine: Arc<Engine>,
+    /// The clock the admin API moves, when the server runs on virtual time.
+    virtual_clock: Option<VirtualClock>,
     /// Request ids are a process-unique counter: stable, cheap, and never reused.
     next_request_id: AtomicU64,
     id_prefix: String,
 }
 
 impl Server {
-    pub fn new(engine: Arc<Engine>) -> Arc<Server> {
+    pub fn new(engine: Arc<Engine>, virtual_clock: Option<VirtualClock>) -> Arc<Server> {
         let start = engine.now().as_micros();
         Arc::new(Server {
             engine,
+            virtual_clock,
             next_request_id: AtomicU64::new(1),
             id_prefix: format!("{start:016X}"),
         })
@@ -76,6 +80,9 @@ impl Server {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        if req.uri().path().starts_with(ADMIN_PREFIX) {
+            return self.admin(req, &request_id).await;
+        }
         if req.method() != Method::POST {
             return respond_raw(
                 StatusCode::NOT_FOUND,
@@ -119,6 +126,82 @@ impl Server {
         }
         self.engine.call(operation, &parsed).await
     }
+}
+
+/// Paths under this prefix are dynolab's own admin API, not DynamoDB's.
+pub const ADMIN_PREFIX: &str = "/_dynolab/";
+
+impl Server {
+    /// The admin API: `GET /_dynolab/clock`, and on a virtual clock
+    /// `POST /_dynolab/clock/advance {"seconds": N}` and `POST /_dynolab/clock/set {"epoch_seconds": N}`.
+    async fn admin(&self, req: Request<Incoming>, request_id: &str) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_string();
+        let method = req.method().clone();
+        let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return admin_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large", request_id);
+            }
+        };
+        let args: Value = if body.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_slice(&body).unwrap_or(Value::Null)
+        };
+        match (method, path.as_str()) {
+            (Method::GET, "/_dynolab/clock") => {
+                respond_json(StatusCode::OK, &self.clock_json(), request_id)
+            }
+            (Method::POST, "/_dynolab/clock/advance" | "/_dynolab/clock/set") => {
+                let Some(clock) = &self.virtual_clock else {
+                    return admin_error(
+                        StatusCode::CONFLICT,
+                        "the server runs on the system clock; start it with --clock virtual",
+                        request_id,
+                    );
+                };
+                let seconds = |name: &str| {
+                    args.get(name)
+                        .and_then(Value::as_f64)
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                };
+                if path.ends_with("advance") {
+                    let Some(s) = seconds("seconds") else {
+                        return admin_error(
+                            StatusCode::BAD_REQUEST,
+                            "expected {\"seconds\": <non-negative number>}",
+                            request_id,
+                        );
+                    };
+                    clock.advance_micros((s * 1e6) as u64);
+                } else {
+                    let Some(s) = seconds("epoch_seconds") else {
+                        return admin_error(
+                            StatusCode::BAD_REQUEST,
+                            "expected {\"epoch_seconds\": <non-negative number>}",
+                            request_id,
+                        );
+                    };
+                    clock.set(dynolab_clock::Timestamp((s * 1e6) as u64));
+                }
+                respond_json(StatusCode::OK, &self.clock_json(), request_id)
+            }
+            _ => admin_error(StatusCode::NOT_FOUND, "unknown admin path", request_id),
+        }
+    }
+
+    fn clock_json(&self) -> Value {
+        let now = self.engine.now();
+        json!({
+            "clock": if self.virtual_clock.is_some() { "virtual" } else { "system" },
+            "epoch_seconds": now.as_secs_f64(),
+            "epoch_micros": now.as_micros(),
+        })
+    }
+}
+
+fn admin_error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
+    respond_json(status, &json!({"message": message}), request_id)
 }
 
 /// The JSON body of an error, as DynamoDB writes it.

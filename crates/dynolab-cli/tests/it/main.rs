@@ -8,4 +8,5 @@ mod protocol;
 mod sdk_items;
 mod single_table;
 mod support;
+mod throttling;
 mod tidy;

@@ -61,3 +61,29 @@ pub fn client(server: &Server) -> Client {
         .build();
     Client::from_conf(config)
 }
+
+/// POSTs a JSON body to the admin API and returns the answer.
+pub async fn admin_post(server: &Server, path: &str, body: serde_json::Value) -> serde_json::Value {
+    use http_body_util::BodyExt;
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let req = hyper::Request::post(format!("{}{path}", server.endpoint))
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_string(),
+        )))
+        .unwrap();
+    let response = client.request(req).await.unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Moves a `--clock virtual` server's clock forward.
+pub async fn advance(server: &Server, seconds: f64) -> serde_json::Value {
+    admin_post(
+        server,
+        "/_dynolab/clock/advance",
+        serde_json::json!({"seconds": seconds}),
+    )
+    .await
+}
