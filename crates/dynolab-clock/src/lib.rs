@@ -75,6 +75,22 @@ impl Clock for VirtualClock {
     }
 }
 
+/// Measures elapsed wall time for latency metrics. Lives here because this is the one crate
+/// allowed to read OS time; the engine only ever receives the measured duration.
+#[derive(Debug)]
+pub struct Stopwatch(std::time::Instant);
+
+impl Stopwatch {
+    #[allow(clippy::disallowed_methods)] // The one sanctioned read of the monotonic clock.
+    pub fn start() -> Stopwatch {
+        Stopwatch(std::time::Instant::now())
+    }
+
+    pub fn elapsed_millis(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

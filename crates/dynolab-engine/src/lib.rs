@@ -6,14 +6,18 @@
 //! # Layout
 //! - [`table`]: table and index metadata, key extraction.
 //! - `capacity`: each table's capacity state, admission, throttling errors.
+//! - [`metrics`]: the AWS/DynamoDB CloudWatch metrics, per minute.
+//! - [`cloudwatch`]: the CloudWatch API over those metrics.
 //! - `exprs`: the expression parameters of a request, parsed together.
 //! - `write`: the one write path (items and index entries, capacity, durable mutations).
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
 mod capacity;
+pub mod cloudwatch;
 mod exprs;
 mod legacy;
+pub mod metrics;
 mod ops;
 mod read;
 pub mod table;
@@ -26,7 +30,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use dynolab_capacity::{CapacityConfig, Charge, TableCapacity};
 use dynolab_clock::{Clock, Timestamp};
-use dynolab_model::ApiError;
+use dynolab_model::{ApiError, ErrorCode};
 use dynolab_storage::{Mutation, StorageError, Store, TableData, Ticket};
 use serde_json::Value;
 
@@ -90,6 +94,7 @@ pub struct Engine {
     config: EngineConfig,
     tables: RwLock<BTreeMap<String, TableHandle>>,
     next_table_id: AtomicU64,
+    metrics: Mutex<metrics::Metrics>,
 }
 
 /// What an operation produced: its answer, and the ticket that says its writes are durable.
@@ -120,6 +125,7 @@ impl Engine {
             config,
             tables: RwLock::new(BTreeMap::new()),
             next_table_id: AtomicU64::new(1),
+            metrics: Mutex::new(metrics::Metrics::default()),
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
@@ -151,12 +157,104 @@ impl Engine {
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after the dot.
     pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
-        let outcome = ops::dispatch(self, operation, body)?;
-        outcome.ticket.wait().await.map_err(|e| {
-            tracing::error!(error = %e, "durable commit failed");
-            ApiError::internal(format!("storage failure: {e}"))
-        })?;
-        Ok(outcome.body)
+        let result = match ops::dispatch(self, operation, body) {
+            Ok(outcome) => outcome
+                .ticket
+                .wait()
+                .await
+                .map(|()| outcome.body)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "durable commit failed");
+                    ApiError::internal(format!("storage failure: {e}"))
+                }),
+            Err(e) => Err(e),
+        };
+        self.record_outcome(operation, body, &result);
+        result
+    }
+
+    /// The per-request metrics: ThrottledRequests, ReturnedItemCount,
+    /// ConditionalCheckFailedRequests, UserErrors, SystemErrors.
+    fn record_outcome(&self, operation: &str, body: &Value, result: &Result<Value, ApiError>) {
+        let now = self.now();
+        let table = body
+            .get("TableName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                body.get("RequestItems")
+                    .and_then(Value::as_object)
+                    .and_then(|m| m.keys().next().cloned())
+            });
+        let op_dims = |table: &str| {
+            vec![
+                ("Operation", operation.to_string()),
+                ("TableName", table.to_string()),
+            ]
+        };
+        let mut metrics = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(answer) => {
+                if let (Some(t), Some(count)) =
+                    (&table, answer.get("Count").and_then(Value::as_f64))
+                {
+                    metrics.record("ReturnedItemCount", op_dims(t), count, now);
+                }
+            }
+            Err(e) => match e.code {
+                ErrorCode::ConditionalCheckFailedException => {
+                    if let Some(t) = &table {
+                        metrics.record(
+                            "ConditionalCheckFailedRequests",
+                            vec![("TableName", t.clone())],
+                            1.0,
+                            now,
+                        );
+                    }
+                }
+                ErrorCode::ProvisionedThroughputExceededException
+                | ErrorCode::ThrottlingException
+                | ErrorCode::RequestLimitExceeded => {
+                    if let Some(t) = &table {
+                        metrics.record("ThrottledRequests", op_dims(t), 1.0, now);
+                    }
+                }
+                ErrorCode::InternalServerError => {
+                    if let Some(t) = &table {
+                        metrics.record("SystemErrors", op_dims(t), 1.0, now);
+                    }
+                }
+                _ => metrics.record("UserErrors", Vec::new(), 1.0, now),
+            },
+        }
+    }
+
+    /// Records how long a successful request took (measured by the server, which owns timing).
+    pub fn record_latency(&self, operation: &str, body: &Value, millis: f64) {
+        let Some(table) = body.get("TableName").and_then(Value::as_str) else {
+            return;
+        };
+        let dims = vec![
+            ("Operation", operation.to_string()),
+            ("TableName", table.to_string()),
+        ];
+        let now = self.now();
+        self.metrics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record("SuccessfulRequestLatency", dims, millis, now);
+    }
+
+    pub(crate) fn metrics(&self) -> std::sync::MutexGuard<'_, metrics::Metrics> {
+        self.metrics.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Table name → metadata of every table, for CloudWatch's provisioned-capacity metrics.
+    pub(crate) fn table_metas(&self) -> Vec<TableMeta> {
+        self.tables_read()
+            .values()
+            .map(|h| read_lock(h).meta.clone())
+            .collect()
     }
 
     pub fn is_operation(operation: &str) -> bool {
@@ -191,13 +289,24 @@ impl Engine {
         charges: &[Charge],
         now: Timestamp,
     ) -> Result<(), ApiError> {
-        let Some(config) = &self.config.capacity else {
-            return Ok(());
+        let admitted = match &self.config.capacity {
+            None => Ok(()),
+            Some(config) => {
+                let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
+                capacity.admit(charges, config, now)
+            }
         };
-        let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
-        capacity
-            .admit(charges, config, now)
-            .map_err(|throttles| capacity::throttle_error(&state.meta, &throttles))
+        let mut metrics = self.metrics();
+        match admitted {
+            Ok(()) => {
+                metrics.record_consumed(&state.meta.name, charges, now);
+                Ok(())
+            }
+            Err(throttles) => {
+                metrics.record_throttles(&state.meta.name, &throttles, now);
+                Err(capacity::throttle_error(&state.meta, &throttles))
+            }
+        }
     }
 
     pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {

@@ -28,6 +28,10 @@ pub enum ErrorCode {
     TransactionConflictException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
+    /// CloudWatch API: a parameter has a bad value.
+    CloudWatchInvalidParameterValue,
+    /// CloudWatch API: a required parameter is missing.
+    CloudWatchMissingParameter,
 }
 
 impl ErrorCode {
@@ -72,6 +76,12 @@ impl ErrorCode {
             }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"
+            }
+            ErrorCode::CloudWatchInvalidParameterValue => {
+                "com.amazonaws.cloudwatch#InvalidParameterValueException"
+            }
+            ErrorCode::CloudWatchMissingParameter => {
+                "com.amazonaws.cloudwatch#MissingRequiredParameterException"
             }
         }
     }

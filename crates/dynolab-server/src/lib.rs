@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use dynolab_clock::VirtualClock;
-use dynolab_engine::Engine;
+use dynolab_clock::{Stopwatch, VirtualClock};
+use dynolab_engine::{Engine, cloudwatch};
 use dynolab_model::{ApiError, value::item_to_json};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -118,13 +118,24 @@ impl Server {
         } else {
             serde_json::from_slice(body).map_err(|_| ApiError::bad_json())?
         };
+        if let Some(operation) = target.strip_prefix(cloudwatch::TARGET_PREFIX)
+            && cloudwatch::OPERATIONS.contains(&operation)
+        {
+            return cloudwatch::call(&self.engine, operation, &parsed);
+        }
         let operation = target
             .strip_prefix(TARGET_PREFIX)
             .ok_or_else(ApiError::unknown_operation)?;
         if !Engine::is_operation(operation) {
             return Err(ApiError::unknown_operation());
         }
-        self.engine.call(operation, &parsed).await
+        let stopwatch = Stopwatch::start();
+        let result = self.engine.call(operation, &parsed).await;
+        if result.is_ok() {
+            self.engine
+                .record_latency(operation, &parsed, stopwatch.elapsed_millis());
+        }
+        result
     }
 }
 
