@@ -187,30 +187,31 @@ impl PartitionMap {
         splits.len()
     }
 
-    /// Grows to at least `n` partitions by halving the widest ranges. Never shrinks.
+    /// Grows to at least `n` partitions by splitting every partition in two until there are
+    /// enough, as DynamoDB did ("partitions are doubled"); an even layout stays even. Never
+    /// shrinks.
     pub fn grow_to(&mut self, n: usize, config: &CapacityConfig, now: Timestamp) {
         while self.partitions.len() < n {
-            let widths: Vec<u128> = (0..self.partitions.len())
-                .map(|i| {
-                    let end = self
-                        .partitions
-                        .get(i + 1)
-                        .map_or(u128::from(u64::MAX) + 1, |n| u128::from(n.start_hash));
-                    end - u128::from(self.partitions[i].start_hash)
-                })
-                .collect();
-            let (widest, width) = widths
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, w)| **w)
-                .map(|(i, w)| (i, *w))
-                .unwrap_or((0, 0));
-            if width < 2 {
+            let mut doubled = Vec::with_capacity(self.partitions.len() * 2);
+            for i in 0..self.partitions.len() {
+                let start = u128::from(self.partitions[i].start_hash);
+                let end = self
+                    .partitions
+                    .get(i + 1)
+                    .map_or(u128::from(u64::MAX) + 1, |p| u128::from(p.start_hash));
+                doubled.push(self.partitions[i].clone());
+                if end - start >= 2 {
+                    doubled.push(Partition::new(
+                        (start + (end - start) / 2) as u64,
+                        config,
+                        now,
+                    ));
+                }
+            }
+            if doubled.len() == self.partitions.len() {
                 return;
             }
-            let start = (u128::from(self.partitions[widest].start_hash) + width / 2) as u64;
-            self.partitions
-                .insert(widest + 1, Partition::new(start, config, now));
+            self.partitions = doubled;
         }
     }
 }
@@ -229,11 +230,17 @@ mod tests {
     }
 
     #[test]
-    fn growing_halves_the_widest_and_never_shrinks() {
+    fn growing_doubles_evenly_and_never_shrinks() {
         let config = CapacityConfig::default();
         let mut map = PartitionMap::even(3, &config, Timestamp(0));
-        map.grow_to(6, &config, Timestamp(0));
+        map.grow_to(5, &config, Timestamp(0));
         assert_eq!(map.len(), 6);
+        // Every range is the same width (to within rounding).
+        let mut bounds: Vec<u128> = map.starts().iter().map(|s| u128::from(*s)).collect();
+        bounds.push(u128::from(u64::MAX) + 1);
+        let widths: Vec<u128> = bounds.windows(2).map(|w| w[1] - w[0]).collect();
+        let (min, max) = (widths.iter().min().unwrap(), widths.iter().max().unwrap());
+        assert!(max - min <= 2, "{widths:?}");
         let starts = map.starts();
         let mut sorted = starts.clone();
         sorted.sort();

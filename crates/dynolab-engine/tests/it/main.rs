@@ -7,3 +7,4 @@ mod reads;
 mod support;
 mod tables;
 mod throttling;
+mod worked_examples;
