@@ -91,11 +91,11 @@ fn adaptive_capacity_lets_one_partition_take_150_of_400_wcu() {
             hash: starts[3] + 1,
             cost: units(150),
         }];
-        for p in 0..3 {
+        for start in &starts[..3] {
             charges.push(Charge {
                 target: Target::Table,
                 op: Op::Write,
-                hash: starts[p] + 1,
+                hash: start + 1,
                 cost: units(83),
             });
         }
