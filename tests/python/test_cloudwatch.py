@@ -63,6 +63,8 @@ def test_hot_key_throttles_while_cloudwatch_shows_spare_capacity(virtual_endpoin
             "ProvisionedThroughput": {"ReadCapacityUnits": 400, "WriteCapacityUnits": 3000},
         } for sk in GSI_SORT_KEYS],
     )
+    ddb.update_contributor_insights(TableName="orders", ContributorInsightsAction="ENABLE")
+    ddb.update_contributor_insights(TableName="orders", IndexName="by_status", ContributorInsightsAction="ENABLE")
     start = admin(virtual_endpoint, "/_dynolab/clock")["epoch_seconds"]
     pad = "x" * 8800
     throttled = 0
@@ -110,3 +112,26 @@ def test_hot_key_throttles_while_cloudwatch_shows_spare_capacity(virtual_endpoin
     assert sum(data["MetricDataResults"][0]["Values"]) == pytest.approx(consumed)
     names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/DynamoDB")["Metrics"]}
     assert {"ConsumedWriteCapacityUnits", "WriteThrottleEvents", "ThrottledRequests", "ProvisionedWriteCapacityUnits", "SuccessfulRequestLatency"} <= names
+
+    # Contributor Insights names the culprit: the rules DynamoDB creates, read with the AWS CLI.
+    described = ddb.describe_contributor_insights(TableName="orders")
+    assert described["ContributorInsightsStatus"] == "ENABLED"
+    rules = described["ContributorInsightsRuleList"]
+    throttled_rule = next(r for r in rules if "-PKT-" in r)
+    report = aws_cli(aws_env, virtual_endpoint, "cloudwatch", "get-insight-rule-report", "--rule-name", throttled_rule,
+                     "--start-time", str(int(start) - 60), "--end-time", str(int(end)), "--period", "60")
+    assert report["Contributors"][0]["Keys"] == ["USER#premium"]
+    assert report["Contributors"][0]["ApproximateAggregateValue"] == throttled
+    accessed = aws_cli(aws_env, virtual_endpoint, "cloudwatch", "get-insight-rule-report", "--rule-name",
+                       next(r for r in rules if "-PKC-" in r), "--start-time", str(int(start) - 60), "--end-time", str(int(end)), "--period", "60")
+    assert [c["Keys"][0] for c in accessed["Contributors"]][:3] == ["USER#premium", "USER#standard", "USER#free"]
+    listed = ddb.list_contributor_insights()["ContributorInsightsSummaries"]
+    assert {(s["TableName"], s.get("IndexName")) for s in listed} == {("orders", None), ("orders", "by_status")}
+
+    # And the dynolab command shows the same.
+    binary = os.environ.get("DYNOLAB_BIN", str(ROOT / "target" / "debug" / "dynolab"))
+    out = subprocess.run([binary, "top-keys", "--endpoint", virtual_endpoint, "--table", "orders", "--index", "by_status", "--minutes", "10"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    throttled_section = out.stdout.split("Most throttled partition keys:")[1].split("\n\n")[0]
+    assert "premium" in throttled_section

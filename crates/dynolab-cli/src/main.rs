@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use dynolab_capacity::CapacityConfig;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
 use dynolab_server::Server;
@@ -24,6 +25,34 @@ struct Cli {
 enum Command {
     /// Run a DynamoDB-compatible endpoint (point any AWS SDK at it with --endpoint-url).
     Serve(ServeArgs),
+    /// Show a running server's most accessed and most throttled keys (Contributor Insights).
+    TopKeys(TopKeysArgs),
+}
+
+#[derive(clap::Args)]
+struct TopKeysArgs {
+    /// The server to ask.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8000",
+        env = "DYNOLAB_ENDPOINT"
+    )]
+    endpoint: String,
+    /// Table name.
+    #[arg(long)]
+    table: String,
+    /// A global secondary index of the table, instead of the table itself.
+    #[arg(long)]
+    index: Option<String>,
+    /// How far back to look.
+    #[arg(long, default_value_t = 60)]
+    minutes: u64,
+    /// How many keys to show per list.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Print the raw JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -49,6 +78,50 @@ struct ServeArgs {
     /// `virtual` starts a clock that moves only through the admin API (POST /_dynolab/clock/advance).
     #[arg(long, value_enum, default_value_t = ClockKind::System)]
     clock: ClockKind,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+/// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
+/// documented values, or our documented choice where AWS publishes none.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// Read units per second one partition serves.
+    #[arg(long, default_value_t = 3_000)]
+    partition_read_units: u64,
+    /// Write units per second one partition serves.
+    #[arg(long, default_value_t = 1_000)]
+    partition_write_units: u64,
+    /// Seconds of unused provisioned capacity a table banks as burst.
+    #[arg(long, default_value_t = 300)]
+    burst_window_secs: u64,
+    /// Read units per second a new on-demand table sustains at once.
+    #[arg(long, default_value_t = 12_000)]
+    on_demand_initial_read_units: u64,
+    /// Write units per second a new on-demand table sustains at once.
+    #[arg(long, default_value_t = 4_000)]
+    on_demand_initial_write_units: u64,
+    /// Per-table (and per-GSI) throughput quota, units per second.
+    #[arg(long, default_value_t = 40_000)]
+    table_quota_units: u64,
+    /// Consecutive seconds a partition must run hot before it splits for heat.
+    #[arg(long, default_value_t = 300)]
+    heat_split_after_secs: u64,
+}
+
+impl ModelArgs {
+    fn config(&self) -> CapacityConfig {
+        CapacityConfig {
+            partition_read_units_per_s: self.partition_read_units,
+            partition_write_units_per_s: self.partition_write_units,
+            burst_window_s: self.burst_window_secs,
+            on_demand_initial_read_units: self.on_demand_initial_read_units,
+            on_demand_initial_write_units: self.on_demand_initial_write_units,
+            table_quota_units_per_s: self.table_quota_units,
+            heat_split_after_s: self.heat_split_after_secs,
+            ..CapacityConfig::default()
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,6 +147,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
+        Command::TopKeys(args) => top_keys(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -90,9 +164,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         region: args.region,
         ..EngineConfig::default()
     };
-    if args.capacity == Switch::Off {
-        config.capacity = None;
-    }
+    config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
     // A virtual clock starts at the current time and then moves only when told to.
     let virtual_clock =
         (args.clock == ClockKind::Virtual).then(|| VirtualClock::new(SystemClock.now()));
@@ -125,4 +197,94 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
+}
+
+/// GETs a JSON document from a running server.
+fn get_json(url: &str) -> Result<serde_json::Value, String> {
+    use http_body_util::BodyExt;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let uri: hyper::Uri = url.parse().map_err(|e| format!("bad endpoint: {e}"))?;
+        let response = client
+            .get(uri)
+            .await
+            .map_err(|e| format!("asking {url}: {e}"))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| format!("bad answer: {e}"))?;
+        if !status.is_success() {
+            return Err(value
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("request failed")
+                .to_string());
+        }
+        Ok(value)
+    })
+}
+
+fn top_keys(args: TopKeysArgs) -> Result<(), String> {
+    let mut url = format!(
+        "{}/_dynolab/top-keys?table={}&minutes={}&limit={}",
+        args.endpoint.trim_end_matches('/'),
+        args.table,
+        args.minutes,
+        args.limit
+    );
+    if let Some(index) = &args.index {
+        url.push_str(&format!("&index={index}"));
+    }
+    let report = get_json(&url)?;
+    if args.json {
+        println!("{report:#}");
+        return Ok(());
+    }
+    let resource = match &args.index {
+        Some(i) => format!("{} / index {i}", args.table),
+        None => args.table.clone(),
+    };
+    println!(
+        "Contributor Insights for {resource}, last {} minutes",
+        args.minutes
+    );
+    for (title, field) in [
+        ("Most accessed partition keys", "most_accessed"),
+        ("Most throttled partition keys", "most_throttled"),
+        (
+            "Most accessed keys (partition + sort)",
+            "most_accessed_pairs",
+        ),
+        (
+            "Most throttled keys (partition + sort)",
+            "most_throttled_pairs",
+        ),
+    ] {
+        let rows = report[field].as_array().cloned().unwrap_or_default();
+        println!("\n{title}:");
+        if rows.is_empty() {
+            println!("  (none)");
+        }
+        for row in rows {
+            let key: Vec<String> = row["key"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect();
+            println!("  {:>10}  {}", row["count"], key.join("  |  "));
+        }
+    }
+    Ok(())
 }

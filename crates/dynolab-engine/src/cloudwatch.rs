@@ -8,12 +8,17 @@ use std::collections::BTreeMap;
 use dynolab_model::{ApiError, ErrorCode};
 use serde_json::{Map, Value, json};
 
-use crate::Engine;
 use crate::metrics::{MetricId, StatSet, minute_of};
 use crate::table::BillingMode;
+use crate::{Engine, insights};
 
 pub const TARGET_PREFIX: &str = "GraniteServiceVersion20100801.";
-pub const OPERATIONS: &[&str] = &["GetMetricStatistics", "GetMetricData", "ListMetrics"];
+pub const OPERATIONS: &[&str] = &[
+    "GetMetricStatistics",
+    "GetMetricData",
+    "ListMetrics",
+    "GetInsightRuleReport",
+];
 const NAMESPACE: &str = "AWS/DynamoDB";
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -41,6 +46,7 @@ pub fn call(engine: &Engine, operation: &str, body: &Value) -> Result<Value, Api
         "GetMetricStatistics" => get_metric_statistics(engine, req),
         "GetMetricData" => get_metric_data(engine, req),
         "ListMetrics" => Ok(list_metrics(engine, req)),
+        "GetInsightRuleReport" => get_insight_rule_report(engine, req),
         _ => Err(ApiError::unknown_operation()),
     }
 }
@@ -377,4 +383,91 @@ fn list_metrics(engine: &Engine, req: &Map<String, Value>) -> Value {
         })
         .collect();
     json!({"Metrics": metrics})
+}
+
+/// GetInsightRuleReport for the Contributor Insights rules DynamoDB creates.
+fn get_insight_rule_report(engine: &Engine, req: &Map<String, Value>) -> Result<Value, ApiError> {
+    let rule = req
+        .get("RuleName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing("RuleName"))?;
+    let period = req
+        .get("Period")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| missing("Period"))?;
+    let (start, end, period_minutes) = window(req, period)?;
+    let max = req
+        .get("MaxContributorCount")
+        .and_then(Value::as_u64)
+        .unwrap_or(10)
+        .clamp(1, 100) as usize;
+    let unknown = || invalid(format!("The rule {rule} does not exist."));
+    let (kind, stamp) = insights::parse_rule_name(rule).ok_or_else(unknown)?;
+    let all = engine.insights();
+    let ((table, index), found) = all
+        .iter()
+        .find(|((t, i), ins)| {
+            ins.rule_stamp_ms == stamp && insights::rule_name(kind, t, i.as_deref(), stamp) == rule
+        })
+        .ok_or_else(unknown)?;
+    let _ = (table, index);
+    let report = found.report(kind, start, end, period_minutes);
+    let labels = match kind {
+        insights::RuleKind::PartitionConsumed | insights::RuleKind::PartitionThrottled => {
+            json!(["PartitionKey"])
+        }
+        _ => json!(["PartitionKey", "SortKey"]),
+    };
+    let total: u64 = report.iter().map(|(_, n, _)| n).sum();
+    let contributors: Vec<Value> = report
+        .iter()
+        .take(max)
+        .map(|(keys, n, points)| {
+            let datapoints: Vec<Value> = points
+                .iter()
+                .map(|(m, v)| json!({"Timestamp": (*m * 60) as f64, "ApproximateValue": *v as f64}))
+                .collect();
+            json!({"Keys": keys, "ApproximateAggregateValue": *n as f64, "Datapoints": datapoints})
+        })
+        .collect();
+    Ok(json!({
+        "KeyLabels": labels,
+        "AggregationStatistic": "Sum",
+        "AggregateValue": total as f64,
+        "ApproximateUniqueCount": report.len(),
+        "Contributors": contributors,
+        "MetricDatapoints": [],
+    }))
+}
+
+/// The top keys of a table or index over the last `minutes`, for `dynolab top-keys` and the page.
+pub fn top_keys(
+    engine: &Engine,
+    table: &str,
+    index: Option<&str>,
+    minutes: u64,
+    limit: usize,
+) -> Option<Value> {
+    let now = minute_of(engine.now());
+    let all = engine.insights();
+    let found = all.get(&(table.to_string(), index.map(str::to_string)))?;
+    let start = now.saturating_sub(minutes);
+    let list = |kind| -> Vec<Value> {
+        found
+            .report(kind, start, now + 1, minutes.max(1))
+            .into_iter()
+            .take(limit)
+            .map(|(keys, n, _)| json!({"key": keys, "count": n}))
+            .collect()
+    };
+    Some(json!({
+        "table": table,
+        "index": index,
+        "enabled": found.enabled,
+        "minutes": minutes,
+        "most_accessed": list(insights::RuleKind::PartitionConsumed),
+        "most_throttled": list(insights::RuleKind::PartitionThrottled),
+        "most_accessed_pairs": list(insights::RuleKind::PairConsumed),
+        "most_throttled_pairs": list(insights::RuleKind::PairThrottled),
+    }))
 }

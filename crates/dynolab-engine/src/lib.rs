@@ -8,6 +8,7 @@
 //! - `capacity`: each table's capacity state, admission, throttling errors.
 //! - [`metrics`]: the AWS/DynamoDB CloudWatch metrics, per minute.
 //! - [`cloudwatch`]: the CloudWatch API over those metrics.
+//! - [`insights`]: Contributor Insights, the top keys per table and index.
 //! - `exprs`: the expression parameters of a request, parsed together.
 //! - `write`: the one write path (items and index entries, capacity, durable mutations).
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
@@ -16,6 +17,7 @@
 mod capacity;
 pub mod cloudwatch;
 mod exprs;
+pub mod insights;
 mod legacy;
 pub mod metrics;
 mod ops;
@@ -95,6 +97,16 @@ pub struct Engine {
     tables: RwLock<BTreeMap<String, TableHandle>>,
     next_table_id: AtomicU64,
     metrics: Mutex<metrics::Metrics>,
+    /// Contributor Insights per (table, index).
+    insights: Mutex<BTreeMap<(String, Option<String>), insights::Insights>>,
+}
+
+/// A key a request touched, for Contributor Insights: the index (`None` for the table), the
+/// partition key and, when the request names one, the sort key, as display text.
+pub(crate) struct KeyRef {
+    pub index: Option<String>,
+    pub pk: String,
+    pub sk: Option<String>,
 }
 
 /// What an operation produced: its answer, and the ticket that says its writes are durable.
@@ -126,6 +138,7 @@ impl Engine {
             tables: RwLock::new(BTreeMap::new()),
             next_table_id: AtomicU64::new(1),
             metrics: Mutex::new(metrics::Metrics::default()),
+            insights: Mutex::new(BTreeMap::new()),
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
@@ -245,6 +258,12 @@ impl Engine {
             .record("SuccessfulRequestLatency", dims, millis, now);
     }
 
+    pub(crate) fn insights(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<(String, Option<String>), insights::Insights>> {
+        self.insights.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub(crate) fn metrics(&self) -> std::sync::MutexGuard<'_, metrics::Metrics> {
         self.metrics.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -289,6 +308,17 @@ impl Engine {
         charges: &[Charge],
         now: Timestamp,
     ) -> Result<(), ApiError> {
+        self.admit_keys(state, charges, &[], now)
+    }
+
+    /// [`Engine::admit`], also counting `keys` for Contributor Insights where it is enabled.
+    pub(crate) fn admit_keys(
+        &self,
+        state: &TableState,
+        charges: &[Charge],
+        keys: &[KeyRef],
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
         let admitted = match &self.config.capacity {
             None => Ok(()),
             Some(config) => {
@@ -296,6 +326,16 @@ impl Engine {
                 capacity.admit(charges, config, now)
             }
         };
+        if !keys.is_empty() {
+            let mut all = self.insights();
+            for k in keys {
+                if let Some(i) = all.get_mut(&(state.meta.name.clone(), k.index.clone()))
+                    && i.enabled
+                {
+                    i.record(&k.pk, k.sk.as_deref(), admitted.is_err(), now);
+                }
+            }
+        }
         let mut metrics = self.metrics();
         match admitted {
             Ok(()) => {

@@ -406,3 +406,44 @@ mod value_types {
             .collect()
     }
 }
+
+/// A key attribute as Contributor Insights shows it.
+pub fn key_label(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::S(s) => s.clone(),
+        AttributeValue::N(n) => n.to_string(),
+        AttributeValue::B(b) => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(b)
+        }
+        other => other.describe(),
+    }
+}
+
+/// The keys of an item in the table and in each GSI that holds it, for Contributor Insights.
+pub(crate) fn contributor_keys(meta: &TableMeta, item: &Item) -> Vec<crate::KeyRef> {
+    let mut out = Vec::new();
+    if let Some(pk) = item.get(&meta.key_schema.hash) {
+        let sk = meta
+            .key_schema
+            .range
+            .as_ref()
+            .and_then(|r| item.get(r))
+            .map(key_label);
+        out.push(crate::KeyRef {
+            index: None,
+            pk: key_label(pk),
+            sk,
+        });
+    }
+    for gsi in &meta.gsis {
+        if let Some((pk, sk)) = gsi.key_values(item, &meta.attribute_definitions) {
+            out.push(crate::KeyRef {
+                index: Some(gsi.name.clone()),
+                pk: key_label(pk),
+                sk: sk.map(key_label),
+            });
+        }
+    }
+    out
+}

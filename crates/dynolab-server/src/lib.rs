@@ -147,6 +147,7 @@ impl Server {
     /// `POST /_dynolab/clock/advance {"seconds": N}` and `POST /_dynolab/clock/set {"epoch_seconds": N}`.
     async fn admin(&self, req: Request<Incoming>, request_id: &str) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_string();
+        let query = req.uri().query().unwrap_or_default().to_string();
         let method = req.method().clone();
         let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -160,6 +161,32 @@ impl Server {
             serde_json::from_slice(&body).unwrap_or(Value::Null)
         };
         match (method, path.as_str()) {
+            (Method::GET, "/_dynolab/top-keys") => {
+                let q = parse_query(&query);
+                let Some(table) = q.get("table") else {
+                    return admin_error(
+                        StatusCode::BAD_REQUEST,
+                        "expected ?table=NAME",
+                        request_id,
+                    );
+                };
+                let minutes = q.get("minutes").and_then(|m| m.parse().ok()).unwrap_or(60);
+                let limit = q.get("limit").and_then(|m| m.parse().ok()).unwrap_or(10);
+                match cloudwatch::top_keys(
+                    &self.engine,
+                    table,
+                    q.get("index").map(String::as_str),
+                    minutes,
+                    limit,
+                ) {
+                    Some(report) => respond_json(StatusCode::OK, &report, request_id),
+                    None => admin_error(
+                        StatusCode::NOT_FOUND,
+                        "Contributor Insights is not enabled for that table or index (UpdateContributorInsights)",
+                        request_id,
+                    ),
+                }
+            }
             (Method::GET, "/_dynolab/clock") => {
                 respond_json(StatusCode::OK, &self.clock_json(), request_id)
             }
@@ -209,6 +236,15 @@ impl Server {
             "epoch_micros": now.as_micros(),
         })
     }
+}
+
+/// `a=1&b=2` → map; values are used as given (table and index names need no decoding).
+fn parse_query(query: &str) -> std::collections::HashMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn admin_error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {

@@ -181,7 +181,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 (None, false) => write::plan_failed(&key, None, None, false),
                 _ => write::plan(&state, &key, new.as_ref(), false),
             };
-            if let Err(e) = engine.admit(&state, &plan.charges, now) {
+            let keys = match &w {
+                Write::Put(item) => crate::table::contributor_keys(&state.meta, item),
+                Write::Delete(_) => state
+                    .data
+                    .items
+                    .get(&key)
+                    .map(|i| crate::table::contributor_keys(&state.meta, i))
+                    .unwrap_or_default(),
+            };
+            if let Err(e) = engine.admit_keys(&state, &plan.charges, &keys, now) {
                 left.push(request_json(&w));
                 throttle.get_or_insert(e);
                 continue;

@@ -7,14 +7,17 @@ mod batch_write_item;
 mod create_table;
 mod delete_item;
 mod delete_table;
+mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
 mod describe_table;
 mod get_item;
+mod list_contributor_insights;
 mod list_tables;
 mod put_item;
 mod query;
 mod scan;
+mod update_contributor_insights;
 mod update_item;
 mod update_table;
 
@@ -32,14 +35,17 @@ pub const OPERATIONS: &[&str] = &[
     "CreateTable",
     "DeleteItem",
     "DeleteTable",
+    "DescribeContributorInsights",
     "DescribeEndpoints",
     "DescribeLimits",
     "DescribeTable",
     "GetItem",
+    "ListContributorInsights",
     "ListTables",
     "PutItem",
     "Query",
     "Scan",
+    "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
 ];
@@ -61,14 +67,17 @@ pub(crate) fn dispatch(
         "CreateTable" => op!(create_table),
         "DeleteItem" => op!(delete_item),
         "DeleteTable" => op!(delete_table),
+        "DescribeContributorInsights" => op!(describe_contributor_insights),
         "DescribeEndpoints" => op!(describe_endpoints),
         "DescribeLimits" => op!(describe_limits),
         "DescribeTable" => op!(describe_table),
         "GetItem" => op!(get_item),
+        "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
         "PutItem" => op!(put_item),
         "Query" => op!(query),
         "Scan" => op!(scan),
+        "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),
         _ => Err(ApiError::unknown_operation()),
@@ -217,11 +226,17 @@ pub(crate) fn conditional_write(
     now: dynolab_clock::Timestamp,
 ) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
     let old = state.data.items.get(key).cloned();
+    // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
+    let keys = new
+        .as_ref()
+        .or(old.as_ref())
+        .map(|i| crate::table::contributor_keys(&state.meta, i))
+        .unwrap_or_default();
     if let Some(condition) = condition
         && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
     {
         let plan = crate::write::plan_failed(key, old.as_ref(), new.as_ref(), false);
-        engine.admit(state, &plan.charges, now)?;
+        engine.admit_keys(state, &plan.charges, &keys, now)?;
         let wants_old = req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         return Err(ApiError::conditional_check_failed(
             old.filter(|_| wants_old),
@@ -233,6 +248,6 @@ pub(crate) fn conditional_write(
         return Ok((plan.consumed, None));
     }
     let plan = crate::write::plan(state, key, new.as_ref(), false);
-    engine.admit(state, &plan.charges, now)?;
+    engine.admit_keys(state, &plan.charges, &keys, now)?;
     Ok((plan.consumed, Some(crate::write::apply(state, key, new))))
 }

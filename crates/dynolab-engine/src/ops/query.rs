@@ -215,7 +215,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         dynolab_storage::keys::partition_hash(&cond.hash_value),
         page.consumed.total_read(),
     );
-    engine.admit(&state, &[charge], engine.now())?;
+    let keys = [crate::KeyRef {
+        index: index.filter(|i| i.global).map(|i| i.name.clone()),
+        pk: crate::table::key_label(&cond.hash_value),
+        sk: None,
+    }];
+    engine.admit_keys(&state, &[charge], &keys, engine.now())?;
     let body = read::page_json(&page, select);
     Ok(Outcome::read(with_consumed(
         body,
