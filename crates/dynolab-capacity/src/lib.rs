@@ -11,10 +11,12 @@
 //! - [`bucket`]: the token bucket.
 //! - [`partitions`]: partitions over the key hash, their caps, splits.
 //! - [`model`]: table and GSI resources in provisioned and on-demand mode, and admission.
+//! - [`pricing`]: list prices from a dated data file.
 
 pub mod bucket;
 pub mod model;
 pub mod partitions;
+pub mod pricing;
 
 use std::collections::BTreeMap;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use dynolab_capacity::CapacityConfig;
+use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
 use dynolab_server::Server;
@@ -27,6 +28,22 @@ enum Command {
     Serve(ServeArgs),
     /// Show a running server's most accessed and most throttled keys (Contributor Insights).
     TopKeys(TopKeysArgs),
+    /// Show a running server's bill so far and monthly run rate, per table and index.
+    Cost(CostArgs),
+}
+
+#[derive(clap::Args)]
+struct CostArgs {
+    /// The server to ask.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8000",
+        env = "DYNOLAB_ENDPOINT"
+    )]
+    endpoint: String,
+    /// Print the raw JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -80,6 +97,9 @@ struct ServeArgs {
     clock: ClockKind,
     #[command(flatten)]
     model: ModelArgs,
+    /// A price file in the format of crates/dynolab-capacity/prices/us-east-1.json.
+    #[arg(long)]
+    prices: Option<PathBuf>,
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -148,6 +168,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::TopKeys(args) => top_keys(args),
+        Command::Cost(args) => cost(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -165,6 +186,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
+    if let Some(path) = &args.prices {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        config.prices = Prices::from_json(&text)?;
+    }
     // A virtual clock starts at the current time and then moves only when told to.
     let virtual_clock =
         (args.clock == ClockKind::Virtual).then(|| VirtualClock::new(SystemClock.now()));
@@ -284,6 +310,49 @@ fn top_keys(args: TopKeysArgs) -> Result<(), String> {
                 .filter_map(|k| k.as_str().map(str::to_string))
                 .collect();
             println!("  {:>10}  {}", row["count"], key.join("  |  "));
+        }
+    }
+    Ok(())
+}
+
+fn cost(args: CostArgs) -> Result<(), String> {
+    let report = get_json(&format!(
+        "{}/_dynolab/cost",
+        args.endpoint.trim_end_matches('/')
+    ))?;
+    if args.json {
+        println!("{report:#}");
+        return Ok(());
+    }
+    let money = |v: &serde_json::Value| format!("${:.2}", v.as_f64().unwrap_or(0.0));
+    println!(
+        "Bill so far {}, monthly run rate {} ({} list prices of {})",
+        money(&report["total_so_far"]),
+        money(&report["monthly_run_rate"]),
+        report["region"].as_str().unwrap_or_default(),
+        report["prices_as_of"].as_str().unwrap_or_default()
+    );
+    for (table, components) in report["tables"].as_object().into_iter().flatten() {
+        println!("\n{table}");
+        println!(
+            "  {:<28} {:>16} {:>12} {:>12} {:>12} {:>14}",
+            "component", "billing", "requests", "capacity", "storage", "per month now"
+        );
+        for c in components.as_array().into_iter().flatten() {
+            let so_far = &c["cost_so_far"];
+            let requests =
+                so_far["reads"].as_f64().unwrap_or(0.0) + so_far["writes"].as_f64().unwrap_or(0.0);
+            let capacity = so_far["provisioned_rcu"].as_f64().unwrap_or(0.0)
+                + so_far["provisioned_wcu"].as_f64().unwrap_or(0.0);
+            println!(
+                "  {:<28} {:>16} {:>12} {:>12} {:>12} {:>14}",
+                c["component"].as_str().unwrap_or_default(),
+                c["billing"].as_str().unwrap_or_default(),
+                format!("${requests:.2}"),
+                format!("${capacity:.2}"),
+                money(&so_far["storage"]),
+                money(&c["monthly_run_rate"]),
+            );
         }
     }
     Ok(())

@@ -9,6 +9,7 @@
 //! - [`metrics`]: the AWS/DynamoDB CloudWatch metrics, per minute.
 //! - [`cloudwatch`]: the CloudWatch API over those metrics.
 //! - [`insights`]: Contributor Insights, the top keys per table and index.
+//! - [`cost`]: the hourly bill per table and GSI.
 //! - `exprs`: the expression parameters of a request, parsed together.
 //! - `write`: the one write path (items and index entries, capacity, durable mutations).
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
@@ -16,6 +17,7 @@
 
 mod capacity;
 pub mod cloudwatch;
+pub mod cost;
 mod exprs;
 pub mod insights;
 mod legacy;
@@ -49,6 +51,8 @@ pub struct EngineConfig {
     pub account_id: String,
     /// The capacity model; `None` turns throttling off (`serve --capacity off`).
     pub capacity: Option<CapacityConfig>,
+    /// List prices for the cost ledger.
+    pub prices: dynolab_capacity::pricing::Prices,
 }
 
 impl Default for EngineConfig {
@@ -58,6 +62,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             capacity: Some(CapacityConfig::default()),
+            prices: dynolab_capacity::pricing::Prices::us_east_1(),
         }
     }
 }
@@ -99,6 +104,7 @@ pub struct Engine {
     metrics: Mutex<metrics::Metrics>,
     /// Contributor Insights per (table, index).
     insights: Mutex<BTreeMap<(String, Option<String>), insights::Insights>>,
+    ledger: Mutex<cost::Ledger>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -139,6 +145,7 @@ impl Engine {
             next_table_id: AtomicU64::new(1),
             metrics: Mutex::new(metrics::Metrics::default()),
             insights: Mutex::new(BTreeMap::new()),
+            ledger: Mutex::new(cost::Ledger::default()),
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
@@ -153,6 +160,8 @@ impl Engine {
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
             }
+            engine.billing_changed(&state.meta);
+            engine.sample_storage(&state);
             engine
                 .tables_write()
                 .insert(name, Arc::new(RwLock::new(state)));
@@ -183,6 +192,27 @@ impl Engine {
             Err(e) => Err(e),
         };
         self.record_outcome(operation, body, &result);
+        if result.is_ok()
+            && matches!(
+                operation,
+                "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
+            )
+        {
+            let tables: Vec<String> = match body.get("RequestItems").and_then(Value::as_object) {
+                Some(items) => items.keys().cloned().collect(),
+                None => body
+                    .get("TableName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect(),
+            };
+            for name in tables {
+                if let Ok(handle) = self.table(&name) {
+                    self.sample_storage(&read_lock(&handle));
+                }
+            }
+        }
         result
     }
 
@@ -264,6 +294,71 @@ impl Engine {
         self.insights.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts or changes billing of a table and its GSIs after CreateTable or UpdateTable.
+    pub(crate) fn billing_changed(&self, meta: &TableMeta) {
+        let now = self.now();
+        let class = meta.table_class.as_deref().unwrap_or("STANDARD");
+        let billing = |t: Option<table::Throughput>| match (meta.billing_mode, t) {
+            (table::BillingMode::Provisioned, Some(t)) => cost::Billing::Provisioned {
+                rcu: t.read_units,
+                wcu: t.write_units,
+            },
+            _ => cost::Billing::OnDemand,
+        };
+        let mut ledger = self.ledger();
+        ledger.set_billing(&meta.name, None, billing(Some(meta.throughput)), class, now);
+        for gsi in &meta.gsis {
+            ledger.set_billing(
+                &meta.name,
+                Some(&gsi.name),
+                billing(gsi.throughput),
+                class,
+                now,
+            );
+        }
+        let names: Vec<&str> = meta.gsis.iter().map(|g| g.name.as_str()).collect();
+        ledger.retain_indexes(&meta.name, &names, now);
+    }
+
+    pub(crate) fn table_deleted(&self, name: &str) {
+        let now = self.now();
+        self.ledger().delete_table(name, now);
+    }
+
+    /// Billed storage of a table and its GSIs: item bytes plus 100 bytes per item (per index
+    /// entry: the projected share of the average item plus 100 bytes).
+    pub(crate) fn sample_storage(&self, state: &TableState) {
+        let now = self.now();
+        let items = state.data.items.len() as f64;
+        let bytes = state.data.size_bytes as f64;
+        let average = if items > 0.0 { bytes / items } else { 0.0 };
+        let mut ledger = self.ledger();
+        ledger.set_storage(&state.meta.name, None, bytes + 100.0 * items, now);
+        for gsi in &state.meta.gsis {
+            let entries = state.data.indexes.get(&gsi.name).map_or(0, |e| e.len()) as f64;
+            let per_entry = match gsi.projection {
+                table::ProjectionType::All => average,
+                _ => average.min(64.0),
+            };
+            ledger.set_storage(
+                &state.meta.name,
+                Some(&gsi.name),
+                entries * (per_entry + 100.0),
+                now,
+            );
+        }
+    }
+
+    /// The bill so far and the monthly run rate (`dynolab cost`, the page).
+    pub fn cost_report(&self) -> Value {
+        let now = self.now();
+        self.ledger().report(&self.config.prices, now)
+    }
+
     pub(crate) fn metrics(&self) -> std::sync::MutexGuard<'_, metrics::Metrics> {
         self.metrics.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -340,6 +435,8 @@ impl Engine {
         match admitted {
             Ok(()) => {
                 metrics.record_consumed(&state.meta.name, charges, now);
+                drop(metrics);
+                self.ledger().record_request(&state.meta.name, charges, now);
                 Ok(())
             }
             Err(throttles) => {

@@ -143,7 +143,8 @@ impl Server {
 pub const ADMIN_PREFIX: &str = "/_dynolab/";
 
 impl Server {
-    /// The admin API: `GET /_dynolab/clock`, and on a virtual clock
+    /// The admin API: `GET /_dynolab/cost`, `GET /_dynolab/top-keys?table=…`,
+    /// `GET /_dynolab/clock`, and on a virtual clock
     /// `POST /_dynolab/clock/advance {"seconds": N}` and `POST /_dynolab/clock/set {"epoch_seconds": N}`.
     async fn admin(&self, req: Request<Incoming>, request_id: &str) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_string();
@@ -161,6 +162,9 @@ impl Server {
             serde_json::from_slice(&body).unwrap_or(Value::Null)
         };
         match (method, path.as_str()) {
+            (Method::GET, "/_dynolab/cost") => {
+                respond_json(StatusCode::OK, &self.engine.cost_report(), request_id)
+            }
             (Method::GET, "/_dynolab/top-keys") => {
                 let q = parse_query(&query);
                 let Some(table) = q.get("table") else {

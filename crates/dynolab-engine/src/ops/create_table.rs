@@ -591,6 +591,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         &engine.capacity_config(),
         engine.now(),
     );
+    engine.billing_changed(&state.meta);
     let description = describe(&state, "ACTIVE");
     tables.insert(
         state.meta.name.clone(),

@@ -34,6 +34,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     ]);
     drop(state);
     tables.remove(name);
+    engine.table_deleted(name);
     Ok(Outcome {
         body: json!({"TableDescription": description}),
         ticket,

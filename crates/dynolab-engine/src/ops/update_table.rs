@@ -429,6 +429,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             let TableState { meta, capacity, .. } = &mut *state;
             let capacity = capacity.get_mut().unwrap_or_else(|e| e.into_inner());
             crate::capacity::reconcile(capacity, meta, &config, now);
+            engine.billing_changed(meta);
             let meta_bytes =
                 serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
             let ticket = engine.submit(vec![Mutation::PutMeta {
