@@ -10,6 +10,7 @@
 //! - [`cloudwatch`]: the CloudWatch API over those metrics.
 //! - [`insights`]: Contributor Insights, the top keys per table and index.
 //! - [`cost`]: the hourly bill per table and GSI.
+//! - [`heat`]: partition load in 10-second buckets, and [`Engine::dashboard`] for the page.
 //! - `exprs`: the expression parameters of a request, parsed together.
 //! - `write`: the one write path (items and index entries, capacity, durable mutations).
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
@@ -19,6 +20,7 @@ mod capacity;
 pub mod cloudwatch;
 pub mod cost;
 mod exprs;
+pub mod heat;
 pub mod insights;
 mod legacy;
 pub mod metrics;
@@ -105,6 +107,7 @@ pub struct Engine {
     /// Contributor Insights per (table, index).
     insights: Mutex<BTreeMap<(String, Option<String>), insights::Insights>>,
     ledger: Mutex<cost::Ledger>,
+    heat: Mutex<heat::Heat>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -146,6 +149,7 @@ impl Engine {
             metrics: Mutex::new(metrics::Metrics::default()),
             insights: Mutex::new(BTreeMap::new()),
             ledger: Mutex::new(cost::Ledger::default()),
+            heat: Mutex::new(heat::Heat::default()),
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
@@ -353,6 +357,108 @@ impl Engine {
         }
     }
 
+    /// Everything the page shows, per table: partition heat over the last ten minutes, throttles
+    /// by cause over the last hour, the hottest keys (with Contributor Insights on) and the cost.
+    pub fn dashboard(&self) -> Value {
+        let now = self.now();
+        let last_bucket = now.as_micros() / heat::BUCKET_MICROS;
+        let first_bucket = last_bucket.saturating_sub(59);
+        let caps = self.capacity_config();
+        let cost = self.cost_report();
+        let minute = metrics::minute_of(now);
+        let handles: Vec<TableHandle> = self.tables_read().values().cloned().collect();
+        let mut tables = Vec::new();
+        for handle in handles {
+            let state = read_lock(&handle);
+            let name = state.meta.name.clone();
+            let capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
+            let heat = self.heat.lock().unwrap_or_else(|e| e.into_inner());
+            let mut resources = Vec::new();
+            let targets = std::iter::once((dynolab_capacity::Target::Table, &capacity.table))
+                .chain(
+                    capacity
+                        .indexes
+                        .iter()
+                        .map(|(n, r)| (dynolab_capacity::Target::Index(n.clone()), r)),
+                );
+            for (target, resource) in targets {
+                let starts = resource.partition_starts();
+                let window = heat.window(&name, &target, first_bucket);
+                let columns: Vec<u64> = (first_bucket..=last_bucket).collect();
+                let rows: Vec<Vec<[f64; 2]>> = starts
+                    .iter()
+                    .map(|start| {
+                        columns
+                            .iter()
+                            .map(|b| {
+                                let cell = window
+                                    .iter()
+                                    .find(|(wb, _)| wb == b)
+                                    .and_then(|(_, cells)| cells.get(start))
+                                    .copied()
+                                    .unwrap_or_default();
+                                // Units per second over the 10-second bucket.
+                                [cell.0 / 10.0, cell.1 / 10.0]
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let label = match &target {
+                    dynolab_capacity::Target::Table => "table".to_string(),
+                    dynolab_capacity::Target::Index(i) => format!("index {i}"),
+                };
+                resources.push(serde_json::json!({
+                    "resource": label,
+                    "partitions": starts.iter().map(|s| format!("{s:016x}")).collect::<Vec<_>>(),
+                    "bucket_seconds": heat::BUCKET_MICROS / 1_000_000,
+                    "first_bucket_epoch": first_bucket * heat::BUCKET_MICROS / 1_000_000,
+                    "read_cap": caps.partition_read_units_per_s,
+                    "write_cap": caps.partition_write_units_per_s,
+                    "cells": rows,
+                }));
+            }
+            drop(heat);
+            drop(capacity);
+            let mut throttles = BTreeMap::new();
+            for (id, series) in self.metrics().series() {
+                let table_match = id
+                    .dimensions
+                    .iter()
+                    .any(|(k, v)| *k == "TableName" && *v == name);
+                // The per-cause metrics (…KeyRangeThroughputThrottleEvents and the like).
+                let per_cause = id.name.ends_with("ThrottleEvents")
+                    && !matches!(id.name, "ReadThrottleEvents" | "WriteThrottleEvents");
+                if table_match && per_cause {
+                    let sum: f64 = series
+                        .range(minute.saturating_sub(59)..=minute)
+                        .map(|(_, s)| s.sum)
+                        .sum();
+                    if sum > 0.0 {
+                        *throttles.entry(id.name.to_string()).or_insert(0.0) += sum;
+                    }
+                }
+            }
+            let hottest = cloudwatch::top_keys(self, &name, None, 60, 5);
+            tables.push(serde_json::json!({
+                "name": name,
+                "billing": state.meta.billing_mode.as_str(),
+                "provisioned": {"read": state.meta.throughput.read_units, "write": state.meta.throughput.write_units},
+                "items": state.data.items.len(),
+                "resources": resources,
+                "throttles_last_hour": throttles,
+                "hottest_keys": hottest,
+                "cost": cost["tables"].get(&name).cloned().unwrap_or(Value::Null),
+            }));
+        }
+        serde_json::json!({
+            "now_epoch": now.as_secs_f64(),
+            "capacity_model": self.config.capacity.is_some(),
+            "tables": tables,
+            "total_cost_so_far": cost["total_so_far"],
+            "monthly_run_rate": cost["monthly_run_rate"],
+        })
+    }
+
     /// The bill so far and the monthly run rate (`dynolab cost`, the page).
     pub fn cost_report(&self) -> Value {
         let now = self.now();
@@ -414,13 +520,20 @@ impl Engine {
         keys: &[KeyRef],
         now: Timestamp,
     ) -> Result<(), ApiError> {
+        let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
         let admitted = match &self.config.capacity {
             None => Ok(()),
-            Some(config) => {
-                let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
-                capacity.admit(charges, config, now)
-            }
+            Some(config) => capacity.admit(charges, config, now),
         };
+        if admitted.is_ok() {
+            self.heat.lock().unwrap_or_else(|e| e.into_inner()).record(
+                &state.meta.name,
+                &capacity,
+                charges,
+                now,
+            );
+        }
+        drop(capacity);
         if !keys.is_empty() {
             let mut all = self.insights();
             for k in keys {

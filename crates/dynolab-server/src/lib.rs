@@ -83,6 +83,15 @@ impl Server {
         if req.uri().path().starts_with(ADMIN_PREFIX) {
             return self.admin(req, &request_id).await;
         }
+        // A browser's GET / gets the live page; SDKs only ever POST.
+        if req.method() == Method::GET && req.uri().path() == "/" {
+            return respond_raw(
+                StatusCode::OK,
+                Bytes::from_static(PAGE.as_bytes()),
+                &request_id,
+                "text/html; charset=utf-8",
+            );
+        }
         if req.method() != Method::POST {
             return respond_raw(
                 StatusCode::NOT_FOUND,
@@ -139,6 +148,9 @@ impl Server {
     }
 }
 
+/// The live page served on `GET /`: self-contained HTML that polls `/_dynolab/dashboard.json`.
+const PAGE: &str = include_str!("page.html");
+
 /// Paths under this prefix are dynolab's own admin API, not DynamoDB's.
 pub const ADMIN_PREFIX: &str = "/_dynolab/";
 
@@ -162,6 +174,9 @@ impl Server {
             serde_json::from_slice(&body).unwrap_or(Value::Null)
         };
         match (method, path.as_str()) {
+            (Method::GET, "/_dynolab/dashboard.json") => {
+                respond_json(StatusCode::OK, &self.engine.dashboard(), request_id)
+            }
             (Method::GET, "/_dynolab/cost") => {
                 respond_json(StatusCode::OK, &self.engine.cost_report(), request_id)
             }

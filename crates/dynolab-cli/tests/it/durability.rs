@@ -5,10 +5,7 @@
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue as Av;
 
 use crate::support;
 
@@ -17,24 +14,7 @@ async fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = support::start_durable(dir.path());
     let client = support::client(&server);
-    client
-        .create_table()
-        .table_name("durable")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    support::hash_table(&client, "durable")
         .send()
         .await
         .unwrap();

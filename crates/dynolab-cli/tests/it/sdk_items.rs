@@ -2,34 +2,13 @@
 //! consumed capacity as the SDK decodes them.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType,
-    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType,
+    AttributeValue as Av, BillingMode, ReturnConsumedCapacity, ReturnValue,
 };
 
 use crate::support;
 
 async fn create_simple(client: &aws_sdk_dynamodb::Client, name: &str) {
-    client
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    support::hash_table(client, name).send().await.unwrap();
 }
 
 #[tokio::test]
@@ -49,24 +28,7 @@ async fn table_lifecycle() {
         .await
         .unwrap();
     assert_eq!(rest.table_names(), ["t02"]);
-    let err = client
-        .create_table()
-        .table_name("t00")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    let err = support::hash_table(&client, "t00")
         .send()
         .await
         .unwrap_err();

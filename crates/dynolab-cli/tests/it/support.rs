@@ -87,3 +87,31 @@ pub async fn advance(server: &Server, seconds: f64) -> serde_json::Value {
     )
     .await
 }
+
+/// A CreateTable request for an on-demand table keyed by the string attribute `id`.
+pub fn hash_table(
+    client: &Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("complete"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("complete"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+}

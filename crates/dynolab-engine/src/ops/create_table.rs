@@ -1,122 +1,20 @@
 //! CreateTable: validation of key schema, attribute definitions, indexes and throughput with
 //! DynamoDB's messages; the table is ACTIVE at once (see docs/COMPAT.md).
 
-use dynolab_model::wire::{Check, Checked, Field, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, ValueType};
 use dynolab_storage::{Mutation, TableData};
 use serde_json::{Map, Value, json};
 
 use super::describe_table::describe;
+use super::shapes::*;
 use crate::table::{BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta, Throughput};
 use crate::{Engine, Outcome, TableState};
-
-const KEY_SCHEMA_CHECKS: &[Check] = &[Check::NotNull, Check::LenMin(1), Check::LenMax(2)];
-const INDEX_NAME: &[Check] = &[
-    Check::NotNull,
-    Check::NamePattern,
-    Check::LenMin(3),
-    Check::LenMax(255),
-];
-pub(crate) static GSI_FIELDS: &[Field] = &[
-    field("IndexName", Ty::String, INDEX_NAME),
-    field(
-        "KeySchema",
-        Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]),
-        KEY_SCHEMA_CHECKS,
-    ),
-    field(
-        "Projection",
-        Ty::Struct(
-            "Projection",
-            &[
-                field(
-                    "ProjectionType",
-                    Ty::String,
-                    &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                ),
-                field(
-                    "NonKeyAttributes",
-                    Ty::List(&Ty::String, &[]),
-                    &[Check::LenMin(1)],
-                ),
-            ],
-        ),
-        &[Check::NotNull],
-    ),
-    field(
-        "ProvisionedThroughput",
-        Ty::Struct(
-            "ProvisionedThroughput",
-            &[
-                field(
-                    "WriteCapacityUnits",
-                    Ty::Long,
-                    &[Check::NotNull, Check::Min(1)],
-                ),
-                field(
-                    "ReadCapacityUnits",
-                    Ty::Long,
-                    &[Check::NotNull, Check::Min(1)],
-                ),
-            ],
-        ),
-        &[],
-    ),
-    field(
-        "OnDemandThroughput",
-        Ty::Struct(
-            "OnDemandThroughput",
-            &[
-                field("MaxReadRequestUnits", Ty::Long, &[]),
-                field("MaxWriteRequestUnits", Ty::Long, &[]),
-            ],
-        ),
-        &[],
-    ),
-    field(
-        "WarmThroughput",
-        Ty::Struct(
-            "WarmThroughput",
-            &[
-                field("ReadUnitsPerSecond", Ty::Long, &[]),
-                field("WriteUnitsPerSecond", Ty::Long, &[]),
-            ],
-        ),
-        &[],
-    ),
-];
-static KEY_SCHEMA_ELEMENT_LOOSE: Ty = Ty::Struct(
-    "KeySchemaElement",
-    &[
-        field("AttributeName", Ty::String, &[Check::NotNull]),
-        field("KeyType", Ty::String, &[Check::NotNull]),
-    ],
-);
-static TAG: Ty = Ty::Struct(
-    "Tag",
-    &[
-        field("Key", Ty::String, &[Check::NotNull]),
-        field("Value", Ty::String, &[Check::NotNull]),
-    ],
-);
 
 pub(crate) static SHAPE: super::Shape = &[
     field(
         "AttributeDefinitions",
-        Ty::List(
-            &Ty::Struct(
-                "AttributeDefinition",
-                &[
-                    field("AttributeName", Ty::String, &[Check::NotNull]),
-                    field(
-                        "AttributeType",
-                        Ty::String,
-                        &[Check::NotNull, Check::Enum(&["B", "N", "S"])],
-                    ),
-                ],
-            ),
-            &[],
-        ),
+        ATTRIBUTE_DEFINITIONS,
         &[Check::NotNull],
     ),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
@@ -125,25 +23,7 @@ pub(crate) static SHAPE: super::Shape = &[
         Ty::String,
         &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
     ),
-    field(
-        "ProvisionedThroughput",
-        Ty::Struct(
-            "ProvisionedThroughput",
-            &[
-                field(
-                    "WriteCapacityUnits",
-                    Ty::Long,
-                    &[Check::NotNull, Check::Min(1)],
-                ),
-                field(
-                    "ReadCapacityUnits",
-                    Ty::Long,
-                    &[Check::NotNull, Check::Min(1)],
-                ),
-            ],
-        ),
-        &[],
-    ),
+    field("ProvisionedThroughput", THROUGHPUT, &[]),
     field(
         "KeySchema",
         Ty::List(
@@ -168,31 +48,9 @@ pub(crate) static SHAPE: super::Shape = &[
             &Ty::Struct(
                 "LocalSecondaryIndex",
                 &[
-                    field("IndexName", Ty::String, INDEX_NAME),
-                    field(
-                        "KeySchema",
-                        Ty::List(&KEY_SCHEMA_ELEMENT_LOOSE, &[]),
-                        KEY_SCHEMA_CHECKS,
-                    ),
-                    field(
-                        "Projection",
-                        Ty::Struct(
-                            "Projection",
-                            &[
-                                field(
-                                    "ProjectionType",
-                                    Ty::String,
-                                    &[Check::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                                ),
-                                field(
-                                    "NonKeyAttributes",
-                                    Ty::List(&Ty::String, &[]),
-                                    &[Check::LenMin(1)],
-                                ),
-                            ],
-                        ),
-                        &[Check::NotNull],
-                    ),
+                    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
+                    field("KeySchema", INDEX_KEY_SCHEMA, KEY_SCHEMA_CHECKS),
+                    field("Projection", PROJECTION, &[Check::NotNull]),
                 ],
             ),
             &[],
@@ -204,64 +62,28 @@ pub(crate) static SHAPE: super::Shape = &[
         Ty::List(&Ty::Struct("GlobalSecondaryIndex", GSI_FIELDS), &[]),
         &[],
     ),
+    field("StreamSpecification", STREAM_SPECIFICATION, &[]),
+    field("SSESpecification", SSE_SPECIFICATION, &[]),
     field(
-        "StreamSpecification",
-        Ty::Struct(
-            "StreamSpecification",
-            &[
-                field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
-                field(
-                    "StreamViewType",
-                    Ty::String,
-                    &[Check::Enum(&[
-                        "NEW_IMAGE",
-                        "OLD_IMAGE",
-                        "NEW_AND_OLD_IMAGES",
-                        "KEYS_ONLY",
-                    ])],
-                ),
-            ],
+        "Tags",
+        Ty::List(
+            &Ty::Struct(
+                "Tag",
+                &[
+                    field("Key", Ty::String, &[Check::NotNull]),
+                    field("Value", Ty::String, &[Check::NotNull]),
+                ],
+            ),
+            &[],
         ),
         &[],
     ),
-    field(
-        "SSESpecification",
-        Ty::Struct(
-            "SSESpecification",
-            &[
-                field("Enabled", Ty::Boolean, &[]),
-                field("SSEType", Ty::String, &[Check::Enum(&["AES256", "KMS"])]),
-                field("KMSMasterKeyId", Ty::String, &[]),
-            ],
-        ),
-        &[],
-    ),
-    field("Tags", Ty::List(&TAG, &[]), &[]),
-    field(
-        "TableClass",
-        Ty::String,
-        &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
-    ),
-    field("DeletionProtectionEnabled", Ty::Boolean, &[]),
-    field("OnDemandThroughput", ON_DEMAND_REF, &[]),
-    field("WarmThroughput", WARM_REF, &[]),
+    TABLE_CLASS,
+    DELETION_PROTECTION,
+    field("OnDemandThroughput", ON_DEMAND_THROUGHPUT, &[]),
+    field("WarmThroughput", WARM_THROUGHPUT, &[]),
     field("ResourcePolicy", Ty::String, &[]),
 ];
-// `Ty` is not `Copy`: constants let the shape above embed these structs by value.
-const ON_DEMAND_REF: Ty = Ty::Struct(
-    "OnDemandThroughput",
-    &[
-        field("MaxReadRequestUnits", Ty::Long, &[]),
-        field("MaxWriteRequestUnits", Ty::Long, &[]),
-    ],
-);
-const WARM_REF: Ty = Ty::Struct(
-    "WarmThroughput",
-    &[
-        field("ReadUnitsPerSecond", Ty::Long, &[]),
-        field("WriteUnitsPerSecond", Ty::Long, &[]),
-    ],
-);
 
 const MAX_GSIS: usize = 20;
 const MAX_LSIS: usize = 5;

@@ -2,46 +2,25 @@
 //! missing item costs one write unit (see docs/design/capacity-model.md).
 
 use dynolab_model::ApiError;
-use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
+use super::shapes::*;
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    wire::RETURN_CONSUMED_CAPACITY,
+    RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field(
-        "Key",
-        Ty::Map("AttributeValue", &Ty::Attr, &[]),
-        &[Check::NotNull],
-    ),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Check::Enum(&["OR", "AND"])],
-    ),
+    KEY,
+    CONDITIONAL_OPERATOR,
     field("Expected", legacy::EXPECTED, &[]),
-    field(
-        "ReturnValues",
-        Ty::String,
-        &[Check::Enum(&[
-            "ALL_NEW",
-            "UPDATED_OLD",
-            "ALL_OLD",
-            "NONE",
-            "UPDATED_NEW",
-        ])],
-    ),
-    wire::RETURN_ITEM_COLLECTION_METRICS,
-    field("ConditionExpression", Ty::String, &[]),
-    wire::EXPRESSION_ATTRIBUTE_VALUES,
-    wire::EXPRESSION_ATTRIBUTE_NAMES,
-    field(
-        "ReturnValuesOnConditionCheckFailure",
-        Ty::String,
-        &[Check::Enum(&["ALL_OLD", "NONE"])],
-    ),
+    RETURN_VALUES,
+    RETURN_ITEM_COLLECTION_METRICS,
+    CONDITION_EXPRESSION,
+    EXPRESSION_ATTRIBUTE_VALUES,
+    EXPRESSION_ATTRIBUTE_NAMES,
+    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 ];
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {

@@ -3,28 +3,21 @@
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
 use dynolab_model::ApiError;
 use dynolab_model::size::item_size_bytes;
-use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
+use super::shapes::*;
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    wire::RETURN_CONSUMED_CAPACITY,
-    field(
-        "AttributesToGet",
-        Ty::List(&Ty::String, &[]),
-        &[Check::LenMin(1), Check::LenMax(255)],
-    ),
+    RETURN_CONSUMED_CAPACITY,
+    ATTRIBUTES_TO_GET,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field(
-        "Key",
-        Ty::Map("AttributeValue", &Ty::Attr, &[]),
-        &[Check::NotNull],
-    ),
-    field("ConsistentRead", Ty::Boolean, &[]),
-    field("ProjectionExpression", Ty::String, &[]),
-    wire::EXPRESSION_ATTRIBUTE_NAMES,
+    KEY,
+    CONSISTENT_READ,
+    PROJECTION_EXPRESSION,
+    EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {

@@ -17,6 +17,7 @@ mod list_tables;
 mod put_item;
 mod query;
 mod scan;
+mod shapes;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;

@@ -4,54 +4,34 @@ use std::ops::Bound;
 
 use dynolab_capacity::ReadKind;
 use dynolab_expr::{KeyCondition, RangeCondition};
-use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, AttributeValue, ValueType};
 use dynolab_storage::keys;
 use serde_json::{Map, Value};
 
+use super::shapes::*;
 use super::{ReturnConsumed, item_param, with_consumed};
 use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, TableState, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    field(
-        "Select",
-        Ty::String,
-        &[Check::Enum(&[
-            "SPECIFIC_ATTRIBUTES",
-            "COUNT",
-            "ALL_ATTRIBUTES",
-            "ALL_PROJECTED_ATTRIBUTES",
-        ])],
-    ),
-    field("IndexName", Ty::String, INDEX_NAME_CHECKS),
-    wire::RETURN_CONSUMED_CAPACITY,
+    SELECT,
+    INDEX_NAME,
+    RETURN_CONSUMED_CAPACITY,
     field("QueryFilter", legacy::CONDITIONS, &[]),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Check::Enum(&["OR", "AND"])],
-    ),
-    field(
-        "AttributesToGet",
-        Ty::List(&Ty::String, &[]),
-        &[Check::LenMin(1), Check::LenMax(255)],
-    ),
-    field("Limit", Ty::Integer, &[Check::Min(1)]),
+    CONDITIONAL_OPERATOR,
+    ATTRIBUTES_TO_GET,
+    LIMIT,
     field("KeyConditions", legacy::CONDITIONS, &[]),
-    field("ConsistentRead", Ty::Boolean, &[]),
+    CONSISTENT_READ,
     field("ScanIndexForward", Ty::Boolean, &[]),
-    field(
-        "ExclusiveStartKey",
-        Ty::Map("AttributeValue", &Ty::Attr, &[]),
-        &[],
-    ),
-    field("ProjectionExpression", Ty::String, &[]),
-    field("FilterExpression", Ty::String, &[]),
+    EXCLUSIVE_START_KEY,
+    PROJECTION_EXPRESSION,
+    FILTER_EXPRESSION,
     field("KeyConditionExpression", Ty::String, &[]),
-    wire::EXPRESSION_ATTRIBUTE_VALUES,
-    wire::EXPRESSION_ATTRIBUTE_NAMES,
+    EXPRESSION_ATTRIBUTE_VALUES,
+    EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
 /// The key range of a partition and an optional sort-key condition.

@@ -5,59 +5,39 @@ use std::ops::Bound;
 
 use dynolab_capacity::ReadKind;
 use dynolab_model::ApiError;
-use dynolab_model::wire::{self, Check, Checked, INDEX_NAME_CHECKS, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
+use super::shapes::*;
 use super::{ReturnConsumed, item_param, with_consumed};
 use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
-    field(
-        "AttributesToGet",
-        Ty::List(&Ty::String, &[]),
-        &[Check::LenMin(1), Check::LenMax(255)],
-    ),
-    wire::RETURN_CONSUMED_CAPACITY,
-    field(
-        "ExclusiveStartKey",
-        Ty::Map("AttributeValue", &Ty::Attr, &[]),
-        &[],
-    ),
-    field("Limit", Ty::Integer, &[Check::Min(1)]),
+    ATTRIBUTES_TO_GET,
+    RETURN_CONSUMED_CAPACITY,
+    EXCLUSIVE_START_KEY,
+    LIMIT,
     field(
         "TotalSegments",
         Ty::Integer,
         &[Check::Min(1), Check::Max(1_000_000)],
     ),
-    field(
-        "Select",
-        Ty::String,
-        &[Check::Enum(&[
-            "SPECIFIC_ATTRIBUTES",
-            "COUNT",
-            "ALL_ATTRIBUTES",
-            "ALL_PROJECTED_ATTRIBUTES",
-        ])],
-    ),
+    SELECT,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field("IndexName", Ty::String, INDEX_NAME_CHECKS),
+    INDEX_NAME,
     field("ScanFilter", legacy::CONDITIONS, &[]),
     field(
         "Segment",
         Ty::Integer,
         &[Check::Min(0), Check::Max(999_999)],
     ),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Check::Enum(&["OR", "AND"])],
-    ),
-    field("ConsistentRead", Ty::Boolean, &[]),
-    field("ProjectionExpression", Ty::String, &[]),
-    field("FilterExpression", Ty::String, &[]),
-    wire::EXPRESSION_ATTRIBUTE_VALUES,
-    wire::EXPRESSION_ATTRIBUTE_NAMES,
+    CONDITIONAL_OPERATOR,
+    CONSISTENT_READ,
+    PROJECTION_EXPRESSION,
+    FILTER_EXPRESSION,
+    EXPRESSION_ATTRIBUTE_VALUES,
+    EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
 /// The hash range `[lower, upper)` of one segment; `None` as upper means the end.

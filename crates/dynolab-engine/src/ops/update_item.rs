@@ -2,50 +2,29 @@
 //! item; the new item is computed whole before anything is written.
 
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
-use dynolab_model::wire::{self, Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, Item};
 use serde_json::{Map, Value, json};
 
+use super::shapes::*;
 use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     field("AttributeUpdates", legacy::ATTRIBUTE_UPDATES, &[]),
-    wire::RETURN_CONSUMED_CAPACITY,
+    RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    field(
-        "Key",
-        Ty::Map("AttributeValue", &Ty::Attr, &[]),
-        &[Check::NotNull],
-    ),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Check::Enum(&["OR", "AND"])],
-    ),
+    KEY,
+    CONDITIONAL_OPERATOR,
     field("Expected", legacy::EXPECTED, &[]),
-    field(
-        "ReturnValues",
-        Ty::String,
-        &[Check::Enum(&[
-            "ALL_NEW",
-            "UPDATED_OLD",
-            "ALL_OLD",
-            "NONE",
-            "UPDATED_NEW",
-        ])],
-    ),
-    wire::RETURN_ITEM_COLLECTION_METRICS,
+    RETURN_VALUES,
+    RETURN_ITEM_COLLECTION_METRICS,
     field("UpdateExpression", Ty::String, &[]),
-    field("ConditionExpression", Ty::String, &[]),
-    wire::EXPRESSION_ATTRIBUTE_VALUES,
-    wire::EXPRESSION_ATTRIBUTE_NAMES,
-    field(
-        "ReturnValuesOnConditionCheckFailure",
-        Ty::String,
-        &[Check::Enum(&["ALL_OLD", "NONE"])],
-    ),
+    CONDITION_EXPRESSION,
+    EXPRESSION_ATTRIBUTE_VALUES,
+    EXPRESSION_ATTRIBUTE_NAMES,
+    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 ];
 
 fn pick(item: &Item, names: &std::collections::BTreeSet<String>) -> Item {

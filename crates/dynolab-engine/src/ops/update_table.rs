@@ -6,23 +6,11 @@ use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_storage::Mutation;
 use serde_json::{Map, Value, json};
 
-use super::create_table::{self, GSI_FIELDS};
+use super::create_table;
 use super::describe_table::describe;
+use super::shapes::*;
 use crate::table::{BillingMode, TableMeta, Throughput};
 use crate::{Engine, Outcome, TableState, write_lock};
-
-const THROUGHPUT_FIELDS: &[dynolab_model::wire::Field] = &[
-    field(
-        "WriteCapacityUnits",
-        Ty::Long,
-        &[Check::NotNull, Check::Min(1)],
-    ),
-    field(
-        "ReadCapacityUnits",
-        Ty::Long,
-        &[Check::NotNull, Check::Min(1)],
-    ),
-];
 
 static GSI_UPDATE: Ty = Ty::Struct(
     "GlobalSecondaryIndexUpdate",
@@ -32,32 +20,9 @@ static GSI_UPDATE: Ty = Ty::Struct(
             Ty::Struct(
                 "UpdateGlobalSecondaryIndexAction",
                 &[
-                    field(
-                        "IndexName",
-                        Ty::String,
-                        &[
-                            Check::NotNull,
-                            Check::NamePattern,
-                            Check::LenMin(3),
-                            Check::LenMax(255),
-                        ],
-                    ),
-                    field(
-                        "ProvisionedThroughput",
-                        Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS),
-                        &[],
-                    ),
-                    field(
-                        "OnDemandThroughput",
-                        Ty::Struct(
-                            "OnDemandThroughput",
-                            &[
-                                field("MaxReadRequestUnits", Ty::Long, &[]),
-                                field("MaxWriteRequestUnits", Ty::Long, &[]),
-                            ],
-                        ),
-                        &[],
-                    ),
+                    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
+                    field("ProvisionedThroughput", THROUGHPUT, &[]),
+                    field("OnDemandThroughput", ON_DEMAND_THROUGHPUT, &[]),
                 ],
             ),
             &[],
@@ -71,16 +36,7 @@ static GSI_UPDATE: Ty = Ty::Struct(
             "Delete",
             Ty::Struct(
                 "DeleteGlobalSecondaryIndexAction",
-                &[field(
-                    "IndexName",
-                    Ty::String,
-                    &[
-                        Check::NotNull,
-                        Check::NamePattern,
-                        Check::LenMin(3),
-                        Check::LenMax(255),
-                    ],
-                )],
+                &[field("IndexName", Ty::String, INDEX_NAME_REQUIRED)],
             ),
             &[],
         ),
@@ -88,100 +44,25 @@ static GSI_UPDATE: Ty = Ty::Struct(
 );
 
 pub(crate) static SHAPE: super::Shape = &[
-    field(
-        "AttributeDefinitions",
-        Ty::List(
-            &Ty::Struct(
-                "AttributeDefinition",
-                &[
-                    field("AttributeName", Ty::String, &[Check::NotNull]),
-                    field(
-                        "AttributeType",
-                        Ty::String,
-                        &[Check::NotNull, Check::Enum(&["B", "N", "S"])],
-                    ),
-                ],
-            ),
-            &[],
-        ),
-        &[],
-    ),
+    field("AttributeDefinitions", ATTRIBUTE_DEFINITIONS, &[]),
     field("TableName", Ty::String, TABLE_NAME_CHECKS),
     field(
         "BillingMode",
         Ty::String,
         &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
     ),
-    field(
-        "ProvisionedThroughput",
-        Ty::Struct("ProvisionedThroughput", THROUGHPUT_FIELDS),
-        &[],
-    ),
+    field("ProvisionedThroughput", THROUGHPUT, &[]),
     field(
         "GlobalSecondaryIndexUpdates",
         Ty::List(&GSI_UPDATE, &[]),
         &[],
     ),
-    field(
-        "StreamSpecification",
-        Ty::Struct(
-            "StreamSpecification",
-            &[
-                field("StreamEnabled", Ty::Boolean, &[Check::NotNull]),
-                field(
-                    "StreamViewType",
-                    Ty::String,
-                    &[Check::Enum(&[
-                        "NEW_IMAGE",
-                        "OLD_IMAGE",
-                        "NEW_AND_OLD_IMAGES",
-                        "KEYS_ONLY",
-                    ])],
-                ),
-            ],
-        ),
-        &[],
-    ),
-    field(
-        "SSESpecification",
-        Ty::Struct(
-            "SSESpecification",
-            &[
-                field("Enabled", Ty::Boolean, &[]),
-                field("SSEType", Ty::String, &[]),
-                field("KMSMasterKeyId", Ty::String, &[]),
-            ],
-        ),
-        &[],
-    ),
-    field(
-        "TableClass",
-        Ty::String,
-        &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
-    ),
-    field("DeletionProtectionEnabled", Ty::Boolean, &[]),
-    field(
-        "OnDemandThroughput",
-        Ty::Struct(
-            "OnDemandThroughput",
-            &[
-                field("MaxReadRequestUnits", Ty::Long, &[]),
-                field("MaxWriteRequestUnits", Ty::Long, &[]),
-            ],
-        ),
-        &[],
-    ),
-    field(
-        "WarmThroughput",
-        Ty::Struct(
-            "WarmThroughput",
-            &[
-                field("ReadUnitsPerSecond", Ty::Long, &[]),
-                field("WriteUnitsPerSecond", Ty::Long, &[]),
-            ],
-        ),
-        &[],
-    ),
+    field("StreamSpecification", STREAM_SPECIFICATION, &[]),
+    field("SSESpecification", SSE_SPECIFICATION, &[]),
+    TABLE_CLASS,
+    DELETION_PROTECTION,
+    field("OnDemandThroughput", ON_DEMAND_THROUGHPUT, &[]),
+    field("WarmThroughput", WARM_THROUGHPUT, &[]),
 ];
 
 fn check_request(req: &Map<String, Value>) -> Result<(), ApiError> {

@@ -201,16 +201,29 @@ fn the_seed_orders_table_bills_its_provisioned_capacity_by_the_hour() {
         .map(|sk| json!({"IndexName": format!("by_{sk}"), "KeySchema": [{"AttributeName": "user_type", "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 400, "WriteCapacityUnits": 500}}))
         .collect();
-    let defs: Vec<_> = ["PK", "SK", "user_type", "created_at", "amount", "status", "product_id", "region"]
-        .iter()
-        .map(|n| json!({"AttributeName": n, "AttributeType": "S"}))
-        .collect();
-    ok(&e, "CreateTable", json!({
-        "TableName": "orders", "AttributeDefinitions": defs,
-        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        "ProvisionedThroughput": {"ReadCapacityUnits": 5000, "WriteCapacityUnits": 1000},
-        "GlobalSecondaryIndexes": gsis
-    }));
+    let defs: Vec<_> = [
+        "PK",
+        "SK",
+        "user_type",
+        "created_at",
+        "amount",
+        "status",
+        "product_id",
+        "region",
+    ]
+    .iter()
+    .map(|n| json!({"AttributeName": n, "AttributeType": "S"}))
+    .collect();
+    ok(
+        &e,
+        "CreateTable",
+        json!({
+            "TableName": "orders", "AttributeDefinitions": defs,
+            "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5000, "WriteCapacityUnits": 1000},
+            "GlobalSecondaryIndexes": gsis
+        }),
+    );
     clock.advance_micros(730 * 3_600_000_000);
     let report = e.cost_report();
     let total = report["total_so_far"].as_f64().unwrap();
@@ -218,10 +231,21 @@ fn the_seed_orders_table_bills_its_provisioned_capacity_by_the_hour() {
     assert!((report["monthly_run_rate"].as_f64().unwrap() - 2_325.05).abs() < 0.5);
     assert_eq!(report["tables"]["orders"].as_array().unwrap().len(), 6);
     // Switching to on-demand stops the capacity charge; requests are billed instead.
-    ok(&e, "UpdateTable", json!({"TableName": "orders", "BillingMode": "PAY_PER_REQUEST"}));
-    ok(&e, "PutItem", json!({"TableName": "orders", "Item": {"PK": s("USER#1"), "SK": s("ORDER#1")}}));
+    ok(
+        &e,
+        "UpdateTable",
+        json!({"TableName": "orders", "BillingMode": "PAY_PER_REQUEST"}),
+    );
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "orders", "Item": {"PK": s("USER#1"), "SK": s("ORDER#1")}}),
+    );
     clock.advance_micros(3_600_000_000);
     let after = e.cost_report();
-    assert!((after["total_so_far"].as_f64().unwrap() - total) < 0.01, "no capacity billed after the switch");
+    assert!(
+        (after["total_so_far"].as_f64().unwrap() - total) < 0.01,
+        "no capacity billed after the switch"
+    );
     assert_eq!(after["tables"]["orders"][0]["write_request_units"], 1.0);
 }
