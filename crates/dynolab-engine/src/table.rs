@@ -183,6 +183,9 @@ pub struct TableMeta {
     pub deletion_protection: bool,
     #[serde(default)]
     pub table_class: Option<String>,
+    /// When the table was switched to PAY_PER_REQUEST (seconds), for the 4-per-24-hours limit.
+    #[serde(default)]
+    pub on_demand_switches_secs: Vec<f64>,
     /// Settings stored and described but not interpreted yet (StreamSpecification, SSE, …).
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,

@@ -375,6 +375,7 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         lsis,
         deletion_protection: req.bool_field("DeletionProtectionEnabled").unwrap_or(false),
         table_class: req.str_field("TableClass").map(str::to_string),
+        on_demand_switches_secs: Vec::new(),
         extra,
     })
 }

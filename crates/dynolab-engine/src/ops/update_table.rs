@@ -12,6 +12,10 @@ use super::shapes::*;
 use crate::table::{BillingMode, TableMeta, Throughput};
 use crate::{Engine, Outcome, TableState, write_lock};
 
+/// Switches to PAY_PER_REQUEST allowed in any rolling 24 hours.
+const ON_DEMAND_SWITCHES_PER_DAY: usize = 4;
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
 static GSI_UPDATE: Ty = Ty::Struct(
     "GlobalSecondaryIndexUpdate",
     &[
@@ -242,6 +246,18 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
         ));
     }
     if billing != meta.billing_mode {
+        if billing == BillingMode::PayPerRequest {
+            // Provisioned → on-demand at most 4 times in a rolling 24 hours (Constraints.html).
+            meta.on_demand_switches_secs
+                .retain(|t| now_secs - t < SECONDS_PER_DAY);
+            if meta.on_demand_switches_secs.len() >= ON_DEMAND_SWITCHES_PER_DAY {
+                return Err(ApiError::new(
+                    dynolab_model::ErrorCode::LimitExceededException,
+                    "Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 times in 1 day(s).",
+                ));
+            }
+            meta.on_demand_switches_secs.push(now_secs);
+        }
         meta.billing_mode_changed_secs = Some(now_secs);
         if billing == BillingMode::PayPerRequest {
             meta.throughput = Throughput::default();

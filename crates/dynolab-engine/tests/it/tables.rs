@@ -222,3 +222,36 @@ fn describe_limits_and_endpoints() {
     let ep = ok(&e, "DescribeEndpoints", json!({}));
     assert_eq!(ep["Endpoints"][0]["CachePeriodInMinutes"], 1440);
 }
+
+#[test]
+fn switching_to_on_demand_is_limited_to_four_times_a_day() {
+    let (e, clock) = crate::support::engine_with_capacity();
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "modes", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": key_schema(), "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}),
+    );
+    let to_provisioned = json!({"TableName": "modes", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}});
+    for _ in 0..4 {
+        ok(
+            &e,
+            "UpdateTable",
+            json!({"TableName": "modes", "BillingMode": "PAY_PER_REQUEST"}),
+        );
+        ok(&e, "UpdateTable", to_provisioned.clone());
+    }
+    let err = crate::support::call(
+        &e,
+        "UpdateTable",
+        json!({"TableName": "modes", "BillingMode": "PAY_PER_REQUEST"}),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, dynolab_model::ErrorCode::LimitExceededException);
+    // Back to provisioned is always allowed; a day later the switch is allowed again.
+    clock.advance_micros(86_400 * 1_000_000);
+    ok(
+        &e,
+        "UpdateTable",
+        json!({"TableName": "modes", "BillingMode": "PAY_PER_REQUEST"}),
+    );
+}
