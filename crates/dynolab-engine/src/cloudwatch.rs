@@ -404,13 +404,12 @@ fn get_insight_rule_report(engine: &Engine, req: &Map<String, Value>) -> Result<
     let unknown = || invalid(format!("The rule {rule} does not exist."));
     let (kind, stamp) = insights::parse_rule_name(rule).ok_or_else(unknown)?;
     let all = engine.insights();
-    let ((table, index), found) = all
+    let (_, found) = all
         .iter()
         .find(|((t, i), ins)| {
             ins.rule_stamp_ms == stamp && insights::rule_name(kind, t, i.as_deref(), stamp) == rule
         })
         .ok_or_else(unknown)?;
-    let _ = (table, index);
     let report = found.report(kind, start, end, period_minutes);
     let labels = match kind {
         insights::RuleKind::PartitionConsumed | insights::RuleKind::PartitionThrottled => {

@@ -295,34 +295,19 @@ pub fn check_key_value(name: &str, value: &AttributeValue, is_hash: bool) -> Res
             }
         )));
     }
-    let (limit, what) = if is_hash {
-        (2048, "partition")
-    } else {
-        (1024, "sort")
-    };
-    if len > limit {
-        return Err(ApiError::invalid_parameter(format!(
-            "Size of hashkey has exceeded the maximum size limit of {limit} bytes"
-        ))
-        .with_sort_key_message(is_hash, what, limit));
+    // Partition keys may be 2,048 bytes and sort keys 1,024 (Constraints.html), each with its
+    // own message.
+    if is_hash && len > 2048 {
+        return Err(ApiError::invalid_parameter(
+            "Size of hashkey has exceeded the maximum size limit of 2048 bytes",
+        ));
+    }
+    if !is_hash && len > 1024 {
+        return Err(ApiError::invalid_parameter(
+            "Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        ));
     }
     Ok(())
-}
-
-trait KeyMessage {
-    fn with_sort_key_message(self, is_hash: bool, what: &str, limit: usize) -> ApiError;
-}
-
-impl KeyMessage for ApiError {
-    fn with_sort_key_message(self, is_hash: bool, _what: &str, limit: usize) -> ApiError {
-        if is_hash {
-            self
-        } else {
-            ApiError::invalid_parameter(format!(
-                "Aggregated size of all range keys has exceeded the size limit of {limit} bytes"
-            ))
-        }
-    }
 }
 
 /// The entry key of an item in an index: index keys, then the base key for uniqueness.
@@ -345,11 +330,7 @@ pub fn index_entry_key(
 /// and not be empty (absent ones just keep the item out of a sparse index).
 pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), ApiError> {
     for index in meta.indexes() {
-        for (key_name, is_hash) in index
-            .key_schema
-            .names()
-            .map(|k| (k, k == index.key_schema.hash))
-        {
+        for key_name in index.key_schema.names() {
             let Some(value) = item.get(key_name) else {
                 continue;
             };
@@ -378,7 +359,6 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), ApiError> {
                     index.name
                 )));
             }
-            let _ = is_hash;
         }
     }
     Ok(())

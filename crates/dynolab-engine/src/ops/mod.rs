@@ -173,7 +173,7 @@ pub(crate) fn with_consumed(
     body
 }
 
-/// Shape fields shared by Put, Update and Delete.
+/// An item as DynamoDB JSON.
 pub(crate) fn item_json(item: &Item) -> Value {
     item_to_json(item)
 }
