@@ -51,6 +51,18 @@ pub fn call(engine: &Engine, operation: &str, body: &Value) -> Result<Value, Api
     }
 }
 
+fn required_str<'a>(req: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
+    req.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing(name))
+}
+
+fn required_i64(req: &Map<String, Value>, name: &str) -> Result<i64, ApiError> {
+    req.get(name)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| missing(name))
+}
+
 fn epoch_seconds(req: &Map<String, Value>, name: &str) -> Result<f64, ApiError> {
     match req.get(name) {
         None => Err(missing(name)),
@@ -188,18 +200,9 @@ fn statistic(stats: &StatSet, name: &str) -> Option<f64> {
 }
 
 fn get_metric_statistics(engine: &Engine, req: &Map<String, Value>) -> Result<Value, ApiError> {
-    let namespace = req
-        .get("Namespace")
-        .and_then(Value::as_str)
-        .ok_or_else(|| missing("Namespace"))?;
-    let name = req
-        .get("MetricName")
-        .and_then(Value::as_str)
-        .ok_or_else(|| missing("MetricName"))?;
-    let period = req
-        .get("Period")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| missing("Period"))?;
+    let namespace = required_str(req, "Namespace")?;
+    let name = required_str(req, "MetricName")?;
+    let period = required_i64(req, "Period")?;
     let statistics: Vec<&str> = req
         .get("Statistics")
         .and_then(Value::as_array)
@@ -387,14 +390,8 @@ fn list_metrics(engine: &Engine, req: &Map<String, Value>) -> Value {
 
 /// GetInsightRuleReport for the Contributor Insights rules DynamoDB creates.
 fn get_insight_rule_report(engine: &Engine, req: &Map<String, Value>) -> Result<Value, ApiError> {
-    let rule = req
-        .get("RuleName")
-        .and_then(Value::as_str)
-        .ok_or_else(|| missing("RuleName"))?;
-    let period = req
-        .get("Period")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| missing("Period"))?;
+    let rule = required_str(req, "RuleName")?;
+    let period = required_i64(req, "Period")?;
     let (start, end, period_minutes) = window(req, period)?;
     let max = req
         .get("MaxContributorCount")
