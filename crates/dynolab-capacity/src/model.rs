@@ -268,6 +268,25 @@ impl Resource {
         self.mode = mode;
     }
 
+    /// Pre-warms the resource (`WarmThroughput`): it sustains at least these units per second at
+    /// once, with partitions enough to serve them. Warm throughput never decreases.
+    pub fn warm(
+        &mut self,
+        read_units: u64,
+        write_units: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) {
+        // A settled peak of N half-units allows 2N half-units, that is N units.
+        self.on_demand_read.settled_peak = self.on_demand_read.settled_peak.max(read_units);
+        self.on_demand_write.settled_peak = self.on_demand_write.settled_peak.max(write_units);
+        self.partitions.grow_to(
+            on_demand_partitions(read_units, write_units, config),
+            config,
+            now,
+        );
+    }
+
     /// Adds partitions for size: one per `partition_size_bytes`.
     pub fn observe_size(&mut self, size_bytes: u64, config: &CapacityConfig, now: Timestamp) {
         let needed = size_bytes.div_ceil(config.partition_size_bytes.max(1)) as usize;

@@ -48,7 +48,7 @@ pub(crate) fn index_mode(meta: &TableMeta, index: &IndexMeta) -> Mode {
 /// A fresh capacity state for a table and its GSIs.
 pub(crate) fn build(meta: &TableMeta, config: &CapacityConfig, now: Timestamp) -> TableCapacity {
     let may_split = meta.lsis.is_empty();
-    TableCapacity {
+    let mut capacity = TableCapacity {
         table: Resource::new(table_mode(meta), may_split, config, now),
         indexes: meta
             .gsis
@@ -60,6 +60,26 @@ pub(crate) fn build(meta: &TableMeta, config: &CapacityConfig, now: Timestamp) -
                 )
             })
             .collect(),
+    };
+    apply_warm_throughput(&mut capacity, meta, config, now);
+    capacity
+}
+
+/// `WarmThroughput` (CreateTable/UpdateTable) raises what the table sustains at once.
+fn apply_warm_throughput(
+    capacity: &mut TableCapacity,
+    meta: &TableMeta,
+    config: &CapacityConfig,
+    now: Timestamp,
+) {
+    if let Some(warm) = meta.extra.get("WarmThroughput") {
+        let units = |name: &str| warm.get(name).and_then(Value::as_u64).unwrap_or(0);
+        capacity.table.warm(
+            units("ReadUnitsPerSecond"),
+            units("WriteUnitsPerSecond"),
+            config,
+            now,
+        );
     }
 }
 
@@ -71,6 +91,7 @@ pub(crate) fn reconcile(
     config: &CapacityConfig,
     now: Timestamp,
 ) {
+    apply_warm_throughput(capacity, meta, config, now);
     let mode = table_mode(meta);
     if mode != capacity.table.mode() {
         capacity.table.set_mode(mode, config, now);

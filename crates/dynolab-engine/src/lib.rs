@@ -340,6 +340,14 @@ impl Engine {
         let items = state.data.items.len() as f64;
         let bytes = state.data.size_bytes as f64;
         let average = if items > 0.0 { bytes / items } else { 0.0 };
+        // Partitions split for size (about 10 GB each).
+        {
+            let config = self.capacity_config();
+            let mut capacity = state.capacity.lock().unwrap_or_else(|e| e.into_inner());
+            capacity
+                .table
+                .observe_size((bytes + 100.0 * items) as u64, &config, now);
+        }
         let mut ledger = self.ledger();
         ledger.set_storage(&state.meta.name, None, bytes + 100.0 * items, now);
         for gsi in &state.meta.gsis {

@@ -103,6 +103,26 @@ pub struct ApiError {
     pub item: Option<Item>,
     /// `ThrottlingReasons` of a throttling error: (reason, resource ARN).
     pub throttling_reasons: Vec<(String, String)>,
+    /// `CancellationReasons` of a TransactionCanceledException, one per action, in order.
+    pub cancellation_reasons: Vec<CancellationReason>,
+}
+
+/// Why one action of a transaction did not go through (`Code: None` when it was fine).
+#[derive(Clone, PartialEq, Debug)]
+pub struct CancellationReason {
+    pub code: String,
+    pub message: Option<String>,
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    pub fn none() -> CancellationReason {
+        CancellationReason {
+            code: "None".into(),
+            message: None,
+            item: None,
+        }
+    }
 }
 
 impl ApiError {
@@ -112,6 +132,7 @@ impl ApiError {
             message: Some(message.into()),
             item: None,
             throttling_reasons: Vec::new(),
+            cancellation_reasons: Vec::new(),
         }
     }
 
@@ -130,6 +151,7 @@ impl ApiError {
             message: None,
             item: None,
             throttling_reasons: Vec::new(),
+            cancellation_reasons: Vec::new(),
         }
     }
 
@@ -139,6 +161,7 @@ impl ApiError {
             message: None,
             item: None,
             throttling_reasons: Vec::new(),
+            cancellation_reasons: Vec::new(),
         }
     }
 
@@ -170,7 +193,22 @@ impl ApiError {
             message: Some("The conditional request failed".into()),
             item,
             throttling_reasons: Vec::new(),
+            cancellation_reasons: Vec::new(),
         }
+    }
+
+    /// TransactionCanceledException with DynamoDB's message listing every reason's code.
+    pub fn transaction_canceled(reasons: Vec<CancellationReason>) -> ApiError {
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+        let mut error = ApiError::new(
+            ErrorCode::TransactionCanceledException,
+            format!(
+                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                codes.join(", ")
+            ),
+        );
+        error.cancellation_reasons = reasons;
+        error
     }
 
     pub fn internal(message: impl Into<String>) -> ApiError {

@@ -14,6 +14,6 @@ pub mod size;
 pub mod value;
 pub mod wire;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, CancellationReason, ErrorCode};
 pub use number::Number;
 pub use value::{AttributeValue, Item, ValueType};

@@ -274,7 +274,29 @@ fn admin_error(status: StatusCode, message: &str, request_id: &str) -> Response<
 pub fn error_body(e: &ApiError) -> Value {
     let mut body = json!({"__type": e.code.type_name()});
     if let Some(message) = &e.message {
-        body["message"] = json!(message);
+        // DynamoDB capitalises this one exception's message field.
+        let key = if e.cancellation_reasons.is_empty() {
+            "message"
+        } else {
+            "Message"
+        };
+        body[key] = json!(message);
+    }
+    if !e.cancellation_reasons.is_empty() {
+        body["CancellationReasons"] = e
+            .cancellation_reasons
+            .iter()
+            .map(|r| {
+                let mut reason = json!({"Code": r.code});
+                if let Some(m) = &r.message {
+                    reason["Message"] = json!(m);
+                }
+                if let Some(item) = &r.item {
+                    reason["Item"] = item_to_json(item);
+                }
+                reason
+            })
+            .collect();
     }
     if let Some(item) = &e.item {
         body["Item"] = item_to_json(item);

@@ -199,3 +199,72 @@ async fn validation_errors_reach_the_sdk() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn transactions_commit_together_or_cancel_with_reasons() {
+    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+    let server = support::start_in_memory();
+    let client = support::client(&server);
+    create_simple(&client, "txn").await;
+    let put = |id: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("txn")
+                    .item("id", Av::S(id.into()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    client
+        .transact_write_items()
+        .transact_items(put("a"))
+        .transact_items(put("b"))
+        .send()
+        .await
+        .unwrap();
+    let check = TransactWriteItem::builder()
+        .condition_check(
+            ConditionCheck::builder()
+                .table_name("txn")
+                .key("id", Av::S("a".into()))
+                .condition_expression("attribute_not_exists(id)")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let err = client
+        .transact_write_items()
+        .transact_items(put("c"))
+        .transact_items(check)
+        .send()
+        .await
+        .unwrap_err();
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled) = err.into_service_error() else {
+        panic!("expected TransactionCanceledException");
+    };
+    let codes: Vec<&str> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .filter_map(|r| r.code())
+        .collect();
+    assert_eq!(codes, ["None", "ConditionalCheckFailed"]);
+    assert!(
+        cancelled
+            .message()
+            .unwrap()
+            .starts_with("Transaction cancelled")
+    );
+    let got = client
+        .get_item()
+        .table_name("txn")
+        .key("id", Av::S("c".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        got.item().is_none(),
+        "the cancelled transaction wrote nothing"
+    );
+}

@@ -18,6 +18,8 @@ mod put_item;
 mod query;
 mod scan;
 mod shapes;
+mod transact_get_items;
+mod transact_write_items;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;
@@ -46,6 +48,8 @@ pub const OPERATIONS: &[&str] = &[
     "PutItem",
     "Query",
     "Scan",
+    "TransactGetItems",
+    "TransactWriteItems",
     "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
@@ -78,6 +82,8 @@ pub(crate) fn dispatch(
         "PutItem" => op!(put_item),
         "Query" => op!(query),
         "Scan" => op!(scan),
+        "TransactGetItems" => op!(transact_get_items),
+        "TransactWriteItems" => op!(transact_write_items),
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),

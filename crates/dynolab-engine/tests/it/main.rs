@@ -7,4 +7,5 @@ mod reads;
 mod support;
 mod tables;
 mod throttling;
+mod transactions;
 mod worked_examples;

@@ -249,3 +249,46 @@ fn the_seed_orders_table_bills_its_provisioned_capacity_by_the_hour() {
     );
     assert_eq!(after["tables"]["orders"][0]["write_request_units"], 1.0);
 }
+
+#[test]
+fn warm_throughput_lets_a_new_on_demand_table_take_more_at_once() {
+    // A new on-demand table sustains 4,000 WRU/s; warmed to 10,000, it takes 8,000 at once.
+    let (e, clock) = engine_with_capacity();
+    for (name, warm) in [("cold_table", None), ("warm_table", Some(10_000))] {
+        let mut body = json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]});
+        if let Some(w) = warm {
+            body["WarmThroughput"] =
+                json!({"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": w});
+        }
+        ok(&e, "CreateTable", body);
+    }
+    // The warmed table starts with partitions for its warm throughput.
+    let d = e.dashboard();
+    let partitions = |name: &str| {
+        let t = d["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone();
+        t["resources"][0]["partitions"].as_array().unwrap().len()
+    };
+    assert_eq!(partitions("cold_table"), 4);
+    assert!(partitions("warm_table") >= 10);
+    let mut throttled = std::collections::BTreeMap::new();
+    for i in 0..800u64 {
+        for name in ["cold_table", "warm_table"] {
+            let r = call(
+                &e,
+                "PutItem",
+                json!({"TableName": name, "Item": {"pk": s(&format!("k{i}")), "v": pad(10 * 1024 - 20)}}),
+            );
+            *throttled.entry(name).or_insert(0) += usize::from(r.is_err());
+        }
+        clock.advance_micros(1_250);
+    }
+    assert!(throttled["cold_table"] > 300, "{throttled:?}");
+    assert_eq!(throttled["warm_table"], 0, "{throttled:?}");
+}

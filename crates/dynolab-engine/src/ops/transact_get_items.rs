@@ -1,0 +1,138 @@
+//! TransactGetItems: up to 100 Gets over any tables, read as one snapshot (every table is
+//! read-locked for the whole request) and charged as transactional reads (2× strongly
+//! consistent). Throttling cancels the whole request.
+
+use std::collections::BTreeMap;
+
+use dynolab_capacity::{Consumed, ReadKind, read_cost};
+use dynolab_model::size::item_size_bytes;
+use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::{ApiError, CancellationReason};
+use dynolab_storage::keys::key_hash;
+use serde_json::{Map, Value, json};
+
+use super::shapes::*;
+use super::{ReturnConsumed, consumed_json, item_json, item_param};
+use crate::{Engine, Outcome, TableState, exprs, read_lock};
+
+static TRANSACT_GET_ITEM: Ty = Ty::Struct(
+    "TransactGetItem",
+    &[field(
+        "Get",
+        Ty::Struct(
+            "Get",
+            &[
+                KEY,
+                field("TableName", Ty::String, TABLE_NAME_CHECKS),
+                PROJECTION_EXPRESSION,
+                EXPRESSION_ATTRIBUTE_NAMES,
+            ],
+        ),
+        &[Check::NotNull],
+    )],
+);
+
+pub(crate) static SHAPE: super::Shape = &[
+    RETURN_CONSUMED_CAPACITY,
+    field(
+        "TransactItems",
+        Ty::List(&TRANSACT_GET_ITEM, &[]),
+        &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)],
+    ),
+];
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let mut gets = Vec::new();
+    for entry in req
+        .list_field("TransactItems")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
+        let spec = entry.obj_field("Get").cloned().unwrap_or_default();
+        let (key, exprs) = exprs::parse_with(&spec, &["ProjectionExpression"], &[], || {
+            Ok(item_param(&spec, "Key")?.unwrap_or_default())
+        })?;
+        gets.push((
+            spec.str_field("TableName").unwrap_or_default().to_string(),
+            key,
+            exprs.projection,
+        ));
+    }
+    let now = engine.now();
+    let names: std::collections::BTreeSet<&str> = gets.iter().map(|g| g.0.as_str()).collect();
+    let handles: Vec<(String, crate::TableHandle)> = names
+        .iter()
+        .map(|n| Ok((n.to_string(), engine.table(n)?)))
+        .collect::<Result<_, ApiError>>()?;
+    let guards: BTreeMap<String, std::sync::RwLockReadGuard<'_, TableState>> = handles
+        .iter()
+        .map(|(n, h)| (n.clone(), read_lock(h)))
+        .collect();
+    let mut keys = Vec::new();
+    for (table, key_item, _) in &gets {
+        keys.push(guards[table].meta.key_from_param(key_item)?);
+    }
+    let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
+    let mut charges: BTreeMap<&str, Vec<dynolab_capacity::Charge>> = BTreeMap::new();
+    for ((table, _, _), key) in gets.iter().zip(&keys) {
+        let item = guards[table].data.items.get(key);
+        let cost = read_cost(
+            item.map_or(0, item_size_bytes) as u64,
+            ReadKind::Transactional,
+        );
+        consumed.entry(table.clone()).or_default().table_read += cost;
+        charges
+            .entry(table.as_str())
+            .or_default()
+            .push(crate::capacity::read_charge(None, key_hash(key), cost));
+    }
+    for (table, table_charges) in &charges {
+        let state = &guards[*table];
+        if let Err(e) = engine.admit(state, table_charges, now) {
+            let on_demand = matches!(
+                crate::capacity::table_mode(&state.meta),
+                dynolab_capacity::Mode::OnDemand { .. }
+            );
+            let reasons = gets
+                .iter()
+                .map(|(t, _, _)| {
+                    if t == table {
+                        CancellationReason {
+                            code: if on_demand {
+                                "ThrottlingError"
+                            } else {
+                                "ProvisionedThroughputExceeded"
+                            }
+                            .into(),
+                            message: e.message.clone(),
+                            item: None,
+                        }
+                    } else {
+                        CancellationReason::none()
+                    }
+                })
+                .collect();
+            return Err(ApiError::transaction_canceled(reasons));
+        }
+    }
+    let responses: Vec<Value> = gets
+        .iter()
+        .zip(&keys)
+        .map(|((table, _, projection), key)| match guards[table].data.items.get(key) {
+            Some(item) => json!({"Item": item_json(&projection.as_ref().map_or_else(|| item.clone(), |p| p.apply(item)))}),
+            None => json!({}),
+        })
+        .collect();
+    let mode = ReturnConsumed::from_req(req);
+    let mut body = json!({"Responses": responses});
+    if mode != ReturnConsumed::None {
+        body["ConsumedCapacity"] = Value::Array(
+            consumed
+                .iter()
+                .filter_map(|(t, c)| consumed_json(t, c, mode))
+                .collect(),
+        );
+    }
+    Ok(Outcome::read(body))
+}

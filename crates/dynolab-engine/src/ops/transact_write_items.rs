@@ -1,0 +1,384 @@
+//! TransactWriteItems: up to 100 ConditionCheck, Put, Update and Delete actions over any tables,
+//! all or nothing. Input errors are top-level ValidationExceptions; failed conditions, runtime
+//! update errors and throttling cancel the transaction with one reason per action, in order.
+//! Every table involved is locked (in name order) for the whole transaction, so it is isolated
+//! from concurrent writes; its mutations are committed to disk as one batch.
+
+use std::collections::{BTreeMap, HashSet};
+
+use dynolab_capacity::{Consumed, Mode};
+use dynolab_expr::{Condition, Update};
+use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
+use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::{ApiError, CancellationReason, Item};
+use serde_json::{Map, Value, json};
+
+use super::shapes::*;
+use super::{ReturnConsumed, consumed_json, item_param};
+use crate::table::{check_index_keys, contributor_keys};
+use crate::{Engine, Outcome, TableState, exprs, write, write_lock};
+
+const TABLE_NAME: dynolab_model::wire::Field = field("TableName", Ty::String, TABLE_NAME_CHECKS);
+
+static TRANSACT_WRITE_ITEM: Ty = Ty::Struct(
+    "TransactWriteItem",
+    &[
+        field(
+            "ConditionCheck",
+            Ty::Struct(
+                "ConditionCheck",
+                &[
+                    KEY,
+                    field("ConditionExpression", Ty::String, &[Check::NotNull]),
+                    TABLE_NAME,
+                    EXPRESSION_ATTRIBUTE_NAMES,
+                    EXPRESSION_ATTRIBUTE_VALUES,
+                    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+                ],
+            ),
+            &[],
+        ),
+        field(
+            "Put",
+            Ty::Struct(
+                "Put",
+                &[
+                    field(
+                        "Item",
+                        Ty::Map("AttributeValue", &Ty::Attr, &[]),
+                        &[Check::NotNull],
+                    ),
+                    CONDITION_EXPRESSION,
+                    TABLE_NAME,
+                    EXPRESSION_ATTRIBUTE_NAMES,
+                    EXPRESSION_ATTRIBUTE_VALUES,
+                    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+                ],
+            ),
+            &[],
+        ),
+        field(
+            "Delete",
+            Ty::Struct(
+                "Delete",
+                &[
+                    KEY,
+                    CONDITION_EXPRESSION,
+                    TABLE_NAME,
+                    EXPRESSION_ATTRIBUTE_NAMES,
+                    EXPRESSION_ATTRIBUTE_VALUES,
+                    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+                ],
+            ),
+            &[],
+        ),
+        field(
+            "Update",
+            Ty::Struct(
+                "Update",
+                &[
+                    KEY,
+                    field("UpdateExpression", Ty::String, &[Check::NotNull]),
+                    CONDITION_EXPRESSION,
+                    TABLE_NAME,
+                    EXPRESSION_ATTRIBUTE_NAMES,
+                    EXPRESSION_ATTRIBUTE_VALUES,
+                    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+                ],
+            ),
+            &[],
+        ),
+    ],
+);
+
+pub(crate) static SHAPE: super::Shape = &[
+    RETURN_CONSUMED_CAPACITY,
+    RETURN_ITEM_COLLECTION_METRICS,
+    field(
+        "TransactItems",
+        Ty::List(&TRANSACT_WRITE_ITEM, &[]),
+        &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)],
+    ),
+    field(
+        "ClientRequestToken",
+        Ty::String,
+        &[Check::LenMin(1), Check::LenMax(36)],
+    ),
+];
+
+/// A transaction may carry at most 4 MB of items.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+enum Kind {
+    Check,
+    Put(Item),
+    Delete,
+    Update(Update),
+}
+
+/// One validated action.
+struct Action<'a> {
+    kind: Kind,
+    table: String,
+    /// The `Key` of Check/Delete/Update (the item itself for Put).
+    key_item: Item,
+    condition: Option<Condition>,
+    spec: &'a Map<String, Value>,
+}
+
+fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
+    let mut actions = Vec::new();
+    let mut bytes = 0;
+    for entry in req
+        .list_field("TransactItems")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
+        let present: Vec<&str> = ["ConditionCheck", "Put", "Delete", "Update"]
+            .into_iter()
+            .filter(|k| entry.contains_key(*k))
+            .collect();
+        if present.len() != 1 {
+            return Err(ApiError::validation(
+                "TransactItems can only contain one of Check, Put, Update or Delete",
+            ));
+        }
+        let spec = entry.obj_field(present[0]).expect("present");
+        let table = spec.str_field("TableName").unwrap_or_default().to_string();
+        let (key_item, exprs) = match present[0] {
+            "Put" => exprs::parse_with(spec, &["ConditionExpression"], &[], || {
+                Ok(item_param(spec, "Item")?.unwrap_or_default())
+            })?,
+            "Update" => exprs::parse_with(
+                spec,
+                &["UpdateExpression", "ConditionExpression"],
+                &[],
+                || Ok(item_param(spec, "Key")?.unwrap_or_default()),
+            )?,
+            _ => exprs::parse_with(spec, &["ConditionExpression"], &[], || {
+                Ok(item_param(spec, "Key")?.unwrap_or_default())
+            })?,
+        };
+        bytes += item_size_bytes(&key_item);
+        let kind = match present[0] {
+            "ConditionCheck" => Kind::Check,
+            "Put" => {
+                if item_size_bytes(&key_item) > MAX_ITEM_SIZE_BYTES {
+                    return Err(ApiError::validation(
+                        "Item size has exceeded the maximum allowed size",
+                    ));
+                }
+                Kind::Put(key_item.clone())
+            }
+            "Delete" => Kind::Delete,
+            _ => Kind::Update(
+                exprs
+                    .update
+                    .expect("UpdateExpression is required by the shape"),
+            ),
+        };
+        actions.push(Action {
+            kind,
+            table,
+            key_item,
+            condition: exprs.condition,
+            spec,
+        });
+    }
+    if bytes > MAX_TRANSACTION_BYTES {
+        return Err(ApiError::validation("Transaction request is too large"));
+    }
+    Ok(actions)
+}
+
+/// The reason a throttled table gives its actions: on-demand tables answer ThrottlingError.
+fn throttle_reason(state: &TableState, error: &ApiError) -> CancellationReason {
+    let on_demand = matches!(
+        crate::capacity::table_mode(&state.meta),
+        Mode::OnDemand { .. }
+    );
+    CancellationReason {
+        code: if on_demand {
+            "ThrottlingError"
+        } else {
+            "ProvisionedThroughputExceeded"
+        }
+        .into(),
+        message: error.message.clone(),
+        item: None,
+    }
+}
+
+pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let actions = parse(req)?;
+    let now = engine.now();
+    // Lock every table involved, in name order, for the whole transaction.
+    let names: std::collections::BTreeSet<&str> =
+        actions.iter().map(|a| a.table.as_str()).collect();
+    let handles: Vec<(String, crate::TableHandle)> = names
+        .iter()
+        .map(|n| Ok((n.to_string(), engine.table(n)?)))
+        .collect::<Result<_, ApiError>>()?;
+    let mut guards: BTreeMap<String, std::sync::RwLockWriteGuard<'_, TableState>> = handles
+        .iter()
+        .map(|(n, h)| (n.clone(), write_lock(h)))
+        .collect();
+
+    // Keys, and input validation that is a top-level ValidationException.
+    let mut keys = Vec::with_capacity(actions.len());
+    let mut seen = HashSet::new();
+    for a in &actions {
+        let state = &guards[&a.table];
+        let key = match &a.kind {
+            Kind::Put(item) => {
+                check_index_keys(&state.meta, item)?;
+                state.meta.item_key(item)?
+            }
+            _ => state.meta.key_from_param(&a.key_item)?,
+        };
+        if let Kind::Update(update) = &a.kind {
+            for target in update.top_level_targets() {
+                if state.meta.key_schema.names().any(|k| k == target) {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "Cannot update attribute {target}. This attribute is part of the key"
+                    )));
+                }
+            }
+        }
+        if !seen.insert((a.table.clone(), key.clone())) {
+            return Err(ApiError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        keys.push(key);
+    }
+
+    // Conditions and new items, computed on copies: nothing changes unless everything passes.
+    let mut reasons = Vec::with_capacity(actions.len());
+    let mut news: Vec<Option<Option<Item>>> = Vec::with_capacity(actions.len());
+    for (a, key) in actions.iter().zip(&keys) {
+        let state = &guards[&a.table];
+        let old = state.data.items.get(key);
+        let passes = a
+            .condition
+            .as_ref()
+            .is_none_or(|c| c.eval(old.unwrap_or(&Item::new())));
+        if !passes {
+            let wants_old =
+                a.spec.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+            reasons.push(CancellationReason {
+                code: "ConditionalCheckFailed".into(),
+                message: Some("The conditional request failed".into()),
+                item: old.cloned().filter(|_| wants_old),
+            });
+            news.push(None);
+            continue;
+        }
+        let new = match &a.kind {
+            Kind::Check => None,
+            Kind::Put(item) => Some(Some(item.clone())),
+            Kind::Delete => Some(None),
+            Kind::Update(update) => {
+                let mut item = old.cloned().unwrap_or_else(|| a.key_item.clone());
+                let applied = update
+                    .apply(&mut item)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        if item_size_bytes(&item) > MAX_ITEM_SIZE_BYTES {
+                            Err("Item size to update has exceeded the maximum allowed size"
+                                .to_string())
+                        } else {
+                            check_index_keys(&state.meta, &item)
+                                .map_err(|e| e.message.unwrap_or_default())
+                        }
+                    });
+                match applied {
+                    Ok(()) => Some(Some(item)),
+                    Err(message) => {
+                        reasons.push(CancellationReason {
+                            code: "ValidationError".into(),
+                            message: Some(message),
+                            item: None,
+                        });
+                        news.push(None);
+                        continue;
+                    }
+                }
+            }
+        };
+        reasons.push(CancellationReason::none());
+        news.push(new);
+    }
+    if reasons.iter().any(|r| r.code != "None") {
+        return Err(ApiError::transaction_canceled(reasons));
+    }
+
+    // Capacity: transactional units (2×), admitted per table; a throttled table cancels all.
+    let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
+    let mut per_table: BTreeMap<&str, (Vec<dynolab_capacity::Charge>, Vec<crate::KeyRef>)> =
+        BTreeMap::new();
+    for ((a, key), new) in actions.iter().zip(&keys).zip(&news) {
+        let state = &guards[&a.table];
+        let plan = match new {
+            Some(new) => write::plan(state, key, new.as_ref(), true),
+            None => write::plan_failed(key, state.data.items.get(key), None, true),
+        };
+        consumed
+            .entry(a.table.clone())
+            .or_default()
+            .merge(&plan.consumed);
+        let entry = per_table.entry(a.table.as_str()).or_default();
+        entry.0.extend(plan.charges);
+        if let Some(item) = new
+            .as_ref()
+            .and_then(|n| n.as_ref())
+            .or_else(|| state.data.items.get(key))
+        {
+            entry.1.extend(contributor_keys(&state.meta, item));
+        }
+    }
+    for (table, (charges, contributors)) in &per_table {
+        let state = &guards[*table];
+        if let Err(e) = engine.admit_keys(state, charges, contributors, now) {
+            let reasons = actions
+                .iter()
+                .map(|a| {
+                    if a.table == *table {
+                        throttle_reason(state, &e)
+                    } else {
+                        CancellationReason::none()
+                    }
+                })
+                .collect();
+            return Err(ApiError::transaction_canceled(reasons));
+        }
+    }
+
+    // Apply everything; one durable commit.
+    let mut mutations = Vec::new();
+    for ((a, key), new) in actions.iter().zip(&keys).zip(news) {
+        let Some(new) = new else { continue };
+        let state = guards.get_mut(&a.table).expect("locked");
+        if new.is_none() && !state.data.items.contains_key(key) {
+            continue;
+        }
+        mutations.push(write::apply(state, key, new));
+    }
+    let ticket = engine.submit(mutations);
+    drop(guards);
+    let mode = ReturnConsumed::from_req(req);
+    let mut body = json!({});
+    if mode != ReturnConsumed::None {
+        body["ConsumedCapacity"] = Value::Array(
+            consumed
+                .iter()
+                .filter_map(|(t, c)| consumed_json(t, c, mode))
+                .collect(),
+        );
+    }
+    if req.str_field("ReturnItemCollectionMetrics") == Some("SIZE") {
+        body["ItemCollectionMetrics"] = json!({});
+    }
+    Ok(Outcome { body, ticket })
+}

@@ -1,0 +1,219 @@
+//! TransactWriteItems and TransactGetItems: all or nothing, one cancellation reason per action
+//! in order, transactional capacity, and throttling as a cancellation reason.
+
+use dynolab_model::ErrorCode;
+use serde_json::{Value, json};
+
+use crate::support::{call, engine, engine_with_capacity, n, ok, s, table};
+
+fn put(table: &str, item: Value) -> Value {
+    json!({"Put": {"TableName": table, "Item": item}})
+}
+
+#[test]
+fn writes_apply_together_across_tables() {
+    let e = engine();
+    table(&e, "accounts", false);
+    table(&e, "ledger", false);
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "accounts", "Item": {"pk": s("alice"), "balance": n("100")}}),
+    );
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "accounts", "Item": {"pk": s("old"), "balance": n("0")}}),
+    );
+    let r = ok(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [
+        {"Update": {"TableName": "accounts", "Key": {"pk": s("alice")}, "UpdateExpression": "SET balance = balance - :a",
+            "ConditionExpression": "balance >= :a", "ExpressionAttributeValues": {":a": n("30")}}},
+        put("accounts", json!({"pk": s("bob"), "balance": n("30")})),
+        {"Delete": {"TableName": "accounts", "Key": {"pk": s("old")}}},
+        put("ledger", json!({"pk": s("tx1"), "amount": n("30")})),
+    ], "ReturnConsumedCapacity": "TOTAL"}),
+    );
+    // Transactional writes cost two units per KB: 4 actions of under 1 KB.
+    let total: f64 = r["ConsumedCapacity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["CapacityUnits"].as_f64().unwrap())
+        .sum();
+    assert_eq!(total, 8.0);
+    assert_eq!(
+        ok(
+            &e,
+            "GetItem",
+            json!({"TableName": "accounts", "Key": {"pk": s("alice")}})
+        )["Item"]["balance"],
+        n("70")
+    );
+    assert_eq!(
+        ok(
+            &e,
+            "GetItem",
+            json!({"TableName": "accounts", "Key": {"pk": s("old")}})
+        ),
+        json!({})
+    );
+    let got = ok(
+        &e,
+        "TransactGetItems",
+        json!({"TransactItems": [
+        {"Get": {"TableName": "accounts", "Key": {"pk": s("bob")}}},
+        {"Get": {"TableName": "accounts", "Key": {"pk": s("nobody")}}},
+        {"Get": {"TableName": "ledger", "Key": {"pk": s("tx1")}, "ProjectionExpression": "amount"}},
+    ], "ReturnConsumedCapacity": "TOTAL"}),
+    );
+    assert_eq!(
+        got["Responses"],
+        json!([{"Item": {"pk": s("bob"), "balance": n("30")}}, {}, {"Item": {"amount": n("30")}}])
+    );
+    let read: f64 = got["ConsumedCapacity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["CapacityUnits"].as_f64().unwrap())
+        .sum();
+    assert_eq!(read, 6.0, "transactional reads cost two units per 4 KB");
+}
+
+#[test]
+fn a_failed_condition_cancels_everything_with_reasons_in_order() {
+    let e = engine();
+    table(&e, "accounts", false);
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "accounts", "Item": {"pk": s("alice"), "balance": n("10")}}),
+    );
+    let err = call(&e, "TransactWriteItems", json!({"TransactItems": [
+        put("accounts", json!({"pk": s("bob")})),
+        {"ConditionCheck": {"TableName": "accounts", "Key": {"pk": s("alice")}, "ConditionExpression": "balance >= :a",
+            "ExpressionAttributeValues": {":a": n("30")}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Update": {"TableName": "accounts", "Key": {"pk": s("carol")}, "UpdateExpression": "SET x = missing1 + :one", "ExpressionAttributeValues": {":one": n("1")}}},
+    ]})).unwrap_err();
+    assert_eq!(err.code, ErrorCode::TransactionCanceledException);
+    assert_eq!(
+        err.message.as_deref(),
+        Some(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed, ValidationError]"
+        )
+    );
+    assert_eq!(
+        err.cancellation_reasons[1].item.as_ref().unwrap()["balance"],
+        dynolab_model::AttributeValue::N(dynolab_model::Number::from_i64(10))
+    );
+    assert_eq!(
+        err.cancellation_reasons[2].message.as_deref(),
+        Some("The provided expression refers to an attribute that does not exist in the item")
+    );
+    assert_eq!(
+        ok(
+            &e,
+            "GetItem",
+            json!({"TableName": "accounts", "Key": {"pk": s("bob")}})
+        ),
+        json!({}),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn input_errors_are_validation_exceptions() {
+    let e = engine();
+    table(&e, "accounts", false);
+    let err = call(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [
+            put("accounts", json!({"pk": s("a")})),
+            {"Delete": {"TableName": "accounts", "Key": {"pk": s("a")}}},
+        ]}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message.as_deref(),
+        Some("Transaction request cannot include multiple operations on one item")
+    );
+    let err = call(&e, "TransactWriteItems", json!({"TransactItems": [{"Put": {"TableName": "accounts", "Item": {"pk": s("a")}}, "Delete": {"TableName": "accounts", "Key": {"pk": s("b")}}}]})).unwrap_err();
+    assert_eq!(
+        err.message.as_deref(),
+        Some("TransactItems can only contain one of Check, Put, Update or Delete")
+    );
+    let err = call(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [put("accounts", json!({"nokey": s("a")}))]}),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ValidationException);
+    let too_many: Vec<_> = (0..101)
+        .map(|i| put("accounts", json!({"pk": s(&format!("k{i}"))})))
+        .collect();
+    let err = call(&e, "TransactWriteItems", json!({"TransactItems": too_many})).unwrap_err();
+    assert!(
+        err.message
+            .unwrap()
+            .contains("Member must have length less than or equal to 100")
+    );
+}
+
+#[test]
+fn throttling_cancels_with_the_capacity_modes_reason() {
+    let (e, _clock) = engine_with_capacity();
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "tight", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+    );
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "capped", "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "OnDemandThroughput": {"MaxWriteRequestUnits": 2}}),
+    );
+    // "tight" banks 300 WCU; transactional writes take 2 each: 150 go through, then throttled.
+    let mut cancelled = None;
+    for i in 0..200 {
+        match call(
+            &e,
+            "TransactWriteItems",
+            json!({"TransactItems": [put("tight", json!({"pk": s(&format!("k{i}"))}))]}),
+        ) {
+            Ok(_) => {}
+            Err(err) => {
+                cancelled = Some((i, err));
+                break;
+            }
+        }
+    }
+    let (i, err) = cancelled.expect("the table runs out");
+    assert_eq!(i, 150);
+    assert_eq!(err.code, ErrorCode::TransactionCanceledException);
+    assert_eq!(
+        err.cancellation_reasons[0].code,
+        "ProvisionedThroughputExceeded"
+    );
+    // On-demand: ThrottlingError, and only the throttled table's action carries it.
+    let err = call(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [
+            put("capped", json!({"pk": s("a"), "pad": s(&"x".repeat(3000))})),
+            put("tight", json!({"pk": s("z")})),
+        ]}),
+    )
+    .unwrap_err();
+    let codes: Vec<&str> = err
+        .cancellation_reasons
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    assert_eq!(codes, ["ThrottlingError", "None"]);
+}
