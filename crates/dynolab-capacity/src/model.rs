@@ -228,6 +228,11 @@ impl Resource {
         self.partitions.index_of(hash)
     }
 
+    /// First hash of the partition holding `hash` (its identity on the page's heat map).
+    pub fn partition_start(&self, hash: u64) -> u64 {
+        self.partitions.start_of(hash)
+    }
+
     pub fn partition_starts(&self) -> Vec<u64> {
         self.partitions.starts()
     }

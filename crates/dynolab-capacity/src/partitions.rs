@@ -92,6 +92,11 @@ impl PartitionMap {
             .saturating_sub(1)
     }
 
+    /// First hash of the partition holding `hash`.
+    pub fn start_of(&self, hash: u64) -> u64 {
+        self.partitions[self.index_of(hash)].start_hash
+    }
+
     pub fn starts(&self) -> Vec<u64> {
         self.partitions.iter().map(|p| p.start_hash).collect()
     }

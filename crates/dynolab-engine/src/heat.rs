@@ -37,7 +37,7 @@ impl Heat {
                     None => continue,
                 },
             };
-            let start = resource.partition_starts()[resource.partition_of(c.hash)];
+            let start = resource.partition_start(c.hash);
             let series = self
                 .series
                 .entry((table.to_string(), c.target.clone()))

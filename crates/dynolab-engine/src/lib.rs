@@ -31,7 +31,7 @@ mod write;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use dynolab_capacity::{CapacityConfig, Charge, TableCapacity};
@@ -106,6 +106,9 @@ pub struct Engine {
     metrics: Mutex<metrics::Metrics>,
     /// Contributor Insights per (table, index).
     insights: Mutex<BTreeMap<(String, Option<String>), insights::Insights>>,
+    /// How many tables and indexes have Contributor Insights on: requests render their keys
+    /// only when this is not zero.
+    insights_enabled: AtomicUsize,
     ledger: Mutex<cost::Ledger>,
     heat: Mutex<heat::Heat>,
 }
@@ -148,6 +151,7 @@ impl Engine {
             next_table_id: AtomicU64::new(1),
             metrics: Mutex::new(metrics::Metrics::default()),
             insights: Mutex::new(BTreeMap::new()),
+            insights_enabled: AtomicUsize::new(0),
             ledger: Mutex::new(cost::Ledger::default()),
             heat: Mutex::new(heat::Heat::default()),
         };
@@ -296,6 +300,39 @@ impl Engine {
         &self,
     ) -> std::sync::MutexGuard<'_, BTreeMap<(String, Option<String>), insights::Insights>> {
         self.insights.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether Contributor Insights is on for `table` or one of its indexes.
+    pub(crate) fn insights_on(&self, table: &str) -> bool {
+        self.insights_enabled.load(Ordering::Relaxed) > 0
+            && self
+                .insights()
+                .iter()
+                .any(|((t, _), i)| t == table && i.enabled)
+    }
+
+    /// Recounts enabled Contributor Insights after UpdateContributorInsights.
+    pub(crate) fn insights_changed(
+        &self,
+        all: &BTreeMap<(String, Option<String>), insights::Insights>,
+    ) {
+        self.insights_enabled.store(
+            all.values().filter(|i| i.enabled).count(),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The keys of `item` for Contributor Insights, or nothing when it is off for the table.
+    pub(crate) fn contributor_keys(
+        &self,
+        meta: &TableMeta,
+        item: &dynolab_model::Item,
+    ) -> Vec<KeyRef> {
+        if self.insights_on(&meta.name) {
+            table::contributor_keys(meta, item)
+        } else {
+            Vec::new()
+        }
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {

@@ -36,6 +36,31 @@ pub(crate) struct PageRequest<'a> {
     pub kind: ReadKind,
 }
 
+impl<'a> PageRequest<'a> {
+    /// A page request; `limit` and `kind` come from the request in [`answer`].
+    pub fn new(
+        index: Option<&'a IndexMeta>,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        forward: bool,
+        filter: Option<&'a Condition>,
+        projection: Option<&'a Projection>,
+        select: Select,
+    ) -> PageRequest<'a> {
+        PageRequest {
+            index,
+            lower,
+            upper,
+            forward,
+            limit: None,
+            filter,
+            projection,
+            select,
+            kind: ReadKind::Eventual,
+        }
+    }
+}
+
 pub(crate) struct Page {
     /// Partition hash of the first entry read: where a Scan page's capacity is charged.
     pub first_hash: Option<u64>,
@@ -283,4 +308,65 @@ pub(crate) fn index<'a>(
         ));
     }
     Ok(Some(index))
+}
+
+/// Query's and Scan's `ExclusiveStartKey` check, run before the expressions are parsed.
+pub(crate) fn check_start_key(req: &Map<String, Value>) -> Result<(), ApiError> {
+    crate::ops::item_param(req, "ExclusiveStartKey")
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::validation(format!(
+                "The provided starting key is invalid: {}",
+                e.message.unwrap_or_default()
+            ))
+        })
+}
+
+/// The filter (expression, or the legacy `filter_param`), projection and Select of a Query or
+/// Scan. `enveloped` is true for Query (see [`select`]).
+pub(crate) fn options(
+    req: &Map<String, Value>,
+    exprs: crate::exprs::Expressions,
+    index: Option<&IndexMeta>,
+    filter_param: &str,
+    enveloped: bool,
+) -> Result<(Option<Condition>, Option<Projection>, Select), ApiError> {
+    let filter = match exprs.filter {
+        Some(f) => Some(f),
+        None => crate::legacy::filter(req, filter_param)?,
+    };
+    let projection = exprs
+        .projection
+        .or_else(|| crate::legacy::attributes_to_get(req));
+    let select = select(req, index, projection.is_some(), enveloped)?;
+    Ok((filter, projection, select))
+}
+
+/// Reads one page of a Query or Scan, admits its capacity on the partition of `hash`, and
+/// answers with the page.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn answer(
+    engine: &crate::Engine,
+    state: &TableState,
+    req: &Map<String, Value>,
+    mut page: PageRequest<'_>,
+    hash: Option<u64>,
+    keys: &[crate::KeyRef],
+) -> Result<crate::Outcome, ApiError> {
+    page.limit = req.int_field("Limit").map(|l| l as usize);
+    page.kind = ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false));
+    let select = page.select;
+    let index = page.index;
+    let result = read_page(state, page);
+    let hash = hash.or(result.first_hash).unwrap_or(0);
+    let charge = crate::capacity::read_charge(index, hash, result.consumed.total_read());
+    engine.admit_keys(state, &[charge], keys, engine.now())?;
+    let body = page_json(&result, select);
+    let table = req.str_field("TableName").unwrap_or_default();
+    Ok(crate::Outcome::read(crate::ops::with_consumed(
+        body,
+        table,
+        &result.consumed,
+        crate::ops::ReturnConsumed::from_req(req),
+    )))
 }

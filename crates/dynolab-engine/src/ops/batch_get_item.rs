@@ -139,7 +139,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             let cost = read_cost(size as u64, kind);
             let charge =
                 crate::capacity::read_charge(None, dynolab_storage::keys::key_hash(key), cost);
-            let keys = crate::table::contributor_keys(&state.meta, key_item);
+            let keys = engine.contributor_keys(&state.meta, key_item);
             if let Err(e) = engine.admit_keys(&state, &[charge], &keys[..keys.len().min(1)], now) {
                 left.push(item_json(key_item));
                 throttle.get_or_insert(e);

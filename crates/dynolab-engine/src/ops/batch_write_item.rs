@@ -182,12 +182,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 _ => write::plan(&state, &key, new.as_ref(), false),
             };
             let keys = match &w {
-                Write::Put(item) => crate::table::contributor_keys(&state.meta, item),
+                Write::Put(item) => engine.contributor_keys(&state.meta, item),
                 Write::Delete(_) => state
                     .data
                     .items
                     .get(&key)
-                    .map(|i| crate::table::contributor_keys(&state.meta, i))
+                    .map(|i| engine.contributor_keys(&state.meta, i))
                     .unwrap_or_default(),
             };
             if let Err(e) = engine.admit_keys(&state, &plan.charges, &keys, now) {

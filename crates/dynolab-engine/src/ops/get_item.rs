@@ -39,7 +39,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let item = state.data.items.get(&key);
     let cost = read_cost(item.map_or(0, |i| item_size_bytes(i) as u64), kind);
     let charge = crate::capacity::read_charge(None, dynolab_storage::keys::key_hash(&key), cost);
-    let keys = crate::table::contributor_keys(&state.meta, &key_item);
+    let keys = engine.contributor_keys(&state.meta, &key_item);
     engine.admit_keys(&state, &[charge], &keys[..keys.len().min(1)], engine.now())?;
     let consumed = Consumed {
         table_read: cost,

@@ -237,7 +237,7 @@ pub(crate) fn conditional_write(
     let keys = new
         .as_ref()
         .or(old.as_ref())
-        .map(|i| crate::table::contributor_keys(&state.meta, i))
+        .map(|i| engine.contributor_keys(&state.meta, i))
         .unwrap_or_default();
     if let Some(condition) = condition
         && !condition.eval(old.as_ref().unwrap_or(&Item::new()))

@@ -2,15 +2,14 @@
 
 use std::ops::Bound;
 
-use dynolab_capacity::ReadKind;
 use dynolab_expr::{KeyCondition, RangeCondition};
 use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, AttributeValue, ValueType};
 use dynolab_storage::keys;
 use serde_json::{Map, Value};
 
+use super::item_param;
 use super::shapes::*;
-use super::{ReturnConsumed, item_param, with_consumed};
 use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, TableState, exprs, legacy, read_lock};
 
@@ -134,12 +133,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         || {
             legacy::check_conditions(req, "QueryFilter")?;
             legacy::check_attributes_to_get(req)?;
-            item_param(req, "ExclusiveStartKey").map_err(|e| {
-                ApiError::validation(format!(
-                    "The provided starting key is invalid: {}",
-                    e.message.unwrap_or_default()
-                ))
-            })?;
+            read::check_start_key(req)?;
             if !req.contains_key("KeyConditions") && !req.contains_key("KeyConditionExpression") {
                 return Err(ApiError::validation(
                     "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -160,12 +154,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         None => legacy::key_conditions(req, &schema.hash, schema.range.as_deref())?,
     };
     check_types(&state, &schema.hash, schema.range.as_deref(), &cond)?;
-    let filter = match exprs.filter {
-        Some(f) => Some(f),
-        None => legacy::filter(req, "QueryFilter")?,
-    };
-    let projection = exprs.projection.or_else(|| legacy::attributes_to_get(req));
-    let select = read::select(req, index, projection.is_some(), true)?;
+    let (filter, projection, select) = read::options(req, exprs, index, "QueryFilter", true)?;
     let (mut lower, mut upper) = key_range(&cond);
     let forward = req.bool_field("ScanIndexForward").unwrap_or(true);
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {
@@ -176,36 +165,24 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             upper = Bound::Excluded(start_key);
         }
     }
-    let page = read::read_page(
-        &state,
-        PageRequest {
-            index,
-            lower,
-            upper,
-            forward,
-            limit: req.int_field("Limit").map(|l| l as usize),
-            filter: filter.as_ref(),
-            projection: projection.as_ref(),
-            select,
-            kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
-        },
-    );
-    let charge = crate::capacity::read_charge(
+    let keys: Vec<crate::KeyRef> = engine
+        .insights_on(table_name)
+        .then(|| crate::KeyRef {
+            index: index.filter(|i| i.global).map(|i| i.name.clone()),
+            pk: crate::table::key_label(&cond.hash_value),
+            sk: None,
+        })
+        .into_iter()
+        .collect();
+    let page = PageRequest::new(
         index,
-        dynolab_storage::keys::partition_hash(&cond.hash_value),
-        page.consumed.total_read(),
+        lower,
+        upper,
+        forward,
+        filter.as_ref(),
+        projection.as_ref(),
+        select,
     );
-    let keys = [crate::KeyRef {
-        index: index.filter(|i| i.global).map(|i| i.name.clone()),
-        pk: crate::table::key_label(&cond.hash_value),
-        sk: None,
-    }];
-    engine.admit_keys(&state, &[charge], &keys, engine.now())?;
-    let body = read::page_json(&page, select);
-    Ok(Outcome::read(with_consumed(
-        body,
-        table_name,
-        &page.consumed,
-        ReturnConsumed::from_req(req),
-    )))
+    let hash = dynolab_storage::keys::partition_hash(&cond.hash_value);
+    read::answer(engine, &state, req, page, Some(hash), &keys)
 }

@@ -3,13 +3,12 @@
 
 use std::ops::Bound;
 
-use dynolab_capacity::ReadKind;
 use dynolab_model::ApiError;
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
+use super::item_param;
 use super::shapes::*;
-use super::{ReturnConsumed, item_param, with_consumed};
 use crate::read::{self, PageRequest};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
@@ -60,12 +59,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         || {
             legacy::check_conditions(req, "ScanFilter")?;
             legacy::check_attributes_to_get(req)?;
-            item_param(req, "ExclusiveStartKey").map_err(|e| {
-                ApiError::validation(format!(
-                    "The provided starting key is invalid: {}",
-                    e.message.unwrap_or_default()
-                ))
-            })?;
+            read::check_start_key(req)?;
             match (req.int_field("Segment"), req.int_field("TotalSegments")) {
                 (Some(_), None) => Err(ApiError::validation(
                     "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
@@ -84,12 +78,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let handle = engine.table(table_name)?;
     let state = read_lock(&handle);
     let index = read::index(&state, req)?;
-    let filter = match exprs.filter {
-        Some(f) => Some(f),
-        None => legacy::filter(req, "ScanFilter")?,
-    };
-    let projection = exprs.projection.or_else(|| legacy::attributes_to_get(req));
-    let select = read::select(req, index, projection.is_some(), false)?;
+    let (filter, projection, select) = read::options(req, exprs, index, "ScanFilter", false)?;
     let (mut lower, upper) = match (req.int_field("Segment"), req.int_field("TotalSegments")) {
         (Some(s), Some(t)) => {
             let (l, u) = segment_bounds(s as u64, t as u64);
@@ -103,33 +92,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {
         lower = Bound::Excluded(read::start_key(&state, index, &start)?);
     }
-    let page = read::read_page(
-        &state,
-        PageRequest {
-            index,
-            lower,
-            upper,
-            forward: true,
-            limit: req.int_field("Limit").map(|l| l as usize),
-            filter: filter.as_ref(),
-            projection: projection.as_ref(),
-            select,
-            kind: ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false)),
-        },
-    );
-    let charge = crate::capacity::read_charge(
+    let page = PageRequest::new(
         index,
-        page.first_hash.unwrap_or(0),
-        page.consumed.total_read(),
+        lower,
+        upper,
+        true,
+        filter.as_ref(),
+        projection.as_ref(),
+        select,
     );
-    engine.admit(&state, &[charge], engine.now())?;
-    let body = read::page_json(&page, select);
-    Ok(Outcome::read(with_consumed(
-        body,
-        table_name,
-        &page.consumed,
-        ReturnConsumed::from_req(req),
-    )))
+    read::answer(engine, &state, req, page, None, &[])
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::shapes::*;
 use super::{ReturnConsumed, consumed_json, item_param};
-use crate::table::{check_index_keys, contributor_keys};
+use crate::table::check_index_keys;
 use crate::{Engine, Outcome, TableState, exprs, write, write_lock};
 
 const TABLE_NAME: dynolab_model::wire::Field = field("TableName", Ty::String, TABLE_NAME_CHECKS);
@@ -335,7 +335,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             .and_then(|n| n.as_ref())
             .or_else(|| state.data.items.get(key))
         {
-            entry.1.extend(contributor_keys(&state.meta, item));
+            entry.1.extend(engine.contributor_keys(&state.meta, item));
         }
     }
     for (table, (charges, contributors)) in &per_table {

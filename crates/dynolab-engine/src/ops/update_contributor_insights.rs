@@ -67,6 +67,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     insights.enabled = enable;
     insights.has_sort_key = has_sort_key;
     insights.last_update_secs = now.as_secs_f64();
+    engine.insights_changed(&all);
     let mut body = json!({"TableName": table, "ContributorInsightsStatus": if enable { "ENABLED" } else { "DISABLED" }});
     if let Some(i) = index {
         body["IndexName"] = json!(i);

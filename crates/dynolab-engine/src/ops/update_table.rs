@@ -3,7 +3,7 @@
 
 use dynolab_model::ApiError;
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use dynolab_storage::Mutation;
+use dynolab_storage::{Mutation, TableData};
 use serde_json::{Map, Value, json};
 
 use super::create_table;
@@ -142,8 +142,14 @@ fn set_throughput(
     Ok(())
 }
 
+/// Index keyspaces an UpdateTable adds (backfilled) or removes (`None`), applied to the data
+/// only once the whole update is accepted.
+type IndexChanges = Vec<(String, Option<dynolab_storage::IndexEntries>)>;
+
 fn apply_gsi_updates(
-    state: &mut TableState,
+    meta: &mut TableMeta,
+    data: &TableData,
+    changes: &mut IndexChanges,
     req: &Map<String, Value>,
     billing: BillingMode,
     now_secs: f64,
@@ -155,7 +161,7 @@ fn apply_gsi_updates(
         .filter_map(Value::as_object)
     {
         if let Some(create) = update.obj_field("Create") {
-            let mut defs = state.meta.attribute_definitions.clone();
+            let mut defs = meta.attribute_definitions.clone();
             for (name, ty) in create_table::attribute_definitions(req) {
                 if let Some(existing) = defs.iter().find(|(n, _)| *n == name) {
                     if existing.1 != ty {
@@ -168,40 +174,39 @@ fn apply_gsi_updates(
                 }
             }
             let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
-            let index = create_table::index(create, &names, &state.meta.key_schema, true, billing)?;
-            if state.meta.index(&index.name).is_some() {
+            let index = create_table::index(create, &names, &meta.key_schema, true, billing)?;
+            if meta.index(&index.name).is_some() {
                 return Err(ApiError::invalid_parameter(format!(
                     "Attempting to create an index which already exists: {}",
                     index.name
                 )));
             }
-            if state.meta.gsis.len() >= 20 {
+            if meta.gsis.len() >= 20 {
                 return Err(ApiError::invalid_parameter(
                     "GlobalSecondaryIndex count exceeds the per-table limit of 20",
                 ));
             }
-            state.meta.attribute_definitions = defs;
-            backfill(state, &index);
-            state.meta.gsis.push(index);
+            meta.attribute_definitions = defs;
+            changes.push((index.name.clone(), Some(backfill(meta, data, &index))));
+            meta.gsis.push(index);
         } else if let Some(delete) = update.obj_field("Delete") {
             let name = delete.str_field("IndexName").unwrap_or_default();
-            let position = state
-                .meta
+            let position = meta
                 .gsis
                 .iter()
                 .position(|i| i.name == name)
                 .ok_or_else(|| {
                     ApiError::resource_not_found_message(format!(
                         "Requested resource not found: Index: {name} not found for table: {}",
-                        state.meta.name
+                        meta.name
                     ))
                 })?;
-            state.meta.gsis.remove(position);
-            state.data.indexes.remove(name);
+            meta.gsis.remove(position);
+            changes.push((name.to_string(), None));
         } else if let Some(u) = update.obj_field("Update") {
             let name = u.str_field("IndexName").unwrap_or_default().to_string();
-            let table_name = state.meta.name.clone();
-            let index = state.meta.gsis.iter_mut().find(|i| i.name == name).ok_or_else(|| {
+            let table_name = meta.name.clone();
+            let index = meta.gsis.iter_mut().find(|i| i.name == name).ok_or_else(|| {
                 ApiError::resource_not_found_message(format!("Requested resource not found: Index: {name} not found for table: {table_name}"))
             })?;
             if let Some(pt) = create_table::throughput(u)? {
@@ -220,20 +225,29 @@ fn apply_gsi_updates(
 }
 
 /// Builds a new index's entries from every item of the table.
-fn backfill(state: &mut TableState, index: &crate::table::IndexMeta) {
+fn backfill(
+    meta: &TableMeta,
+    data: &TableData,
+    index: &crate::table::IndexMeta,
+) -> dynolab_storage::IndexEntries {
     let mut entries = dynolab_storage::IndexEntries::new();
-    for (key, item) in &state.data.items {
+    for (key, item) in &data.items {
         if let Some(entry) =
-            crate::table::index_entry_key(index, &state.meta.attribute_definitions, item, key)
+            crate::table::index_entry_key(index, &meta.attribute_definitions, item, key)
         {
             entries.insert(entry, key.clone());
         }
     }
-    state.data.indexes.insert(index.name.clone(), entries);
+    entries
 }
 
-fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Result<(), ApiError> {
-    let meta: &mut TableMeta = &mut state.meta;
+/// Applies the update to `meta` and returns the index keyspaces to change; `data` is only read.
+fn apply(
+    meta: &mut TableMeta,
+    data: &TableData,
+    req: &Map<String, Value>,
+    now_secs: f64,
+) -> Result<IndexChanges, ApiError> {
     let billing = match req.str_field("BillingMode") {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
         Some(_) => BillingMode::Provisioned,
@@ -297,7 +311,9 @@ fn apply(state: &mut TableState, req: &Map<String, Value>, now_secs: f64) -> Res
             meta.extra.insert(key.to_string(), v.clone());
         }
     }
-    apply_gsi_updates(state, req, billing, now_secs)
+    let mut changes = Vec::new();
+    apply_gsi_updates(meta, data, &mut changes, req, billing, now_secs)?;
+    Ok(changes)
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
@@ -309,34 +325,30 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let now = engine.now();
     let config = engine.capacity_config();
     let mut state = write_lock(&handle);
-    // Work on a copy so a rejected update changes nothing; its capacity state is discarded.
-    let mut staged = TableState::new(
-        state.meta.clone(),
-        std::mem::take(&mut state.data),
-        &config,
-        now,
-    );
-    let result = apply(&mut staged, req, now.as_secs_f64());
-    let TableState { meta, data, .. } = staged;
-    state.data = data;
-    match result {
-        Err(e) => Err(e),
-        Ok(()) => {
-            state.meta = meta;
-            let TableState { meta, capacity, .. } = &mut *state;
-            let capacity = capacity.get_mut().unwrap_or_else(|e| e.into_inner());
-            crate::capacity::reconcile(capacity, meta, &config, now);
-            engine.billing_changed(meta);
-            let meta_bytes =
-                serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
-            let ticket = engine.submit(vec![Mutation::PutMeta {
-                name: name.to_string(),
-                meta: meta_bytes,
-            }]);
-            Ok(Outcome {
-                body: json!({"TableDescription": describe(&state, "ACTIVE")}),
-                ticket,
-            })
-        }
+    // Work on a copy of the metadata so a rejected update changes nothing.
+    let mut meta = state.meta.clone();
+    let changes = apply(&mut meta, &state.data, req, now.as_secs_f64())?;
+    for (index, entries) in changes {
+        match entries {
+            Some(entries) => state.data.indexes.insert(index, entries),
+            None => state.data.indexes.remove(&index),
+        };
     }
+    state.meta = meta;
+    {
+        let TableState { meta, capacity, .. } = &mut *state;
+        let capacity = capacity.get_mut().unwrap_or_else(|e| e.into_inner());
+        crate::capacity::reconcile(capacity, meta, &config, now);
+        engine.billing_changed(meta);
+    }
+    let meta_bytes =
+        serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    let ticket = engine.submit(vec![Mutation::PutMeta {
+        name: name.to_string(),
+        meta: meta_bytes,
+    }]);
+    Ok(Outcome {
+        body: json!({"TableDescription": describe(&state, "ACTIVE")}),
+        ticket,
+    })
 }
