@@ -200,27 +200,6 @@ impl Engine {
             Err(e) => Err(e),
         };
         self.record_outcome(operation, body, &result);
-        if result.is_ok()
-            && matches!(
-                operation,
-                "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
-            )
-        {
-            let tables: Vec<String> = match body.get("RequestItems").and_then(Value::as_object) {
-                Some(items) => items.keys().cloned().collect(),
-                None => body
-                    .get("TableName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect(),
-            };
-            for name in tables {
-                if let Ok(handle) = self.table(&name) {
-                    self.sample_storage(&read_lock(&handle));
-                }
-            }
-        }
         result
     }
 

@@ -269,6 +269,20 @@ impl TableMeta {
         Ok(value)
     }
 
+    /// An update may not change key attributes.
+    pub fn check_update_targets(&self, update: &dynolab_expr::Update) -> Result<(), ApiError> {
+        match update
+            .top_level_targets()
+            .into_iter()
+            .find(|t| self.key_schema.names().any(|k| k == t))
+        {
+            Some(target) => Err(ApiError::invalid_parameter(format!(
+                "Cannot update attribute {target}. This attribute is part of the key"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The primary key attributes of an item, as an item.
     pub fn key_item(&self, item: &Item) -> Item {
         self.key_schema

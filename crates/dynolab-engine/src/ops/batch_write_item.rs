@@ -201,6 +201,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 mutations.push(write::apply(&mut state, &key, new));
             }
         }
+        engine.sample_storage(&state);
         if !left.is_empty() {
             unprocessed.insert(name.clone(), Value::Array(left));
         }

@@ -3,10 +3,10 @@
 
 use dynolab_model::ApiError;
 use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::required_item;
 use super::shapes::*;
-use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
@@ -28,41 +28,18 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         exprs::parse_with(req, &["ConditionExpression"], &["Expected"], || {
             let key = required_item(req, "Key")?;
             legacy::check_expected(req)?;
-            let return_values = req.str_field("ReturnValues").unwrap_or("NONE");
-            if return_values != "ALL_OLD" && return_values != "NONE" {
-                return Err(ApiError::validation(
-                    "ReturnValues can only be ALL_OLD or NONE",
-                ));
-            }
+            super::check_return_values_all_old(req)?;
             Ok(key)
         })?;
-    let condition = match exprs.condition {
-        Some(c) => Some(c),
-        None => legacy::expected(req)?,
-    };
-    let table_name = req.str_field("TableName").unwrap_or_default();
-    let handle = engine.table(table_name)?;
+    let condition = super::write_condition(req, exprs.condition)?;
+    let handle = engine.table(req.str_field("TableName").unwrap_or_default())?;
     let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.key_from_param(&key_item)?;
-    let old = state.data.items.get(&key).cloned();
-    let (consumed, mutation) =
-        super::conditional_write(engine, &mut state, req, &key, None, condition.as_ref(), now)?;
-    let ticket = engine.submit(mutation.into_iter().collect());
-    let mut body = json!({});
-    if req.str_field("ReturnValues") == Some("ALL_OLD")
-        && let Some(old) = &old
-    {
-        body["Attributes"] = item_json(old);
-    }
-    let hash_name = state.meta.key_schema.hash.clone();
-    if let Some(metrics) =
-        super::item_collection_metrics(&state, req, &hash_name, key_item.get(&hash_name).cloned())
-    {
-        body["ItemCollectionMetrics"] = metrics;
-    }
-    Ok(Outcome {
-        body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)),
-        ticket,
-    })
+    let old = super::check_condition(engine, &state, req, &key, None, condition.as_ref(), now)?;
+    let write = super::write_item(engine, &mut state, &key, None, now)?;
+    let attributes = old.filter(|_| req.str_field("ReturnValues") == Some("ALL_OLD"));
+    Ok(super::write_answer(
+        engine, &state, req, write, attributes, &key_item,
+    ))
 }

@@ -220,41 +220,112 @@ pub(crate) fn item_collection_metrics(
     )
 }
 
-/// The shared tail of PutItem, UpdateItem and DeleteItem: check the condition against the
-/// current item, admit the write's capacity (or the failed write's, which DynamoDB still
-/// charges), then apply it. `new = None` deletes; deleting a missing item applies nothing.
-pub(crate) fn conditional_write(
+/// The condition of a single-item write: ConditionExpression, or else the legacy Expected.
+pub(crate) fn write_condition(
+    req: &Map<String, Value>,
+    expression: Option<dynolab_expr::Condition>,
+) -> Result<Option<dynolab_expr::Condition>, ApiError> {
+    match expression {
+        Some(c) => Ok(Some(c)),
+        None => crate::legacy::expected(req),
+    }
+}
+
+/// PutItem and DeleteItem can only return the old item.
+pub(crate) fn check_return_values_all_old(req: &Map<String, Value>) -> Result<(), ApiError> {
+    match req.str_field("ReturnValues").unwrap_or("NONE") {
+        "ALL_OLD" | "NONE" => Ok(()),
+        _ => Err(ApiError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}
+
+/// Checks a write's condition against the current item. A failed condition is still charged
+/// (as the larger of the existing item and `attempted`) and answered as
+/// ConditionalCheckFailedException. Returns the current item.
+pub(crate) fn check_condition(
     engine: &Engine,
-    state: &mut crate::TableState,
+    state: &crate::TableState,
     req: &Map<String, Value>,
     key: &[u8],
-    new: Option<Item>,
+    attempted: Option<&Item>,
     condition: Option<&dynolab_expr::Condition>,
     now: dynolab_clock::Timestamp,
-) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
+) -> Result<Option<Item>, ApiError> {
     let old = state.data.items.get(key).cloned();
-    // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
-    let keys = new
-        .as_ref()
-        .or(old.as_ref())
-        .map(|i| engine.contributor_keys(&state.meta, i))
-        .unwrap_or_default();
     if let Some(condition) = condition
         && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
     {
-        let plan = crate::write::plan_failed(key, old.as_ref(), new.as_ref(), false);
+        let keys = attempted
+            .or(old.as_ref())
+            .map(|i| engine.contributor_keys(&state.meta, i))
+            .unwrap_or_default();
+        let plan = crate::write::plan_failed(key, old.as_ref(), attempted, false);
         engine.admit_keys(state, &plan.charges, &keys, now)?;
         let wants_old = req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         return Err(ApiError::conditional_check_failed(
             old.filter(|_| wants_old),
         ));
     }
-    if new.is_none() && old.is_none() {
-        let plan = crate::write::plan_failed(key, None, None, false);
-        engine.admit(state, &plan.charges, now)?;
+    Ok(old)
+}
+
+/// Admits and applies a single-item write whose condition passed: `new = None` deletes, and
+/// deleting a missing item is charged but applies nothing.
+pub(crate) fn write_item(
+    engine: &Engine,
+    state: &mut crate::TableState,
+    key: &[u8],
+    new: Option<Item>,
+    now: dynolab_clock::Timestamp,
+) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
+    let old = state.data.items.get(key);
+    // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
+    let keys = new
+        .as_ref()
+        .or(old)
+        .map(|i| engine.contributor_keys(&state.meta, i))
+        .unwrap_or_default();
+    let plan = match (&new, old) {
+        (None, None) => crate::write::plan_failed(key, None, None, false),
+        _ => crate::write::plan(state, key, new.as_ref(), false),
+    };
+    engine.admit_keys(state, &plan.charges, &keys, now)?;
+    if new.is_none() && !state.data.items.contains_key(key) {
         return Ok((plan.consumed, None));
     }
-    let plan = crate::write::plan(state, key, new.as_ref(), false);
-    engine.admit_keys(state, &plan.charges, &keys, now)?;
-    Ok((plan.consumed, Some(crate::write::apply(state, key, new))))
+    let mutation = crate::write::apply(state, key, new);
+    engine.sample_storage(state);
+    Ok((plan.consumed, Some(mutation)))
+}
+
+/// The answer of a single-item write: the durable ticket, `Attributes` when there are any,
+/// `ItemCollectionMetrics` when asked for (keyed by `key_item`'s partition key), and
+/// `ConsumedCapacity`.
+pub(crate) fn write_answer(
+    engine: &Engine,
+    state: &crate::TableState,
+    req: &Map<String, Value>,
+    write: (Consumed, Option<dynolab_storage::Mutation>),
+    attributes: Option<Item>,
+    key_item: &Item,
+) -> Outcome {
+    let (consumed, mutation) = write;
+    let ticket = engine.submit(mutation.into_iter().collect());
+    let mut body = json!({});
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        body["Attributes"] = item_json(&attributes);
+    }
+    let hash_name = &state.meta.key_schema.hash;
+    if let Some(metrics) =
+        item_collection_metrics(state, req, hash_name, key_item.get(hash_name).cloned())
+    {
+        body["ItemCollectionMetrics"] = metrics;
+    }
+    let table = req.str_field("TableName").unwrap_or_default();
+    Outcome {
+        body: with_consumed(body, table, &consumed, ReturnConsumed::from_req(req)),
+        ticket,
+    }
 }

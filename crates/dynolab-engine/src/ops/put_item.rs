@@ -4,10 +4,10 @@
 use dynolab_model::ApiError;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::required_item;
 use super::shapes::*;
-use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
@@ -33,12 +33,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let expressions = exprs::parse_with(req, &["ConditionExpression"], &["Expected"], || {
         let item = required_item(req, "Item")?;
         legacy::check_expected(req)?;
-        let return_values = req.str_field("ReturnValues").unwrap_or("NONE");
-        if return_values != "ALL_OLD" && return_values != "NONE" {
-            return Err(ApiError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            ));
-        }
+        super::check_return_values_all_old(req)?;
         if item_size_bytes(&item) > MAX_ITEM_SIZE_BYTES {
             return Err(ApiError::validation(
                 "Item size has exceeded the maximum allowed size",
@@ -47,43 +42,24 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         Ok(item)
     })?;
     let (item, exprs) = expressions;
-    let condition = match exprs.condition {
-        Some(c) => Some(c),
-        None => legacy::expected(req)?,
-    };
-    let mode = ReturnConsumed::from_req(req);
-    let table_name = req.str_field("TableName").unwrap_or_default();
-    let handle = engine.table(table_name)?;
+    let condition = super::write_condition(req, exprs.condition)?;
+    let handle = engine.table(req.str_field("TableName").unwrap_or_default())?;
     let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.item_key(&item)?;
     check_index_keys(&state.meta, &item)?;
-    let old = state.data.items.get(&key).cloned();
-    let collection_key = state.meta.key_schema.hash.clone();
-    let collection_value = item.get(&collection_key).cloned();
-    let (consumed, mutation) = super::conditional_write(
+    let old = super::check_condition(
         engine,
-        &mut state,
+        &state,
         req,
         &key,
-        Some(item),
+        Some(&item),
         condition.as_ref(),
         now,
     )?;
-    let ticket = engine.submit(mutation.into_iter().collect());
-    let mut body = json!({});
-    if req.str_field("ReturnValues") == Some("ALL_OLD")
-        && let Some(old) = old
-    {
-        body["Attributes"] = item_json(&old);
-    }
-    if let Some(metrics) =
-        super::item_collection_metrics(&state, req, &collection_key, collection_value)
-    {
-        body["ItemCollectionMetrics"] = metrics;
-    }
-    Ok(Outcome {
-        body: with_consumed(body, table_name, &consumed, mode),
-        ticket,
-    })
+    let write = super::write_item(engine, &mut state, &key, Some(item.clone()), now)?;
+    let attributes = old.filter(|_| req.str_field("ReturnValues") == Some("ALL_OLD"));
+    Ok(super::write_answer(
+        engine, &state, req, write, attributes, &item,
+    ))
 }

@@ -238,13 +238,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             _ => state.meta.key_from_param(&a.key_item)?,
         };
         if let Kind::Update(update) = &a.kind {
-            for target in update.top_level_targets() {
-                if state.meta.key_schema.names().any(|k| k == target) {
-                    return Err(ApiError::invalid_parameter(format!(
-                        "Cannot update attribute {target}. This attribute is part of the key"
-                    )));
-                }
-            }
+            state.meta.check_update_targets(update)?;
         }
         if !seen.insert((a.table.clone(), key.clone())) {
             return Err(ApiError::validation(
@@ -364,6 +358,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             continue;
         }
         mutations.push(write::apply(state, key, new));
+    }
+    for state in guards.values() {
+        engine.sample_storage(state);
     }
     let ticket = engine.submit(mutations);
     drop(guards);

@@ -4,10 +4,10 @@
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, Item};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::required_item;
 use super::shapes::*;
-use super::{ReturnConsumed, item_json, required_item, with_consumed};
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
@@ -50,42 +50,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         Some(u) => Some(u),
         None => legacy::attribute_updates(req)?,
     };
-    let condition = match exprs.condition {
-        Some(c) => Some(c),
-        None => legacy::expected(req)?,
-    };
-    let table_name = req.str_field("TableName").unwrap_or_default();
-    let handle = engine.table(table_name)?;
+    let condition = super::write_condition(req, exprs.condition)?;
+    let handle = engine.table(req.str_field("TableName").unwrap_or_default())?;
     let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.key_from_param(&key_item)?;
     if let Some(update) = &update {
-        for target in update.top_level_targets() {
-            if state.meta.key_schema.names().any(|k| k == target) {
-                return Err(ApiError::invalid_parameter(format!(
-                    "Cannot update attribute {target}. This attribute is part of the key"
-                )));
-            }
-        }
+        state.meta.check_update_targets(update)?;
     }
-    let old = state.data.items.get(&key).cloned();
-    if let Some(condition) = &condition
-        && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
-    {
-        // The condition fails before the update is computed: charge and answer it here.
-        let failed = super::conditional_write(
-            engine,
-            &mut state,
-            req,
-            &key,
-            old.clone(),
-            Some(condition),
-            now,
-        );
-        return Err(failed
-            .err()
-            .unwrap_or_else(|| ApiError::conditional_check_failed(None)));
-    }
+    // The condition is checked on the current item before the update is computed.
+    let old = super::check_condition(engine, &state, req, &key, None, condition.as_ref(), now)?;
     let mut new = old.clone().unwrap_or_else(|| key_item.clone());
     let touched = match &update {
         Some(update) => update
@@ -99,11 +73,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         ));
     }
     check_index_keys(&state.meta, &new)?;
-    let hash_name = state.meta.key_schema.hash.clone();
-    let hash_value = key_item.get(&hash_name).cloned();
-    let (consumed, mutation) =
-        super::conditional_write(engine, &mut state, req, &key, Some(new.clone()), None, now)?;
-    let ticket = engine.submit(mutation.into_iter().collect());
+    let write = super::write_item(engine, &mut state, &key, Some(new.clone()), now)?;
     let attributes = match req.str_field("ReturnValues").unwrap_or("NONE") {
         "ALL_OLD" => old,
         "ALL_NEW" => Some(new),
@@ -111,15 +81,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         "UPDATED_NEW" => Some(pick(&new, &touched)),
         _ => None,
     };
-    let mut body = json!({});
-    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
-        body["Attributes"] = item_json(&attributes);
-    }
-    if let Some(metrics) = super::item_collection_metrics(&state, req, &hash_name, hash_value) {
-        body["ItemCollectionMetrics"] = metrics;
-    }
-    Ok(Outcome {
-        body: with_consumed(body, table_name, &consumed, ReturnConsumed::from_req(req)),
-        ticket,
-    })
+    Ok(super::write_answer(
+        engine, &state, req, write, attributes, &key_item,
+    ))
 }
