@@ -32,8 +32,9 @@ enum Command {
     Cost(CostArgs),
 }
 
+/// How the commands that ask a running server reach it and print its answer.
 #[derive(clap::Args)]
-struct CostArgs {
+struct ServerArgs {
     /// The server to ask.
     #[arg(
         long,
@@ -46,15 +47,23 @@ struct CostArgs {
     json: bool,
 }
 
+impl ServerArgs {
+    /// GETs an admin path (`/_dynolab/…`) of the server.
+    fn get(&self, path: &str) -> Result<serde_json::Value, String> {
+        get_json(&format!("{}{path}", self.endpoint.trim_end_matches('/')))
+    }
+}
+
+#[derive(clap::Args)]
+struct CostArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
 #[derive(clap::Args)]
 struct TopKeysArgs {
-    /// The server to ask.
-    #[arg(
-        long,
-        default_value = "http://127.0.0.1:8000",
-        env = "DYNOLAB_ENDPOINT"
-    )]
-    endpoint: String,
+    #[command(flatten)]
+    server: ServerArgs,
     /// Table name.
     #[arg(long)]
     table: String,
@@ -67,9 +76,6 @@ struct TopKeysArgs {
     /// How many keys to show per list.
     #[arg(long, default_value_t = 10)]
     limit: usize,
-    /// Print the raw JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -262,18 +268,15 @@ fn get_json(url: &str) -> Result<serde_json::Value, String> {
 }
 
 fn top_keys(args: TopKeysArgs) -> Result<(), String> {
-    let mut url = format!(
-        "{}/_dynolab/top-keys?table={}&minutes={}&limit={}",
-        args.endpoint.trim_end_matches('/'),
-        args.table,
-        args.minutes,
-        args.limit
+    let mut path = format!(
+        "/_dynolab/top-keys?table={}&minutes={}&limit={}",
+        args.table, args.minutes, args.limit
     );
     if let Some(index) = &args.index {
-        url.push_str(&format!("&index={index}"));
+        path.push_str(&format!("&index={index}"));
     }
-    let report = get_json(&url)?;
-    if args.json {
+    let report = args.server.get(&path)?;
+    if args.server.json {
         println!("{report:#}");
         return Ok(());
     }
@@ -316,11 +319,8 @@ fn top_keys(args: TopKeysArgs) -> Result<(), String> {
 }
 
 fn cost(args: CostArgs) -> Result<(), String> {
-    let report = get_json(&format!(
-        "{}/_dynolab/cost",
-        args.endpoint.trim_end_matches('/')
-    ))?;
-    if args.json {
+    let report = args.server.get("/_dynolab/cost")?;
+    if args.server.json {
         println!("{report:#}");
         return Ok(());
     }

@@ -146,20 +146,14 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
         }
         let spec = entry.obj_field(present[0]).expect("present");
         let table = spec.str_field("TableName").unwrap_or_default().to_string();
-        let (key_item, exprs) = match present[0] {
-            "Put" => exprs::parse_with(spec, &["ConditionExpression"], &[], || {
-                Ok(item_param(spec, "Item")?.unwrap_or_default())
-            })?,
-            "Update" => exprs::parse_with(
-                spec,
-                &["UpdateExpression", "ConditionExpression"],
-                &[],
-                || Ok(item_param(spec, "Key")?.unwrap_or_default()),
-            )?,
-            _ => exprs::parse_with(spec, &["ConditionExpression"], &[], || {
-                Ok(item_param(spec, "Key")?.unwrap_or_default())
-            })?,
+        let (item_param_name, expressions): (&str, &[&str]) = match present[0] {
+            "Put" => ("Item", &["ConditionExpression"]),
+            "Update" => ("Key", &["UpdateExpression", "ConditionExpression"]),
+            _ => ("Key", &["ConditionExpression"]),
         };
+        let (key_item, exprs) = exprs::parse_with(spec, expressions, &[], || {
+            Ok(item_param(spec, item_param_name)?.unwrap_or_default())
+        })?;
         bytes += item_size_bytes(&key_item);
         let kind = match present[0] {
             "ConditionCheck" => Kind::Check,

@@ -256,3 +256,42 @@ fn reads_throttle_too() {
         json!({"TableName": "reads", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": s("a")}}),
     );
 }
+
+#[test]
+fn the_per_table_quota_answers_request_limit_exceeded() {
+    // Warmed far beyond the default 40,000 units/s quota, the table still stops at the quota.
+    let (e, _clock) = engine_with_capacity();
+    ok(
+        &e,
+        "CreateTable",
+        json!({
+            "TableName": "quota", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "WarmThroughput": {"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": 100_000}
+        }),
+    );
+    // 400 KB items are 400 WRU each: the 101st in one instant passes 40,000. Each write goes
+    // to its own partition (the warmed table has 128), so no partition cap is reached first.
+    let pad = s(&"x".repeat(400 * 1024 - 20));
+    let mut used = std::collections::HashSet::new();
+    let mut keys = (0..).map(|n| format!("k{n}")).filter(move |k| {
+        let hash =
+            dynolab_storage::keys::partition_hash(&dynolab_model::AttributeValue::S(k.clone()));
+        used.insert(hash >> 57)
+    });
+    let mut written = 0;
+    let err = loop {
+        let key = keys.next().expect("one key per partition");
+        match put(&e, "quota", json!({"pk": s(&key), "v": pad.clone()})) {
+            Ok(_) => written += 1,
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(written, 100, "{err:?}");
+    assert_eq!(err.code, ErrorCode::RequestLimitExceeded);
+    assert_eq!(
+        err.throttling_reasons[0].0,
+        "TableWriteAccountLimitExceeded"
+    );
+}
