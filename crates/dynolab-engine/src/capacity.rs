@@ -174,3 +174,32 @@ pub(crate) fn read_charge(
         cost,
     }
 }
+
+/// A transaction cancelled because the table of `state` was throttled: each action on that
+/// table gets `ThrottlingError` (on-demand) or `ProvisionedThroughputExceeded` (provisioned)
+/// with the throttle's message, every other action `None`. `action_tables` names each
+/// action's table, in request order.
+pub(crate) fn transaction_throttled<'a>(
+    action_tables: impl Iterator<Item = &'a str>,
+    state: &crate::TableState,
+    error: &ApiError,
+) -> ApiError {
+    let code = match table_mode(&state.meta) {
+        Mode::OnDemand { .. } => "ThrottlingError",
+        Mode::Provisioned { .. } => "ProvisionedThroughputExceeded",
+    };
+    let reasons = action_tables
+        .map(|t| {
+            if t == state.meta.name {
+                dynolab_model::CancellationReason {
+                    code: code.into(),
+                    message: error.message.clone(),
+                    item: None,
+                }
+            } else {
+                dynolab_model::CancellationReason::none()
+            }
+        })
+        .collect();
+    ApiError::transaction_canceled(reasons)
+}

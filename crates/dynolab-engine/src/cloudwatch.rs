@@ -51,6 +51,14 @@ pub fn call(engine: &Engine, operation: &str, body: &Value) -> Result<Value, Api
     }
 }
 
+/// A required string member of a nested structure; `label` is its path in messages.
+fn member_str<'a>(value: &'a Value, name: &str, label: &str) -> Result<&'a str, ApiError> {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing(label))
+}
+
 fn required_str<'a>(req: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
     req.get(name)
         .and_then(Value::as_str)
@@ -260,10 +268,7 @@ fn get_metric_data(engine: &Engine, req: &Map<String, Value>) -> Result<Value, A
     let descending = req.get("ScanBy").and_then(Value::as_str) != Some("TimestampAscending");
     let mut results = Vec::new();
     for q in queries {
-        let id = q
-            .get("Id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| missing("MetricDataQueries.member.Id"))?;
+        let id = member_str(q, "Id", "MetricDataQueries.member.Id")?;
         if q.get("Expression").is_some() {
             return Err(invalid(
                 "Metric math expressions are not supported by dynolab; query metrics with MetricStat.",
@@ -275,10 +280,7 @@ fn get_metric_data(engine: &Engine, req: &Map<String, Value>) -> Result<Value, A
         let metric = stat
             .get("Metric")
             .ok_or_else(|| missing("MetricStat.Metric"))?;
-        let name = metric
-            .get("MetricName")
-            .and_then(Value::as_str)
-            .ok_or_else(|| missing("MetricStat.Metric.MetricName"))?;
+        let name = member_str(metric, "MetricName", "MetricStat.Metric.MetricName")?;
         let namespace = metric
             .get("Namespace")
             .and_then(Value::as_str)
@@ -287,10 +289,7 @@ fn get_metric_data(engine: &Engine, req: &Map<String, Value>) -> Result<Value, A
             .get("Period")
             .and_then(Value::as_i64)
             .ok_or_else(|| missing("MetricStat.Period"))?;
-        let stat_name = stat
-            .get("Stat")
-            .and_then(Value::as_str)
-            .ok_or_else(|| missing("MetricStat.Stat"))?;
+        let stat_name = member_str(stat, "Stat", "MetricStat.Stat")?;
         let (start, end, period_minutes) = window(req, period)?;
         let dims = dimensions(metric.get("Dimensions"))?;
         let mut points = if namespace == NAMESPACE {

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
+use dynolab_model::ApiError;
 use dynolab_model::size::item_size_bytes;
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use dynolab_model::{ApiError, CancellationReason};
 use dynolab_storage::keys::key_hash;
 use serde_json::{Map, Value, json};
 
@@ -90,30 +90,11 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     for (table, table_charges) in &charges {
         let state = &guards[*table];
         if let Err(e) = engine.admit(state, table_charges, now) {
-            let on_demand = matches!(
-                crate::capacity::table_mode(&state.meta),
-                dynolab_capacity::Mode::OnDemand { .. }
-            );
-            let reasons = gets
-                .iter()
-                .map(|(t, _, _)| {
-                    if t == table {
-                        CancellationReason {
-                            code: if on_demand {
-                                "ThrottlingError"
-                            } else {
-                                "ProvisionedThroughputExceeded"
-                            }
-                            .into(),
-                            message: e.message.clone(),
-                            item: None,
-                        }
-                    } else {
-                        CancellationReason::none()
-                    }
-                })
-                .collect();
-            return Err(ApiError::transaction_canceled(reasons));
+            return Err(crate::capacity::transaction_throttled(
+                gets.iter().map(|g| g.0.as_str()),
+                state,
+                &e,
+            ));
         }
     }
     let responses: Vec<Value> = gets

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dynolab_capacity::{Consumed, Mode};
+use dynolab_capacity::Consumed;
 use dynolab_expr::{Condition, Update};
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
@@ -186,24 +186,6 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
     Ok(actions)
 }
 
-/// The reason a throttled table gives its actions: on-demand tables answer ThrottlingError.
-fn throttle_reason(state: &TableState, error: &ApiError) -> CancellationReason {
-    let on_demand = matches!(
-        crate::capacity::table_mode(&state.meta),
-        Mode::OnDemand { .. }
-    );
-    CancellationReason {
-        code: if on_demand {
-            "ThrottlingError"
-        } else {
-            "ProvisionedThroughputExceeded"
-        }
-        .into(),
-        message: error.message.clone(),
-        item: None,
-    }
-}
-
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let actions = parse(req)?;
     let now = engine.now();
@@ -329,17 +311,11 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     for (table, (charges, contributors)) in &per_table {
         let state = &guards[*table];
         if let Err(e) = engine.admit_keys(state, charges, contributors, now) {
-            let reasons = actions
-                .iter()
-                .map(|a| {
-                    if a.table == *table {
-                        throttle_reason(state, &e)
-                    } else {
-                        CancellationReason::none()
-                    }
-                })
-                .collect();
-            return Err(ApiError::transaction_canceled(reasons));
+            return Err(crate::capacity::transaction_throttled(
+                actions.iter().map(|a| a.table.as_str()),
+                state,
+                &e,
+            ));
         }
     }
 
