@@ -20,7 +20,9 @@ pub mod pricing;
 
 use std::collections::BTreeMap;
 
-pub use model::{Charge, LimitType, Mode, Resource, TableCapacity, Target, Throttle};
+pub use model::{
+    Admission, Charge, LimitType, Mode, Plan, Resource, TableCapacity, Target, Throttle,
+};
 
 /// Reads and writes are limited separately everywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

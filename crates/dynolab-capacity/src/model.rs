@@ -312,17 +312,21 @@ impl Resource {
         }
     }
 
-    /// Checks the table-level limit for `cost` of `op`; `None` when it fits.
-    fn check_table_level(
+    /// How much of `op` the table-level limit allows now, in half-units, and the limit that
+    /// binds: in provisioned mode the burst bucket; in on-demand mode the `OnDemandThroughput`
+    /// maximum, then the table quota, then double the previous peak (checked in that order).
+    fn table_level_headroom(
         &mut self,
         op: Op,
-        cost: HalfUnits,
         config: &CapacityConfig,
         now: Timestamp,
-    ) -> Option<(LimitType, bool)> {
+    ) -> Vec<(u64, LimitType, bool)> {
         match self.mode {
-            Mode::Provisioned { .. } => (!self.bucket(op).can_spend(cost, now))
-                .then_some((LimitType::ProvisionedThroughputExceeded, false)),
+            Mode::Provisioned { .. } => vec![(
+                self.bucket(op).available(now).0,
+                LimitType::ProvisionedThroughputExceeded,
+                false,
+            )],
             Mode::OnDemand {
                 max_read_units,
                 max_write_units,
@@ -331,20 +335,32 @@ impl Resource {
                 let window = config.on_demand_peak_window_s;
                 let tracker = self.tracker(op);
                 tracker.settle(now_s, window);
-                let after = tracker.this_second(now_s) + cost.0;
+                let used = tracker.this_second(now_s);
+                // Peaks are tracked in half-units: "double the peak" is 2 × peak half-units.
+                let allowed = tracker.settled_peak * 2;
                 let max = match op {
                     Op::Read => max_read_units,
                     Op::Write => max_write_units,
                 };
-                if max.is_some_and(|m| after > m * 2) {
-                    return Some((LimitType::MaxOnDemandThroughputExceeded, false));
+                let mut limits = Vec::with_capacity(3);
+                if let Some(m) = max {
+                    limits.push((
+                        (m * 2).saturating_sub(used),
+                        LimitType::MaxOnDemandThroughputExceeded,
+                        false,
+                    ));
                 }
-                if after > config.table_quota_units_per_s * 2 {
-                    return Some((LimitType::AccountLimitExceeded, false));
-                }
-                // Peaks are tracked in half-units: "double the peak" is 2 × peak half-units.
-                let allowed = tracker.settled_peak * 2;
-                (after > allowed).then_some((LimitType::KeyRangeThroughputExceeded, true))
+                limits.push((
+                    (config.table_quota_units_per_s * 2).saturating_sub(used),
+                    LimitType::AccountLimitExceeded,
+                    false,
+                ));
+                limits.push((
+                    allowed.saturating_sub(used),
+                    LimitType::KeyRangeThroughputExceeded,
+                    true,
+                ));
+                limits
             }
         }
     }
@@ -361,7 +377,7 @@ impl Resource {
 
     /// Splits partitions that ran hot, and for on-demand grows partitions to carry double the
     /// peak. Called once per admission; cheap when nothing is due.
-    fn maintain(&mut self, config: &CapacityConfig, now: Timestamp) {
+    pub fn maintain(&mut self, config: &CapacityConfig, now: Timestamp) {
         if self.may_split_for_heat {
             self.partitions.split_for_heat(config, now);
         }
@@ -384,11 +400,238 @@ pub struct TableCapacity {
     pub indexes: BTreeMap<String, Resource>,
 }
 
+/// A request's charges resolved to resources and partitions, summed as admission checks them.
+/// Built by [`TableCapacity::plan`]; valid until a resource of the table changes its partitions
+/// ([`TableCapacity::plan_is_current`]), so a simulator can admit the same kind of request many
+/// times without resolving it again.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Cost per request on each (resource, op), for the table-level limits.
+    levels: Vec<(usize, Op, HalfUnits)>,
+    /// Cost per request on each (resource, op, partition), for the partition caps.
+    parts: Vec<(usize, Op, usize, HalfUnits)>,
+    /// Each charge with its resource and partition, spent with its key hash (heat tracking).
+    charges: Vec<(usize, Op, usize, HalfUnits, u64)>,
+    /// Partition count of every resource when the plan was made.
+    layout: Vec<usize>,
+}
+
+impl Plan {
+    /// Partition (index into the resource's partitions) of the first charge on `resource`
+    /// (0 = the table, 1.. = the GSIs in name order).
+    pub fn partition_on(&self, resource: usize) -> Option<usize> {
+        self.charges.iter().find(|c| c.0 == resource).map(|c| c.2)
+    }
+}
+
+/// What [`TableCapacity::admit_many`] let through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admission {
+    /// Requests admitted (and spent).
+    pub admitted: u64,
+    /// Every limit that kept at least one request out; empty when all were admitted.
+    pub throttles: Vec<Throttle>,
+    /// The limit that admitted the fewest: the cause of the throttles, with the resource it is
+    /// on (0 = the table, 1.. = the GSIs in name order) and, for a partition cap, the partition.
+    pub binding: Option<(Throttle, usize, Option<usize>)>,
+}
+
 impl TableCapacity {
     fn resource(&mut self, target: &Target) -> Option<&mut Resource> {
         match target {
             Target::Table => Some(&mut self.table),
             Target::Index(name) => self.indexes.get_mut(name),
+        }
+    }
+
+    /// Resource number `i`: 0 is the table, 1.. the GSIs in name order.
+    fn resource_at(&mut self, i: usize) -> &mut Resource {
+        if i == 0 {
+            &mut self.table
+        } else {
+            self.indexes
+                .values_mut()
+                .nth(i - 1)
+                .expect("plans only hold known resources")
+        }
+    }
+
+    fn target_at(&self, i: usize) -> Target {
+        if i == 0 {
+            Target::Table
+        } else {
+            Target::Index(
+                self.indexes
+                    .keys()
+                    .nth(i - 1)
+                    .expect("plans only hold known resources")
+                    .clone(),
+            )
+        }
+    }
+
+    fn layout(&self) -> Vec<usize> {
+        std::iter::once(self.table.partition_count())
+            .chain(self.indexes.values().map(Resource::partition_count))
+            .collect()
+    }
+
+    /// Resolves `charges` (charges on unknown indexes are ignored) into a [`Plan`].
+    pub fn plan(&self, charges: &[Charge]) -> Plan {
+        let mut plan = Plan {
+            levels: Vec::new(),
+            parts: Vec::new(),
+            charges: Vec::with_capacity(charges.len()),
+            layout: self.layout(),
+        };
+        for c in charges {
+            let (i, resource) = match &c.target {
+                Target::Table => (0, &self.table),
+                Target::Index(name) => match self.indexes.get_key_value(name) {
+                    Some((key, r)) => (1 + self.indexes.range(..key.clone()).count(), r),
+                    None => continue,
+                },
+            };
+            let partition = resource.partition_of(c.hash);
+            match plan.levels.iter_mut().find(|l| l.0 == i && l.1 == c.op) {
+                Some(l) => l.2 += c.cost,
+                None => plan.levels.push((i, c.op, c.cost)),
+            }
+            match plan
+                .parts
+                .iter_mut()
+                .find(|p| p.0 == i && p.1 == c.op && p.2 == partition)
+            {
+                Some(p) => p.3 += c.cost,
+                None => plan.parts.push((i, c.op, partition, c.cost)),
+            }
+            plan.charges.push((i, c.op, partition, c.cost, c.hash));
+        }
+        plan.levels.sort_by_key(|l| (l.0, l.1));
+        plan.parts.sort_by_key(|p| (p.0, p.1, p.2));
+        plan
+    }
+
+    /// Whether `plan` still matches the partitions (none split or grew since it was made).
+    pub fn plan_is_current(&self, plan: &Plan) -> bool {
+        plan.layout.len() == self.indexes.len() + 1
+            && plan.layout[0] == self.table.partition_count()
+            && self
+                .indexes
+                .values()
+                .zip(&plan.layout[1..])
+                .all(|(r, n)| r.partition_count() == *n)
+    }
+
+    /// Admits as many as possible of `count` identical requests, each all or nothing over the
+    /// plan's charges, and spends what they cost. Does not split partitions: call
+    /// [`TableCapacity::maintain`] once per tick (as [`TableCapacity::admit`] does per request).
+    pub fn admit_many(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Admission {
+        let mut admitted = count;
+        let mut throttles: Vec<Throttle> = Vec::new();
+        let mut binding: Option<(Throttle, usize, Option<usize>, u64)> = None;
+        let mut limit =
+            |throttle: Throttle, resource: usize, partition: Option<usize>, fits: u64| {
+                if fits >= count {
+                    return;
+                }
+                if binding.as_ref().is_none_or(|b| fits < b.3) {
+                    binding = Some((throttle.clone(), resource, partition, fits));
+                }
+                if !throttles.contains(&throttle) {
+                    throttles.push(throttle);
+                }
+            };
+        for &(i, op, cost) in &plan.levels {
+            if cost.0 == 0 {
+                continue;
+            }
+            let target = self.target_at(i);
+            let headrooms = self.resource_at(i).table_level_headroom(op, config, now);
+            // The first limit in checking order that cannot take every request is reported.
+            if let Some(&(room, limit_type, scaling)) =
+                headrooms.iter().find(|(room, _, _)| room / cost.0 < count)
+            {
+                let fits = headrooms
+                    .iter()
+                    .map(|(room, _, _)| room / cost.0)
+                    .min()
+                    .unwrap_or(room / cost.0);
+                admitted = admitted.min(fits);
+                limit(
+                    Throttle {
+                        target,
+                        op,
+                        limit: limit_type,
+                        scaling,
+                    },
+                    i,
+                    None,
+                    fits,
+                );
+            }
+        }
+        for &(i, op, partition, cost) in &plan.parts {
+            if cost.0 == 0 {
+                continue;
+            }
+            let fits = self
+                .resource_at(i)
+                .partitions
+                .available(partition, op, now)
+                .0
+                / cost.0;
+            if fits < count {
+                admitted = admitted.min(fits);
+                let target = self.target_at(i);
+                limit(
+                    Throttle {
+                        target,
+                        op,
+                        limit: LimitType::KeyRangeThroughputExceeded,
+                        scaling: false,
+                    },
+                    i,
+                    Some(partition),
+                    fits,
+                );
+            }
+        }
+        throttles.sort();
+        if admitted > 0 {
+            for &(i, op, cost) in &plan.levels {
+                self.resource_at(i)
+                    .spend_table_level(op, HalfUnits(cost.0 * admitted), now);
+            }
+            for &(i, op, partition, cost, hash) in &plan.charges {
+                self.resource_at(i).partitions.spend(
+                    partition,
+                    op,
+                    HalfUnits(cost.0 * admitted),
+                    hash,
+                    now,
+                    config,
+                );
+            }
+        }
+        Admission {
+            admitted,
+            throttles,
+            binding: binding.map(|(t, r, p, _)| (t, r, p)),
+        }
+    }
+
+    /// Splits hot partitions and grows on-demand resources (see [`Resource::maintain`]).
+    pub fn maintain(&mut self, config: &CapacityConfig, now: Timestamp) {
+        self.table.maintain(config, now);
+        for index in self.indexes.values_mut() {
+            index.maintain(config, now);
         }
     }
 
@@ -400,70 +643,12 @@ impl TableCapacity {
         config: &CapacityConfig,
         now: Timestamp,
     ) -> Result<(), Vec<Throttle>> {
-        // Sum per (target, op) for table-level limits and per (target, op, partition) for caps.
-        let mut totals: BTreeMap<(Target, Op), HalfUnits> = BTreeMap::new();
-        let mut per_partition: BTreeMap<(Target, Op, usize), HalfUnits> = BTreeMap::new();
-        for c in charges {
-            let Some(resource) = self.resource(&c.target) else {
-                continue;
-            };
-            let partition = resource.partition_of(c.hash);
-            *totals.entry((c.target.clone(), c.op)).or_default() += c.cost;
-            *per_partition
-                .entry((c.target.clone(), c.op, partition))
-                .or_default() += c.cost;
+        let plan = self.plan(charges);
+        let admission = self.admit_many(&plan, 1, config, now);
+        if admission.admitted == 0 {
+            return Err(admission.throttles);
         }
-        let mut throttles = Vec::new();
-        for ((target, op), cost) in &totals {
-            let resource = self
-                .resource(target)
-                .expect("totals only hold known targets");
-            if let Some((limit, scaling)) = resource.check_table_level(*op, *cost, config, now) {
-                throttles.push(Throttle {
-                    target: target.clone(),
-                    op: *op,
-                    limit,
-                    scaling,
-                });
-            }
-        }
-        for ((target, op, partition), cost) in &per_partition {
-            let resource = self
-                .resource(target)
-                .expect("per_partition only holds known targets");
-            if !resource.partitions.can_spend(*partition, *op, *cost, now) {
-                let throttle = Throttle {
-                    target: target.clone(),
-                    op: *op,
-                    limit: LimitType::KeyRangeThroughputExceeded,
-                    scaling: false,
-                };
-                if !throttles.contains(&throttle) {
-                    throttles.push(throttle);
-                }
-            }
-        }
-        if !throttles.is_empty() {
-            throttles.sort();
-            return Err(throttles);
-        }
-        for ((target, op), cost) in totals {
-            let resource = self.resource(&target).expect("known target");
-            resource.spend_table_level(op, cost, now);
-        }
-        for c in charges {
-            let Some(resource) = self.resource(&c.target) else {
-                continue;
-            };
-            let partition = resource.partition_of(c.hash);
-            resource
-                .partitions
-                .spend(partition, c.op, c.cost, c.hash, now, config);
-        }
-        self.table.maintain(config, now);
-        for index in self.indexes.values_mut() {
-            index.maintain(config, now);
-        }
+        self.maintain(config, now);
         Ok(())
     }
 }

@@ -101,8 +101,9 @@ impl PartitionMap {
         self.partitions.iter().map(|p| p.start_hash).collect()
     }
 
-    pub fn can_spend(&mut self, index: usize, op: Op, cost: HalfUnits, now: Timestamp) -> bool {
-        self.partitions[index].bucket(op).can_spend(cost, now)
+    /// Whole half-units of `op` the partition can spend now.
+    pub fn available(&mut self, index: usize, op: Op, now: Timestamp) -> HalfUnits {
+        self.partitions[index].bucket(op).available(now)
     }
 
     /// Spends `cost` on a partition and records the key for split-for-heat.
