@@ -437,13 +437,6 @@ pub struct Admission {
 }
 
 impl TableCapacity {
-    fn resource(&mut self, target: &Target) -> Option<&mut Resource> {
-        match target {
-            Target::Table => Some(&mut self.table),
-            Target::Index(name) => self.indexes.get_mut(name),
-        }
-    }
-
     /// Resource number `i`: 0 is the table, 1.. the GSIs in name order.
     fn resource_at(&mut self, i: usize) -> &mut Resource {
         if i == 0 {
