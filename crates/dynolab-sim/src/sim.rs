@@ -1,0 +1,791 @@
+//! The simulation: one-second steps of virtual time, each flow's requests admitted by the same
+//! capacity model `dynolab serve` uses ([`TableCapacity::admit_many`]), retries by the client's
+//! policy, target-tracking auto scaling, and the bill.
+
+use std::collections::BTreeMap;
+
+use dynolab_capacity::pricing::Prices;
+use dynolab_capacity::{CapacityConfig, Mode, Op, Resource, TableCapacity};
+use dynolab_clock::Timestamp;
+use dynolab_design::{Billing, ScalingTarget, TableDesign};
+use serde::Serialize;
+
+use crate::flows::{self, FlowError};
+use crate::workload::{DailyCurve, Workload};
+
+/// 2026-01-01T00:00:00Z: virtual time starts here (a Thursday, at midnight UTC).
+pub const START_EPOCH_S: u64 = 1_767_225_600;
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// What the model and the bill are made of.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub capacity: CapacityConfig,
+    pub prices: Prices,
+    /// Overrides the workload's length.
+    pub days: Option<f64>,
+    /// Seconds from an auto-scaling decision until the new capacity is in effect (choice: 120;
+    /// AWS: UpdateTable "takes several minutes").
+    pub scaling_delay_s: u64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            capacity: CapacityConfig::default(),
+            prices: Prices::us_east_1(),
+            days: None,
+            scaling_delay_s: 120,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceReport {
+    pub name: String,
+    pub kind: &'static str,
+    pub mode: String,
+    pub partitions_at_start: usize,
+    pub partitions_at_end: usize,
+    pub storage_gib: f64,
+    /// Average consumed units per second.
+    pub read_avg: f64,
+    pub write_avg: f64,
+    /// Highest one-minute average.
+    pub read_peak_minute: f64,
+    pub write_peak_minute: f64,
+    /// Highest one-second consumption.
+    pub read_peak_second: f64,
+    pub write_peak_second: f64,
+    /// Average provisioned units (none when on-demand).
+    pub read_provisioned_avg: Option<f64>,
+    pub write_provisioned_avg: Option<f64>,
+    /// Consumed / provisioned over the run, in percent.
+    pub read_utilization: Option<f64>,
+    pub write_utilization: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HourStats {
+    pub hour: u64,
+    pub requests: u64,
+    pub throttled: u64,
+    pub failed: u64,
+    /// Cause label → throttled requests.
+    pub by_cause: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PatternStats {
+    pub name: String,
+    pub requests: u64,
+    pub throttled: u64,
+    pub failed: u64,
+    /// Consumed units per request (read or write), averaged.
+    pub units_per_request: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyStats {
+    pub key: String,
+    pub resource: String,
+    pub requests: u64,
+    pub throttled: u64,
+    /// Share of the requests of the patterns that address this resource.
+    pub share: f64,
+    /// Highest units per second offered to this key (admitted or not).
+    pub peak_units: f64,
+    pub op: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartitionStats {
+    pub resource: String,
+    pub partition: usize,
+    pub throttled: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalingAction {
+    pub at_s: u64,
+    pub resource: String,
+    pub op: &'static str,
+    pub from: u64,
+    pub to: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CostLine {
+    pub resource: String,
+    pub component: String,
+    pub usd: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Heat {
+    pub resource: String,
+    /// Per hour, per partition: percent of the partition's cap used (the larger of read and
+    /// write).
+    pub hours: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimReport {
+    pub table: String,
+    pub workload: String,
+    pub days: f64,
+    pub requests: u64,
+    pub throttled: u64,
+    pub failed: u64,
+    pub busiest_hour: Option<HourStats>,
+    pub by_cause: BTreeMap<String, u64>,
+    pub patterns: Vec<PatternStats>,
+    pub resources: Vec<ResourceReport>,
+    pub top_keys: Vec<KeyStats>,
+    pub partitions: Vec<PartitionStats>,
+    pub scaling: Vec<ScalingAction>,
+    pub cost: Vec<CostLine>,
+    pub cost_total: f64,
+    pub hours: Vec<HourStats>,
+    pub heat: Vec<Heat>,
+}
+
+impl SimReport {
+    pub fn cost_of(&self, component: &str) -> f64 {
+        self.cost
+            .iter()
+            .filter(|c| c.component == component)
+            .map(|c| c.usd)
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+pub struct SimError(pub String);
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SimError {}
+
+impl From<FlowError> for SimError {
+    fn from(e: FlowError) -> Self {
+        SimError(e.0)
+    }
+}
+
+/// Target tracking on one dimension of one resource.
+#[derive(Clone, Debug)]
+struct Scaler {
+    target: ScalingTarget,
+    above: u32,
+    below: u32,
+    /// Decreases available now (4 at most, one more per hour).
+    decreases: u32,
+    last_refill_hour: u64,
+    pending: Option<(u64, u64)>,
+}
+
+impl Scaler {
+    fn new(target: ScalingTarget) -> Scaler {
+        Scaler {
+            target,
+            above: 0,
+            below: 0,
+            decreases: 4,
+            last_refill_hour: 0,
+            pending: None,
+        }
+    }
+
+    /// Evaluates one minute's average consumption against `current`; returns a new capacity.
+    fn evaluate(&mut self, avg: f64, current: u64, hour: u64) -> Option<u64> {
+        if hour > self.last_refill_hour {
+            self.decreases = (self.decreases + (hour - self.last_refill_hour) as u32).min(4);
+            self.last_refill_hour = hour;
+        }
+        let t = self.target.target_percent / 100.0;
+        let utilization = avg / current.max(1) as f64;
+        let desired = ((avg / t).ceil() as u64).clamp(self.target.min, self.target.max);
+        if utilization > t {
+            self.above += 1;
+            self.below = 0;
+        } else if utilization < t - 0.2 {
+            self.below += 1;
+            self.above = 0;
+        } else {
+            self.above = 0;
+            self.below = 0;
+        }
+        if self.above >= 2 && desired > current {
+            self.above = 0;
+            return Some(desired);
+        }
+        if self.below >= 15 && desired < current && self.decreases > 0 {
+            self.below = 0;
+            self.decreases -= 1;
+            return Some(desired);
+        }
+        None
+    }
+}
+
+fn mode_of(billing: &Billing) -> Mode {
+    match billing {
+        Billing::Provisioned { read, write } => Mode::Provisioned {
+            read_units: *read,
+            write_units: *write,
+        },
+        Billing::OnDemand {
+            max_read,
+            max_write,
+        } => Mode::OnDemand {
+            max_read_units: *max_read,
+            max_write_units: *max_write,
+        },
+    }
+}
+
+fn mode_text(mode: Mode) -> String {
+    match mode {
+        Mode::Provisioned {
+            read_units,
+            write_units,
+        } => format!("provisioned {read_units} RCU / {write_units} WCU"),
+        Mode::OnDemand { .. } => "on-demand".into(),
+    }
+}
+
+/// Builds the capacity state of a design: each resource in its mode, with partitions for its
+/// provisioned throughput and its size.
+pub fn capacity_of(
+    design: &TableDesign,
+    storage: &[u64],
+    config: &CapacityConfig,
+    now: Timestamp,
+) -> Result<TableCapacity, SimError> {
+    let table_mode = mode_of(&design.billing);
+    let mut table = Resource::new(table_mode, design.lsis.is_empty(), config, now);
+    table.observe_size(storage[0], config, now);
+    let mut indexes = BTreeMap::new();
+    let names = flows::resource_names(design);
+    for gsi in &design.gsis {
+        let mode = match (&design.billing, gsi.provisioned) {
+            (Billing::Provisioned { .. }, Some((read, write))) => Mode::Provisioned {
+                read_units: read,
+                write_units: write,
+            },
+            (Billing::Provisioned { .. }, None) => {
+                return Err(SimError(format!(
+                    "index {} of provisioned table {} has no provisioned throughput",
+                    gsi.name, design.name
+                )));
+            }
+            (Billing::OnDemand { .. }, _) => table_mode,
+        };
+        let mut r = Resource::new(mode, true, config, now);
+        let i = names.iter().position(|n| *n == gsi.name).expect("known");
+        r.observe_size(storage[i], config, now);
+        indexes.insert(gsi.name.clone(), r);
+    }
+    Ok(TableCapacity { table, indexes })
+}
+
+fn resource_mut(capacity: &mut TableCapacity, i: usize) -> &mut Resource {
+    if i == 0 {
+        &mut capacity.table
+    } else {
+        capacity.indexes.values_mut().nth(i - 1).expect("known")
+    }
+}
+
+fn resource_ref(capacity: &TableCapacity, i: usize) -> &Resource {
+    if i == 0 {
+        &capacity.table
+    } else {
+        capacity.indexes.values().nth(i - 1).expect("known")
+    }
+}
+
+/// Per-flow state that survives a rebuild of the flows (kept per pattern and key).
+struct FlowState {
+    carry: f64,
+    /// Requests due for attempt k + 2 in the next second.
+    retry: Vec<u64>,
+}
+
+fn op_index(op: Op) -> usize {
+    match op {
+        Op::Read => 0,
+        Op::Write => 1,
+    }
+}
+
+/// The key statistics slot of each flow, adding slots for keys not seen before.
+fn key_index(
+    flows: &[flows::Flow],
+    ids: &mut BTreeMap<(String, usize), usize>,
+    keys: &mut Vec<(u64, u64, u64, Op)>,
+    key_second: &mut Vec<u64>,
+) -> Vec<Option<usize>> {
+    flows
+        .iter()
+        .map(|f| {
+            let key = f.key.as_ref()?;
+            let first = &f.parts[0];
+            let next = ids.len();
+            let id = *ids.entry((key.clone(), first.resource)).or_insert(next);
+            if id == keys.len() {
+                keys.push((0, 0, 0, first.op));
+                key_second.push(0);
+            }
+            Some(id)
+        })
+        .collect()
+}
+
+/// `IndexWriteProvisionedThroughputExceeded (status-index)`.
+fn cause_label(throttle: &dynolab_capacity::Throttle, design: &TableDesign) -> String {
+    match &throttle.target {
+        dynolab_capacity::Target::Table => format!("{} ({})", throttle.reason(), design.name),
+        dynolab_capacity::Target::Index(name) => format!("{} ({name})", throttle.reason()),
+    }
+}
+
+/// Runs `workload` against `design`. `progress(done_s, total_s)` is called every simulated hour.
+pub fn simulate(
+    design: &TableDesign,
+    workload: &Workload,
+    options: &SimOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<SimReport, SimError> {
+    workload.validate().map_err(|e| SimError(e.0))?;
+    let config = &options.capacity;
+    let days = options.days.unwrap_or(workload.days);
+    if !(days > 0.0 && days <= 3660.0) {
+        return Err(SimError("days must be between 0 and 3660".into()));
+    }
+    let total_s = (days * 86_400.0).round() as u64;
+    let start = Timestamp::from_secs(START_EPOCH_S);
+    let names = flows::resource_names(design);
+    let storage = flows::storage_bytes(design, workload);
+    let mut capacity = capacity_of(design, &storage, config, start)?;
+    let partitions_at_start: Vec<usize> = (0..names.len())
+        .map(|i| resource_ref(&capacity, i).partition_count())
+        .collect();
+    let mut flows = flows::build(design, workload, &capacity)?;
+    let curves: Vec<DailyCurve> = workload
+        .patterns
+        .iter()
+        .map(|p| DailyCurve::new(&p.rate).map_err(SimError))
+        .collect::<Result<_, _>>()?;
+    let max_attempts = workload.retry.max_attempts.max(1) as usize;
+    let mut state: Vec<FlowState> = flows
+        .iter()
+        .map(|_| FlowState {
+            carry: 0.0,
+            retry: vec![0; max_attempts - 1],
+        })
+        .collect();
+
+    // Auto scaling, per resource and dimension.
+    let mut scalers: Vec<[Option<Scaler>; 2]> = vec![[None, None]; names.len()];
+    let scaling_of = |i: usize| {
+        if i == 0 {
+            design.autoscaling.clone()
+        } else {
+            design
+                .gsis
+                .iter()
+                .find(|g| g.name == names[i])
+                .and_then(|g| g.autoscaling.clone())
+        }
+    };
+    for (i, s) in scalers.iter_mut().enumerate() {
+        if let (Some(a), Mode::Provisioned { .. }) =
+            (scaling_of(i), resource_ref(&capacity, i).mode())
+        {
+            s[0] = a.read.map(Scaler::new);
+            s[1] = a.write.map(Scaler::new);
+        }
+    }
+
+    let prices = options.prices.class(design.table_class.as_str()).clone();
+    let n = names.len();
+    // Consumed half-units: this second, this minute, the whole run; per resource and op.
+    let mut second = vec![[0u64; 2]; n];
+    let mut minute = vec![[0u64; 2]; n];
+    let mut total = vec![[0u64; 2]; n];
+    let mut peak_second = vec![[0u64; 2]; n];
+    let mut peak_minute = vec![[0u64; 2]; n];
+    let mut provisioned_unit_minutes = vec![[0u64; 2]; n];
+    let mut provisioned_cost = vec![[0f64; 2]; n];
+    let mut heat_now: Vec<Vec<[u64; 2]>> = (0..n)
+        .map(|i| vec![[0; 2]; resource_ref(&capacity, i).partition_count()])
+        .collect();
+    let mut heat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); n];
+    let mut hours: Vec<HourStats> = Vec::new();
+    let mut hour = HourStats::default();
+    let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut pattern_totals = vec![(0u64, 0u64, 0u64, 0u64); workload.patterns.len()];
+    // Per (key, resource): requests, throttled, peak units in a second, op; ids survive rebuilds.
+    let mut key_ids: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    let mut keys: Vec<(u64, u64, u64, Op)> = Vec::new();
+    let mut key_second: Vec<u64> = Vec::new();
+    let mut flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
+    let mut partition_throttles: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+    let mut scaling_actions = Vec::new();
+    let mut rates = vec![0.0; workload.patterns.len()];
+    let mut attempts: Vec<u64> = vec![0; max_attempts];
+
+    for s in 0..total_s {
+        let now = Timestamp::from_secs(START_EPOCH_S + s);
+        if s % 60 == 0 {
+            let minute_of_day = ((s / 60) % 1440) as usize;
+            for (r, c) in rates.iter_mut().zip(&curves) {
+                *r = c.at_minute(minute_of_day);
+            }
+        }
+        for (fi, flow) in flows.iter().enumerate() {
+            let st = &mut state[fi];
+            let demand = rates[flow.pattern] * flow.share + st.carry;
+            let new = demand.floor();
+            st.carry = demand - new;
+            attempts[0] = new as u64;
+            attempts[1..].copy_from_slice(&st.retry);
+            let offered: u64 = attempts.iter().sum();
+            if offered == 0 {
+                continue;
+            }
+            let admission = capacity.admit_many(&flow.plan, offered, config, now);
+            let admitted = admission.admitted;
+            let throttled = offered - admitted;
+            // The oldest attempts go first; the rest retry or fail.
+            let mut left = admitted;
+            for k in (0..max_attempts).rev() {
+                let take = attempts[k].min(left);
+                attempts[k] -= take;
+                left -= take;
+            }
+            let failed = attempts[max_attempts - 1];
+            for k in 0..max_attempts - 1 {
+                st.retry[k] = attempts[k];
+            }
+            let p = &mut pattern_totals[flow.pattern];
+            p.0 += offered;
+            p.1 += throttled;
+            p.2 += failed;
+            hour.requests += offered;
+            hour.throttled += throttled;
+            hour.failed += failed;
+            for part in &flow.parts {
+                let units = part.cost.0 * admitted;
+                second[part.resource][op_index(part.op)] += units;
+                p.3 += units;
+                if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
+                    h[op_index(part.op)] += units;
+                }
+            }
+            if let Some(id) = flow_keys[fi] {
+                let e = &mut keys[id];
+                e.0 += offered;
+                e.1 += throttled;
+                key_second[id] += flow.parts[0].cost.0 * offered;
+            }
+            // A request counts under every limit it hit; its partition is the binding one's.
+            for throttle in &admission.throttles {
+                let label = cause_label(throttle, design);
+                *hour.by_cause.entry(label.clone()).or_default() += throttled;
+                *causes.entry(label).or_default() += throttled;
+            }
+            if throttled > 0
+                && let Some((_, resource, partition)) = &admission.binding
+            {
+                let partition = partition.or_else(|| {
+                    flow.parts
+                        .iter()
+                        .find(|p| p.resource == *resource)
+                        .map(|p| p.partition)
+                });
+                if let Some(partition) = partition {
+                    *partition_throttles
+                        .entry((*resource, partition))
+                        .or_default() += throttled;
+                }
+            }
+        }
+        capacity.maintain(config, now);
+        for (e, units) in keys.iter_mut().zip(key_second.iter_mut()) {
+            e.2 = e.2.max(*units);
+            *units = 0;
+        }
+        for i in 0..n {
+            for op in 0..2 {
+                peak_second[i][op] = peak_second[i][op].max(second[i][op]);
+                minute[i][op] += second[i][op];
+                total[i][op] += second[i][op];
+                second[i][op] = 0;
+            }
+        }
+        // Partitions split or grew: rebuild the flows, keeping each pattern's pending retries.
+        if !flows
+            .first()
+            .is_none_or(|f| capacity.plan_is_current(&f.plan))
+        {
+            let mut pending: Vec<Vec<u64>> =
+                vec![vec![0; max_attempts - 1]; workload.patterns.len()];
+            for (f, st) in flows.iter().zip(&state) {
+                for (k, r) in st.retry.iter().enumerate() {
+                    pending[f.pattern][k] += r;
+                }
+            }
+            flows = flows::build(design, workload, &capacity)?;
+            flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
+            state = flows
+                .iter()
+                .map(|_| FlowState {
+                    carry: 0.0,
+                    retry: vec![0; max_attempts - 1],
+                })
+                .collect();
+            // Pending retries go to each pattern's largest flow.
+            for (pattern, retries) in pending.iter().enumerate() {
+                if let Some(fi) = (0..flows.len())
+                    .filter(|i| flows[*i].pattern == pattern)
+                    .max_by(|a, b| flows[*a].share.total_cmp(&flows[*b].share))
+                {
+                    state[fi].retry.clone_from(retries);
+                }
+            }
+            for (i, h) in heat_now.iter_mut().enumerate() {
+                h.resize(resource_ref(&capacity, i).partition_count(), [0; 2]);
+            }
+        }
+        if (s + 1) % 60 == 0 {
+            let hour_index = (s + 1) / 3600;
+            for i in 0..n {
+                let mode = resource_ref(&capacity, i).mode();
+                for op in 0..2 {
+                    peak_minute[i][op] = peak_minute[i][op].max(minute[i][op]);
+                    if let Mode::Provisioned {
+                        read_units,
+                        write_units,
+                    } = mode
+                    {
+                        let units = if op == 0 { read_units } else { write_units };
+                        provisioned_unit_minutes[i][op] += units;
+                        let hourly = if op == 0 {
+                            prices.provisioned_rcu_hour
+                        } else {
+                            prices.provisioned_wcu_hour
+                        };
+                        provisioned_cost[i][op] += units as f64 * hourly / 60.0;
+                        // Auto scaling looks at this minute's average.
+                        if let Some(scaler) = scalers[i][op].as_mut() {
+                            if let Some((due, to)) = scaler.pending
+                                && due <= s + 1
+                            {
+                                scaler.pending = None;
+                                let (r, w) = match op {
+                                    0 => (to, write_units),
+                                    _ => (read_units, to),
+                                };
+                                resource_mut(&mut capacity, i).set_mode(
+                                    Mode::Provisioned {
+                                        read_units: r,
+                                        write_units: w,
+                                    },
+                                    config,
+                                    now,
+                                );
+                                scaling_actions.push(ScalingAction {
+                                    at_s: s + 1,
+                                    resource: names[i].clone(),
+                                    op: if op == 0 { "read" } else { "write" },
+                                    from: units,
+                                    to,
+                                });
+                            } else if scaler.pending.is_none() {
+                                let avg = minute[i][op] as f64 / 2.0 / 60.0;
+                                if let Some(to) = scaler.evaluate(avg, units, hour_index) {
+                                    let delay = if to > units {
+                                        options.scaling_delay_s
+                                    } else {
+                                        0
+                                    };
+                                    scaler.pending = Some((s + 1 + delay, to));
+                                }
+                            }
+                        }
+                    }
+                    minute[i][op] = 0;
+                }
+            }
+        }
+        if (s + 1) % 3600 == 0 || s + 1 == total_s {
+            hour.hour = s / 3600;
+            hours.push(std::mem::take(&mut hour));
+            for i in 0..n {
+                let (cap_r, cap_w) = (
+                    config.partition_read_units_per_s * 2 * 3600,
+                    config.partition_write_units_per_s * 2 * 3600,
+                );
+                heat[i].push(
+                    heat_now[i]
+                        .iter()
+                        .map(|[r, w]| {
+                            let pct = (*r as f64 / cap_r as f64).max(*w as f64 / cap_w as f64);
+                            (pct * 100.0).round().min(255.0) as u8
+                        })
+                        .collect(),
+                );
+                for h in heat_now[i].iter_mut() {
+                    *h = [0, 0];
+                }
+            }
+            progress(s + 1, total_s);
+        }
+    }
+
+    // The report.
+    let secs = total_s as f64;
+    let mut resources = Vec::new();
+    let mut cost = Vec::new();
+    for i in 0..n {
+        let r = resource_ref(&capacity, i);
+        let on_demand = matches!(r.mode(), Mode::OnDemand { .. });
+        let minutes = (total_s / 60).max(1) as f64;
+        let prov = |op: usize| {
+            (!on_demand || provisioned_unit_minutes[i][op] > 0)
+                .then(|| provisioned_unit_minutes[i][op] as f64 / minutes)
+        };
+        let avg = |op: usize| total[i][op] as f64 / 2.0 / secs;
+        let (read_prov, write_prov) = (prov(0), prov(1));
+        resources.push(ResourceReport {
+            name: names[i].clone(),
+            kind: if i == 0 { "table" } else { "gsi" },
+            mode: mode_text(r.mode()),
+            partitions_at_start: partitions_at_start[i],
+            partitions_at_end: r.partition_count(),
+            storage_gib: storage[i] as f64 / GIB,
+            read_avg: avg(0),
+            write_avg: avg(1),
+            read_peak_minute: peak_minute[i][0] as f64 / 2.0 / 60.0,
+            write_peak_minute: peak_minute[i][1] as f64 / 2.0 / 60.0,
+            read_peak_second: peak_second[i][0] as f64 / 2.0,
+            write_peak_second: peak_second[i][1] as f64 / 2.0,
+            read_provisioned_avg: read_prov,
+            write_provisioned_avg: write_prov,
+            read_utilization: read_prov.filter(|p| *p > 0.0).map(|p| avg(0) / p * 100.0),
+            write_utilization: write_prov.filter(|p| *p > 0.0).map(|p| avg(1) / p * 100.0),
+        });
+        let line = |component: &str, usd: f64| CostLine {
+            resource: names[i].clone(),
+            component: component.into(),
+            usd,
+        };
+        if on_demand && provisioned_unit_minutes[i] == [0, 0] {
+            cost.push(line(
+                "read requests",
+                total[i][0] as f64 / 2.0 / 1e6 * prices.on_demand_read_per_million,
+            ));
+            cost.push(line(
+                "write requests",
+                total[i][1] as f64 / 2.0 / 1e6 * prices.on_demand_write_per_million,
+            ));
+        } else {
+            cost.push(line("provisioned read", provisioned_cost[i][0]));
+            cost.push(line("provisioned write", provisioned_cost[i][1]));
+        }
+        let months = secs / 3600.0 / options.prices.hours_per_month;
+        cost.push(line(
+            "storage",
+            storage[i] as f64 / GIB * prices.storage_gb_month * months,
+        ));
+    }
+    let cost_total = cost.iter().map(|c| c.usd).sum();
+    let requests = pattern_totals.iter().map(|p| p.0).sum();
+    let throttled = pattern_totals.iter().map(|p| p.1).sum();
+    let failed = pattern_totals.iter().map(|p| p.2).sum();
+    let patterns = workload
+        .patterns
+        .iter()
+        .zip(&pattern_totals)
+        .map(|(p, t)| PatternStats {
+            name: p.name.clone(),
+            requests: t.0,
+            throttled: t.1,
+            failed: t.2,
+            units_per_request: if t.0 > t.1 {
+                t.3 as f64 / 2.0 / (t.0 - t.1) as f64
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    // Top keys: share of the requests addressed to the same resource.
+    let mut per_resource: BTreeMap<usize, u64> = BTreeMap::new();
+    for ((_, resource), id) in &key_ids {
+        *per_resource.entry(*resource).or_default() += keys[*id].0;
+    }
+    let mut top_keys: Vec<KeyStats> = key_ids
+        .into_iter()
+        .map(|((key, resource), id)| (key, resource, keys[id]))
+        .map(|(key, resource, e)| KeyStats {
+            share: e.0 as f64 / per_resource[&resource].max(1) as f64,
+            key,
+            resource: names[resource].clone(),
+            requests: e.0,
+            throttled: e.1,
+            peak_units: e.2 as f64 / 2.0,
+            op: match e.3 {
+                Op::Read => "read",
+                Op::Write => "write",
+            },
+        })
+        .collect();
+    top_keys.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.key.cmp(&b.key)));
+    top_keys.truncate(20);
+    let busiest_hour = hours
+        .iter()
+        .max_by(|a, b| a.throttled.cmp(&b.throttled).then(b.hour.cmp(&a.hour)))
+        .filter(|h| h.throttled > 0)
+        .cloned();
+    Ok(SimReport {
+        table: design.name.clone(),
+        workload: workload.name.clone(),
+        days,
+        requests,
+        throttled,
+        failed,
+        busiest_hour,
+        by_cause: causes,
+        patterns,
+        resources,
+        top_keys,
+        partitions: partition_throttles
+            .into_iter()
+            .map(|((r, p), t)| PartitionStats {
+                resource: names[r].clone(),
+                partition: p,
+                throttled: t,
+            })
+            .collect(),
+        scaling: scaling_actions,
+        cost,
+        cost_total,
+        hours,
+        heat: heat
+            .into_iter()
+            .enumerate()
+            .map(|(i, hours)| Heat {
+                resource: names[i].clone(),
+                hours,
+            })
+            .collect(),
+    })
+}
