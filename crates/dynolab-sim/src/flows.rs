@@ -87,7 +87,8 @@ fn attr_bytes(name: &str, entity: &Entity) -> u64 {
     name.len() as u64 + rendered_bytes(template, entity)
 }
 
-fn rendered_bytes(template: &str, entity: &Entity) -> u64 {
+/// Bytes of a template's value: its literal text plus each attribute's value size.
+pub fn rendered_bytes(template: &str, entity: &Entity) -> u64 {
     let attrs = template_attributes(template);
     let literal: usize = template.len() - attrs.iter().map(|a| a.len() + 2).sum::<usize>();
     literal as u64

@@ -72,7 +72,7 @@ pub struct Entity {
     /// Design attribute → template over this entity's attributes (`"USER#{user_id}"`).
     pub layout: BTreeMap<String, String>,
     /// Items are no longer needed this many days after they are written (a TTL candidate).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_after_days: Option<f64>,
 }
 
@@ -80,19 +80,19 @@ pub struct Entity {
 #[serde(deny_unknown_fields)]
 pub struct Distribution {
     /// Every value with its weight (weights are normalized).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, f64>,
     /// How many distinct values (`"unique"`: a new one every time).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distinct: Option<Distinct>,
     /// Zipf exponent over the distinct values (none: uniform).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zipf: Option<f64>,
     /// Explicit hot values with their share of requests; the rest follow `distinct`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hot: BTreeMap<String, f64>,
     /// Size of a value in bytes (default: the longest explicit value, or 16).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
 }
 
@@ -136,29 +136,29 @@ pub struct Pattern {
     pub entity: String,
     pub operation: Operation,
     /// The index a Query or Scan reads (none: the table).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
     /// Strongly consistent reads.
     #[serde(default)]
     pub consistent: bool,
     /// Items a Query or Scan reads per request (before any filter). Default 1.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_read: Option<u64>,
     /// Items it returns (after the filter). Default: `items_read`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_returned: Option<u64>,
     /// Entity attributes the pattern selects by: what the application knows when it asks
     /// ("a user's orders" is by `user_id`). Advise gives each set its own key.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by: Vec<String>,
     /// Attributes of the FilterExpression.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filter: Vec<String>,
     /// Attributes the caller needs (none: the whole item).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projection: Option<Vec<String>>,
     /// For UpdateItem: the entity attributes it changes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
     /// Newest first (a Query with ScanIndexForward = false).
     #[serde(default)]
@@ -182,16 +182,16 @@ pub struct Rate {
     /// Average requests per second over a day, without spikes.
     pub base: f64,
     /// Peak of the daily curve as a multiple of the average (a smooth curve, mean 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_peak: Option<f64>,
     /// Hour (UTC) of the daily peak; default 19.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_hour: Option<f64>,
     /// Or: 24 hourly multipliers (normalized to mean 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hourly: Option<Vec<f64>>,
     /// Extra traffic at fixed times of day.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spikes: Vec<Spike>,
 }
 
