@@ -247,8 +247,8 @@ impl TableDesign {
             Billing::OnDemand { .. } => (0, 0),
         };
         for (r, w) in self.gsis.iter().filter_map(|g| g.provisioned) {
-            read += r;
-            write += w;
+            read = read.saturating_add(r);
+            write = write.saturating_add(w);
         }
         (read, write)
     }

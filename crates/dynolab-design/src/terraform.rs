@@ -532,6 +532,12 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         ));
     }
 
+    if let Some((label, _)) = resources(&body, "aws_dynamodb_global_secondary_index").next() {
+        return Err(DesignError::invalid(
+            format!("aws_dynamodb_global_secondary_index.{label}"),
+            "the separate GSI resource is not supported; declare the index as a `global_secondary_index` block of its table",
+        ));
+    }
     let mut designs = Vec::new();
     for (label, block) in tables {
         let at = At::new(&ctx, format!("{TABLE}.{label}"));
@@ -601,18 +607,26 @@ pub(crate) fn parse_attr_type(s: &str) -> Option<AttrType> {
     }
 }
 
+/// `dynamic` blocks generate blocks from data this reader does not evaluate.
+fn reject_dynamic(at: &At<'_>, body: &Body) -> Result<(), DesignError> {
+    match blocks(body, "dynamic").next() {
+        None => Ok(()),
+        Some(dynamic) => {
+            let what = dynamic.labels().first().map(|l| l.as_str()).unwrap_or("");
+            Err(DesignError::invalid(
+                &at.path,
+                format!("dynamic \"{what}\" blocks are not supported; write the blocks out"),
+            ))
+        }
+    }
+}
+
 fn table_from_block(
     at: &At<'_>,
     body: &Body,
     scaling: &mut HashMap<ScalingKey, AutoScaling>,
 ) -> Result<TableDesign, DesignError> {
-    if let Some(dynamic) = blocks(body, "dynamic").next() {
-        let what = dynamic.labels().first().map(|l| l.as_str()).unwrap_or("");
-        return Err(DesignError::invalid(
-            &at.path,
-            format!("dynamic \"{what}\" blocks are not supported; write the blocks out"),
-        ));
-    }
+    reject_dynamic(at, body)?;
     let name = at.required_string(body, "name")?;
 
     let mut types = BTreeMap::new();
@@ -638,12 +652,15 @@ fn table_from_block(
         }
     };
 
-    let Some(hash_key) = at.string(body, "hash_key")? else {
-        return Err(DesignError::invalid(&at.path, "`hash_key` is required"));
+    let (hash_key, range_key) = key_schema(at, body)?;
+    let Some(hash_key) = hash_key else {
+        return Err(DesignError::invalid(
+            &at.path,
+            "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
+        ));
     };
     let partition_key = key(hash_key, "hash_key", &at.path)?;
-    let sort_key = at
-        .string(body, "range_key")?
+    let sort_key = range_key
         .map(|r| key(r, "range_key", &at.path))
         .transpose()?;
 
@@ -690,7 +707,8 @@ fn table_from_block(
             at.ctx,
             format!("{}.global_secondary_index \"{gname}\"", at.path),
         );
-        let (hash, range) = gsi_keys(&gat, b)?;
+        reject_dynamic(&gat, b)?;
+        let (hash, range) = key_schema(&gat, b)?;
         let Some(hash) = hash else {
             return Err(DesignError::invalid(
                 &gat.path,
@@ -830,9 +848,10 @@ pub(crate) fn check_stream_view_type(at: &str, view: &str) -> Result<(), DesignE
     }
 }
 
-/// A GSI's keys: `hash_key`/`range_key`, or the provider 6.x `key_schema` blocks (the first
-/// HASH and the first RANGE attribute; multi-attribute keys are reduced to their first part).
-fn gsi_keys(at: &At<'_>, body: &Body) -> Result<(Option<String>, Option<String>), DesignError> {
+/// A table's or GSI's keys: `hash_key`/`range_key`, or the provider 6.x `key_schema` blocks
+/// (the first HASH and the first RANGE attribute; multi-attribute keys are reduced to their
+/// first part).
+fn key_schema(at: &At<'_>, body: &Body) -> Result<(Option<String>, Option<String>), DesignError> {
     let mut hash = at.string(body, "hash_key")?;
     let mut range = at.string(body, "range_key")?;
     for block in blocks(body, "key_schema") {

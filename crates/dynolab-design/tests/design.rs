@@ -331,7 +331,11 @@ fn provider_6_key_schema_gsi_loads() {
 resource "aws_dynamodb_table" "t" {
   name         = "t"
   billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "pk"
+
+  key_schema {
+    attribute_name = "pk"
+    key_type       = "HASH"
+  }
 
   attribute {
     name = "pk"
@@ -375,6 +379,8 @@ resource "aws_dynamodb_table" "t" {
 }
 "#;
     let d = TableDesign::from_terraform(text).unwrap().remove(0);
+    assert_eq!(d.partition_key, key("pk", AttrType::S));
+    assert_eq!(d.sort_key, None);
     assert_eq!(
         d.billing,
         Billing::OnDemand {
@@ -620,7 +626,7 @@ resource "aws_appautoscaling_policy" "r" {{
     let cases: Vec<(String, &str)> = vec![
         (
             "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  billing_mode = \"PAY_PER_REQUEST\"\n}\n".into(),
-            "aws_dynamodb_table.t: `hash_key` is required",
+            "aws_dynamodb_table.t: `hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
         ),
         (
             format!("{TABLE_HEAD}  billing_mode = \"ON_DEMAND\"\n}}\n"),
@@ -665,6 +671,14 @@ resource "aws_appautoscaling_policy" "r" {{
         (
             format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  dynamic \"global_secondary_index\" {{\n    for_each = []\n    content {{}}\n  }}\n}}\n"),
             "aws_dynamodb_table.t: dynamic \"global_secondary_index\" blocks are not supported",
+        ),
+        (
+            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  global_secondary_index {{\n    name = \"g\"\n    projection_type = \"ALL\"\n    dynamic \"key_schema\" {{\n      for_each = [\"pk\"]\n      content {{}}\n    }}\n  }}\n}}\n"),
+            "aws_dynamodb_table.t.global_secondary_index \"g\": dynamic \"key_schema\" blocks are not supported",
+        ),
+        (
+            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n}}\nresource \"aws_dynamodb_global_secondary_index\" \"g\" {{\n  table_name = \"t\"\n  index_name = \"g\"\n}}\n"),
+            "aws_dynamodb_global_secondary_index.g: the separate GSI resource is not supported",
         ),
         (
             format!("{TABLE_HEAD}  read_capacity = -5\n  write_capacity = 1\n}}\n"),
