@@ -350,25 +350,13 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     }
     ctx.declare_var("var", Value::Object(vars));
 
-    // `locals { ... }` → local.x, evaluated in as many passes as their references need. A local
-    // that never evaluates is reported where it is used.
+    // `locals { ... }` → local.x
     let local_exprs: Vec<(String, Expression)> = blocks(&body, "locals")
         .flat_map(|b| b.body().attributes())
         .map(|a| (a.key().to_string(), a.expr().clone()))
         .collect();
     let mut locals = Map::new();
-    loop {
-        ctx.declare_var("local", Value::Object(locals.clone()));
-        let evaluated: Vec<(String, Value)> = local_exprs
-            .iter()
-            .filter(|(k, _)| !locals.contains_key(k))
-            .filter_map(|(k, e)| e.evaluate(&ctx).ok().map(|v| (k.clone(), v)))
-            .collect();
-        if evaluated.is_empty() {
-            break;
-        }
-        locals.extend(evaluated);
-    }
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
 
     // aws_dynamodb_table.x.name (and .id, which is the name too)
     let tables: Vec<(&str, &Block)> = resources(&body, TABLE).collect();
@@ -384,6 +372,8 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         }
     }
     ctx.declare_var(TABLE, Value::Object(table_refs));
+    // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
 
     // aws_appautoscaling_target.x.* for the DynamoDB ones
     struct Target<'b> {
@@ -399,6 +389,18 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         let at = At::new(&ctx, format!("{TARGET}.{label}"));
         let b = block.body();
         if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
+            // Another service's target: keep what evaluates, for policies that reference it.
+            let known: Map<String, Value> = [
+                "service_namespace",
+                "resource_id",
+                "scalable_dimension",
+                "min_capacity",
+                "max_capacity",
+            ]
+            .into_iter()
+            .filter_map(|k| Some((k.to_string(), at.value(b, k).ok()??)))
+            .collect();
+            target_refs.insert(label.to_string(), Value::Object(known));
             continue;
         }
         let target = Target {
@@ -575,6 +577,27 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         });
     }
     Ok(designs)
+}
+
+/// Evaluates every local that can be evaluated now, in as many passes as their references
+/// need. A local that never evaluates is reported where it is used.
+fn settle_locals(
+    ctx: &mut Context<'static>,
+    exprs: &[(String, Expression)],
+    locals: &mut Map<String, Value>,
+) {
+    loop {
+        ctx.declare_var("local", Value::Object(locals.clone()));
+        let evaluated: Vec<(String, Value)> = exprs
+            .iter()
+            .filter(|(k, _)| !locals.contains_key(k))
+            .filter_map(|(k, e)| e.evaluate(&*ctx).ok().map(|v| (k.clone(), v)))
+            .collect();
+        if evaluated.is_empty() {
+            return;
+        }
+        locals.extend(evaluated);
+    }
 }
 
 fn unknown_dimension(at: String, found: &str) -> DesignError {

@@ -407,6 +407,8 @@ variable "scale" {
 locals {
   prefix = "${var.env}-"
   base   = 10 * var.scale
+  # A local naming a table, used by a target below.
+  a_index_id = "table/${aws_dynamodb_table.a.name}/index/g"
 }
 
 resource "aws_dynamodb_table" "a" {
@@ -469,7 +471,7 @@ resource "aws_dynamodb_table" "skipped" {
 
 resource "aws_appautoscaling_target" "index_read" {
   service_namespace  = "dynamodb"
-  resource_id        = "table/prod-a/index/g"
+  resource_id        = local.a_index_id
   scalable_dimension = "dynamodb:index:ReadCapacityUnits"
   min_capacity       = 8
   max_capacity       = 80
@@ -510,6 +512,19 @@ resource "aws_appautoscaling_target" "ecs" {
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = 1
   max_capacity       = 4
+}
+resource "aws_appautoscaling_policy" "ecs" {
+  name               = "cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.ecs.service_namespace
+  resource_id        = aws_appautoscaling_target.ecs.resource_id
+  scalable_dimension = aws_appautoscaling_target.ecs.scalable_dimension
+  target_tracking_scaling_policy_configuration {
+    target_value = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
 }
 resource "aws_appautoscaling_target" "elsewhere" {
   service_namespace  = "dynamodb"
