@@ -817,3 +817,17 @@ fn load_picks_the_format_from_the_extension() {
         "{err}"
     );
 }
+
+/// Truncated input is an error, never a panic: prefixes of the fixtures are read.
+#[test]
+fn truncated_input_never_panics() {
+    let tf = read("orders.tf");
+    for end in (0..tf.len()).step_by(7) {
+        // Some prefixes are whole files (cut between resources); each call must return.
+        let _ = TableDesign::from_terraform(&tf[..end]);
+    }
+    let json = read("describe-sessions.json");
+    for end in (0..json.trim_end().len()).step_by(5) {
+        assert!(TableDesign::from_json(&json[..end]).is_err());
+    }
+}
