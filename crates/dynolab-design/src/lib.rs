@@ -8,7 +8,7 @@
 //!
 //! Every `resource "aws_dynamodb_table"` in the file becomes one design. Read: `name`,
 //! `billing_mode` (`PROVISIONED`, the default, or `PAY_PER_REQUEST`), `read_capacity` /
-//! `write_capacity`, `hash_key` / `range_key`, `attribute { name type }`,
+//! `write_capacity`, `hash_key` / `range_key` (or `key_schema` blocks), `attribute { name type }`,
 //! `global_secondary_index` (`name`, `hash_key`, `range_key`, `projection_type`,
 //! `non_key_attributes`, `read_capacity`, `write_capacity`, or the AWS provider 6.x
 //! `key_schema { attribute_name key_type }` blocks, of which the first HASH and the first
@@ -33,8 +33,10 @@
 //! (so `"table/${aws_dynamodb_table.orders.name}"` works), `aws_appautoscaling_target.x.*`
 //! to that target's arguments; arithmetic, conditionals, interpolation and the functions
 //! `merge`, `lower`, `upper`, `tostring`, `tonumber` work. Anything else (a variable without a
-//! default, a data source, another function, `dynamic` blocks, `for_each`, `count` > 1) is a
-//! [`DesignError`] naming the attribute.
+//! default, a data source, another function, `dynamic` blocks, `for_each`, `count` > 1, the
+//! experimental separate `aws_dynamodb_global_secondary_index` resource) is a [`DesignError`]
+//! naming the attribute. Locals that reference tables are resolved too; `count = 0` drops a
+//! table.
 //!
 //! # JSON (`.json`, [`TableDesign::from_json`])
 //!
