@@ -2,14 +2,71 @@
 //!
 //! The design is the part of a table that decides how it partitions, throttles and bills: its
 //! keys, capacity mode and throughput, auto scaling, indexes with their projections, TTL and
-//! table class. It is read from Terraform HCL (`aws_dynamodb_table` with
-//! `aws_appautoscaling_target` / `aws_appautoscaling_policy`), from a CreateTable request or
-//! from `aws dynamodb describe-table` output, and written back as Terraform and as CreateTable
-//! JSON.
+//! table class. [`TableDesign::load`] picks the reader from the file extension.
+//!
+//! # Terraform (`.tf`, [`TableDesign::from_terraform`])
+//!
+//! Every `resource "aws_dynamodb_table"` in the file becomes one design. Read: `name`,
+//! `billing_mode` (`PROVISIONED`, the default, or `PAY_PER_REQUEST`), `read_capacity` /
+//! `write_capacity`, `hash_key` / `range_key` (or `key_schema` blocks), `attribute { name type }`,
+//! `global_secondary_index` (`name`, `hash_key`, `range_key`, `projection_type`,
+//! `non_key_attributes`, `read_capacity`, `write_capacity`, or the AWS provider 6.x
+//! `key_schema { attribute_name key_type }` blocks, of which the first HASH and the first
+//! RANGE attribute are kept), `local_secondary_index`, `ttl { attribute_name enabled }`,
+//! `table_class`, `stream_enabled` / `stream_view_type`, `tags`, and
+//! `on_demand_throughput { max_read_request_units max_write_request_units }` (-1: no maximum).
+//! Other table arguments (`point_in_time_recovery`, `server_side_encryption`, `lifecycle`,
+//! `deletion_protection_enabled`, `replica`, ...) do not change the design and are ignored.
+//!
+//! Auto scaling comes from `aws_appautoscaling_target` (`service_namespace = "dynamodb"`,
+//! `resource_id` `table/NAME` or `table/NAME/index/INDEX`, one of the four
+//! `dynamodb:{table,index}:{Read,Write}CapacityUnits` dimensions, `min_capacity`,
+//! `max_capacity`) joined on `resource_id` + `scalable_dimension` with an
+//! `aws_appautoscaling_policy` of `policy_type = "TargetTrackingScaling"` whose
+//! `predefined_metric_specification` is `DynamoDBReadCapacityUtilization` or
+//! `DynamoDBWriteCapacityUtilization`; its `target_value` is the target percent. A target with
+//! no such policy never changes capacity and is left out; step-scaling and custom-metric
+//! policies are ignored; targets of tables outside the file are ignored.
+//!
+//! Expressions are evaluated: `var.x` resolves to the default of `variable "x"` in the same
+//! file, `local.x` to `locals`, `aws_dynamodb_table.x.name` / `.id` to that resource's name
+//! (so `"table/${aws_dynamodb_table.orders.name}"` works), `aws_appautoscaling_target.x.*`
+//! to that target's arguments; arithmetic, conditionals, interpolation and the functions
+//! `merge`, `lower`, `upper`, `tostring`, `tonumber` work. Anything else (a variable without a
+//! default, a data source, another function, `dynamic` blocks, `for_each`, `count` > 1, the
+//! experimental separate `aws_dynamodb_global_secondary_index` resource) is a [`DesignError`]
+//! naming the attribute. Locals that reference tables are resolved too; `count = 0` drops a
+//! table.
+//!
+//! # JSON (`.json`, [`TableDesign::from_json`])
+//!
+//! A CreateTable request as `aws dynamodb create-table --cli-input-json` takes it
+//! (`TableName`, `AttributeDefinitions`, `KeySchema`, `BillingMode`, `ProvisionedThroughput`,
+//! `GlobalSecondaryIndexes`, `LocalSecondaryIndexes`, `StreamSpecification`, `TableClass`,
+//! `Tags`, `OnDemandThroughput`), or `aws dynamodb describe-table` output (`{"Table": {...}}`,
+//! also a CreateTable response's `{"TableDescription": {...}}`), where the table is on-demand
+//! when `BillingModeSummary.BillingMode` is `PAY_PER_REQUEST` or its throughput is 0/0, and
+//! `TableClassSummary` gives the class. Members that do not shape the design are ignored.
+//! Neither JSON form carries TTL or auto scaling, so those come back empty.
+//!
+//! # Writing
+//!
+//! [`TableDesign::to_terraform`] writes the `aws_dynamodb_table` resource (with
+//! `lifecycle { ignore_changes = [read_capacity, write_capacity] }` when the table auto
+//! scales) and, for every auto-scaled dimension of the table or a GSI, an
+//! `aws_appautoscaling_target` and a target-tracking `aws_appautoscaling_policy`.
+//! [`TableDesign::to_create_table_json`] writes a CreateTable request.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+mod error;
+mod json;
+mod terraform;
+
+pub use error::DesignError;
 
 /// DynamoDB's scalar key types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,4 +164,94 @@ pub struct TableDesign {
     /// `StreamViewType` when a stream is enabled.
     pub stream_view_type: Option<String>,
     pub tags: BTreeMap<String, String>,
+}
+
+impl TableDesign {
+    /// Every `aws_dynamodb_table` in a Terraform file, with its auto scaling.
+    pub fn from_terraform(text: &str) -> Result<Vec<TableDesign>, DesignError> {
+        terraform::read(text)
+    }
+
+    /// A CreateTable request or `describe-table` output.
+    pub fn from_json(text: &str) -> Result<TableDesign, DesignError> {
+        json::read(text)
+    }
+
+    /// Reads a design file: `.tf` as Terraform, `.json` as CreateTable or describe-table JSON.
+    pub fn load(path: impl AsRef<Path>) -> Result<Vec<TableDesign>, DesignError> {
+        let path = path.as_ref();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let read = || {
+            std::fs::read_to_string(path).map_err(|source| DesignError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        match ext.as_deref() {
+            Some("tf") => TableDesign::from_terraform(&read()?),
+            Some("json") => Ok(vec![TableDesign::from_json(&read()?)?]),
+            _ => Err(DesignError::UnknownFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// The `aws_dynamodb_table` resource, and the auto scaling targets and policies it has.
+    pub fn to_terraform(&self) -> String {
+        terraform::write(self)
+    }
+
+    /// A CreateTable request (`aws dynamodb create-table --cli-input-json`).
+    pub fn to_create_table_json(&self) -> serde_json::Value {
+        json::write(self)
+    }
+
+    /// The names of every key attribute: the table's and its indexes'.
+    pub fn key_attribute_names(&self) -> BTreeSet<String> {
+        self.attribute_definitions()
+            .into_iter()
+            .map(|a| a.name)
+            .collect()
+    }
+
+    /// The key attributes with their types, each once, in the order they first appear: table
+    /// keys, then GSI keys, then LSI sort keys (what AttributeDefinitions lists).
+    pub fn attribute_definitions(&self) -> Vec<KeyAttr> {
+        let mut out: Vec<KeyAttr> = Vec::new();
+        let keys = std::iter::once(&self.partition_key)
+            .chain(self.sort_key.as_ref())
+            .chain(
+                self.gsis
+                    .iter()
+                    .flat_map(|g| std::iter::once(&g.partition_key).chain(g.sort_key.as_ref())),
+            )
+            .chain(self.lsis.iter().map(|l| &l.sort_key));
+        for key in keys {
+            if !out.iter().any(|k| k.name == key.name) {
+                out.push(key.clone());
+            }
+        }
+        out
+    }
+
+    /// The global secondary index of that name.
+    pub fn gsi(&self, name: &str) -> Option<&Gsi> {
+        self.gsis.iter().find(|g| g.name == name)
+    }
+
+    /// Provisioned (read, write) units of the table plus all its GSIs; 0 for on-demand.
+    pub fn provisioned_units(&self) -> (u64, u64) {
+        let (mut read, mut write) = match self.billing {
+            Billing::Provisioned { read, write } => (read, write),
+            Billing::OnDemand { .. } => (0, 0),
+        };
+        for (r, w) in self.gsis.iter().filter_map(|g| g.provisioned) {
+            read = read.saturating_add(r);
+            write = write.saturating_add(w);
+        }
+        (read, write)
+    }
 }

@@ -1,0 +1,1240 @@
+//! Terraform HCL: reading `aws_dynamodb_table` resources with their Application Auto Scaling
+//! targets and policies, and writing them back.
+
+use std::collections::{BTreeMap, HashMap};
+
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::expr::{TemplateExpr, Traversal, Variable};
+use hcl::format::Format;
+use hcl::{Block, Body, Expression, Map, Value};
+
+use crate::{
+    AttrType, AutoScaling, Billing, DesignError, Gsi, KeyAttr, Lsi, Projection, ScalingTarget,
+    TableClass, TableDesign,
+};
+
+const TABLE: &str = "aws_dynamodb_table";
+const TARGET: &str = "aws_appautoscaling_target";
+const POLICY: &str = "aws_appautoscaling_policy";
+const TARGET_TRACKING: &str = "TargetTrackingScaling";
+const READ_METRIC: &str = "DynamoDBReadCapacityUtilization";
+const WRITE_METRIC: &str = "DynamoDBWriteCapacityUtilization";
+
+/// One of the four DynamoDB scalable dimensions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Dimension {
+    index: bool,
+    read: bool,
+}
+
+impl Dimension {
+    fn parse(s: &str) -> Option<Dimension> {
+        Some(match s {
+            "dynamodb:table:ReadCapacityUnits" => Dimension {
+                index: false,
+                read: true,
+            },
+            "dynamodb:table:WriteCapacityUnits" => Dimension {
+                index: false,
+                read: false,
+            },
+            "dynamodb:index:ReadCapacityUnits" => Dimension {
+                index: true,
+                read: true,
+            },
+            "dynamodb:index:WriteCapacityUnits" => Dimension {
+                index: true,
+                read: false,
+            },
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match (self.index, self.read) {
+            (false, true) => "dynamodb:table:ReadCapacityUnits",
+            (false, false) => "dynamodb:table:WriteCapacityUnits",
+            (true, true) => "dynamodb:index:ReadCapacityUnits",
+            (true, false) => "dynamodb:index:WriteCapacityUnits",
+        }
+    }
+
+    fn metric(self) -> &'static str {
+        if self.read { READ_METRIC } else { WRITE_METRIC }
+    }
+}
+
+/// Where auto scaling applies: a table, or one of its GSIs.
+type ScalingKey = (String, Option<String>);
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+/// Evaluates attributes of one block, naming the block in every error.
+struct At<'c> {
+    ctx: &'c Context<'static>,
+    path: String,
+}
+
+impl<'c> At<'c> {
+    fn new(ctx: &'c Context<'static>, path: impl Into<String>) -> Self {
+        At {
+            ctx,
+            path: path.into(),
+        }
+    }
+
+    fn child(&self, segment: impl std::fmt::Display) -> At<'c> {
+        At::new(self.ctx, format!("{}.{segment}", self.path))
+    }
+
+    fn attr(&self, key: &str) -> String {
+        format!("{}.{key}", self.path)
+    }
+
+    /// The evaluated attribute; `None` when it is absent or `null`.
+    fn value(&self, body: &Body, key: &str) -> Result<Option<Value>, DesignError> {
+        let Some(attr) = body.attributes().find(|a| a.key() == key) else {
+            return Ok(None);
+        };
+        let value = attr
+            .expr()
+            .evaluate(self.ctx)
+            .map_err(|e| DesignError::Unresolved {
+                attribute: self.attr(key),
+                reason: explain_eval_error(attr.expr(), &e),
+            })?;
+        Ok((!value.is_null()).then_some(value))
+    }
+
+    fn string(&self, body: &Body, key: &str) -> Result<Option<String>, DesignError> {
+        Ok(match self.value(body, key)? {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::Bool(b)) => Some(b.to_string()),
+            Some(other) => {
+                return Err(DesignError::invalid(
+                    self.attr(key),
+                    format!("expected a string, found {}", kind(&other)),
+                ));
+            }
+        })
+    }
+
+    fn required_string(&self, body: &Body, key: &str) -> Result<String, DesignError> {
+        self.string(body, key)?
+            .ok_or_else(|| DesignError::invalid(&self.path, format!("`{key}` is required")))
+    }
+
+    fn number(&self, body: &Body, key: &str) -> Result<Option<f64>, DesignError> {
+        let not_a_number = |found: &str| {
+            DesignError::invalid(self.attr(key), format!("expected a number, found {found}"))
+        };
+        match self.value(body, key)? {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| not_a_number(&n.to_string())),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| not_a_number(&format!("\"{s}\""))),
+            Some(other) => Err(not_a_number(kind(&other))),
+        }
+    }
+
+    fn integer(&self, body: &Body, key: &str) -> Result<Option<i64>, DesignError> {
+        match self.number(body, key)? {
+            None => Ok(None),
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+            Some(f) => Err(DesignError::invalid(
+                self.attr(key),
+                format!("expected a whole number, found {f}"),
+            )),
+        }
+    }
+
+    fn units(&self, body: &Body, key: &str) -> Result<Option<u64>, DesignError> {
+        match self.integer(body, key)? {
+            None => Ok(None),
+            Some(i) if i >= 0 => Ok(Some(i as u64)),
+            Some(i) => Err(DesignError::invalid(
+                self.attr(key),
+                format!("must not be negative, found {i}"),
+            )),
+        }
+    }
+
+    fn required_units(&self, body: &Body, key: &str, why: &str) -> Result<u64, DesignError> {
+        self.units(body, key)?
+            .ok_or_else(|| DesignError::invalid(&self.path, format!("`{key}` is required{why}")))
+    }
+
+    fn bool(&self, body: &Body, key: &str) -> Result<Option<bool>, DesignError> {
+        match self.value(body, key)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::String(s)) if s == "true" => Ok(Some(true)),
+            Some(Value::String(s)) if s == "false" => Ok(Some(false)),
+            Some(other) => Err(DesignError::invalid(
+                self.attr(key),
+                format!("expected true or false, found {}", kind(&other)),
+            )),
+        }
+    }
+
+    fn strings(&self, body: &Body, key: &str) -> Result<Vec<String>, DesignError> {
+        match self.value(body, key)? {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    other => Err(DesignError::invalid(
+                        self.attr(key),
+                        format!("expected a list of strings, found {}", kind(&other)),
+                    )),
+                })
+                .collect(),
+            Some(other) => Err(DesignError::invalid(
+                self.attr(key),
+                format!("expected a list of strings, found {}", kind(&other)),
+            )),
+        }
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// hcl's evaluation error, with the common Terraform cases said plainly.
+fn explain_eval_error(expr: &Expression, err: &hcl::eval::Error) -> String {
+    use hcl::eval::ErrorKind;
+    let shown = hcl::format::to_string(expr).unwrap_or_default();
+    match err.kind() {
+        ErrorKind::NoSuchKey(key) if shown.contains(&format!("var.{key}")) => format!(
+            "`var.{key}` has no `variable \"{key}\"` with a default in this file (in `{shown}`)"
+        ),
+        ErrorKind::NoSuchKey(key) if shown.contains(&format!("local.{key}")) => {
+            format!("`local.{key}` is not defined or cannot be evaluated (in `{shown}`)")
+        }
+        ErrorKind::UndefinedVar(name) => format!(
+            "`{name}` cannot be evaluated from this file alone (in `{shown}`); only var.*, local.*, {TABLE}.*.name and {TARGET}.* references are resolved"
+        ),
+        ErrorKind::UndefinedFunc(name) => format!(
+            "the function `{name}` is not supported (in `{shown}`); supported: merge, lower, upper, tostring, tonumber"
+        ),
+        _ => format!("{err} (in `{shown}`)"),
+    }
+}
+
+fn declare_functions(ctx: &mut Context<'static>) {
+    fn merge(args: FuncArgs) -> Result<Value, String> {
+        let mut out = Map::new();
+        for arg in args.iter() {
+            match arg {
+                Value::Object(o) => out.extend(o.clone()),
+                Value::Null => {}
+                other => return Err(format!("merge takes objects, not {}", kind(other))),
+            }
+        }
+        Ok(Value::Object(out))
+    }
+    fn lower(args: FuncArgs) -> Result<Value, String> {
+        Ok(Value::from(
+            args[0].as_str().unwrap_or_default().to_lowercase(),
+        ))
+    }
+    fn upper(args: FuncArgs) -> Result<Value, String> {
+        Ok(Value::from(
+            args[0].as_str().unwrap_or_default().to_uppercase(),
+        ))
+    }
+    fn tostring(args: FuncArgs) -> Result<Value, String> {
+        Ok(match &args[0] {
+            Value::String(s) => Value::from(s.clone()),
+            Value::Number(n) => Value::from(n.to_string()),
+            Value::Bool(b) => Value::from(b.to_string()),
+            other => return Err(format!("tostring cannot convert {}", kind(other))),
+        })
+    }
+    fn tonumber(args: FuncArgs) -> Result<Value, String> {
+        match &args[0] {
+            Value::Number(n) => Ok(Value::Number(*n)),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(hcl::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| format!("tonumber cannot convert \"{s}\"")),
+            other => Err(format!("tonumber cannot convert {}", kind(other))),
+        }
+    }
+    ctx.declare_func(
+        "merge",
+        FuncDef::builder()
+            .variadic_param(ParamType::Any)
+            .build(merge),
+    );
+    ctx.declare_func(
+        "lower",
+        FuncDef::builder().param(ParamType::String).build(lower),
+    );
+    ctx.declare_func(
+        "upper",
+        FuncDef::builder().param(ParamType::String).build(upper),
+    );
+    ctx.declare_func(
+        "tostring",
+        FuncDef::builder().param(ParamType::Any).build(tostring),
+    );
+    ctx.declare_func(
+        "tonumber",
+        FuncDef::builder().param(ParamType::Any).build(tonumber),
+    );
+}
+
+/// `resource "TYPE" "label" { ... }` blocks of one type, with their labels.
+fn resources<'b>(body: &'b Body, ty: &'b str) -> impl Iterator<Item = (&'b str, &'b Block)> + 'b {
+    body.blocks()
+        .filter(move |b| {
+            b.identifier() == "resource" && b.labels().first().map(|l| l.as_str()) == Some(ty)
+        })
+        .filter_map(|b| b.labels().get(1).map(|l| (l.as_str(), b)))
+}
+
+fn blocks<'b>(body: &'b Body, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
+    body.blocks().filter(move |b| b.identifier() == ident)
+}
+
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
+    let body = hcl::parse(text).map_err(|e| DesignError::Syntax {
+        format: "Terraform",
+        message: e.to_string(),
+    })?;
+    let mut ctx = Context::new();
+    declare_functions(&mut ctx);
+
+    // `variable "x" { default = ... }` → var.x
+    let mut vars = Map::new();
+    for block in blocks(&body, "variable") {
+        let Some(name) = block.labels().first() else {
+            continue;
+        };
+        let at = At::new(&ctx, format!("variable \"{}\"", name.as_str()));
+        if let Some(v) = at.value(block.body(), "default")? {
+            vars.insert(name.as_str().to_string(), v);
+        }
+    }
+    ctx.declare_var("var", Value::Object(vars));
+
+    // `locals { ... }` → local.x
+    let local_exprs: Vec<(String, Expression)> = blocks(&body, "locals")
+        .flat_map(|b| b.body().attributes())
+        .map(|a| (a.key().to_string(), a.expr().clone()))
+        .collect();
+    let mut locals = Map::new();
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
+
+    // aws_dynamodb_table.x.name (and .id, which is the name too)
+    let tables: Vec<(&str, &Block)> = resources(&body, TABLE).collect();
+    let mut table_refs = Map::new();
+    for (label, block) in &tables {
+        let at = At::new(&ctx, format!("{TABLE}.{label}"));
+        if let Some(name) = at.string(block.body(), "name")? {
+            let name = Value::from(name);
+            table_refs.insert(
+                label.to_string(),
+                object([("name", name.clone()), ("id", name)]),
+            );
+        }
+    }
+    ctx.declare_var(TABLE, Value::Object(table_refs));
+    // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
+
+    // aws_appautoscaling_target.x.* for the DynamoDB ones
+    struct Target<'b> {
+        label: &'b str,
+        resource_id: String,
+        dimension: String,
+        min: u64,
+        max: u64,
+    }
+    let mut targets = Vec::new();
+    let mut target_refs = Map::new();
+    for (label, block) in resources(&body, TARGET) {
+        let at = At::new(&ctx, format!("{TARGET}.{label}"));
+        let b = block.body();
+        if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
+            // Another service's target: keep what evaluates, for policies that reference it.
+            let known: Map<String, Value> = [
+                "service_namespace",
+                "resource_id",
+                "scalable_dimension",
+                "min_capacity",
+                "max_capacity",
+            ]
+            .into_iter()
+            .filter_map(|k| Some((k.to_string(), at.value(b, k).ok()??)))
+            .collect();
+            target_refs.insert(label.to_string(), Value::Object(known));
+            continue;
+        }
+        let target = Target {
+            label,
+            resource_id: at.required_string(b, "resource_id")?,
+            dimension: at.required_string(b, "scalable_dimension")?,
+            min: at.required_units(b, "min_capacity", "")?,
+            max: at.required_units(b, "max_capacity", "")?,
+        };
+        target_refs.insert(
+            label.to_string(),
+            object([
+                ("service_namespace", Value::from("dynamodb")),
+                ("resource_id", Value::from(target.resource_id.clone())),
+                ("id", Value::from(target.resource_id.clone())),
+                ("scalable_dimension", Value::from(target.dimension.clone())),
+                ("min_capacity", Value::from(target.min)),
+                ("max_capacity", Value::from(target.max)),
+            ]),
+        );
+        targets.push(target);
+    }
+    ctx.declare_var(TARGET, Value::Object(target_refs));
+
+    // Target-tracking policies, by (resource_id, scalable_dimension)
+    let mut policies: HashMap<(String, String), (&str, f64)> = HashMap::new();
+    for (label, block) in resources(&body, POLICY) {
+        let at = At::new(&ctx, format!("{POLICY}.{label}"));
+        let b = block.body();
+        if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
+            continue;
+        }
+        // Terraform's default policy_type is StepScaling, which the design does not model.
+        if at.string(b, "policy_type")?.as_deref() != Some(TARGET_TRACKING) {
+            continue;
+        }
+        let resource_id = at.required_string(b, "resource_id")?;
+        let dimension = at.required_string(b, "scalable_dimension")?;
+        let Some(dim) = Dimension::parse(&dimension) else {
+            return Err(unknown_dimension(at.attr("scalable_dimension"), &dimension));
+        };
+        let cfg_name = "target_tracking_scaling_policy_configuration";
+        let Some(cfg) = blocks(b, cfg_name).next() else {
+            return Err(DesignError::invalid(
+                &at.path,
+                format!("a {TARGET_TRACKING} policy needs a `{cfg_name}` block"),
+            ));
+        };
+        let cat = at.child(cfg_name);
+        let Some(target_value) = cat.number(cfg.body(), "target_value")? else {
+            return Err(DesignError::invalid(
+                &cat.path,
+                "`target_value` is required",
+            ));
+        };
+        let Some(spec) = blocks(cfg.body(), "predefined_metric_specification").next() else {
+            // A customized metric: not a utilization target the simulator can follow.
+            continue;
+        };
+        let sat = cat.child("predefined_metric_specification");
+        let metric = sat.required_string(spec.body(), "predefined_metric_type")?;
+        if metric != dim.metric() {
+            return Err(DesignError::invalid(
+                sat.attr("predefined_metric_type"),
+                format!(
+                    "\"{metric}\" does not scale {dimension}; use \"{}\"",
+                    dim.metric()
+                ),
+            ));
+        }
+        policies.insert((resource_id, dimension), (label, target_value));
+    }
+
+    // Join targets with their policies. A target without a policy never changes capacity.
+    let mut scaling: HashMap<ScalingKey, AutoScaling> = HashMap::new();
+    for t in &targets {
+        let Some((_, target_percent)) =
+            policies.remove(&(t.resource_id.clone(), t.dimension.clone()))
+        else {
+            continue;
+        };
+        let at = format!("{TARGET}.{}", t.label);
+        let Some(dim) = Dimension::parse(&t.dimension) else {
+            return Err(unknown_dimension(
+                format!("{at}.scalable_dimension"),
+                &t.dimension,
+            ));
+        };
+        let Some((table, index)) = parse_resource_id(&t.resource_id) else {
+            return Err(DesignError::invalid(
+                format!("{at}.resource_id"),
+                format!(
+                    "\"{}\" is not \"table/NAME\" or \"table/NAME/index/INDEX\"",
+                    t.resource_id
+                ),
+            ));
+        };
+        if dim.index != index.is_some() {
+            return Err(DesignError::invalid(
+                &at,
+                format!(
+                    "scalable_dimension {} does not fit resource_id \"{}\"",
+                    t.dimension, t.resource_id
+                ),
+            ));
+        }
+        if t.min > t.max {
+            return Err(DesignError::invalid(
+                &at,
+                format!("min_capacity {} is above max_capacity {}", t.min, t.max),
+            ));
+        }
+        let entry = scaling.entry((table, index)).or_default();
+        let target = Some(ScalingTarget {
+            min: t.min,
+            max: t.max,
+            target_percent,
+        });
+        if dim.read {
+            entry.read = target;
+        } else {
+            entry.write = target;
+        }
+    }
+    if let Some(((resource_id, dimension), (label, _))) = policies.into_iter().next() {
+        return Err(DesignError::invalid(
+            format!("{POLICY}.{label}"),
+            format!(
+                "no {TARGET} in this file has resource_id \"{resource_id}\" and scalable_dimension \"{dimension}\""
+            ),
+        ));
+    }
+
+    if let Some((label, _)) = resources(&body, "aws_dynamodb_global_secondary_index").next() {
+        return Err(DesignError::invalid(
+            format!("aws_dynamodb_global_secondary_index.{label}"),
+            "the separate GSI resource is not supported; declare the index as a `global_secondary_index` block of its table",
+        ));
+    }
+    let mut designs = Vec::new();
+    for (label, block) in tables {
+        let at = At::new(&ctx, format!("{TABLE}.{label}"));
+        if block.body().attributes().any(|a| a.key() == "for_each") {
+            return Err(DesignError::invalid(
+                &at.path,
+                "`for_each` on a table is not supported; write one resource per table",
+            ));
+        }
+        match at.integer(block.body(), "count")? {
+            Some(0) => continue,
+            None | Some(1) => {}
+            Some(n) => {
+                return Err(DesignError::invalid(
+                    at.attr("count"),
+                    format!("count = {n} is not supported; write one resource per table"),
+                ));
+            }
+        }
+        designs.push(table_from_block(&at, block.body(), &mut scaling)?);
+    }
+    for ((table, index), _) in scaling {
+        if let (Some(index), true) = (&index, designs.iter().any(|d| d.name == table)) {
+            return Err(DesignError::invalid(
+                TARGET,
+                format!(
+                    "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
+                ),
+            ));
+        }
+    }
+    if designs.is_empty() {
+        return Err(DesignError::NoTable {
+            format: "Terraform file (no resource \"aws_dynamodb_table\")",
+        });
+    }
+    Ok(designs)
+}
+
+/// Evaluates every local that can be evaluated now, in as many passes as their references
+/// need. A local that never evaluates is reported where it is used.
+fn settle_locals(
+    ctx: &mut Context<'static>,
+    exprs: &[(String, Expression)],
+    locals: &mut Map<String, Value>,
+) {
+    loop {
+        ctx.declare_var("local", Value::Object(locals.clone()));
+        let evaluated: Vec<(String, Value)> = exprs
+            .iter()
+            .filter(|(k, _)| !locals.contains_key(k))
+            .filter_map(|(k, e)| e.evaluate(&*ctx).ok().map(|v| (k.clone(), v)))
+            .collect();
+        if evaluated.is_empty() {
+            return;
+        }
+        locals.extend(evaluated);
+    }
+}
+
+fn unknown_dimension(at: String, found: &str) -> DesignError {
+    DesignError::invalid(
+        at,
+        format!(
+            "\"{found}\" is not one of dynamodb:table:ReadCapacityUnits, dynamodb:table:WriteCapacityUnits, dynamodb:index:ReadCapacityUnits, dynamodb:index:WriteCapacityUnits"
+        ),
+    )
+}
+
+/// `table/NAME` or `table/NAME/index/INDEX`.
+fn parse_resource_id(id: &str) -> Option<(String, Option<String>)> {
+    let rest = id.strip_prefix("table/")?;
+    match rest.split_once("/index/") {
+        Some((table, index)) if !table.is_empty() && !index.is_empty() && !index.contains('/') => {
+            Some((table.to_string(), Some(index.to_string())))
+        }
+        None if !rest.is_empty() && !rest.contains('/') => Some((rest.to_string(), None)),
+        _ => None,
+    }
+}
+
+pub(crate) fn parse_attr_type(s: &str) -> Option<AttrType> {
+    match s {
+        "S" => Some(AttrType::S),
+        "N" => Some(AttrType::N),
+        "B" => Some(AttrType::B),
+        _ => None,
+    }
+}
+
+/// `dynamic` blocks generate blocks from data this reader does not evaluate.
+fn reject_dynamic(at: &At<'_>, body: &Body) -> Result<(), DesignError> {
+    match blocks(body, "dynamic").next() {
+        None => Ok(()),
+        Some(dynamic) => {
+            let what = dynamic.labels().first().map(|l| l.as_str()).unwrap_or("");
+            Err(DesignError::invalid(
+                &at.path,
+                format!("dynamic \"{what}\" blocks are not supported; write the blocks out"),
+            ))
+        }
+    }
+}
+
+fn table_from_block(
+    at: &At<'_>,
+    body: &Body,
+    scaling: &mut HashMap<ScalingKey, AutoScaling>,
+) -> Result<TableDesign, DesignError> {
+    reject_dynamic(at, body)?;
+    let name = at.required_string(body, "name")?;
+
+    let mut types = BTreeMap::new();
+    for block in blocks(body, "attribute") {
+        let aat = at.child("attribute");
+        let attr_name = aat.required_string(block.body(), "name")?;
+        let ty = aat.required_string(block.body(), "type")?;
+        let Some(ty) = parse_attr_type(&ty) else {
+            return Err(DesignError::invalid(
+                format!("{}.attribute \"{attr_name}\".type", at.path),
+                format!("must be S, N or B, not \"{ty}\""),
+            ));
+        };
+        types.insert(attr_name, ty);
+    }
+    let key = |name: String, role: &str, at: &str| -> Result<KeyAttr, DesignError> {
+        match types.get(&name) {
+            Some(&ty) => Ok(KeyAttr { name, ty }),
+            None => Err(DesignError::invalid(
+                at,
+                format!("{role} \"{name}\" has no `attribute` block giving its type"),
+            )),
+        }
+    };
+
+    let (hash_key, range_key) = key_schema(at, body)?;
+    let Some(hash_key) = hash_key else {
+        return Err(DesignError::invalid(
+            &at.path,
+            "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
+        ));
+    };
+    let partition_key = key(hash_key, "hash_key", &at.path)?;
+    let sort_key = range_key
+        .map(|r| key(r, "range_key", &at.path))
+        .transpose()?;
+
+    let billing_mode = at
+        .string(body, "billing_mode")?
+        .unwrap_or_else(|| "PROVISIONED".to_string());
+    let billing = match billing_mode.as_str() {
+        "PROVISIONED" => {
+            let why = " when billing_mode is PROVISIONED";
+            Billing::Provisioned {
+                read: at.required_units(body, "read_capacity", why)?,
+                write: at.required_units(body, "write_capacity", why)?,
+            }
+        }
+        "PAY_PER_REQUEST" => match blocks(body, "on_demand_throughput").next() {
+            None => Billing::OnDemand {
+                max_read: None,
+                max_write: None,
+            },
+            Some(od) => {
+                let oat = at.child("on_demand_throughput");
+                Billing::OnDemand {
+                    max_read: max_units(oat.integer(od.body(), "max_read_request_units")?),
+                    max_write: max_units(oat.integer(od.body(), "max_write_request_units")?),
+                }
+            }
+        },
+        other => {
+            return Err(DesignError::invalid(
+                at.attr("billing_mode"),
+                format!("must be PROVISIONED or PAY_PER_REQUEST, not \"{other}\""),
+            ));
+        }
+    };
+    let provisioned = matches!(billing, Billing::Provisioned { .. });
+
+    let mut gsis = Vec::new();
+    for block in blocks(body, "global_secondary_index") {
+        let b = block.body();
+        let gname = at
+            .child("global_secondary_index")
+            .required_string(b, "name")?;
+        let gat = At::new(
+            at.ctx,
+            format!("{}.global_secondary_index \"{gname}\"", at.path),
+        );
+        reject_dynamic(&gat, b)?;
+        let (hash, range) = key_schema(&gat, b)?;
+        let Some(hash) = hash else {
+            return Err(DesignError::invalid(
+                &gat.path,
+                "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
+            ));
+        };
+        let partition_key = key(hash, "hash_key", &gat.path)?;
+        let sort_key = range.map(|r| key(r, "range_key", &gat.path)).transpose()?;
+        let why = " when the table's billing_mode is PROVISIONED";
+        let gsi_provisioned = if provisioned {
+            Some((
+                gat.required_units(b, "read_capacity", why)?,
+                gat.required_units(b, "write_capacity", why)?,
+            ))
+        } else {
+            None
+        };
+        let autoscaling = scaling.remove(&(name.clone(), Some(gname.clone())));
+        gsis.push(Gsi {
+            projection: projection(&gat, b)?,
+            name: gname,
+            partition_key,
+            sort_key,
+            provisioned: gsi_provisioned,
+            autoscaling,
+        });
+    }
+
+    let mut lsis = Vec::new();
+    for block in blocks(body, "local_secondary_index") {
+        let b = block.body();
+        let lname = at
+            .child("local_secondary_index")
+            .required_string(b, "name")?;
+        let lat = At::new(
+            at.ctx,
+            format!("{}.local_secondary_index \"{lname}\"", at.path),
+        );
+        let Some(range) = lat.string(b, "range_key")? else {
+            return Err(DesignError::invalid(&lat.path, "`range_key` is required"));
+        };
+        lsis.push(Lsi {
+            sort_key: key(range, "range_key", &lat.path)?,
+            projection: projection(&lat, b)?,
+            name: lname,
+        });
+    }
+
+    let ttl_attribute = match blocks(body, "ttl").next() {
+        Some(ttl) => {
+            let tat = at.child("ttl");
+            if tat.bool(ttl.body(), "enabled")?.unwrap_or(false) {
+                Some(tat.required_string(ttl.body(), "attribute_name")?)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+
+    let table_class = match at.string(body, "table_class")?.as_deref() {
+        None | Some("") | Some("STANDARD") => TableClass::Standard,
+        Some("STANDARD_INFREQUENT_ACCESS") => TableClass::StandardInfrequentAccess,
+        Some(other) => {
+            return Err(DesignError::invalid(
+                at.attr("table_class"),
+                format!("must be STANDARD or STANDARD_INFREQUENT_ACCESS, not \"{other}\""),
+            ));
+        }
+    };
+
+    let stream_view_type = if at.bool(body, "stream_enabled")?.unwrap_or(false) {
+        let view = at.string(body, "stream_view_type")?.ok_or_else(|| {
+            DesignError::invalid(
+                &at.path,
+                "`stream_view_type` is required when stream_enabled is true",
+            )
+        })?;
+        check_stream_view_type(&at.attr("stream_view_type"), &view)?;
+        Some(view)
+    } else {
+        None
+    };
+
+    let tags = match at.value(body, "tags")? {
+        None => BTreeMap::new(),
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                Value::Number(n) => Ok((k, n.to_string())),
+                Value::Bool(b) => Ok((k, b.to_string())),
+                other => Err(DesignError::invalid(
+                    format!("{}.tags[\"{k}\"]", at.path),
+                    format!("expected a string, found {}", kind(&other)),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(DesignError::invalid(
+                at.attr("tags"),
+                format!("expected a map of strings, found {}", kind(&other)),
+            ));
+        }
+    };
+
+    let autoscaling = scaling.remove(&(name.clone(), None));
+    Ok(TableDesign {
+        name,
+        partition_key,
+        sort_key,
+        billing,
+        autoscaling,
+        gsis,
+        lsis,
+        ttl_attribute,
+        table_class,
+        stream_view_type,
+        tags,
+    })
+}
+
+/// On-demand maxima: -1 (or any negative value) means no maximum.
+fn max_units(v: Option<i64>) -> Option<u64> {
+    v.and_then(|v| u64::try_from(v).ok())
+}
+
+pub(crate) fn check_stream_view_type(at: &str, view: &str) -> Result<(), DesignError> {
+    const VIEWS: [&str; 4] = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"];
+    if VIEWS.contains(&view) {
+        Ok(())
+    } else {
+        Err(DesignError::invalid(
+            at,
+            format!("must be one of {}, not \"{view}\"", VIEWS.join(", ")),
+        ))
+    }
+}
+
+/// A table's or GSI's keys: `hash_key`/`range_key`, or the provider 6.x `key_schema` blocks
+/// (the first HASH and the first RANGE attribute; multi-attribute keys are reduced to their
+/// first part).
+fn key_schema(at: &At<'_>, body: &Body) -> Result<(Option<String>, Option<String>), DesignError> {
+    let mut hash = at.string(body, "hash_key")?;
+    let mut range = at.string(body, "range_key")?;
+    for block in blocks(body, "key_schema") {
+        let kat = at.child("key_schema");
+        let name = kat.required_string(block.body(), "attribute_name")?;
+        match kat.required_string(block.body(), "key_type")?.as_str() {
+            "HASH" => {
+                hash.get_or_insert(name);
+            }
+            "RANGE" => {
+                range.get_or_insert(name);
+            }
+            other => {
+                return Err(DesignError::invalid(
+                    kat.attr("key_type"),
+                    format!("must be HASH or RANGE, not \"{other}\""),
+                ));
+            }
+        }
+    }
+    Ok((hash, range))
+}
+
+fn projection(at: &At<'_>, body: &Body) -> Result<Projection, DesignError> {
+    let Some(ty) = at.string(body, "projection_type")? else {
+        return Err(DesignError::invalid(
+            &at.path,
+            "`projection_type` is required",
+        ));
+    };
+    let non_key = at.strings(body, "non_key_attributes")?;
+    match ty.as_str() {
+        "ALL" | "KEYS_ONLY" if !non_key.is_empty() => Err(DesignError::invalid(
+            at.attr("non_key_attributes"),
+            format!("only allowed when projection_type is INCLUDE, not {ty}"),
+        )),
+        "ALL" => Ok(Projection::All),
+        "KEYS_ONLY" => Ok(Projection::KeysOnly),
+        "INCLUDE" => Ok(Projection::Include(non_key)),
+        other => Err(DesignError::invalid(
+            at.attr("projection_type"),
+            format!("must be ALL, KEYS_ONLY or INCLUDE, not \"{other}\""),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// A Terraform resource label for a table name (`[A-Za-z_][A-Za-z0-9_-]*`).
+fn resource_label(name: &str) -> String {
+    let mut label: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !label.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        label.insert(0, '_');
+    }
+    label
+}
+
+fn number(n: u64) -> Expression {
+    Expression::from(n)
+}
+
+fn percent(p: f64) -> Expression {
+    if p.fract() == 0.0 && (0.0..1e15).contains(&p) {
+        Expression::from(p as u64)
+    } else {
+        Expression::from(p)
+    }
+}
+
+fn reference(parts: &[&str]) -> Expression {
+    let mut t = Traversal::builder(Variable::unchecked(parts[0]));
+    for p in &parts[1..] {
+        t = t.attr(*p);
+    }
+    Expression::from(t.build())
+}
+
+fn template(s: String) -> Expression {
+    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(s)))
+}
+
+fn projection_attrs(block: hcl::BlockBuilder, projection: &Projection) -> hcl::BlockBuilder {
+    match projection {
+        Projection::All => block.add_attribute(("projection_type", "ALL")),
+        Projection::KeysOnly => block.add_attribute(("projection_type", "KEYS_ONLY")),
+        Projection::Include(attrs) => block
+            .add_attribute(("projection_type", "INCLUDE"))
+            .add_attribute(("non_key_attributes", attrs.clone())),
+    }
+}
+
+pub(crate) fn write(d: &TableDesign) -> String {
+    let label = resource_label(&d.name);
+    let mut table = Block::builder("resource")
+        .add_label(TABLE)
+        .add_label(label.as_str())
+        .add_attribute(("name", d.name.as_str()));
+    match &d.billing {
+        Billing::Provisioned { read, write } => {
+            table = table
+                .add_attribute(("billing_mode", "PROVISIONED"))
+                .add_attribute(("read_capacity", number(*read)))
+                .add_attribute(("write_capacity", number(*write)));
+        }
+        Billing::OnDemand { .. } => {
+            table = table.add_attribute(("billing_mode", "PAY_PER_REQUEST"));
+        }
+    }
+    table = table.add_attribute(("hash_key", d.partition_key.name.as_str()));
+    if let Some(sk) = &d.sort_key {
+        table = table.add_attribute(("range_key", sk.name.as_str()));
+    }
+    if d.table_class != TableClass::Standard {
+        table = table.add_attribute(("table_class", d.table_class.as_str()));
+    }
+    if let Some(view) = &d.stream_view_type {
+        table = table
+            .add_attribute(("stream_enabled", true))
+            .add_attribute(("stream_view_type", view.as_str()));
+    }
+
+    for attr in d.attribute_definitions() {
+        table = table.add_block(
+            Block::builder("attribute")
+                .add_attribute(("name", attr.name.as_str()))
+                .add_attribute(("type", attr_type_str(attr.ty)))
+                .build(),
+        );
+    }
+
+    for gsi in &d.gsis {
+        let mut g = Block::builder("global_secondary_index")
+            .add_attribute(("name", gsi.name.as_str()))
+            .add_attribute(("hash_key", gsi.partition_key.name.as_str()));
+        if let Some(sk) = &gsi.sort_key {
+            g = g.add_attribute(("range_key", sk.name.as_str()));
+        }
+        g = projection_attrs(g, &gsi.projection);
+        if let Some((read, write)) = gsi.provisioned {
+            g = g
+                .add_attribute(("read_capacity", number(read)))
+                .add_attribute(("write_capacity", number(write)));
+        }
+        table = table.add_block(g.build());
+    }
+
+    for lsi in &d.lsis {
+        let l = Block::builder("local_secondary_index")
+            .add_attribute(("name", lsi.name.as_str()))
+            .add_attribute(("range_key", lsi.sort_key.name.as_str()));
+        table = table.add_block(projection_attrs(l, &lsi.projection).build());
+    }
+
+    if let Some(ttl) = &d.ttl_attribute {
+        table = table.add_block(
+            Block::builder("ttl")
+                .add_attribute(("attribute_name", ttl.as_str()))
+                .add_attribute(("enabled", true))
+                .build(),
+        );
+    }
+
+    if let Billing::OnDemand {
+        max_read,
+        max_write,
+    } = &d.billing
+        && (max_read.is_some() || max_write.is_some())
+    {
+        let mut od = Block::builder("on_demand_throughput");
+        if let Some(r) = max_read {
+            od = od.add_attribute(("max_read_request_units", number(*r)));
+        }
+        if let Some(w) = max_write {
+            od = od.add_attribute(("max_write_request_units", number(*w)));
+        }
+        table = table.add_block(od.build());
+    }
+
+    if !d.tags.is_empty() {
+        let tags: hcl::Object<hcl::ObjectKey, Expression> = d
+            .tags
+            .iter()
+            .map(|(k, v)| {
+                (
+                    hcl::ObjectKey::Expression(Expression::String(k.clone())),
+                    Expression::String(v.clone()),
+                )
+            })
+            .collect();
+        table = table.add_attribute(("tags", Expression::Object(tags)));
+    }
+
+    // Auto scaling owns the table's capacity once it is on: Terraform must not undo its changes.
+    if d.autoscaling.is_some() {
+        table = table.add_block(
+            Block::builder("lifecycle")
+                .add_attribute((
+                    "ignore_changes",
+                    Expression::Array(vec![
+                        Expression::Variable(Variable::unchecked("read_capacity")),
+                        Expression::Variable(Variable::unchecked("write_capacity")),
+                    ]),
+                ))
+                .build(),
+        );
+    }
+
+    let mut body = Body::builder().add_block(table.build());
+    let table_ref = format!("${{{TABLE}.{label}.name}}");
+    if let Some(scaling) = &d.autoscaling {
+        body = body.add_blocks(scaling_blocks(
+            &format!("{label}_table"),
+            format!("table/{table_ref}"),
+            false,
+            scaling,
+        ));
+    }
+    for gsi in &d.gsis {
+        if let Some(scaling) = &gsi.autoscaling {
+            body = body.add_blocks(scaling_blocks(
+                &format!(
+                    "{label}_index_{}",
+                    resource_label(&gsi.name).trim_start_matches('_')
+                ),
+                format!("table/{table_ref}/index/{}", gsi.name),
+                true,
+                scaling,
+            ));
+        }
+    }
+    let mut formatter = hcl::format::Formatter::builder()
+        .compact_arrays(true)
+        .prefer_ident_keys(true)
+        .build_vec();
+    let text = body
+        .build()
+        .format_string(&mut formatter)
+        .expect("formatting a body into memory cannot fail");
+    align_equals(&text)
+}
+
+/// Aligns the `=` of consecutive one-line attributes at the same indentation, as
+/// `terraform fmt` does.
+fn align_equals(text: &str) -> String {
+    // (indent, key length) of a one-line `key = value` line; `None` for any other line.
+    fn attribute(line: &str) -> Option<(usize, usize)> {
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        let (key, value) = rest.split_once(" = ")?;
+        let ident = !key.is_empty()
+            && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let quoted = key.len() >= 2 && key.starts_with('"') && key.ends_with('"');
+        let opens = value.ends_with('{') || value.ends_with('[') || value.ends_with('(');
+        ((ident || quoted) && !opens).then_some((indent, key.len()))
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((indent, _)) = attribute(lines[i]) else {
+            out.push_str(lines[i]);
+            out.push('\n');
+            i += 1;
+            continue;
+        };
+        let mut end = i;
+        let mut width = 0;
+        while end < lines.len() {
+            match attribute(lines[end]) {
+                Some((ind, len)) if ind == indent => width = width.max(len),
+                _ => break,
+            }
+            end += 1;
+        }
+        for line in &lines[i..end] {
+            let (key, value) = line[indent..].split_once(" = ").unwrap_or_default();
+            out.push_str(&format!("{:indent$}{key:width$} = {value}\n", ""));
+        }
+        i = end;
+    }
+    out
+}
+
+pub(crate) fn attr_type_str(ty: AttrType) -> &'static str {
+    match ty {
+        AttrType::S => "S",
+        AttrType::N => "N",
+        AttrType::B => "B",
+    }
+}
+
+fn scaling_blocks(
+    label_prefix: &str,
+    resource_id: String,
+    index: bool,
+    scaling: &AutoScaling,
+) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (read, target) in [(true, &scaling.read), (false, &scaling.write)] {
+        let Some(target) = target else { continue };
+        let dim = Dimension { index, read };
+        let label = format!("{label_prefix}_{}", if read { "read" } else { "write" });
+        out.push(
+            Block::builder("resource")
+                .add_label(TARGET)
+                .add_label(label.as_str())
+                .add_attribute(("service_namespace", "dynamodb"))
+                .add_attribute(("resource_id", template(resource_id.clone())))
+                .add_attribute(("scalable_dimension", dim.as_str()))
+                .add_attribute(("min_capacity", number(target.min)))
+                .add_attribute(("max_capacity", number(target.max)))
+                .build(),
+        );
+        out.push(
+            Block::builder("resource")
+                .add_label(POLICY)
+                .add_label(label.as_str())
+                .add_attribute((
+                    "name",
+                    template(format!(
+                        "{}:${{{TARGET}.{label}.resource_id}}",
+                        dim.metric()
+                    )),
+                ))
+                .add_attribute(("policy_type", TARGET_TRACKING))
+                .add_attribute((
+                    "service_namespace",
+                    reference(&[TARGET, &label, "service_namespace"]),
+                ))
+                .add_attribute(("resource_id", reference(&[TARGET, &label, "resource_id"])))
+                .add_attribute((
+                    "scalable_dimension",
+                    reference(&[TARGET, &label, "scalable_dimension"]),
+                ))
+                .add_block(
+                    Block::builder("target_tracking_scaling_policy_configuration")
+                        .add_block(
+                            Block::builder("predefined_metric_specification")
+                                .add_attribute(("predefined_metric_type", dim.metric()))
+                                .build(),
+                        )
+                        .add_attribute(("target_value", percent(target.target_percent)))
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    out
+}
