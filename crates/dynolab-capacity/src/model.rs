@@ -320,13 +320,17 @@ impl Resource {
         op: Op,
         config: &CapacityConfig,
         now: Timestamp,
-    ) -> Vec<(u64, LimitType, bool)> {
+    ) -> [Option<(u64, LimitType, bool)>; 3] {
         match self.mode {
-            Mode::Provisioned { .. } => vec![(
-                self.bucket(op).available(now).0,
-                LimitType::ProvisionedThroughputExceeded,
-                false,
-            )],
+            Mode::Provisioned { .. } => [
+                Some((
+                    self.bucket(op).available(now).0,
+                    LimitType::ProvisionedThroughputExceeded,
+                    false,
+                )),
+                None,
+                None,
+            ],
             Mode::OnDemand {
                 max_read_units,
                 max_write_units,
@@ -342,25 +346,25 @@ impl Resource {
                     Op::Read => max_read_units,
                     Op::Write => max_write_units,
                 };
-                let mut limits = Vec::with_capacity(3);
-                if let Some(m) = max {
-                    limits.push((
-                        (m * 2).saturating_sub(used),
-                        LimitType::MaxOnDemandThroughputExceeded,
+                [
+                    max.map(|m| {
+                        (
+                            (m * 2).saturating_sub(used),
+                            LimitType::MaxOnDemandThroughputExceeded,
+                            false,
+                        )
+                    }),
+                    Some((
+                        (config.table_quota_units_per_s * 2).saturating_sub(used),
+                        LimitType::AccountLimitExceeded,
                         false,
-                    ));
-                }
-                limits.push((
-                    (config.table_quota_units_per_s * 2).saturating_sub(used),
-                    LimitType::AccountLimitExceeded,
-                    false,
-                ));
-                limits.push((
-                    allowed.saturating_sub(used),
-                    LimitType::KeyRangeThroughputExceeded,
-                    true,
-                ));
-                limits
+                    )),
+                    Some((
+                        allowed.saturating_sub(used),
+                        LimitType::KeyRangeThroughputExceeded,
+                        true,
+                    )),
+                ]
             }
         }
     }
@@ -545,21 +549,23 @@ impl TableCapacity {
             if cost.0 == 0 {
                 continue;
             }
-            let target = self.target_at(i);
             let headrooms = self.resource_at(i).table_level_headroom(op, config, now);
             // The first limit in checking order that cannot take every request is reported.
-            if let Some(&(room, limit_type, scaling)) =
-                headrooms.iter().find(|(room, _, _)| room / cost.0 < count)
+            if let Some(&(room, limit_type, scaling)) = headrooms
+                .iter()
+                .flatten()
+                .find(|(room, _, _)| room / cost.0 < count)
             {
                 let fits = headrooms
                     .iter()
+                    .flatten()
                     .map(|(room, _, _)| room / cost.0)
                     .min()
                     .unwrap_or(room / cost.0);
                 admitted = admitted.min(fits);
                 limit(
                     Throttle {
-                        target,
+                        target: self.target_at(i),
                         op,
                         limit: limit_type,
                         scaling,

@@ -313,3 +313,80 @@ fn sustained_heat_on_many_keys_splits_a_partition() {
     assert_eq!(t.table.partition_count(), 4);
     assert!(run_heat(t) > 4, "hot partition split after minutes of heat");
 }
+
+/// `admit_many(n)` admits exactly what n single admissions in a row would, and leaves the model
+/// in the same state: the simulator and the server share one model.
+#[test]
+fn admitting_many_at_once_equals_admitting_one_at_a_time() {
+    use dynolab_capacity::{Charge, HalfUnits, Mode, Op, Resource, TableCapacity, Target};
+    use dynolab_clock::Timestamp;
+    let config = dynolab_capacity::CapacityConfig::default();
+    let make = |mode| {
+        let now = Timestamp::from_secs(1_000);
+        let mut indexes = std::collections::BTreeMap::new();
+        indexes.insert(
+            "gsi".to_string(),
+            Resource::new(
+                Mode::Provisioned {
+                    read_units: 100,
+                    write_units: 300,
+                },
+                true,
+                &config,
+                now,
+            ),
+        );
+        TableCapacity {
+            table: Resource::new(mode, true, &config, now),
+            indexes,
+        }
+    };
+    let charges = [
+        Charge {
+            target: Target::Table,
+            op: Op::Write,
+            hash: 42,
+            cost: HalfUnits(4),
+        },
+        Charge {
+            target: Target::Index("gsi".into()),
+            op: Op::Write,
+            hash: 7,
+            cost: HalfUnits(2),
+        },
+    ];
+    for mode in [
+        Mode::Provisioned {
+            read_units: 100,
+            write_units: 500,
+        },
+        Mode::OnDemand {
+            max_read_units: None,
+            max_write_units: Some(800),
+        },
+    ] {
+        let (mut one, mut many) = (make(mode), make(mode));
+        for (second, n) in [
+            (1_000u64, 200u64),
+            (1_001, 900),
+            (1_002, 50),
+            (1_010, 5_000),
+        ] {
+            let now = Timestamp::from_secs(second);
+            let singles = (0..n)
+                .filter(|_| one.admit(&charges, &config, now).is_ok())
+                .count() as u64;
+            let plan = many.plan(&charges);
+            let admission = many.admit_many(&plan, n, &config, now);
+            many.maintain(&config, now);
+            assert_eq!(admission.admitted, singles, "{mode:?} at {second}");
+            assert_eq!(admission.throttles.is_empty(), singles == n);
+            // The same state: the next single request gets the same answer.
+            let later = Timestamp::from_secs(second);
+            assert_eq!(
+                one.admit(&charges, &config, later).is_ok(),
+                many.admit(&charges, &config, later).is_ok()
+            );
+        }
+    }
+}

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+
+mod simulate;
 use dynolab_capacity::CapacityConfig;
 use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
@@ -30,6 +32,10 @@ enum Command {
     TopKeys(TopKeysArgs),
     /// Show a running server's bill so far and monthly run rate, per table and index.
     Cost(CostArgs),
+    /// Run a workload against a table design in virtual time: throttles, capacity, the bill.
+    Simulate(simulate::SimulateArgs),
+    /// Find what is wrong in a design and its workload, write the fixed design, prove it.
+    Advise(simulate::AdviseArgs),
 }
 
 /// How the commands that ask a running server reach it and print its answer.
@@ -175,6 +181,8 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(args),
         Command::TopKeys(args) => top_keys(args),
         Command::Cost(args) => cost(args),
+        Command::Simulate(args) => simulate::run_simulate(args),
+        Command::Advise(args) => simulate::run_advise(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

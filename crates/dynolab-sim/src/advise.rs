@@ -117,7 +117,9 @@ pub fn advise(
     options: &SimOptions,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Advice, SimError> {
-    let before = simulate(design, workload, options, &mut |d, t| progress("before", d, t))?;
+    let before = simulate(design, workload, options, &mut |d, t| {
+        progress("before", d, t)
+    })?;
     let mut findings = Vec::new();
     let mut recs = Vec::new();
     let cap_w = options.capacity.partition_write_units_per_s as f64;
@@ -159,7 +161,11 @@ pub fn advise(
                 kind: "hot-key",
                 title: format!("hot partition key {} on {}", k.key, k.resource),
                 evidence: vec![
-                    format!("{:.0}% of the requests addressed to {}", k.share * 100.0, k.resource),
+                    format!(
+                        "{:.0}% of the requests addressed to {}",
+                        k.share * 100.0,
+                        k.resource
+                    ),
                     format!(
                         "peak {:.0} {} units/s offered against the partition cap of {:.0}",
                         k.peak_units, k.op, cap
@@ -171,8 +177,18 @@ pub fn advise(
     }
     for r in &before.resources {
         for (op, util, prov, peak) in [
-            ("read", r.read_utilization, r.read_provisioned_avg, r.read_peak_minute),
-            ("write", r.write_utilization, r.write_provisioned_avg, r.write_peak_minute),
+            (
+                "read",
+                r.read_utilization,
+                r.read_provisioned_avg,
+                r.read_peak_minute,
+            ),
+            (
+                "write",
+                r.write_utilization,
+                r.write_provisioned_avg,
+                r.write_peak_minute,
+            ),
         ] {
             if let (Some(u), Some(p)) = (util, prov)
                 && u < 30.0
@@ -190,7 +206,10 @@ pub fn advise(
     }
     let mut by_pk: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for g in &design.gsis {
-        by_pk.entry(&g.partition_key.name).or_default().push(&g.name);
+        by_pk
+            .entry(&g.partition_key.name)
+            .or_default()
+            .push(&g.name);
     }
     for (pk, names) in &by_pk {
         if names.len() > 1 {
@@ -198,7 +217,10 @@ pub fn advise(
                 kind: "gsi-sprawl",
                 title: format!("{} GSIs share the partition key {pk}", names.len()),
                 evidence: vec![
-                    format!("{}: every write to an item with {pk} writes all of them", names.join(", ")),
+                    format!(
+                        "{}: every write to an item with {pk} writes all of them",
+                        names.join(", ")
+                    ),
                     "their hottest key is the same value in each, so they throttle together".into(),
                 ],
             });
@@ -243,8 +265,15 @@ pub fn advise(
                 .collect();
             findings.push(Finding {
                 kind: "wide-projection",
-                title: format!("GSI {} projects ALL; its queries need {}", g.name, needed.iter().cloned().collect::<Vec<_>>().join(", ")),
-                evidence: vec!["every write copies the whole item into the index and every read pays for it".into()],
+                title: format!(
+                    "GSI {} projects ALL; its queries need {}",
+                    g.name,
+                    needed.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                evidence: vec![
+                    "every write copies the whole item into the index and every read pays for it"
+                        .into(),
+                ],
             });
         }
     }
@@ -282,7 +311,9 @@ pub fn advise(
         if let (Some(days), None) = (e.expire_after_days, &design.ttl_attribute) {
             findings.push(Finding {
                 kind: "ttl",
-                title: format!("{name} items are not needed after {days} days and nothing deletes them"),
+                title: format!(
+                    "{name} items are not needed after {days} days and nothing deletes them"
+                ),
                 evidence: vec!["TTL deletes them for free (no write capacity)".into()],
             });
         }
@@ -342,7 +373,11 @@ pub fn advise(
                 ],
             });
             ew.layout.insert(pk.clone(), new);
-            for p in after_w.patterns.iter_mut().filter(|p| p.entity == *ename && p.index.is_none()) {
+            for p in after_w
+                .patterns
+                .iter_mut()
+                .filter(|p| p.entity == *ename && p.index.is_none())
+            {
                 if p.filter.contains(&attr) {
                     p.filter.retain(|f| *f != attr);
                     p.items_read = Some(p.items_returned());
@@ -365,7 +400,9 @@ pub fn advise(
             );
             let new = format!("{template}#{{shard}}");
             ew.layout.insert(pk.clone(), new.clone());
-            for p in after_w.patterns.iter_mut().filter(|p| p.entity == *ename && p.index.is_none() && p.operation == Operation::Query) {
+            for p in after_w.patterns.iter_mut().filter(|p| {
+                p.entity == *ename && p.index.is_none() && p.operation == Operation::Query
+            }) {
                 p.rate.base *= shards as f64;
                 for s in &mut p.rate.spikes {
                     s.rate *= shards as f64;
@@ -447,14 +484,23 @@ pub fn advise(
             recs.push(Recommendation {
                 kind: "write-sharding",
                 title: format!("shard {name}PK {fanout} ways"),
-                detail: vec![format!("{:.0} writes/s at peak on one {} value", peak, by.join("+"))],
+                detail: vec![format!(
+                    "{:.0} writes/s at peak on one {} value",
+                    peak,
+                    by.join("+")
+                )],
             });
         }
         let sort_template = match &old.sort_key {
             Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
             _ => None,
         }
-        .or_else(|| design.sort_key.as_ref().and_then(|sk| entity.layout.get(&sk.name).cloned()));
+        .or_else(|| {
+            design
+                .sort_key
+                .as_ref()
+                .and_then(|sk| entity.layout.get(&sk.name).cloned())
+        });
         let ew = after_w.entities.get_mut(&p.entity).expect("entity");
         let added: u64 = gpk.len() as u64
             + flows::rendered_bytes(&gtemplate, ew)
@@ -468,11 +514,18 @@ pub fn advise(
         if let Some(t) = &sort_template {
             ew.layout.insert(gsk.clone(), t.clone());
         }
-        let projection: Option<BTreeSet<String>> = p.projection.as_ref().map(|v| v.iter().cloned().collect());
+        let projection: Option<BTreeSet<String>> =
+            p.projection.as_ref().map(|v| v.iter().cloned().collect());
         let gsi = new_gsis.entry(name.clone()).or_insert_with(|| Gsi {
             name: name.clone(),
-            partition_key: KeyAttr { name: gpk.clone(), ty: AttrType::S },
-            sort_key: sort_template.as_ref().map(|_| KeyAttr { name: gsk.clone(), ty: AttrType::S }),
+            partition_key: KeyAttr {
+                name: gpk.clone(),
+                ty: AttrType::S,
+            },
+            sort_key: sort_template.as_ref().map(|_| KeyAttr {
+                name: gsk.clone(),
+                ty: AttrType::S,
+            }),
             projection: Projection::KeysOnly,
             provisioned: None,
             autoscaling: None,
@@ -491,7 +544,10 @@ pub fn advise(
             q.items_read = Some(q.items_read().div_ceil(fanout));
             q.items_returned = Some(q.items_returned().div_ceil(fanout).min(q.items_read()));
         }
-        moved.push(format!("{:?} queries {name} ({gpk} = \"{gtemplate}\")", p.name));
+        moved.push(format!(
+            "{:?} queries {name} ({gpk} = \"{gtemplate}\")",
+            p.name
+        ));
     }
     // Entity attributes only old GSIs needed stay as plain item attributes.
     after.gsis = new_gsis.into_values().collect();
@@ -507,7 +563,12 @@ pub fn advise(
             detail: moved,
         });
     }
-    if workload.entities.values().any(|e| e.expire_after_days.is_some()) && design.ttl_attribute.is_none() {
+    if workload
+        .entities
+        .values()
+        .any(|e| e.expire_after_days.is_some())
+        && design.ttl_attribute.is_none()
+    {
         after.ttl_attribute = Some("expires_at".into());
         recs.push(Recommendation {
             kind: "ttl",
@@ -520,18 +581,27 @@ pub fn advise(
     // throttling.
     let mut candidates: Vec<(String, TableDesign, f64)> = Vec::new();
     let mut on_demand = after.clone();
-    on_demand.billing = Billing::OnDemand { max_read: None, max_write: None };
+    on_demand.billing = Billing::OnDemand {
+        max_read: None,
+        max_write: None,
+    };
     on_demand.autoscaling = None;
     for g in &mut on_demand.gsis {
         g.provisioned = None;
         g.autoscaling = None;
     }
-    let od = simulate(&on_demand, &after_w, options, &mut |d, t| progress("on-demand", d, t))?;
+    let od = simulate(&on_demand, &after_w, options, &mut |d, t| {
+        progress("on-demand", d, t)
+    })?;
     let units = |name: &str, op: &str, f: &dyn Fn(f64) -> u64| -> u64 {
-        od.resources
-            .iter()
-            .find(|r| r.name == name)
-            .map_or(1, |r| f(if op == "read" { r.read_peak_second } else { r.write_peak_second }).max(1))
+        od.resources.iter().find(|r| r.name == name).map_or(1, |r| {
+            f(if op == "read" {
+                r.read_peak_second
+            } else {
+                r.write_peak_second
+            })
+            .max(1)
+        })
     };
     let fixed_units = |peak: f64| (peak / 0.9).ceil() as u64;
     let mut fixed = after.clone();
@@ -541,35 +611,80 @@ pub fn advise(
     };
     fixed.autoscaling = None;
     for g in &mut fixed.gsis {
-        g.provisioned = Some((units(&g.name, "read", &fixed_units), units(&g.name, "write", &fixed_units)));
+        g.provisioned = Some((
+            units(&g.name, "read", &fixed_units),
+            units(&g.name, "write", &fixed_units),
+        ));
         g.autoscaling = None;
     }
     let avg_of = |name: &str, op: &str| {
-        od.resources.iter().find(|r| r.name == name).map_or(1.0, |r| if op == "read" { r.read_avg } else { r.write_avg })
+        od.resources
+            .iter()
+            .find(|r| r.name == name)
+            .map_or(1.0, |r| {
+                if op == "read" {
+                    r.read_avg
+                } else {
+                    r.write_avg
+                }
+            })
     };
     let target = |name: &str, op: &str| {
         let peak = units(name, op, &fixed_units);
         let min = ((avg_of(name, op) / 0.7).ceil() as u64).clamp(1, peak);
-        ScalingTarget { min, max: peak.max(min), target_percent: 70.0 }
+        ScalingTarget {
+            min,
+            max: peak.max(min),
+            target_percent: 70.0,
+        }
     };
     let mut scaled = after.clone();
     let t_read = target(&after.name, "read");
     let t_write = target(&after.name, "write");
-    scaled.billing = Billing::Provisioned { read: t_read.min, write: t_write.min };
-    scaled.autoscaling = Some(AutoScaling { read: Some(t_read), write: Some(t_write) });
+    scaled.billing = Billing::Provisioned {
+        read: t_read.min,
+        write: t_write.min,
+    };
+    scaled.autoscaling = Some(AutoScaling {
+        read: Some(t_read),
+        write: Some(t_write),
+    });
     for g in &mut scaled.gsis {
         let (r, w) = (target(&g.name, "read"), target(&g.name, "write"));
         g.provisioned = Some((r.min, w.min));
-        g.autoscaling = Some(AutoScaling { read: Some(r), write: Some(w) });
+        g.autoscaling = Some(AutoScaling {
+            read: Some(r),
+            write: Some(w),
+        });
     }
-    let fx = simulate(&fixed, &after_w, options, &mut |d, t| progress("provisioned", d, t))?;
-    let sc = simulate(&scaled, &after_w, options, &mut |d, t| progress("auto scaling", d, t))?;
-    let provisioned_part = |r: &SimReport| r.cost_of("provisioned read") + r.cost_of("provisioned write");
+    let fx = simulate(&fixed, &after_w, options, &mut |d, t| {
+        progress("provisioned", d, t)
+    })?;
+    let sc = simulate(&scaled, &after_w, options, &mut |d, t| {
+        progress("auto scaling", d, t)
+    })?;
+    let provisioned_part =
+        |r: &SimReport| r.cost_of("provisioned read") + r.cost_of("provisioned write");
     let reserved_cost = fx.cost_total - provisioned_part(&fx) * RESERVED_1Y_DISCOUNT;
     let mut modes = vec![
-        ModeCost { mode: "on-demand".into(), cost: od.cost_total, throttled: od.throttled, chosen: false },
-        ModeCost { mode: "provisioned at the peak".into(), cost: fx.cost_total, throttled: fx.throttled, chosen: false },
-        ModeCost { mode: "provisioned with auto scaling (70% target)".into(), cost: sc.cost_total, throttled: sc.throttled, chosen: false },
+        ModeCost {
+            mode: "on-demand".into(),
+            cost: od.cost_total,
+            throttled: od.throttled,
+            chosen: false,
+        },
+        ModeCost {
+            mode: "provisioned at the peak".into(),
+            cost: fx.cost_total,
+            throttled: fx.throttled,
+            chosen: false,
+        },
+        ModeCost {
+            mode: "provisioned with auto scaling (70% target)".into(),
+            cost: sc.cost_total,
+            throttled: sc.throttled,
+            chosen: false,
+        },
         ModeCost {
             mode: "provisioned at the peak, 1-year reserved capacity".into(),
             cost: reserved_cost,
@@ -578,10 +693,22 @@ pub fn advise(
         },
     ];
     candidates.push(("on-demand".into(), on_demand, od.cost_total));
-    candidates.push(("provisioned at the peak".into(), fixed.clone(), fx.cost_total));
-    candidates.push(("provisioned with auto scaling (70% target)".into(), scaled, sc.cost_total));
+    candidates.push((
+        "provisioned at the peak".into(),
+        fixed.clone(),
+        fx.cost_total,
+    ));
+    candidates.push((
+        "provisioned with auto scaling (70% target)".into(),
+        scaled,
+        sc.cost_total,
+    ));
     // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one.
-    candidates.push(("provisioned at the peak, 1-year reserved capacity".into(), fixed, reserved_cost));
+    candidates.push((
+        "provisioned at the peak, 1-year reserved capacity".into(),
+        fixed,
+        reserved_cost,
+    ));
     let best = (0..modes.len())
         .min_by(|a, b| {
             (modes[*a].throttled, modes[*a].cost)
@@ -601,13 +728,29 @@ pub fn advise(
         title: format!("capacity mode: {}", modes[best].mode),
         detail: modes
             .iter()
-            .map(|m| format!("{}: {} over the run, {} throttled", m.mode, fmt_usd(m.cost), m.throttled))
+            .map(|m| {
+                format!(
+                    "{}: {} over the run, {} throttled",
+                    m.mode,
+                    fmt_usd(m.cost),
+                    m.throttled
+                )
+            })
             .collect(),
     });
     findings.push(Finding {
         kind: "capacity-mode",
-        title: format!("the design is {}", match design.billing { Billing::OnDemand { .. } => "on-demand", _ => "provisioned" }),
-        evidence: vec![format!("the cheapest mode without throttling for the fixed design is {}", modes[best].mode)],
+        title: format!(
+            "the design is {}",
+            match design.billing {
+                Billing::OnDemand { .. } => "on-demand",
+                _ => "provisioned",
+            }
+        ),
+        evidence: vec![format!(
+            "the cheapest mode without throttling for the fixed design is {}",
+            modes[best].mode
+        )],
     });
     // Table class: Standard-IA pays off when storage dominates.
     let mut after_design = chosen_design;
@@ -617,7 +760,11 @@ pub fn advise(
     let ia = options.prices.class("STANDARD_INFREQUENT_ACCESS");
     let ia_total = storage * ia.storage_gb_month / std.storage_gb_month
         + throughput * ia.on_demand_write_per_million / std.on_demand_write_per_million;
-    let class = if ia_total < chosen_report.cost_total { TableClass::StandardInfrequentAccess } else { TableClass::Standard };
+    let class = if ia_total < chosen_report.cost_total {
+        TableClass::StandardInfrequentAccess
+    } else {
+        TableClass::Standard
+    };
     recs.push(Recommendation {
         kind: "table-class",
         title: format!("table class {}", class.as_str()),
@@ -630,7 +777,9 @@ pub fn advise(
     });
     let after_report = if class != after_design.table_class {
         after_design.table_class = class;
-        simulate(&after_design, &after_w, options, &mut |d, t| progress("after", d, t))?
+        simulate(&after_design, &after_w, options, &mut |d, t| {
+            progress("after", d, t)
+        })?
     } else {
         chosen_report
     };

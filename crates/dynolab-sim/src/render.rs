@@ -67,7 +67,10 @@ pub fn summary(r: &SimReport) -> String {
     if !r.by_cause.is_empty() {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header(["throttled by cause (a request counts under each limit it hit)", "requests"]);
+        t.set_header([
+            "throttled by cause (a request counts under each limit it hit)",
+            "requests",
+        ]);
         let mut causes: Vec<_> = r.by_cause.iter().collect();
         causes.sort_by(|a, b| b.1.cmp(a.1));
         for (cause, n) in causes {
@@ -77,7 +80,14 @@ pub fn summary(r: &SimReport) -> String {
     }
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["resource", "mode", "partitions", "avg R/W units/s", "peak R/W /s", "utilization"]);
+    t.set_header([
+        "resource",
+        "mode",
+        "partitions",
+        "avg R/W units/s",
+        "peak R/W /s",
+        "utilization",
+    ]);
     for res in &r.resources {
         t.add_row([
             res.name.clone(),
@@ -145,20 +155,44 @@ pub fn advice_summary(a: &Advice) -> String {
             let _ = writeln!(out, "    {d}");
         }
     }
-    let _ = writeln!(out, "\nBEFORE AND AFTER (same workload, {} days)", a.before.days);
+    let _ = writeln!(
+        out,
+        "\nBEFORE AND AFTER (same workload, {} days)",
+        a.before.days
+    );
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(["", "before", "after"]);
-    t.add_row(["throttled requests".to_string(), count(a.before.throttled), count(a.after.throttled)]);
-    t.add_row(["failed after retries".to_string(), count(a.before.failed), count(a.after.failed)]);
-    t.add_row(["busiest hour".to_string(), busiest(&a.before), busiest(&a.after)]);
-    t.add_row(["table utilization".to_string(), utilization(&a.before), utilization(&a.after)]);
+    t.add_row([
+        "throttled requests".to_string(),
+        count(a.before.throttled),
+        count(a.after.throttled),
+    ]);
+    t.add_row([
+        "failed after retries".to_string(),
+        count(a.before.failed),
+        count(a.after.failed),
+    ]);
+    t.add_row([
+        "busiest hour".to_string(),
+        busiest(&a.before),
+        busiest(&a.after),
+    ]);
+    t.add_row([
+        "table utilization".to_string(),
+        utilization(&a.before),
+        utilization(&a.after),
+    ]);
     t.add_row([
         "GSIs".to_string(),
         (a.before.resources.len() - 1).to_string(),
         (a.after.resources.len() - 1).to_string(),
     ]);
-    t.add_row(["cost".to_string(), usd(a.before.cost_total), usd(a.after.cost_total)]);
+    t.add_row([
+        "cost".to_string(),
+        usd(a.before.cost_total),
+        usd(a.after.cost_total),
+    ]);
     let _ = writeln!(out, "{t}");
     out
 }
@@ -213,7 +247,13 @@ fn heat_svg(h: &Heat) -> String {
 
 /// Throttled requests per hour as bars.
 fn throttle_svg(r: &SimReport) -> String {
-    let max = r.hours.iter().map(|h| h.throttled).max().unwrap_or(0).max(1) as f64;
+    let max = r
+        .hours
+        .iter()
+        .map(|h| h.throttled)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let n = r.hours.len().max(1) as f64;
     let w = (900.0 / n).max(0.5);
     let mut svg = format!(
@@ -296,15 +336,34 @@ pub fn html(r: &SimReport) -> String {
 
 /// The advice as a self-contained HTML page: the before/after table first.
 pub fn advice_html(a: &Advice) -> String {
-    let mut body = String::from("<section><h2>Before and after</h2><table id=\"before-after\"><tr><th></th><th>before</th><th>after</th></tr>");
+    let mut body = String::from(
+        "<section><h2>Before and after</h2><table id=\"before-after\"><tr><th></th><th>before</th><th>after</th></tr>",
+    );
     for (name, b, f) in [
-        ("throttled requests", count(a.before.throttled), count(a.after.throttled)),
-        ("failed after retries", count(a.before.failed), count(a.after.failed)),
+        (
+            "throttled requests",
+            count(a.before.throttled),
+            count(a.after.throttled),
+        ),
+        (
+            "failed after retries",
+            count(a.before.failed),
+            count(a.after.failed),
+        ),
         ("busiest hour", busiest(&a.before), busiest(&a.after)),
-        ("table utilization", utilization(&a.before), utilization(&a.after)),
+        (
+            "table utilization",
+            utilization(&a.before),
+            utilization(&a.after),
+        ),
         ("cost", usd(a.before.cost_total), usd(a.after.cost_total)),
     ] {
-        let _ = write!(body, "<tr><td>{name}</td><td>{}</td><td>{}</td></tr>", esc(&b), esc(&f));
+        let _ = write!(
+            body,
+            "<tr><td>{name}</td><td>{}</td><td>{}</td></tr>",
+            esc(&b),
+            esc(&f)
+        );
     }
     body.push_str("</table></section><section><h2>Findings</h2><ul>");
     for f in &a.findings {
