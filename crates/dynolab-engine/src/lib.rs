@@ -21,6 +21,7 @@ pub mod cloudwatch;
 pub mod cost;
 mod exprs;
 pub mod heat;
+mod idempotency;
 pub mod insights;
 mod legacy;
 pub mod metrics;
@@ -111,6 +112,8 @@ pub struct Engine {
     insights_enabled: AtomicUsize,
     ledger: Mutex<cost::Ledger>,
     heat: Mutex<heat::Heat>,
+    /// TransactWriteItems `ClientRequestToken`s seen in the last ten minutes.
+    tokens: Mutex<idempotency::Tokens>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -154,6 +157,7 @@ impl Engine {
             insights_enabled: AtomicUsize::new(0),
             ledger: Mutex::new(cost::Ledger::default()),
             heat: Mutex::new(heat::Heat::default()),
+            tokens: Mutex::new(idempotency::Tokens::default()),
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
@@ -312,6 +316,10 @@ impl Engine {
         } else {
             Vec::new()
         }
+    }
+
+    pub(crate) fn tokens(&self) -> std::sync::MutexGuard<'_, idempotency::Tokens> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {

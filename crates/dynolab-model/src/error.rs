@@ -26,6 +26,8 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionCanceledException,
     TransactionConflictException,
+    /// A TransactWriteItems `ClientRequestToken` reused with different parameters.
+    IdempotentParameterMismatchException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
     /// CloudWatch API: a parameter has a bad value.
@@ -73,6 +75,9 @@ impl ErrorCode {
             }
             ErrorCode::TransactionConflictException => {
                 "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+            }
+            ErrorCode::IdempotentParameterMismatchException => {
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
             }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"

@@ -6,15 +6,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dynolab_capacity::Consumed;
+use dynolab_capacity::{Charge, Consumed, Op, ReadKind, Target, read_cost};
 use dynolab_expr::{Condition, Update};
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, CancellationReason, Item};
+use dynolab_storage::keys::key_hash;
 use serde_json::{Map, Value, json};
 
 use super::shapes::*;
 use super::{ReturnConsumed, consumed_json, item_param};
+use crate::idempotency::Seen;
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, TableState, exprs, write, write_lock};
 
@@ -224,6 +226,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         keys.push(key);
     }
 
+    // A repeated ClientRequestToken answers the first result again, charging only the reads
+    // of the items it names. Checked under the table locks, so two identical requests cannot
+    // both apply.
+    let token = req.str_field("ClientRequestToken");
+    if let Some(token) = token
+        && let Seen::Repeat(body) = engine.tokens().check(token, req, now)?
+    {
+        return repeat(engine, req, &actions, &keys, &guards, body, now);
+    }
+
     // Conditions and new items, computed on copies: nothing changes unless everything passes.
     let mut reasons = Vec::with_capacity(actions.len());
     let mut news: Vec<Option<Option<Item>>> = Vec::with_capacity(actions.len());
@@ -347,5 +359,49 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if req.str_field("ReturnItemCollectionMetrics") == Some("SIZE") {
         body["ItemCollectionMetrics"] = json!({});
     }
+    if let Some(token) = token {
+        engine.tokens().record(token, req, &body, now);
+    }
     Ok(Outcome { body, ticket })
+}
+
+/// The answer to a repeated token: the first answer, with `ConsumedCapacity` as DynamoDB
+/// documents it for a repeat, the read capacity of reading each item the request names
+/// (strongly consistent, 4 KB units), admitted on each table.
+fn repeat(
+    engine: &Engine,
+    req: &Map<String, Value>,
+    actions: &[Action<'_>],
+    keys: &[Vec<u8>],
+    guards: &BTreeMap<String, std::sync::RwLockWriteGuard<'_, TableState>>,
+    mut body: Value,
+    now: dynolab_clock::Timestamp,
+) -> Result<Outcome, ApiError> {
+    let mut consumed: BTreeMap<&str, (Consumed, Vec<Charge>)> = BTreeMap::new();
+    for (a, key) in actions.iter().zip(keys) {
+        let state = &guards[&a.table];
+        let size = state.data.items.get(key).map_or(0, item_size_bytes) as u64;
+        let cost = read_cost(size, ReadKind::Strong);
+        let entry = consumed.entry(a.table.as_str()).or_default();
+        entry.0.table_read += cost;
+        entry.1.push(Charge {
+            target: Target::Table,
+            op: Op::Read,
+            hash: key_hash(key),
+            cost,
+        });
+    }
+    for (table, (_, charges)) in &consumed {
+        engine.admit(&guards[*table], charges, now)?;
+    }
+    let mode = ReturnConsumed::from_req(req);
+    if mode != ReturnConsumed::None {
+        body["ConsumedCapacity"] = Value::Array(
+            consumed
+                .iter()
+                .filter_map(|(t, (c, _))| consumed_json(t, c, mode))
+                .collect(),
+        );
+    }
+    Ok(Outcome::read(body))
 }

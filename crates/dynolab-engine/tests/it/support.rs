@@ -21,6 +21,21 @@ pub fn engine() -> Engine {
     .unwrap()
 }
 
+/// [`engine`], and the clock that drives it.
+pub fn engine_and_clock() -> (Engine, VirtualClock) {
+    engine_with(EngineConfig {
+        capacity: None,
+        ..EngineConfig::default()
+    })
+}
+
+/// An in-memory engine with `config` on a virtual clock, and the clock.
+pub fn engine_with(config: EngineConfig) -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
+    let engine = Engine::open(config, Arc::new(clock.clone())).unwrap();
+    (engine, clock)
+}
+
 /// An in-memory engine with the capacity model on, and the clock that drives it.
 pub fn engine_with_capacity() -> (Engine, VirtualClock) {
     let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
