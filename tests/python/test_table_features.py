@@ -40,3 +40,26 @@ def test_client_request_token_applies_a_transaction_once(ddb):
         add("2")
     assert err.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "c"}})["Item"]["n"] == {"N": "1"}
+
+
+def test_tags_on_create_and_through_the_tagging_api(ddb):
+    table = hash_table(ddb, Tags=[{"Key": "env", "Value": "prod"}])
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i:02}", "Value": str(i)} for i in range(15)])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["k00", "not-there"])
+    first = ddb.list_tags_of_resource(ResourceArn=arn)
+    assert len(first["Tags"]) == 10 and "NextToken" in first
+    rest = ddb.list_tags_of_resource(ResourceArn=arn, NextToken=first["NextToken"])
+    assert "NextToken" not in rest
+    got = {t["Key"]: t["Value"] for t in first["Tags"] + rest["Tags"]}
+    assert got == {"env": "prod", **{f"k{i:02}": str(i) for i in range(1, 15)}}
+    with pytest.raises(ClientError) as err:
+        ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "aws:reserved", "Value": "x"}])
+    assert err.value.response["Error"]["Message"] == "Tag Key cannot be prefixed with aws:, Key: aws:reserved"
+    with pytest.raises(ClientError) as err:
+        ddb.list_tags_of_resource(ResourceArn=arn + "/index/gsi")
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    ddb.delete_table(TableName=table)
+    with pytest.raises(ClientError) as err:
+        ddb.list_tags_of_resource(ResourceArn=arn)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"

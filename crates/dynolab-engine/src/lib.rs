@@ -28,6 +28,7 @@ pub mod metrics;
 mod ops;
 mod read;
 pub mod table;
+mod tags;
 mod write;
 
 use std::collections::BTreeMap;
@@ -161,8 +162,17 @@ impl Engine {
         };
         let mut items = loaded.items;
         for (name, meta_bytes) in loaded.tables {
-            let meta: TableMeta = serde_json::from_slice(&meta_bytes)
+            let mut meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
+            // Data written before tags had their own field kept CreateTable's `Tags` as is.
+            if let Some(Value::Array(old)) = meta.extra.remove("Tags") {
+                meta.tags.extend(old.iter().filter_map(|t| {
+                    Some((
+                        t.get("Key")?.as_str()?.into(),
+                        t.get("Value")?.as_str()?.into(),
+                    ))
+                }));
+            }
             engine
                 .next_table_id
                 .fetch_max(meta.id + 1, Ordering::SeqCst);
@@ -521,7 +531,18 @@ impl Engine {
         self.tables.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A table whose items can be read and written: a table that does not exist, or is
+    /// CREATING or DELETING, is ResourceNotFoundException, as DynamoDB answers.
     pub(crate) fn table(&self, name: &str) -> Result<TableHandle, ApiError> {
+        let handle = self.any_table(name)?;
+        if !read_lock(&handle).meta.status.serves_items() {
+            return Err(ApiError::resource_not_found());
+        }
+        Ok(handle)
+    }
+
+    /// A table in any status (control-plane operations decide what its status allows).
+    pub(crate) fn any_table(&self, name: &str) -> Result<TableHandle, ApiError> {
         self.tables_read()
             .get(name)
             .cloned()
@@ -589,6 +610,15 @@ impl Engine {
                 Err(capacity::throttle_error(&state.meta, &throttles))
             }
         }
+    }
+
+    /// Makes a table's metadata durable (tags, TTL, status and every other setting).
+    pub(crate) fn persist_meta(&self, meta: &TableMeta) -> Result<Ticket, ApiError> {
+        let bytes = serde_json::to_vec(meta).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(self.submit(vec![Mutation::PutMeta {
+            name: meta.name.clone(),
+            meta: bytes,
+        }]))
     }
 
     pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {

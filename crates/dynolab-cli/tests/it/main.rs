@@ -9,5 +9,6 @@ mod protocol;
 mod sdk_items;
 mod single_table;
 mod support;
+mod tags;
 mod throttling;
 mod tidy;

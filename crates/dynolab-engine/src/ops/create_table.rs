@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::describe_table::describe;
 use super::shapes::*;
-use crate::table::{BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta, Throughput};
+use crate::table::{
+    BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta, TableStatus, Throughput,
+};
 use crate::{Engine, Outcome, TableState};
 
 pub(crate) static SHAPE: super::Shape = &[
@@ -64,20 +66,7 @@ pub(crate) static SHAPE: super::Shape = &[
     ),
     field("StreamSpecification", STREAM_SPECIFICATION, &[]),
     field("SSESpecification", SSE_SPECIFICATION, &[]),
-    field(
-        "Tags",
-        Ty::List(
-            &Ty::Struct(
-                "Tag",
-                &[
-                    field("Key", Ty::String, &[Check::NotNull]),
-                    field("Value", Ty::String, &[Check::NotNull]),
-                ],
-            ),
-            &[],
-        ),
-        &[],
-    ),
+    field("Tags", TAGS, &[]),
     TABLE_CLASS,
     DELETION_PROTECTION,
     field("OnDemandThroughput", ON_DEMAND_THROUGHPUT, &[]),
@@ -232,6 +221,7 @@ pub(crate) fn index(
         non_key_attributes: non_key,
         throughput: throughput_value,
         global,
+        creating_until: None,
     })
 }
 
@@ -342,6 +332,15 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
             "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
         ));
     }
+    let tags = crate::tags::parse_tags(
+        req.list_field("Tags")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    )?;
+    if tags.len() > crate::tags::MAX_TAGS {
+        return Err(crate::tags::too_many());
+    }
+    let tags = tags.into_iter().collect();
     let name = req.str_field("TableName").unwrap_or_default().to_string();
     let now = engine.now();
     let id = engine
@@ -353,7 +352,6 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         "SSESpecification",
         "OnDemandThroughput",
         "WarmThroughput",
-        "Tags",
     ] {
         if let Some(v) = req.get(key) {
             extra.insert(key.to_string(), v.clone());
@@ -377,6 +375,11 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         table_class: req.str_field("TableClass").map(str::to_string),
         on_demand_switches_secs: Vec::new(),
         extra,
+        status: TableStatus::Active,
+        status_until: None,
+        deleting_gsis: Vec::new(),
+        tags,
+        ttl: None,
     })
 }
 

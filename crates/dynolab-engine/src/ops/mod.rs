@@ -14,12 +14,15 @@ mod describe_table;
 mod get_item;
 mod list_contributor_insights;
 mod list_tables;
+mod list_tags_of_resource;
 mod put_item;
 mod query;
 mod scan;
 mod shapes;
+mod tag_resource;
 mod transact_get_items;
 mod transact_write_items;
+mod untag_resource;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;
@@ -45,11 +48,14 @@ pub const OPERATIONS: &[&str] = &[
     "GetItem",
     "ListContributorInsights",
     "ListTables",
+    "ListTagsOfResource",
     "PutItem",
     "Query",
     "Scan",
+    "TagResource",
     "TransactGetItems",
     "TransactWriteItems",
+    "UntagResource",
     "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
@@ -79,11 +85,14 @@ pub(crate) fn dispatch(
         "GetItem" => op!(get_item),
         "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
+        "ListTagsOfResource" => op!(list_tags_of_resource),
         "PutItem" => op!(put_item),
         "Query" => op!(query),
         "Scan" => op!(scan),
+        "TagResource" => op!(tag_resource),
         "TransactGetItems" => op!(transact_get_items),
         "TransactWriteItems" => op!(transact_write_items),
+        "UntagResource" => op!(untag_resource),
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),

@@ -182,3 +182,16 @@ pub(crate) use wire::{
     EXPRESSION_ATTRIBUTE_NAMES, EXPRESSION_ATTRIBUTE_VALUES, RETURN_CONSUMED_CAPACITY,
     RETURN_ITEM_COLLECTION_METRICS,
 };
+
+/// A `Tags` list (CreateTable, TagResource). Keys and values are checked with DynamoDB's tag
+/// messages (`crate::tags`), not by the shape.
+pub(crate) const TAGS: Ty = Ty::List(
+    &Ty::Struct(
+        "Tag",
+        &[
+            field("Key", Ty::String, &[]),
+            field("Value", Ty::String, &[]),
+        ],
+    ),
+    &[],
+);

@@ -6,6 +6,7 @@ mod items;
 mod reads;
 mod support;
 mod tables;
+mod tags;
 mod throttling;
 mod transactions;
 mod worked_examples;
