@@ -24,6 +24,7 @@ pub mod heat;
 mod idempotency;
 pub mod insights;
 mod legacy;
+mod lifecycle;
 pub mod metrics;
 mod ops;
 mod read;
@@ -57,6 +58,43 @@ pub struct EngineConfig {
     pub capacity: Option<CapacityConfig>,
     /// List prices for the cost ledger.
     pub prices: dynolab_capacity::pricing::Prices,
+    /// How long status transitions take and when TTL deletes expired items.
+    pub lifecycle: Lifecycle,
+}
+
+/// How long DynamoDB's asynchronous work takes here, in seconds of the engine's clock. Zero
+/// (the default for transitions) means at once: the table or index is ACTIVE in the answer of
+/// the call that changed it. Transitions and TTL deletions happen on [`Engine::tick`].
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    /// CreateTable: CREATING, then ACTIVE.
+    pub table_create_secs: u64,
+    /// UpdateTable changing capacity, billing mode or table class: UPDATING, then ACTIVE.
+    pub table_update_secs: u64,
+    /// DeleteTable: DELETING, then gone.
+    pub table_delete_secs: u64,
+    /// A GSI added by UpdateTable: CREATING (backfilling), then ACTIVE.
+    pub index_create_secs: u64,
+    /// A GSI removed by UpdateTable: DELETING, then gone.
+    pub index_delete_secs: u64,
+    /// UpdateTimeToLive: ENABLING / DISABLING, then ENABLED / DISABLED.
+    pub ttl_transition_secs: u64,
+    /// TTL deletes an item this long after the time in its TTL attribute.
+    pub ttl_delay_secs: u64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            table_create_secs: 0,
+            table_update_secs: 0,
+            table_delete_secs: 0,
+            index_create_secs: 0,
+            index_delete_secs: 0,
+            ttl_transition_secs: 0,
+            ttl_delay_secs: 30,
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -67,6 +105,7 @@ impl Default for EngineConfig {
             account_id: "000000000000".into(),
             capacity: Some(CapacityConfig::default()),
             prices: dynolab_capacity::pricing::Prices::us_east_1(),
+            lifecycle: Lifecycle::default(),
         }
     }
 }
@@ -79,6 +118,9 @@ pub(crate) struct TableState {
     /// Partitions and token buckets. A mutex of its own because reads, which hold the table's
     /// read lock, spend capacity too.
     pub capacity: Mutex<TableCapacity>,
+    /// Items by the time in their TTL attribute (whole seconds, rounded up), kept while the
+    /// table has a TTL attribute, so the TTL service finds expired items without a scan.
+    pub expiry: std::collections::BTreeSet<(i64, Vec<u8>)>,
 }
 
 impl TableState {
@@ -93,6 +135,7 @@ impl TableState {
             meta,
             data,
             capacity,
+            expiry: Default::default(),
         }
     }
 }

@@ -11,9 +11,36 @@ use dynolab_storage::{Mutation, codec};
 use crate::TableState;
 use crate::table::{IndexMeta, TableMeta, index_entry_key};
 
+/// Who made a write. DynamoDB marks what its TTL service deletes (in stream records,
+/// `userIdentity` {Type: Service, PrincipalId: dynamodb.amazonaws.com}); everything else is a
+/// user's request.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Origin {
+    User,
+    /// The TTL service deleting an expired item (`lifecycle::expire`).
+    TimeToLive,
+}
+
+/// The time in an item's TTL attribute, in whole seconds rounded up, when it is a Number.
+pub(crate) fn expires_at(meta: &TableMeta, item: &Item) -> Option<i64> {
+    let attribute = &meta.ttl.as_ref()?.attribute;
+    match item.get(attribute)? {
+        dynolab_model::AttributeValue::N(n) => {
+            let secs = n.to_f64().ceil();
+            (secs.is_finite() && secs.abs() < 1e15).then_some(secs as i64)
+        }
+        _ => None,
+    }
+}
+
 /// Loads an item read back from disk: no capacity, no mutation.
 pub(crate) fn load_item(state: &mut TableState, key: Vec<u8>, item: Item) {
-    let TableState { meta, data, .. } = state;
+    let TableState {
+        meta, data, expiry, ..
+    } = state;
+    if let Some(at) = expires_at(meta, &item) {
+        expiry.insert((at, key.clone()));
+    }
     for index in meta.indexes() {
         if let Some(entry) = index_entry_key(index, &meta.attribute_definitions, &item, &key) {
             data.indexes
@@ -141,8 +168,30 @@ pub(crate) fn plan_failed(
 /// Replaces the item at `key` by `new` (`None` deletes it), updating every index. Returns the
 /// mutation that makes it durable.
 pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mutation {
-    let TableState { meta, data, .. } = state;
+    apply_as(state, key, new, Origin::User)
+}
+
+/// [`apply`], saying who made the write. `origin` is where a change feed (Streams) tells a
+/// TTL deletion from a user's write.
+pub(crate) fn apply_as(
+    state: &mut TableState,
+    key: &[u8],
+    new: Option<Item>,
+    origin: Origin,
+) -> Mutation {
+    let _ = origin;
+    let TableState {
+        meta, data, expiry, ..
+    } = state;
     let old = data.items.get(key);
+    if meta.ttl.is_some() {
+        if let Some(at) = old.and_then(|o| expires_at(meta, o)) {
+            expiry.remove(&(at, key.to_vec()));
+        }
+        if let Some(at) = new.as_ref().and_then(|n| expires_at(meta, n)) {
+            expiry.insert((at, key.to_vec()));
+        }
+    }
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
     for index in meta.indexes() {

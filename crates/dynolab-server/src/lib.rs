@@ -50,6 +50,21 @@ impl Server {
         format!("{}{n:020X}{}", self.id_prefix, "0".repeat(16))
     }
 
+    /// On the system clock, runs [`Engine::tick`] every second (status transitions, TTL
+    /// deletions) until the task is dropped. A virtual clock ticks when the admin API moves it.
+    pub async fn tick_every_second(self: Arc<Server>) {
+        if self.virtual_clock.is_some() {
+            return;
+        }
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let engine = Arc::clone(&self.engine);
+            let _ = tokio::task::spawn_blocking(move || engine.tick()).await;
+        }
+    }
+
     /// Serves connections from `listener` until the task is dropped.
     pub async fn serve(self: Arc<Server>, listener: TcpListener) -> std::io::Result<()> {
         loop {
@@ -241,6 +256,9 @@ impl Server {
                     };
                     clock.set(dynolab_clock::Timestamp((s * 1e6) as u64));
                 }
+                // Whatever became due at the new time happens before the answer: status
+                // transitions end, TTL deletes expired items.
+                self.engine.tick();
                 respond_json(StatusCode::OK, &self.clock_json(), request_id)
             }
             _ => admin_error(StatusCode::NOT_FOUND, "unknown admin path", request_id),

@@ -11,6 +11,7 @@ mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
 mod describe_table;
+mod describe_time_to_live;
 mod get_item;
 mod list_contributor_insights;
 mod list_tables;
@@ -26,6 +27,7 @@ mod untag_resource;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;
+mod update_time_to_live;
 
 use dynolab_capacity::Consumed;
 use dynolab_model::wire::{Checked, Field, check_request};
@@ -45,6 +47,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeEndpoints",
     "DescribeLimits",
     "DescribeTable",
+    "DescribeTimeToLive",
     "GetItem",
     "ListContributorInsights",
     "ListTables",
@@ -59,6 +62,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
+    "UpdateTimeToLive",
 ];
 
 pub(crate) fn dispatch(
@@ -82,6 +86,7 @@ pub(crate) fn dispatch(
         "DescribeEndpoints" => op!(describe_endpoints),
         "DescribeLimits" => op!(describe_limits),
         "DescribeTable" => op!(describe_table),
+        "DescribeTimeToLive" => op!(describe_time_to_live),
         "GetItem" => op!(get_item),
         "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
@@ -96,6 +101,7 @@ pub(crate) fn dispatch(
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),
+        "UpdateTimeToLive" => op!(update_time_to_live),
         _ => Err(ApiError::unknown_operation()),
     }
 }

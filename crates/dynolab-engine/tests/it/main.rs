@@ -9,4 +9,5 @@ mod tables;
 mod tags;
 mod throttling;
 mod transactions;
+mod ttl;
 mod worked_examples;
