@@ -63,3 +63,47 @@ def test_tags_on_create_and_through_the_tagging_api(ddb):
     with pytest.raises(ClientError) as err:
         ddb.list_tags_of_resource(ResourceArn=arn)
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def wait_active(ddb, advance, table):
+    advance(5)
+    assert ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_expired_items_disappear_from_table_and_gsi_when_the_clock_moves(vddb, advance):
+    table = hash_table(
+        vddb,
+        extra_attrs=[{"AttributeName": "user", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by_user",
+            "KeySchema": [{"AttributeName": "user", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }],
+    )
+    wait_active(vddb, advance, table)
+    vddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True})
+    assert vddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    with pytest.raises(ClientError) as err:
+        vddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"AttributeName": "other", "Enabled": True})
+    assert err.value.response["Error"]["Message"] == (
+        "TimeToLive is active on a different AttributeName: current AttributeName is expires")
+    now = int(advance(0))
+    for pk, expires in [("gone", now + 10), ("kept", now + 3600)]:
+        vddb.put_item(TableName=table, Item={"pk": {"S": pk}, "user": {"S": "u"}, "expires": {"N": str(expires)}})
+
+    def in_table():
+        return sorted(i["pk"]["S"] for i in vddb.scan(TableName=table)["Items"])
+
+    def in_index():
+        items = vddb.query(TableName=table, IndexName="by_user", KeyConditionExpression="#u = :u",
+                           ExpressionAttributeNames={"#u": "user"},
+                           ExpressionAttributeValues={":u": {"S": "u"}})["Items"]
+        return sorted(i["pk"]["S"] for i in items)
+
+    advance(20)  # expired, but the TTL service has not run on it yet: still readable
+    assert in_table() == ["gone", "kept"]
+    assert vddb.get_item(TableName=table, Key={"pk": {"S": "gone"}})["Item"]["pk"] == {"S": "gone"}
+    advance(60)
+    assert in_table() == ["kept"]
+    assert in_index() == ["kept"]

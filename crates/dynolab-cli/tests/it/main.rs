@@ -12,3 +12,4 @@ mod support;
 mod tags;
 mod throttling;
 mod tidy;
+mod ttl;
