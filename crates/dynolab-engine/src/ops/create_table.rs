@@ -1,5 +1,6 @@
 //! CreateTable: validation of key schema, attribute definitions, indexes and throughput with
-//! DynamoDB's messages; the table is ACTIVE at once (see docs/COMPAT.md).
+//! DynamoDB's messages; the table is CREATING for `Lifecycle::table_create_secs` (ACTIVE at once
+//! by default, see docs/COMPAT.md).
 
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, ValueType};
@@ -398,7 +399,11 @@ fn table_uuid(id: u64, micros: u64) -> String {
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    let meta = validate(engine, req)?;
+    let mut meta = validate(engine, req)?;
+    if let Some(until) = engine.transition_end(engine.config.lifecycle.table_create_secs) {
+        meta.status = TableStatus::Creating;
+        meta.status_until = Some(until);
+    }
     let mut tables = engine.tables_write();
     if tables.contains_key(&meta.name) {
         return Err(ApiError::resource_in_use(format!(
@@ -418,7 +423,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         engine.now(),
     );
     engine.billing_changed(&state.meta);
-    let description = describe(&state, "ACTIVE");
+    let description = describe(&state);
     tables.insert(
         state.meta.name.clone(),
         std::sync::Arc::new(std::sync::RwLock::new(state)),

@@ -3,6 +3,7 @@
 
 mod capacity;
 mod items;
+mod lifecycle;
 mod reads;
 mod support;
 mod tables;
