@@ -107,3 +107,44 @@ def test_expired_items_disappear_from_table_and_gsi_when_the_clock_moves(vddb, a
     advance(60)
     assert in_table() == ["kept"]
     assert in_index() == ["kept"]
+
+
+def test_table_and_index_statuses_follow_the_virtual_clock(vddb, advance):
+    table = hash_table(vddb)
+    assert vddb.describe_table(TableName=table)["Table"]["TableStatus"] == "CREATING"
+    with pytest.raises(ClientError) as err:
+        vddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as err:
+        vddb.delete_table(TableName=table)
+    assert err.value.response["Error"]["Code"] == "ResourceInUseException"
+    assert err.value.response["Error"]["Message"] == (
+        f"Attempt to change a resource which is still in use: Table is being created: {table}")
+    wait_active(vddb, advance, table)
+    vddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "g": {"S": "x"}})
+    vddb.update_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }}],
+    )
+    described = vddb.describe_table(TableName=table)["Table"]
+    assert described["TableStatus"] == "UPDATING"
+    assert described["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
+    assert described["GlobalSecondaryIndexes"][0]["Backfilling"] is True
+
+    def query():
+        return vddb.query(TableName=table, IndexName="by_g", KeyConditionExpression="g = :g",
+                          ExpressionAttributeValues={":g": {"S": "x"}})
+
+    with pytest.raises(ClientError) as err:
+        query()
+    assert err.value.response["Error"]["Message"] == "Cannot read from backfilling global secondary index: by_g"
+    wait_active(vddb, advance, table)
+    assert query()["Count"] == 1
+    assert vddb.delete_table(TableName=table)["TableDescription"]["TableStatus"] == "DELETING"
+    assert table in vddb.list_tables()["TableNames"]
+    advance(5)
+    assert table not in vddb.list_tables()["TableNames"]

@@ -5,6 +5,7 @@
 
 mod durability;
 mod idempotency;
+mod lifecycle;
 mod protocol;
 mod sdk_items;
 mod single_table;
