@@ -13,7 +13,7 @@ use dynolab_storage::{Mutation, Ticket};
 
 use crate::table::{TableMeta, TableStatus};
 use crate::write::{self, Origin};
-use crate::{Engine, TableHandle, TableState, write_lock};
+use crate::{Engine, TableHandle, TableState, read_lock, write_lock};
 
 /// DynamoDB's TTL service leaves alone items whose TTL is more than five years in the past.
 const TTL_MAX_AGE_SECS: i64 = 5 * 365 * 86_400;
@@ -29,6 +29,10 @@ impl Engine {
             .map(|(n, h)| (n.clone(), h.clone()))
             .collect();
         for (name, handle) in handles {
+            // Most ticks find nothing to do: look under the read lock first.
+            if !self.is_due(&read_lock(&handle), now) {
+                continue;
+            }
             let mut state = write_lock(&handle);
             if state.meta.status == TableStatus::Deleting {
                 if state.meta.status_until.is_none_or(|u| u <= now.as_micros()) {
@@ -52,6 +56,42 @@ impl Engine {
             }
             self.expire(&mut state, now);
         }
+    }
+
+    /// Whether a transition of the table ends, or an item expires, at `now`.
+    fn is_due(&self, state: &TableState, now: Timestamp) -> bool {
+        let now_micros = now.as_micros();
+        let ends = |until: Option<u64>| until.is_some_and(|u| u <= now_micros);
+        let meta = &state.meta;
+        let transition = (meta.status != TableStatus::Active
+            && meta.status_until.is_none_or(|u| u <= now_micros))
+            || meta.gsis.iter().any(|g| ends(g.creating_until))
+            || meta.deleting_gsis.iter().any(|(_, u)| *u <= now_micros)
+            || ends(meta.ttl.as_ref().and_then(|t| t.until));
+        transition
+            || self.ttl_window(state, now).is_some_and(|(from, to)| {
+                state
+                    .expiry
+                    .range((from, Vec::new())..(to, Vec::new()))
+                    .next()
+                    .is_some()
+            })
+    }
+
+    /// The TTL times (seconds) whose items the TTL service deletes at `now`, as a half-open
+    /// range, when TTL is ENABLED.
+    fn ttl_window(&self, state: &TableState, now: Timestamp) -> Option<(i64, i64)> {
+        if state
+            .meta
+            .ttl
+            .as_ref()
+            .is_none_or(|t| t.status != "ENABLED")
+        {
+            return None;
+        }
+        let now_secs = (now.as_micros() / 1_000_000) as i64;
+        let cutoff = now_secs - self.config.lifecycle.ttl_delay_secs as i64;
+        Some((now_secs - TTL_MAX_AGE_SECS, cutoff + 1))
     }
 
     /// The end of a transition that takes `secs`, or `None` when it is instant.
@@ -81,20 +121,12 @@ impl Engine {
     /// in the past, through the one write path, marked as TTL deletions. No capacity is
     /// consumed or billed; CloudWatch counts them as TimeToLiveDeletedItemCount.
     fn expire(&self, state: &mut TableState, now: Timestamp) {
-        if state
-            .meta
-            .ttl
-            .as_ref()
-            .is_none_or(|t| t.status != "ENABLED")
-        {
+        let Some((from, to)) = self.ttl_window(state, now) else {
             return;
-        }
-        let now_secs = (now.as_micros() / 1_000_000) as i64;
-        let cutoff = now_secs - self.config.lifecycle.ttl_delay_secs as i64;
-        let oldest = now_secs - TTL_MAX_AGE_SECS;
+        };
         let due: Vec<Vec<u8>> = state
             .expiry
-            .range((oldest, Vec::new())..(cutoff + 1, Vec::new()))
+            .range((from, Vec::new())..(to, Vec::new()))
             .map(|(_, key)| key.clone())
             .collect();
         if due.is_empty() {
