@@ -173,6 +173,9 @@ struct LifecycleArgs {
     /// UpdateTimeToLive: seconds TTL is ENABLING / DISABLING.
     #[arg(long, default_value_t = 0)]
     ttl_transition_secs: u64,
+    /// UpdateTimeToLive refuses another change this many seconds after one (DynamoDB: an hour).
+    #[arg(long, default_value_t = 3600)]
+    ttl_cooldown_secs: u64,
     /// TTL deletes an item this many seconds after the time in its TTL attribute.
     #[arg(long, default_value_t = 30)]
     ttl_delay_secs: u64,
@@ -187,6 +190,7 @@ impl LifecycleArgs {
             index_create_secs: self.index_create_secs,
             index_delete_secs: self.index_delete_secs,
             ttl_transition_secs: self.ttl_transition_secs,
+            ttl_cooldown_secs: self.ttl_cooldown_secs,
             ttl_delay_secs: self.ttl_delay_secs,
         }
     }

@@ -79,6 +79,8 @@ pub struct Lifecycle {
     pub index_delete_secs: u64,
     /// UpdateTimeToLive: ENABLING / DISABLING, then ENABLED / DISABLED.
     pub ttl_transition_secs: u64,
+    /// UpdateTimeToLive refuses another change this long after one (DynamoDB: one hour).
+    pub ttl_cooldown_secs: u64,
     /// TTL deletes an item this long after the time in its TTL attribute.
     pub ttl_delay_secs: u64,
 }
@@ -92,6 +94,7 @@ impl Default for Lifecycle {
             index_create_secs: 0,
             index_delete_secs: 0,
             ttl_transition_secs: 0,
+            ttl_cooldown_secs: 3600,
             ttl_delay_secs: 30,
         }
     }

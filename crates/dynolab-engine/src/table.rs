@@ -242,6 +242,9 @@ pub struct TableMeta {
     pub tags: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub ttl: Option<TimeToLive>,
+    /// When UpdateTimeToLive last changed the setting (microseconds), for its cooldown.
+    #[serde(default)]
+    pub ttl_changed: Option<u64>,
 }
 
 impl TableMeta {

@@ -381,6 +381,7 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         deleting_gsis: Vec::new(),
         tags,
         ttl: None,
+        ttl_changed: None,
     })
 }
 

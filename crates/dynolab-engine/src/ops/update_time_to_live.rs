@@ -1,7 +1,8 @@
 //! UpdateTimeToLive: turns the TTL service on or off for one Number attribute, with DynamoDB's
 //! rules: enabling twice, disabling twice, or naming another attribute than the active one are
-//! ValidationExceptions, and so is any change while the previous one is still ENABLING or
-//! DISABLING. The transition takes `Lifecycle::ttl_transition_secs` (instant by default).
+//! ValidationExceptions, and so is any change within `Lifecycle::ttl_cooldown_secs` of the
+//! previous one (DynamoDB documents one hour) or while it is still ENABLING or DISABLING. The
+//! transition takes `Lifecycle::ttl_transition_secs` (instant by default).
 
 use dynolab_model::ApiError;
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
@@ -49,11 +50,6 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     }
     let mut meta = state.meta.clone();
     match &meta.ttl {
-        Some(ttl) if ttl.until.is_some() => {
-            return Err(ApiError::validation(
-                "Time to live has been modified multiple times within a fixed interval",
-            ));
-        }
         Some(ttl) if ttl.attribute != attribute => {
             return Err(ApiError::validation(format!(
                 "TimeToLive is active on a different AttributeName: current AttributeName is {}",
@@ -68,6 +64,17 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         }
         _ => {}
     }
+    // Another change within the cooldown of the last one (or while it is in progress).
+    let now = engine.now().as_micros();
+    let cooldown = engine.config.lifecycle.ttl_cooldown_secs * 1_000_000;
+    if meta.ttl.as_ref().is_some_and(|t| t.until.is_some())
+        || meta.ttl_changed.is_some_and(|at| now < at + cooldown)
+    {
+        return Err(ApiError::validation(
+            "Time to live has been modified multiple times within a fixed interval",
+        ));
+    }
+    meta.ttl_changed = Some(now);
     let until = engine.transition_end(engine.config.lifecycle.ttl_transition_secs);
     meta.ttl = match (enable, until) {
         (true, _) => Some(TimeToLive {

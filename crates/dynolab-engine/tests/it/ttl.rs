@@ -81,7 +81,7 @@ fn keys_in_index(e: &Engine) -> Vec<String> {
 
 #[test]
 fn update_and_describe_follow_dynamodbs_rules() {
-    let (e, _clock) = engine_with(config(Lifecycle::default()));
+    let (e, clock) = engine_with(config(Lifecycle::default()));
     sessions(&e);
     assert_eq!(described(&e), json!({"TimeToLiveStatus": "DISABLED"}));
     assert_eq!(
@@ -117,6 +117,12 @@ fn update_and_describe_follow_dynamodbs_rules() {
         assert_eq!(e2.code, ErrorCode::ValidationException);
         assert_eq!(e2.message.unwrap(), message);
     }
+    // Another change within an hour of the last one is refused, as DynamoDB documents.
+    assert_eq!(
+        ttl(&e, "expires", false).unwrap_err().message.unwrap(),
+        "Time to live has been modified multiple times within a fixed interval"
+    );
+    clock.advance_micros(3_600_000_000);
     ttl(&e, "expires", false).unwrap();
     assert_eq!(described(&e), json!({"TimeToLiveStatus": "DISABLED"}));
     let missing = call(&e, "DescribeTimeToLive", json!({"TableName": "nope"})).unwrap_err();
@@ -138,6 +144,7 @@ fn update_and_describe_follow_dynamodbs_rules() {
 fn enabling_and_disabling_take_the_configured_time() {
     let (e, clock) = engine_with(config(Lifecycle {
         ttl_transition_secs: 60,
+        ttl_cooldown_secs: 0,
         ..Lifecycle::default()
     }));
     sessions(&e);
