@@ -179,6 +179,8 @@ pub(crate) fn apply_as(
     new: Option<Item>,
     origin: Origin,
 ) -> Mutation {
+    // Nothing here records changes yet; the Streams change feed is what will read `origin`
+    // (a TTL deletion's stream record carries DynamoDB's service `userIdentity`).
     let _ = origin;
     let TableState {
         meta, data, expiry, ..
