@@ -25,6 +25,7 @@ pub mod insights;
 mod legacy;
 pub mod metrics;
 mod ops;
+mod partiql;
 mod read;
 pub mod table;
 mod write;

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionCanceledException,
     TransactionConflictException,
+    /// A PartiQL INSERT of a key that exists.
+    DuplicateItemException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
     /// CloudWatch API: a parameter has a bad value.
@@ -73,6 +75,9 @@ impl ErrorCode {
             }
             ErrorCode::TransactionConflictException => {
                 "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+            }
+            ErrorCode::DuplicateItemException => {
+                "com.amazonaws.dynamodb.v20120810#DuplicateItemException"
             }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"

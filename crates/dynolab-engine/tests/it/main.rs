@@ -3,6 +3,7 @@
 
 mod capacity;
 mod items;
+mod partiql;
 mod reads;
 mod support;
 mod tables;
