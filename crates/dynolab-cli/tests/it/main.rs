@@ -6,6 +6,7 @@
 mod durability;
 mod protocol;
 mod sdk_items;
+mod sdk_partiql;
 mod single_table;
 mod support;
 mod throttling;
