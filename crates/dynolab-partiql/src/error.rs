@@ -62,6 +62,7 @@ pub mod msg {
     pub const ORDER_BY_NO_HASH: &str = "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.";
     pub const EXISTS_OUTSIDE_TRANSACTION: &str =
         "EXISTS can only be used in ExecuteTransaction write requests.";
+    pub const EMPTY_PATH_COMPONENT: &str = "Path component cannot be an empty string";
     pub const PATH_STARTS_WITH_INDEX: &str = "A path cannot start with a list index";
     pub const UNSUPPORTED_UPDATE_ACTION: &str =
         "Only SET and REMOVE are supported in update expressions at this time";

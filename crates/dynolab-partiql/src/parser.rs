@@ -168,6 +168,7 @@ impl Parser {
     /// A table name (bare or quoted).
     fn name(&mut self) -> Result<String, PartiqlError> {
         match self.peek().clone() {
+            Tok::Quoted(s) if s.is_empty() => Err(PartiqlError::new(msg::EMPTY_PATH_COMPONENT)),
             Tok::Quoted(s) => {
                 self.next();
                 Ok(s)

@@ -52,6 +52,8 @@ fn refused_statements_answer_dynamodb_messages() {
         ("INSERT INTO t x VALUE {'pk': 'x'}", format!("{WELL}Unexpected token after expression")),
         ("SELECT *, a FROM t", "Other attributes should not be present in the projection when '*' is used.".into()),
         ("SELECT * FROM a.b.c", "A path may contain at most 2 components in the FROM clause".into()),
+        ("SELECT * FROM \"\" WHERE pk = 'p'", "Path component cannot be an empty string".into()),
+        ("SELECT * FROM t.\"\" WHERE pk = 'p'", "Path component cannot be an empty string".into()),
         ("SELECT * FROM t WHERE pk = ?", "Number of parameters in request and statement don't match.".into()),
         ("INSERT INTO t VALUE {'pk': 'a'} RETURNING ALL OLD *", "RETURNING is not supported in INSERT".into()),
         ("DELETE FROM t WHERE pk = 'a' RETURNING ALL NEW *", "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.".into()),
