@@ -300,6 +300,9 @@ pub(crate) fn decode_token(
     Ok(Resume { partition, key })
 }
 
+/// An `IN` list (or OR of equalities) names at most 50 partition-key values.
+const MAX_PARTITION_VALUES: usize = 50;
+
 /// One page of a SELECT.
 pub(crate) struct SelectPage {
     pub items: Vec<Item>,
@@ -352,14 +355,24 @@ pub(crate) fn select(
         (None, None) => read::Select::AllAttributes,
     };
     let key_type = |name: &str| state.meta.attr_type(name);
-    let partitions = sel.where_.as_ref().and_then(|w| {
-        translate::partition_values(w, &schema.hash).map(|values| {
-            // A value of another type than the key's matches no item.
-            values
-                .into_iter()
-                .filter(|v| Some(v.value_type()) == key_type(&schema.hash))
-                .collect::<Vec<_>>()
-        })
+    let partitions = sel
+        .where_
+        .as_ref()
+        .and_then(|w| translate::partition_values(w, &schema.hash));
+    if partitions
+        .as_ref()
+        .is_some_and(|p| p.len() > MAX_PARTITION_VALUES)
+    {
+        return Err(ApiError::validation(
+            "Too many decomposed read operations for a given query.",
+        ));
+    }
+    // A value of another type than the key's matches no item.
+    let partitions = partitions.map(|values| {
+        values
+            .into_iter()
+            .filter(|v| Some(v.value_type()) == key_type(&schema.hash))
+            .collect::<Vec<_>>()
     });
     let range = match (&sel.where_, &schema.range) {
         (Some(w), Some(r)) => translate::range_condition(w, r).filter(|c| {
@@ -394,6 +407,9 @@ pub(crate) fn select(
         consumed: Consumed::default(),
     };
     let mut charges = Vec::new();
+    // Contributor Insights keys: the partitions a Query read.
+    let mut keys = Vec::new();
+    let insights = engine.insights_on(&sel.table);
     match partitions {
         Some(values) => {
             let first = resume.as_ref().map_or(0, |r| r.partition);
@@ -430,6 +446,13 @@ pub(crate) fn select(
                 page.kind = kind;
                 let result = read::read_page(&state, page);
                 read_so_far += result.scanned;
+                if insights {
+                    keys.push(crate::KeyRef {
+                        index: index.filter(|i| i.global).map(|i| i.name.clone()),
+                        pk: crate::table::key_label(value),
+                        sk: None,
+                    });
+                }
                 charges.push(crate::capacity::read_charge(
                     index,
                     dynolab_storage::keys::partition_hash(value),
@@ -489,7 +512,7 @@ pub(crate) fn select(
             }
         }
     }
-    engine.admit_keys(&state, &charges, &[], engine.now())?;
+    engine.admit_keys(&state, &charges, &keys, engine.now())?;
     Ok(out)
 }
 

@@ -179,9 +179,19 @@ pub fn key_item(where_: &Expr, keys: &[&str]) -> Result<(Item, Option<Cond>), Pa
     Ok((key, rest))
 }
 
-/// The partition-key values a SELECT's WHERE pins with `=` or `IN` at the top level: `Some`
-/// makes the SELECT a Query of those partitions, `None` a Scan.
+/// The partition-key values a SELECT's WHERE pins with `=` or `IN` among its top-level
+/// conjuncts, or in every branch of a top-level OR (`pk = 1 OR pk = 2`): `Some` makes the
+/// SELECT a Query of those partitions, in the order written; `None` a Scan.
 pub fn partition_values(where_: &Expr, hash: &str) -> Option<Vec<AttributeValue>> {
+    if let Expr::Or(a, b) = where_ {
+        let mut values = partition_values(a, hash)?;
+        for v in partition_values(b, hash)? {
+            if !values.contains(&v) {
+                values.push(v);
+            }
+        }
+        return Some(values);
+    }
     for c in conjuncts(where_) {
         if let Some((name, v)) = equality(c)
             && name == hash

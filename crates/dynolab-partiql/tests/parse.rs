@@ -207,6 +207,18 @@ fn where_clauses_choose_query_or_scan() {
         ),
         ("SELECT * FROM t WHERE pk IN ('a')", Some(vec![s("a")])),
         ("SELECT * FROM t WHERE pk = 'a' OR x = 1", None),
+        (
+            "SELECT * FROM t WHERE pk = 'a' OR pk = 'b'",
+            Some(vec![s("a"), s("b")]),
+        ),
+        (
+            "SELECT * FROM t WHERE pk = 'a' AND x = 1 OR pk IN ['c', 'a']",
+            Some(vec![s("a"), s("c")]),
+        ),
+        (
+            "SELECT * FROM t WHERE pk = 'a' OR (x = 1 AND pk > 'b')",
+            None,
+        ),
         ("SELECT * FROM t WHERE NOT pk = 'a'", None),
         ("SELECT * FROM t WHERE pk > 'a'", None),
         ("SELECT * FROM t WHERE x = 1", None),

@@ -602,3 +602,71 @@ fn execute_transaction_refuses_what_dynamodb_refuses() {
         assert_eq!(err.message.as_deref(), Some(*want), "{statements}");
     }
 }
+
+fn metric_sum(e: &dynolab_engine::Engine, name: &str, dims: Value) -> f64 {
+    let out = dynolab_engine::cloudwatch::call(
+        e,
+        "GetMetricStatistics",
+        &json!({"Namespace": "AWS/DynamoDB", "MetricName": name, "Dimensions": dims,
+                "StartTime": 1_699_999_000, "EndTime": 1_700_001_000, "Period": 60, "Statistics": ["Sum"]}),
+    )
+    .unwrap();
+    out["Datapoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["Sum"].as_f64().unwrap())
+        .sum()
+}
+
+#[test]
+fn partiql_requests_are_counted_in_the_table_metrics() {
+    let e = engine();
+    table(&e, "tbl", false);
+    exec(&e, "INSERT INTO tbl VALUE {'pk': 'a'}");
+    exec(&e, "INSERT INTO tbl VALUE {'pk': 'b'}");
+    exec(&e, "SELECT * FROM tbl");
+    exec_err(
+        &e,
+        json!({"Statement": "UPDATE tbl SET v = 1 WHERE pk = 'zz'"}),
+    );
+    let op = json!([{"Name": "TableName", "Value": "tbl"}, {"Name": "Operation", "Value": "ExecuteStatement"}]);
+    assert_eq!(metric_sum(&e, "ReturnedItemCount", op), 2.0);
+    assert_eq!(
+        metric_sum(
+            &e,
+            "ConditionalCheckFailedRequests",
+            json!([{"Name": "TableName", "Value": "tbl"}])
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn or_of_partition_keys_is_a_query_and_in_lists_are_capped() {
+    let e = engine();
+    ten_big_items(&e);
+    let out = ok(
+        &e,
+        "ExecuteStatement",
+        json!({"Statement": "SELECT pk FROM tbl WHERE pk = 'k1' OR pk = 'k2'", "ReturnConsumedCapacity": "TOTAL"}),
+    );
+    assert_eq!(
+        items(&out),
+        vec![json!({"pk": s("k1")}), json!({"pk": s("k2")})]
+    );
+    assert_eq!(
+        units(&out),
+        1.0,
+        "two partitions of one 3 KB item each, not a 30 KB scan"
+    );
+    let values: Vec<String> = (0..51).map(|i| format!("'v{i}'")).collect();
+    let err = exec_err(
+        &e,
+        json!({"Statement": format!("SELECT * FROM tbl WHERE pk IN [{}]", values.join(", "))}),
+    );
+    assert_eq!(
+        err.message.as_deref(),
+        Some("Too many decomposed read operations for a given query.")
+    );
+}
