@@ -670,3 +670,44 @@ fn or_of_partition_keys_is_a_query_and_in_lists_are_capped() {
         Some("Too many decomposed read operations for a given query.")
     );
 }
+
+#[test]
+fn partiql_writes_spend_provisioned_capacity_and_throttle() {
+    let (e, _clock) = engine_with_capacity();
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "prov", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+               "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+    );
+    // On a frozen clock only the 300 s of banked burst (300 units) is there to spend.
+    let mut written = 0;
+    let err = loop {
+        let body = json!({"Statement": "INSERT INTO prov VALUE {'pk': ?}", "Parameters": [s(&format!("k{written}"))]});
+        match call(&e, "ExecuteStatement", body) {
+            Ok(_) => written += 1,
+            Err(err) => break err,
+        }
+        assert!(written < 1_000, "never throttled");
+    };
+    assert!(
+        (290..=310).contains(&written),
+        "{written} inserts before throttling"
+    );
+    assert_eq!(err.code, ErrorCode::ProvisionedThroughputExceededException);
+    let batch = ok(
+        &e,
+        "BatchExecuteStatement",
+        json!({"Statements": [{"Statement": "INSERT INTO prov VALUE {'pk': 'late'}"}]}),
+    );
+    assert_eq!(
+        batch["Responses"][0]["Error"]["Code"],
+        "ProvisionedThroughputExceeded"
+    );
+    assert!(
+        get(&e, "prov", json!({"pk": s("late")}))
+            .get("Item")
+            .is_none()
+    );
+}
