@@ -322,6 +322,51 @@ fn index_of<'a>(state: &'a TableState, sel: &Select) -> Result<Option<&'a IndexM
     }
 }
 
+/// A SELECT of an index may only filter on attributes the index projects, and (for a GSI)
+/// only name attributes it projects.
+fn check_projected(
+    meta: &TableMeta,
+    index: &IndexMeta,
+    filter: Option<&Condition>,
+    projection: Option<&[Path]>,
+) -> Result<(), ApiError> {
+    let unprojected = |heads: Vec<String>| -> Vec<String> {
+        heads
+            .into_iter()
+            .filter(|h| !index.projects(h, &meta.key_schema))
+            .collect()
+    };
+    if let Some(f) = filter {
+        let missing = unprojected(f.path_heads().into_iter().collect());
+        if !missing.is_empty() {
+            return Err(ApiError::invalid_parameter(format!(
+                "Secondary index {} does not project one or more filter attributes: [{}]",
+                index.name,
+                missing.join(", ")
+            )));
+        }
+    }
+    if index.global
+        && let Some(paths) = projection
+    {
+        let mut heads: Vec<String> = Vec::new();
+        for p in paths {
+            if !heads.iter().any(|h| h == p.head()) {
+                heads.push(p.head().to_string());
+            }
+        }
+        let missing = unprojected(heads);
+        if !missing.is_empty() {
+            return Err(ApiError::invalid_parameter(format!(
+                "Global secondary index {} does not project [{}]",
+                index.name,
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs one page of a SELECT: a Query of each partition the WHERE clause pins (`=` or `IN`
 /// on the partition key, in order), otherwise a Scan; `limit` counts items read, as Query's
 /// and Scan's `Limit` does.
@@ -349,6 +394,9 @@ pub(crate) fn select(
         .map_err(invalid)?
         .map(Condition::from_ast);
     let projection = sel.projection.clone().map(Projection::from_paths);
+    if let Some(i) = index {
+        check_projected(&state.meta, i, filter.as_ref(), sel.projection.as_deref())?;
+    }
     let select = match (&projection, index) {
         (Some(_), _) => read::Select::Specific,
         (None, Some(_)) => read::Select::AllProjected,

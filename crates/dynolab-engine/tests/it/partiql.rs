@@ -413,6 +413,19 @@ fn a_select_can_read_an_index() {
     exec(&e, "INSERT INTO gsi_t VALUE {'pk': '2', 'gk': 'y'}");
     let out = exec(&e, "SELECT * FROM \"gsi_t\".\"by_gk\" WHERE gk = 'x'");
     assert_eq!(items(&out), vec![json!({"pk": s("1"), "gk": s("x")})]);
+    for (statement, want) in [
+        (
+            "SELECT * FROM gsi_t.by_gk WHERE gk = 'x' AND other = 7",
+            "One or more parameter values were invalid: Secondary index by_gk does not project one or more filter attributes: [other]",
+        ),
+        (
+            "SELECT pk, other FROM gsi_t.by_gk WHERE gk = 'x'",
+            "One or more parameter values were invalid: Global secondary index by_gk does not project [other]",
+        ),
+    ] {
+        let err = exec_err(&e, json!({ "Statement": statement }));
+        assert_eq!(err.message.as_deref(), Some(want), "{statement}");
+    }
     let err = exec_err(
         &e,
         json!({"Statement": "SELECT * FROM gsi_t.by_gk WHERE gk = 'x'", "ConsistentRead": true}),
