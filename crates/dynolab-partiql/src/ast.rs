@@ -111,6 +111,9 @@ pub enum Expr {
     Value(AttributeValue),
     /// The n-th `?` (0-based), before binding.
     Param(usize),
+    /// A number literal as written (sign included), checked against DynamoDB's number rules
+    /// when bound, so its error can name where it is.
+    Num(String),
     /// The literal `MISSING`.
     Missing,
     /// `{'k': v, ...}` with unbound members.

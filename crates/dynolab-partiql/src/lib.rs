@@ -28,8 +28,8 @@ use dynolab_model::AttributeValue;
 /// Replaces every `?` by its parameter and folds literal maps, lists and bags into values.
 /// Fewer parameters than `?`s is an error; extra parameters are ignored (as DynamoDB does).
 pub fn bind(stmt: Statement, params: &[AttributeValue]) -> Result<Statement, PartiqlError> {
-    let b = |e: Expr| bind_expr(e, params);
-    let bo = |e: Option<Expr>| e.map(|e| bind_expr(e, params)).transpose();
+    let b = |e: Expr| bind_expr(e, params, ROOT, true);
+    let bo = |e: Option<Expr>| e.map(|e| bind_expr(e, params, ROOT, true)).transpose();
     Ok(match stmt {
         Statement::Select(s) => Statement::Select(Select {
             where_: bo(s.where_)?,
@@ -48,7 +48,7 @@ pub fn bind(stmt: Statement, params: &[AttributeValue]) -> Result<Statement, Par
                 .actions
                 .into_iter()
                 .map(|a| match a {
-                    Assign::Set(p, e) => Ok(Assign::Set(p, bind_expr(e, params)?)),
+                    Assign::Set(p, e) => Ok(Assign::Set(p, bind_expr(e, params, ROOT, true)?)),
                     other => Ok(other),
                 })
                 .collect::<Result<_, PartiqlError>>()?,
@@ -62,11 +62,26 @@ pub fn bind(stmt: Statement, params: &[AttributeValue]) -> Result<Statement, Par
     })
 }
 
-fn bind_expr(e: Expr, params: &[AttributeValue]) -> Result<Expr, PartiqlError> {
-    let b = |e: Box<Expr>| bind_expr(*e, params).map(Box::new);
+/// Where a literal is, in number errors: `root`, `root.a`, `root[1]`. The members of the
+/// outermost map (an INSERT's item) are `root` themselves.
+const ROOT: &str = "root";
+
+fn bind_expr(
+    e: Expr,
+    params: &[AttributeValue],
+    at: &str,
+    top: bool,
+) -> Result<Expr, PartiqlError> {
+    let b = |e: Box<Expr>| bind_expr(*e, params, at, top).map(Box::new);
     let all = |v: Vec<Expr>| {
         v.into_iter()
-            .map(|e| bind_expr(e, params))
+            .map(|e| bind_expr(e, params, at, top))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let elements = |v: Vec<Expr>| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, e)| bind_expr(e, params, &format!("{at}[{i}]"), false))
             .collect::<Result<Vec<_>, _>>()
     };
     Ok(match e {
@@ -76,10 +91,20 @@ fn bind_expr(e: Expr, params: &[AttributeValue]) -> Result<Expr, PartiqlError> {
                 .cloned()
                 .ok_or_else(|| PartiqlError::new(msg::PARAMETER_COUNT))?,
         ),
+        Expr::Num(text) => Expr::Value(AttributeValue::N(
+            dynolab_model::Number::parse(&text)
+                .map_err(|e| PartiqlError::new(format!("{} under {at}", e.message())))?,
+        )),
         Expr::Map(members) => {
             let mut bound = Vec::with_capacity(members.len());
             for (k, v) in members {
-                bound.push((k, bind_expr(v, params)?));
+                let inner = if top {
+                    at.to_string()
+                } else {
+                    format!("{at}.{k}")
+                };
+                let v = bind_expr(v, params, &inner, false)?;
+                bound.push((k, v));
             }
             if bound.iter().all(|(_, v)| matches!(v, Expr::Value(_))) {
                 let mut map = std::collections::BTreeMap::new();
@@ -94,7 +119,7 @@ fn bind_expr(e: Expr, params: &[AttributeValue]) -> Result<Expr, PartiqlError> {
             }
         }
         Expr::List(items) => {
-            let items = all(items)?;
+            let items = elements(items)?;
             if items.iter().all(|v| matches!(v, Expr::Value(_))) {
                 Expr::Value(AttributeValue::L(
                     items
@@ -109,7 +134,7 @@ fn bind_expr(e: Expr, params: &[AttributeValue]) -> Result<Expr, PartiqlError> {
                 Expr::List(items)
             }
         }
-        Expr::Bag(items) => Expr::Value(bag(all(items)?)?),
+        Expr::Bag(items) => Expr::Value(bag(elements(items)?)?),
         Expr::Cmp(op, x, y) => Expr::Cmp(op, b(x)?, b(y)?),
         Expr::And(x, y) => Expr::And(b(x)?, b(y)?),
         Expr::Or(x, y) => Expr::Or(b(x)?, b(y)?),

@@ -18,7 +18,7 @@
 //! ```
 
 use dynolab_expr::{CmpOp, Path, PathElem};
-use dynolab_model::{AttributeValue, Number};
+use dynolab_model::AttributeValue;
 
 use crate::ast::*;
 use crate::error::{PartiqlError, malformed, msg};
@@ -542,15 +542,23 @@ impl Parser {
         }
     }
 
+    /// A number literal; an exponent (or the scale it leaves) beyond a 32-bit integer is a
+    /// statement DynamoDB cannot read at all.
     fn number(&self, text: &str, negative: bool) -> Result<Expr, PartiqlError> {
-        let text = if negative {
+        let (mantissa, exponent) = match text.find(['e', 'E']) {
+            Some(i) => (&text[..i], &text[i + 1..]),
+            None => (text, "0"),
+        };
+        let exponent: i64 = exponent.parse().map_err(|_| malformed(""))?;
+        let decimals = mantissa.find('.').map_or(0, |i| mantissa.len() - i - 1) as i64;
+        if i32::try_from(exponent).is_err() || i32::try_from(decimals - exponent).is_err() {
+            return Err(malformed(""));
+        }
+        Ok(Expr::Num(if negative {
             format!("-{text}")
         } else {
             text.to_string()
-        };
-        Number::parse(&text)
-            .map(|n| Expr::Value(AttributeValue::N(n)))
-            .map_err(|e| PartiqlError::new(e.message()))
+        }))
     }
 
     fn term(&mut self) -> Result<Expr, PartiqlError> {
