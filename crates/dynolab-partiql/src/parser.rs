@@ -1,12 +1,13 @@
 //! Recursive descent over [`Tok`]s to a [`Statement`].
 //!
 //! ```text
-//! statement := select | insert | update | delete | EXISTS '(' select ')'   [';']
+//! statement := select | insert | update | update_from_first | delete | EXISTS '(' select ')'   [';']
 //! select    := SELECT ('*' | path (',' path)*) FROM source [WHERE expr] [ORDER BY name [ASC|DESC]]
 //! source    := name ['.' name]
 //! insert    := INSERT INTO name VALUE expr
 //! update    := UPDATE name (SET path '=' expr (',' path '=' expr)* | REMOVE path (',' path)*)+
 //!              WHERE expr [returning]
+//! update_from_first := FROM name [WHERE expr] (SET ... | REMOVE ...)+
 //! delete    := DELETE FROM name WHERE expr [returning]
 //! returning := RETURNING (ALL | MODIFIED) (OLD | NEW) '*'
 //! expr      := or;  or := and (OR and)*;  and := not (AND not)*;  not := NOT not | cmp
@@ -155,6 +156,9 @@ impl Parser {
         if self.eat_kw("delete") {
             return self.delete();
         }
+        if self.eat_kw("from") {
+            return self.update_from_first();
+        }
         if self.eat_kw("exists") {
             self.expect_sym("(")?;
             self.expect_kw("select")?;
@@ -272,6 +276,60 @@ impl Parser {
     fn update(&mut self) -> Result<Statement, PartiqlError> {
         let table = self.name()?;
         self.no_alias_update()?;
+        let actions = self.assignments()?;
+        if actions.is_empty() {
+            return Err(self.unexpected());
+        }
+        if !self.eat_kw("where") {
+            return Err(match self.peek() {
+                Tok::Eof => PartiqlError::new(msg::INCOMPLETE_KEY),
+                _ => self.unexpected(),
+            });
+        }
+        let where_ = self.expr()?;
+        let returning = self.returning()?;
+        Ok(Statement::Update(Update {
+            table,
+            actions,
+            where_,
+            returning,
+        }))
+    }
+
+    /// PartiQL's FROM-first update: `FROM name [WHERE expr] (SET ... | REMOVE ...)+`.
+    fn update_from_first(&mut self) -> Result<Statement, PartiqlError> {
+        let table = self.name()?;
+        self.no_alias_update_or_where()?;
+        let where_ = if self.eat_kw("where") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        let actions = self.assignments()?;
+        if actions.is_empty() {
+            return Err(self.unexpected());
+        }
+        if self.peek() != &Tok::Eof && self.peek() != &Tok::Sym(";") {
+            return Err(malformed(msg::LEFTOVER));
+        }
+        let where_ = where_.ok_or_else(|| PartiqlError::new(msg::INCOMPLETE_KEY))?;
+        Ok(Statement::Update(Update {
+            table,
+            actions,
+            where_,
+            returning: None,
+        }))
+    }
+
+    fn no_alias_update_or_where(&mut self) -> Result<(), PartiqlError> {
+        if self.peek().is_kw("where") {
+            return Ok(());
+        }
+        self.no_alias_update()
+    }
+
+    /// `SET path = value, ...` and `REMOVE path, ...` clauses, in any number and order.
+    fn assignments(&mut self) -> Result<Vec<Assign>, PartiqlError> {
         let mut actions = Vec::new();
         loop {
             if self.eat_kw("set") {
@@ -291,26 +349,9 @@ impl Parser {
                     }
                 }
             } else {
-                break;
+                return Ok(actions);
             }
         }
-        if actions.is_empty() {
-            return Err(self.unexpected());
-        }
-        if !self.eat_kw("where") {
-            return Err(match self.peek() {
-                Tok::Eof => PartiqlError::new(msg::INCOMPLETE_KEY),
-                _ => self.unexpected(),
-            });
-        }
-        let where_ = self.expr()?;
-        let returning = self.returning()?;
-        Ok(Statement::Update(Update {
-            table,
-            actions,
-            where_,
-            returning,
-        }))
     }
 
     /// UPDATE's alias check: anything but SET / REMOVE after the table is an alias.

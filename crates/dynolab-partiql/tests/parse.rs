@@ -73,6 +73,10 @@ fn refused_statements_answer_dynamodb_messages() {
         ("SELECT * FROM t WHERE pk = 1 e5", format!("{WELL}Unexpected token after expression")),
         ("UPDATE t SET a = 1", "Where clause does not contain a mandatory equality on all key attributes".into()),
         ("DELETE FROM t", "Where clause does not contain a mandatory equality on all key attributes".into()),
+        ("FROM t SET c = 1", "Where clause does not contain a mandatory equality on all key attributes".into()),
+        ("FROM t REMOVE a", "Where clause does not contain a mandatory equality on all key attributes".into()),
+        ("FROM t SET c = 1 WHERE pk = 'x'", format!("{WELL}Unexpected token after expression")),
+        ("FROM t WHERE pk = 'x' SET c = 1 WHERE pk = 'x'", format!("{WELL}Unexpected token after expression")),
     ];
     for (text, want) in cases {
         match prepare(text, &[]) {
@@ -155,6 +159,15 @@ fn accepted_statements_parse_to_their_meaning() {
     assert_eq!(key["pk"], s("k"));
     assert_eq!(key["sk"], n("2"));
     assert!(matches!(rest, Some(Cond::Cmp(..))));
+
+    let Statement::Update(up) = ok("FROM t WHERE pk = 'k' SET a = 1 REMOVE b") else {
+        panic!()
+    };
+    assert_eq!(up.actions.len(), 2);
+    assert_eq!(
+        translate::key_item(&up.where_, &["pk"]).unwrap().0["pk"],
+        s("k")
+    );
 
     let Statement::Delete(del) = ok("DELETE FROM t WHERE pk = 'k' RETURNING ALL OLD *") else {
         panic!()
