@@ -1,4 +1,5 @@
-//! `ClientRequestToken` of TransactWriteItems: a token seen with the same parameters within
+//! `ClientRequestToken` of TransactWriteItems and of a writing ExecuteTransaction (both run
+//! through `ops::transact_write_items::run`): a token seen with the same parameters within
 //! ten minutes of the first successful request answers that request's result again without
 //! applying anything; with different parameters it is IdempotentParameterMismatchException.
 //! Tokens live in memory only (see docs/COMPAT.md).

@@ -27,6 +27,7 @@ mod legacy;
 mod lifecycle;
 pub mod metrics;
 mod ops;
+mod partiql;
 mod read;
 pub mod table;
 mod tags;
@@ -159,7 +160,7 @@ pub struct Engine {
     insights_enabled: AtomicUsize,
     ledger: Mutex<cost::Ledger>,
     heat: Mutex<heat::Heat>,
-    /// TransactWriteItems `ClientRequestToken`s seen in the last ten minutes.
+    /// TransactWriteItems / ExecuteTransaction `ClientRequestToken`s seen in the last ten minutes.
     tokens: Mutex<idempotency::Tokens>,
 }
 
@@ -267,15 +268,7 @@ impl Engine {
     /// ConditionalCheckFailedRequests, UserErrors, SystemErrors.
     fn record_outcome(&self, operation: &str, body: &Value, result: &Result<Value, ApiError>) {
         let now = self.now();
-        let table = body
-            .get("TableName")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| {
-                body.get("RequestItems")
-                    .and_then(Value::as_object)
-                    .and_then(|m| m.keys().next().cloned())
-            });
+        let (table, statement_reads) = request_table(body);
         let op_dims = |table: &str| {
             vec![
                 ("Operation", operation.to_string()),
@@ -285,9 +278,14 @@ impl Engine {
         let mut metrics = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
         match result {
             Ok(answer) => {
-                if let (Some(t), Some(count)) =
-                    (&table, answer.get("Count").and_then(Value::as_f64))
-                {
+                // Query and Scan answer a Count; a PartiQL SELECT, its Items.
+                let count = answer.get("Count").and_then(Value::as_f64).or_else(|| {
+                    statement_reads
+                        .then(|| answer.get("Items").and_then(Value::as_array))
+                        .flatten()
+                        .map(|items| items.len() as f64)
+                });
+                if let (Some(t), Some(count)) = (&table, count) {
                     metrics.record("ReturnedItemCount", op_dims(t), count, now);
                 }
             }
@@ -321,7 +319,7 @@ impl Engine {
 
     /// Records how long a successful request took (measured by the server, which owns timing).
     pub fn record_latency(&self, operation: &str, body: &Value, millis: f64) {
-        let Some(table) = body.get("TableName").and_then(Value::as_str) else {
+        let (Some(table), _) = request_table(body) else {
             return;
         };
         let dims = vec![
@@ -676,6 +674,30 @@ impl Engine {
             "arn:aws:dynamodb:{}:{}:table/{name}",
             self.config.region, self.config.account_id
         )
+    }
+}
+
+/// The table a request names, for per-table request metrics: `TableName`, the first table of
+/// `RequestItems`, or the table of a PartiQL `Statement` (and whether that statement is a
+/// SELECT, whose `Items` are its returned items).
+fn request_table(body: &Value) -> (Option<String>, bool) {
+    if let Some(t) = body.get("TableName").and_then(Value::as_str) {
+        return (Some(t.to_string()), false);
+    }
+    if let Some(t) = body
+        .get("RequestItems")
+        .and_then(Value::as_object)
+        .and_then(|m| m.keys().next())
+    {
+        return (Some(t.clone()), false);
+    }
+    match body
+        .get("Statement")
+        .and_then(Value::as_str)
+        .and_then(|s| dynolab_partiql::parse(s).ok())
+    {
+        Some((stmt, _)) => (Some(stmt.table().to_string()), stmt.is_read()),
+        None => (None, false),
     }
 }
 

@@ -26,8 +26,11 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionCanceledException,
     TransactionConflictException,
-    /// A TransactWriteItems `ClientRequestToken` reused with different parameters.
+    /// A TransactWriteItems / ExecuteTransaction `ClientRequestToken` reused with different
+    /// parameters.
     IdempotentParameterMismatchException,
+    /// A PartiQL INSERT of a key that exists.
+    DuplicateItemException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
     /// CloudWatch API: a parameter has a bad value.
@@ -78,6 +81,9 @@ impl ErrorCode {
             }
             ErrorCode::IdempotentParameterMismatchException => {
                 "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+            }
+            ErrorCode::DuplicateItemException => {
+                "com.amazonaws.dynamodb.v20120810#DuplicateItemException"
             }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"

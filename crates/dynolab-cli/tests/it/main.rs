@@ -8,6 +8,7 @@ mod idempotency;
 mod lifecycle;
 mod protocol;
 mod sdk_items;
+mod sdk_partiql;
 mod single_table;
 mod support;
 mod tags;

@@ -2,6 +2,7 @@
 //! (`SHAPE`, checked by `dynolab_model::wire`), semantic validation, then execution against
 //! the table state. [`dispatch`] is the single `match` from operation name to module.
 
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod create_table;
@@ -12,6 +13,8 @@ mod describe_endpoints;
 mod describe_limits;
 mod describe_table;
 mod describe_time_to_live;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod list_contributor_insights;
 mod list_tables;
@@ -38,6 +41,7 @@ use crate::{Engine, Outcome};
 
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[
+    "BatchExecuteStatement",
     "BatchGetItem",
     "BatchWriteItem",
     "CreateTable",
@@ -48,6 +52,8 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeLimits",
     "DescribeTable",
     "DescribeTimeToLive",
+    "ExecuteStatement",
+    "ExecuteTransaction",
     "GetItem",
     "ListContributorInsights",
     "ListTables",
@@ -77,6 +83,7 @@ pub(crate) fn dispatch(
         }};
     }
     match operation {
+        "BatchExecuteStatement" => op!(batch_execute_statement),
         "BatchGetItem" => op!(batch_get_item),
         "BatchWriteItem" => op!(batch_write_item),
         "CreateTable" => op!(create_table),
@@ -87,6 +94,8 @@ pub(crate) fn dispatch(
         "DescribeLimits" => op!(describe_limits),
         "DescribeTable" => op!(describe_table),
         "DescribeTimeToLive" => op!(describe_time_to_live),
+        "ExecuteStatement" => op!(execute_statement),
+        "ExecuteTransaction" => op!(execute_transaction),
         "GetItem" => op!(get_item),
         "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
@@ -246,6 +255,11 @@ pub(crate) fn write_condition(
     }
 }
 
+/// Whether a failed condition should return the item (`ReturnValuesOnConditionCheckFailure`).
+pub(crate) fn wants_old_on_failure(req: &Map<String, Value>) -> bool {
+    req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")
+}
+
 /// PutItem and DeleteItem can only return the old item.
 pub(crate) fn check_return_values_all_old(req: &Map<String, Value>) -> Result<(), ApiError> {
     match req.str_field("ReturnValues").unwrap_or("NONE") {
@@ -258,11 +272,12 @@ pub(crate) fn check_return_values_all_old(req: &Map<String, Value>) -> Result<()
 
 /// Checks a write's condition against the current item. A failed condition is still charged
 /// (as the larger of the existing item and `attempted`) and answered as
-/// ConditionalCheckFailedException. Returns the current item.
+/// ConditionalCheckFailedException, holding the current item when `wants_old`
+/// (`ReturnValuesOnConditionCheckFailure` `ALL_OLD`). Returns the current item.
 pub(crate) fn check_condition(
     engine: &Engine,
     state: &crate::TableState,
-    req: &Map<String, Value>,
+    wants_old: bool,
     key: &[u8],
     attempted: Option<&Item>,
     condition: Option<&dynolab_expr::Condition>,
@@ -278,7 +293,6 @@ pub(crate) fn check_condition(
             .unwrap_or_default();
         let plan = crate::write::plan_failed(key, old.as_ref(), attempted, false);
         engine.admit_keys(state, &plan.charges, &keys, now)?;
-        let wants_old = req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         return Err(ApiError::conditional_check_failed(
             old.filter(|_| wants_old),
         ));
@@ -343,4 +357,11 @@ pub(crate) fn write_answer(
         body: with_consumed(body, table, &consumed, ReturnConsumed::from_req(req)),
         ticket,
     }
+}
+
+/// The key range of a Query's key condition (shared with PartiQL SELECTs).
+pub(crate) fn query_key_range(
+    cond: &dynolab_expr::KeyCondition,
+) -> (std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>) {
+    query::key_range(cond)
 }

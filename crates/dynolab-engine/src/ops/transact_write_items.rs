@@ -111,24 +111,32 @@ pub(crate) static SHAPE: super::Shape = &[
 /// A transaction may carry at most 4 MB of items.
 const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
-enum Kind {
+pub(crate) enum Kind {
     Check,
     Put(Item),
     Delete,
     Update(Update),
 }
 
-/// One validated action.
-struct Action<'a> {
-    kind: Kind,
-    table: String,
+/// One validated action (of TransactWriteItems, or a PartiQL statement of ExecuteTransaction).
+pub(crate) struct Action {
+    pub kind: Kind,
+    pub table: String,
     /// The `Key` of Check/Delete/Update (the item itself for Put).
-    key_item: Item,
-    condition: Option<Condition>,
-    spec: &'a Map<String, Value>,
+    pub key_item: Item,
+    pub condition: Option<Condition>,
+    /// `ReturnValuesOnConditionCheckFailure` `ALL_OLD`.
+    pub wants_old: bool,
+    /// The cancellation reason of a failed condition: `ConditionalCheckFailed`, or
+    /// `DuplicateItem` for a PartiQL INSERT of a key that exists.
+    pub failure: (&'static str, &'static str),
 }
 
-fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
+/// A failed condition's cancellation reason.
+pub(crate) const CONDITION_FAILED: (&str, &str) =
+    ("ConditionalCheckFailed", "The conditional request failed");
+
+fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
     let mut actions = Vec::new();
     let mut bytes = 0;
     for entry in req
@@ -179,7 +187,8 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
             table,
             key_item,
             condition: exprs.condition,
-            spec,
+            wants_old: super::wants_old_on_failure(spec),
+            failure: CONDITION_FAILED,
         });
     }
     if bytes > MAX_TRANSACTION_BYTES {
@@ -190,6 +199,16 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let actions = parse(req)?;
+    run(engine, &actions, req)
+}
+
+/// Runs validated actions as one transaction; `req` gives `ReturnConsumedCapacity` and
+/// `ReturnItemCollectionMetrics`.
+pub(crate) fn run(
+    engine: &Engine,
+    actions: &[Action],
+    req: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
     let now = engine.now();
     // Lock every table involved, in name order, for the whole transaction.
     let names: std::collections::BTreeSet<&str> =
@@ -206,7 +225,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     // Keys, and input validation that is a top-level ValidationException.
     let mut keys = Vec::with_capacity(actions.len());
     let mut seen = HashSet::new();
-    for a in &actions {
+    for a in actions {
         let state = &guards[&a.table];
         let key = match &a.kind {
             Kind::Put(item) => {
@@ -247,12 +266,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             .as_ref()
             .is_none_or(|c| c.eval(old.unwrap_or(&Item::new())));
         if !passes {
-            let wants_old =
-                a.spec.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
             reasons.push(CancellationReason {
-                code: "ConditionalCheckFailed".into(),
-                message: Some("The conditional request failed".into()),
-                item: old.cloned().filter(|_| wants_old),
+                code: a.failure.0.into(),
+                message: Some(a.failure.1.into()),
+                item: old.cloned().filter(|_| a.wants_old),
             });
             news.push(None);
             continue;
@@ -371,7 +388,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
 fn repeat(
     engine: &Engine,
     req: &Map<String, Value>,
-    actions: &[Action<'_>],
+    actions: &[Action],
     keys: &[Vec<u8>],
     guards: &BTreeMap<String, std::sync::RwLockWriteGuard<'_, TableState>>,
     mut body: Value,

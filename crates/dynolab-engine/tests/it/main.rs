@@ -4,6 +4,7 @@
 mod capacity;
 mod items;
 mod lifecycle;
+mod partiql;
 mod reads;
 mod support;
 mod tables;
