@@ -91,6 +91,30 @@ fn a_new_table_is_creating_until_its_time_has_passed() {
             "Requested resource not found",
         ),
         (
+            "ExecuteStatement",
+            json!({"Statement": "SELECT * FROM fresh WHERE pk = 'a'"}),
+            ErrorCode::ResourceNotFoundException,
+            "Requested resource not found",
+        ),
+        (
+            "ExecuteStatement",
+            json!({"Statement": "INSERT INTO fresh VALUE {'pk': 'a'}"}),
+            ErrorCode::ResourceNotFoundException,
+            "Requested resource not found",
+        ),
+        (
+            "ExecuteTransaction",
+            json!({"TransactStatements": [{"Statement": "INSERT INTO fresh VALUE {'pk': 'a'}"}]}),
+            ErrorCode::ResourceNotFoundException,
+            "Requested resource not found",
+        ),
+        (
+            "ExecuteTransaction",
+            json!({"TransactStatements": [{"Statement": "SELECT * FROM fresh WHERE pk = 'a'"}]}),
+            ErrorCode::ResourceNotFoundException,
+            "Requested resource not found",
+        ),
+        (
             "DeleteTable",
             json!({"TableName": "fresh"}),
             ErrorCode::ResourceInUseException,
@@ -116,6 +140,16 @@ fn a_new_table_is_creating_until_its_time_has_passed() {
             "{op}"
         );
     }
+    // BatchExecuteStatement answers per statement.
+    let batch = ok(
+        &e,
+        "BatchExecuteStatement",
+        json!({"Statements": [{"Statement": "INSERT INTO fresh VALUE {'pk': 'a'}"}]}),
+    );
+    assert_eq!(
+        batch["Responses"][0]["Error"]["Code"], "ResourceNotFound",
+        "{batch}"
+    );
     // It is listed while it is being created.
     assert_eq!(
         ok(&e, "ListTables", json!({}))["TableNames"],
@@ -166,10 +200,27 @@ fn a_new_gsi_is_backfilled_while_creating_and_the_table_is_updating() {
             "Cannot read from backfilling global secondary index: by_g".to_string()
         )
     );
+    assert_eq!(
+        code(
+            &e,
+            "ExecuteStatement",
+            json!({"Statement": "SELECT * FROM \"grow\".\"by_g\" WHERE g = 'x'"})
+        ),
+        (
+            ErrorCode::ValidationException,
+            "Cannot read from backfilling global secondary index: by_g".to_string()
+        )
+    );
     ok(
         &e,
         "PutItem",
         json!({"TableName": "grow", "Item": {"pk": s("during"), "g": s("x")}}),
+    );
+    // PartiQL writes to the UPDATING table too.
+    ok(
+        &e,
+        "ExecuteStatement",
+        json!({"Statement": "INSERT INTO grow VALUE {'pk': 'partiql', 'g': 'x'}"}),
     );
     assert_eq!(
         code(
@@ -199,7 +250,13 @@ fn a_new_gsi_is_backfilled_while_creating_and_the_table_is_updating() {
             .get("Backfilling")
             .is_none()
     );
-    assert_eq!(ok(&e, "Query", query_g("grow"))["Count"], 2);
+    assert_eq!(ok(&e, "Query", query_g("grow"))["Count"], 3);
+    let selected = ok(
+        &e,
+        "ExecuteStatement",
+        json!({"Statement": "SELECT pk FROM \"grow\".\"by_g\" WHERE g = 'x'"}),
+    );
+    assert_eq!(selected["Items"].as_array().map(Vec::len), Some(3));
 
     // Deleting it: DELETING, unreadable at once, then gone.
     let updated = ok(
@@ -274,6 +331,15 @@ fn a_deleted_table_is_deleting_then_gone() {
             &e,
             "GetItem",
             json!({"TableName": "doomed", "Key": {"pk": s("a")}})
+        )
+        .0,
+        ErrorCode::ResourceNotFoundException
+    );
+    assert_eq!(
+        code(
+            &e,
+            "ExecuteStatement",
+            json!({"Statement": "UPDATE doomed SET v = 1 WHERE pk = 'a'"})
         )
         .0,
         ErrorCode::ResourceNotFoundException

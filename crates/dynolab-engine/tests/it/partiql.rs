@@ -574,6 +574,55 @@ fn execute_transaction_is_all_or_nothing() {
     assert_eq!(out["ConsumedCapacity"][0]["CapacityUnits"], 6.0);
 }
 
+/// An ExecuteTransaction that adds `amount` to `pk = a`, with a ClientRequestToken.
+fn add_with_token(token: &str, amount: &str) -> Value {
+    json!({"TransactStatements": [
+        {"Statement": "UPDATE tbl SET v = v + ? WHERE pk = 'a'", "Parameters": [n(amount)]},
+    ], "ClientRequestToken": token, "ReturnConsumedCapacity": "TOTAL"})
+}
+
+#[test]
+fn execute_transaction_client_request_token_is_idempotent() {
+    let (e, clock) = engine_and_clock();
+    table(&e, "tbl", false);
+    exec(&e, "INSERT INTO tbl VALUE {'pk': 'a', 'v': 1}");
+    let v = |e: &dynolab_engine::Engine| get(e, "tbl", json!({"pk": s("a")}))["Item"]["v"].clone();
+    let first = ok(&e, "ExecuteTransaction", add_with_token("tok-1", "5"));
+    assert_eq!(first["ConsumedCapacity"][0]["CapacityUnits"], 2.0);
+    assert_eq!(v(&e), n("6"));
+    // Repeated within ten minutes: applied once, reported as the read of the item.
+    clock.advance_micros(9 * 60 * 1_000_000);
+    let again = ok(&e, "ExecuteTransaction", add_with_token("tok-1", "5"));
+    assert_eq!(v(&e), n("6"));
+    assert_eq!(
+        again["ConsumedCapacity"],
+        json!([{"TableName": "tbl", "CapacityUnits": 1.0, "ReadCapacityUnits": 1.0}])
+    );
+    // Other parameters, or the token used by TransactWriteItems: a mismatch.
+    let mismatch = call(&e, "ExecuteTransaction", add_with_token("tok-1", "7")).unwrap_err();
+    assert_eq!(
+        mismatch.code,
+        ErrorCode::IdempotentParameterMismatchException
+    );
+    let other_op = call(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [{"Update": {"TableName": "tbl", "Key": {"pk": s("a")},
+            "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": n("0")}}}],
+            "ClientRequestToken": "tok-1"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        other_op.code,
+        ErrorCode::IdempotentParameterMismatchException
+    );
+    assert_eq!(v(&e), n("6"));
+    // After the window the token is new again.
+    clock.advance_micros(60 * 1_000_000);
+    ok(&e, "ExecuteTransaction", add_with_token("tok-1", "7"));
+    assert_eq!(v(&e), n("13"));
+}
+
 #[test]
 fn execute_transaction_refuses_what_dynamodb_refuses() {
     let e = engine();

@@ -286,6 +286,47 @@ fn an_update_that_moves_the_ttl_is_followed() {
 }
 
 #[test]
+fn partiql_writes_are_followed_by_the_ttl_service() {
+    let (e, clock) = engine_with(config(Lifecycle {
+        ttl_delay_secs: 0,
+        ..Lifecycle::default()
+    }));
+    sessions(&e);
+    ttl(&e, "expires", true).unwrap();
+    let exec = |statement: String| ok(&e, "ExecuteStatement", json!({"Statement": statement}));
+    exec(format!(
+        "INSERT INTO sessions VALUE {{'pk': 'a', 'user': 'u1', 'expires': {}}}",
+        T0 + 5
+    ));
+    exec(format!(
+        "INSERT INTO sessions VALUE {{'pk': 'b', 'user': 'u1', 'expires': {}}}",
+        T0 + 5
+    ));
+    // UPDATE moves `b`'s expiry later; ExecuteTransaction moves it later still.
+    exec(format!(
+        "UPDATE sessions SET expires = {} WHERE pk = 'b'",
+        T0 + 100
+    ));
+    ok(
+        &e,
+        "ExecuteTransaction",
+        json!({"TransactStatements": [{"Statement": format!(
+            "UPDATE sessions SET expires = {} WHERE pk = 'b'", T0 + 500)}]}),
+    );
+    clock.advance_micros(10_000_000);
+    e.tick();
+    assert_eq!(keys_in_table(&e), ["b"]);
+    assert_eq!(keys_in_index(&e), ["b"]);
+    clock.advance_micros(200_000_000);
+    e.tick();
+    assert_eq!(keys_in_table(&e), ["b"]);
+    clock.advance_micros(300_000_000);
+    e.tick();
+    assert!(keys_in_table(&e).is_empty());
+    assert!(keys_in_index(&e).is_empty());
+}
+
+#[test]
 fn the_ttl_setting_survives_a_restart_and_keeps_deleting() {
     let dir = tempfile::tempdir().unwrap();
     let clock = dynolab_clock::VirtualClock::new(dynolab_clock::Timestamp::from_secs(T0 as u64));
