@@ -252,7 +252,7 @@ pub(crate) fn run(
     if let Some(token) = token
         && let Seen::Repeat(body) = engine.tokens().check(token, req, now)?
     {
-        return repeat(engine, req, &actions, &keys, &guards, body, now);
+        return repeat(engine, req, actions, &keys, &guards, body, now);
     }
 
     // Conditions and new items, computed on copies: nothing changes unless everything passes.
