@@ -21,11 +21,13 @@ pub mod cloudwatch;
 pub mod cost;
 mod exprs;
 pub mod heat;
+pub(crate) mod history;
 pub mod insights;
 mod legacy;
 pub mod metrics;
 mod ops;
 mod read;
+pub mod streams;
 pub mod table;
 mod write;
 
@@ -77,6 +79,8 @@ pub(crate) struct TableState {
     /// Partitions and token buckets. A mutex of its own because reads, which hold the table's
     /// read lock, spend capacity too.
     pub capacity: Mutex<TableCapacity>,
+    /// The change log that streams and point-in-time recovery read.
+    pub history: history::History,
 }
 
 impl TableState {
@@ -91,6 +95,7 @@ impl TableState {
             meta,
             data,
             capacity,
+            history: history::History::default(),
         }
     }
 }
@@ -156,6 +161,7 @@ impl Engine {
             heat: Mutex::new(heat::Heat::default()),
         };
         let mut items = loaded.items;
+        let mut changes = loaded.changes;
         for (name, meta_bytes) in loaded.tables {
             let meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
@@ -167,6 +173,17 @@ impl Engine {
                 TableState::new(meta, TableData::default(), &capacity_config, engine.now());
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
+            }
+            for (seq, record) in changes.remove(&state.meta.id).unwrap_or_default() {
+                let change = history::Change::decode(seq, &record).ok_or_else(|| {
+                    StorageError(format!("table {name}: corrupt change-log entry {seq}"))
+                })?;
+                state.history.last_seq = state.history.last_seq.max(seq);
+                state.history.changes.push_back(change);
+            }
+            for stream in &state.meta.streams {
+                let reserved = stream.end_seq.unwrap_or(stream.start_seq + 1) - 1;
+                state.history.last_seq = state.history.last_seq.max(reserved);
             }
             engine.billing_changed(&state.meta);
             engine.sample_storage(&state);
@@ -201,6 +218,15 @@ impl Engine {
         };
         self.record_outcome(operation, body, &result);
         result
+    }
+
+    /// Runs one DynamoDB Streams operation (`DynamoDBStreams_20120810.<operation>`).
+    pub async fn call_streams(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
+        ops::dispatch_streams(self, operation, body).map(|outcome| outcome.body)
+    }
+
+    pub(crate) fn region(&self) -> &str {
+        &self.config.region
     }
 
     /// The per-request metrics: ThrottledRequests, ReturnedItemCount,
@@ -505,7 +531,9 @@ impl Engine {
         OPERATIONS.contains(&operation)
     }
 
-    fn tables_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
+    pub(crate) fn tables_read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
         self.tables.read().unwrap_or_else(|e| e.into_inner())
     }
 

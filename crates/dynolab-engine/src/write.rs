@@ -3,6 +3,7 @@
 //! entries and the durable mutation change together).
 
 use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
+use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
 use dynolab_storage::keys::key_hash;
@@ -138,11 +139,34 @@ pub(crate) fn plan_failed(
     plan
 }
 
-/// Replaces the item at `key` by `new` (`None` deletes it), updating every index. Returns the
-/// mutation that makes it durable.
-pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mutation {
-    let TableState { meta, data, .. } = state;
+/// Replaces the item at `key` by `new` (`None` deletes it), updating every index and the
+/// table's change log. Returns the mutations that make it durable.
+pub(crate) fn apply(
+    state: &mut TableState,
+    key: &[u8],
+    new: Option<Item>,
+    now: Timestamp,
+) -> Vec<Mutation> {
+    apply_change(state, key, new, now, false)
+}
+
+/// [`apply`], saying whether the change is a deletion by Time to Live (`ttl_delete`: its
+/// stream record then carries DynamoDB's service `userIdentity`).
+pub(crate) fn apply_change(
+    state: &mut TableState,
+    key: &[u8],
+    new: Option<Item>,
+    now: Timestamp,
+    ttl_delete: bool,
+) -> Vec<Mutation> {
+    let TableState {
+        meta,
+        data,
+        history,
+        ..
+    } = state;
     let old = data.items.get(key);
+    let mut mutations = history.record(meta, key, old, new.as_ref(), now, ttl_delete);
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
     for index in meta.indexes() {
@@ -164,18 +188,25 @@ pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mu
         Some(item) => {
             let encoded = codec::encode_item(&item);
             data.items.insert(key.to_vec(), item);
-            Mutation::PutItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-                item: encoded,
-            }
+            mutations.insert(
+                0,
+                Mutation::PutItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                    item: encoded,
+                },
+            );
         }
         None => {
             data.items.remove(key);
-            Mutation::DeleteItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-            }
+            mutations.insert(
+                0,
+                Mutation::DeleteItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                },
+            );
         }
     }
+    mutations
 }

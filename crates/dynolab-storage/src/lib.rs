@@ -60,8 +60,30 @@ pub enum Mutation {
         table_id: u64,
         key: Vec<u8>,
     },
+    /// Removes every item of a table, and its change log.
     DeleteAllItems {
         table_id: u64,
+    },
+    /// Appends one entry to a table's change log (streams and point-in-time recovery); `seq`
+    /// orders the log, `record` is the engine's encoding.
+    AppendChange {
+        table_id: u64,
+        seq: u64,
+        record: Vec<u8>,
+    },
+    /// Drops a table's change-log entries up to and including `through_seq`.
+    TrimChanges {
+        table_id: u64,
+        through_seq: u64,
+    },
+    /// Stores a backup's description (opaque bytes owned by the engine) under its ARN; the
+    /// backup's items are stored as items of a table id of their own.
+    PutBackup {
+        arn: String,
+        meta: Vec<u8>,
+    },
+    DeleteBackup {
+        arn: String,
     },
 }
 
@@ -72,6 +94,10 @@ pub struct Loaded {
     pub tables: Vec<(String, Vec<u8>)>,
     /// Items per table id, keyed as [`TableData::items`].
     pub items: HashMap<u64, Vec<(Vec<u8>, Item)>>,
+    /// Change-log entries per table id, in `seq` order: (seq, record).
+    pub changes: HashMap<u64, Vec<(u64, Vec<u8>)>>,
+    /// Backup ARN and the engine's description bytes.
+    pub backups: Vec<(String, Vec<u8>)>,
 }
 
 /// Resolves when the mutations it stands for are on disk.

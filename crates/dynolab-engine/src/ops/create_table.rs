@@ -349,7 +349,6 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut extra = Map::new();
     for key in [
-        "StreamSpecification",
         "SSESpecification",
         "OnDemandThroughput",
         "WarmThroughput",
@@ -377,6 +376,8 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         table_class: req.str_field("TableClass").map(str::to_string),
         on_demand_switches_secs: Vec::new(),
         extra,
+        streams: Vec::new(),
+        pitr: None,
     })
 }
 
@@ -395,6 +396,7 @@ fn table_uuid(id: u64, micros: u64) -> String {
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let stream = crate::history::stream_change(req.obj_field("StreamSpecification"), None)?;
     let meta = validate(engine, req)?;
     let mut tables = engine.tables_write();
     if tables.contains_key(&meta.name) {
@@ -403,17 +405,18 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             meta.name
         )));
     }
-    let meta_bytes = serde_json::to_vec(&meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    let now = engine.now();
+    let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
+    if let Some(change) = &stream {
+        let TableState { meta, history, .. } = &mut state;
+        crate::history::change_stream(meta, history, change, now);
+    }
+    let meta_bytes =
+        serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
     let ticket = engine.submit(vec![Mutation::PutMeta {
-        name: meta.name.clone(),
+        name: state.meta.name.clone(),
         meta: meta_bytes,
     }]);
-    let state = TableState::new(
-        meta,
-        TableData::default(),
-        &engine.capacity_config(),
-        engine.now(),
-    );
     engine.billing_changed(&state.meta);
     let description = describe(&state, "ACTIVE");
     tables.insert(

@@ -10,9 +10,13 @@ mod delete_table;
 mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
+mod describe_stream;
 mod describe_table;
 mod get_item;
+mod get_records;
+mod get_shard_iterator;
 mod list_contributor_insights;
+mod list_streams;
 mod list_tables;
 mod put_item;
 mod query;
@@ -87,6 +91,27 @@ pub(crate) fn dispatch(
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),
+        _ => Err(ApiError::unknown_operation()),
+    }
+}
+
+/// The DynamoDB Streams operations (`DynamoDBStreams_20120810.*`), see `crate::streams`.
+pub(crate) fn dispatch_streams(
+    engine: &Engine,
+    operation: &str,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
+    macro_rules! op {
+        ($module:ident) => {{
+            let req = check_request(body, $module::SHAPE)?;
+            $module::execute(engine, &req)
+        }};
+    }
+    match operation {
+        "DescribeStream" => op!(describe_stream),
+        "GetRecords" => op!(get_records),
+        "GetShardIterator" => op!(get_shard_iterator),
+        "ListStreams" => op!(list_streams),
         _ => Err(ApiError::unknown_operation()),
     }
 }
@@ -279,7 +304,7 @@ pub(crate) fn write_item(
     key: &[u8],
     new: Option<Item>,
     now: dynolab_clock::Timestamp,
-) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
+) -> Result<(Consumed, Vec<dynolab_storage::Mutation>), ApiError> {
     let old = state.data.items.get(key);
     // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
     let keys = new
@@ -293,11 +318,11 @@ pub(crate) fn write_item(
     };
     engine.admit_keys(state, &plan.charges, &keys, now)?;
     if new.is_none() && !state.data.items.contains_key(key) {
-        return Ok((plan.consumed, None));
+        return Ok((plan.consumed, Vec::new()));
     }
-    let mutation = crate::write::apply(state, key, new);
+    let mutations = crate::write::apply(state, key, new, now);
     engine.sample_storage(state);
-    Ok((plan.consumed, Some(mutation)))
+    Ok((plan.consumed, mutations))
 }
 
 /// The answer of a single-item write: the durable ticket, `Attributes` when there are any,
@@ -307,12 +332,12 @@ pub(crate) fn write_answer(
     engine: &Engine,
     state: &crate::TableState,
     req: &Map<String, Value>,
-    write: (Consumed, Option<dynolab_storage::Mutation>),
+    write: (Consumed, Vec<dynolab_storage::Mutation>),
     attributes: Option<Item>,
     key_item: &Item,
 ) -> Outcome {
-    let (consumed, mutation) = write;
-    let ticket = engine.submit(mutation.into_iter().collect());
+    let (consumed, mutations) = write;
+    let ticket = engine.submit(mutations);
     let mut body = json!({});
     if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
         body["Attributes"] = item_json(&attributes);

@@ -327,7 +327,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         if new.is_none() && !state.data.items.contains_key(key) {
             continue;
         }
-        mutations.push(write::apply(state, key, new));
+        mutations.extend(write::apply(state, key, new, now));
     }
     for state in guards.values() {
         engine.sample_storage(state);

@@ -301,12 +301,7 @@ fn apply(
     if let Some(v) = req.str_field("TableClass") {
         meta.table_class = Some(v.to_string());
     }
-    for key in [
-        "StreamSpecification",
-        "SSESpecification",
-        "OnDemandThroughput",
-        "WarmThroughput",
-    ] {
+    for key in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
         if let Some(v) = req.get(key) {
             meta.extra.insert(key.to_string(), v.clone());
         }
@@ -325,9 +320,25 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let now = engine.now();
     let config = engine.capacity_config();
     let mut state = write_lock(&handle);
+    let stream =
+        crate::history::stream_change(req.obj_field("StreamSpecification"), Some(&state.meta))?;
+    if stream.is_some()
+        && req
+            .list_field("GlobalSecondaryIndexUpdates")
+            .into_iter()
+            .flatten()
+            .any(|u| u.get("Create").is_some() || u.get("Delete").is_some())
+    {
+        return Err(ApiError::invalid_parameter(
+            "You cannot create or delete index while changing stream status",
+        ));
+    }
     // Work on a copy of the metadata so a rejected update changes nothing.
     let mut meta = state.meta.clone();
     let changes = apply(&mut meta, &state.data, req, now.as_secs_f64())?;
+    if let Some(change) = &stream {
+        crate::history::change_stream(&mut meta, &mut state.history, change, now);
+    }
     for (index, entries) in changes {
         match entries {
             Some(entries) => state.data.indexes.insert(index, entries),
