@@ -253,7 +253,6 @@ impl History {
     }
 
     /// The table's items as they were at `at`: every change committed after it, undone.
-    #[allow(dead_code)]
     pub fn items_at(
         &self,
         items: &BTreeMap<Vec<u8>, Item>,

@@ -16,6 +16,7 @@
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
+mod backups;
 mod capacity;
 pub mod cloudwatch;
 pub mod cost;
@@ -116,6 +117,8 @@ pub struct Engine {
     insights_enabled: AtomicUsize,
     ledger: Mutex<cost::Ledger>,
     heat: Mutex<heat::Heat>,
+    /// On-demand backups by ARN.
+    backups: Mutex<BTreeMap<String, backups::Backup>>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -159,9 +162,25 @@ impl Engine {
             insights_enabled: AtomicUsize::new(0),
             ledger: Mutex::new(cost::Ledger::default()),
             heat: Mutex::new(heat::Heat::default()),
+            backups: Mutex::new(BTreeMap::new()),
         };
         let mut items = loaded.items;
         let mut changes = loaded.changes;
+        for (arn, meta_bytes) in loaded.backups {
+            let meta: backups::BackupMeta = serde_json::from_slice(&meta_bytes)
+                .map_err(|e| StorageError(format!("backup {arn}: bad metadata: {e}")))?;
+            engine
+                .next_table_id
+                .fetch_max(meta.data_id + 1, Ordering::SeqCst);
+            let backup_items = items.remove(&meta.data_id).unwrap_or_default();
+            engine.backups().insert(
+                arn,
+                backups::Backup {
+                    meta,
+                    items: Arc::new(backup_items),
+                },
+            );
+        }
         for (name, meta_bytes) in loaded.tables {
             let meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
@@ -338,6 +357,10 @@ impl Engine {
         } else {
             Vec::new()
         }
+    }
+
+    pub(crate) fn backups(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, backups::Backup>> {
+        self.backups.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {

@@ -44,17 +44,7 @@ pub(crate) static SHAPE: super::Shape = &[
     ),
     field(
         "LocalSecondaryIndexes",
-        Ty::List(
-            &Ty::Struct(
-                "LocalSecondaryIndex",
-                &[
-                    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
-                    field("KeySchema", INDEX_KEY_SCHEMA, KEY_SCHEMA_CHECKS),
-                    field("Projection", PROJECTION, &[Check::NotNull]),
-                ],
-            ),
-            &[],
-        ),
+        Ty::List(&Ty::Struct("LocalSecondaryIndex", LSI_FIELDS), &[]),
         &[],
     ),
     field(
@@ -141,7 +131,15 @@ pub(crate) fn key_schema(elements: &[KeyElement], defs: &[String]) -> Result<Key
 }
 
 pub(crate) fn throughput(req: &Map<String, Value>) -> Result<Option<Throughput>, ApiError> {
-    let Some(pt) = req.obj_field("ProvisionedThroughput") else {
+    throughput_member(req, "ProvisionedThroughput")
+}
+
+/// A throughput-shaped member (`ProvisionedThroughput`, `ProvisionedThroughputOverride`).
+pub(crate) fn throughput_member(
+    req: &Map<String, Value>,
+    member: &str,
+) -> Result<Option<Throughput>, ApiError> {
+    let Some(pt) = req.obj_field(member) else {
         return Ok(None);
     };
     let read = pt.int_field("ReadCapacityUnits").unwrap_or(0);
@@ -382,7 +380,7 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
 }
 
 /// A UUID-shaped table id, deterministic given the internal id and creation time.
-fn table_uuid(id: u64, micros: u64) -> String {
+pub(crate) fn table_uuid(id: u64, micros: u64) -> String {
     let a = micros ^ id.rotate_left(17);
     let b = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ micros;
     format!(

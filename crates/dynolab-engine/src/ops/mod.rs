@@ -4,9 +4,13 @@
 
 mod batch_get_item;
 mod batch_write_item;
+mod create_backup;
 mod create_table;
+mod delete_backup;
 mod delete_item;
 mod delete_table;
+mod describe_backup;
+mod describe_continuous_backups;
 mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
@@ -15,15 +19,19 @@ mod describe_table;
 mod get_item;
 mod get_records;
 mod get_shard_iterator;
+mod list_backups;
 mod list_contributor_insights;
 mod list_streams;
 mod list_tables;
 mod put_item;
 mod query;
+mod restore_table_from_backup;
+mod restore_table_to_point_in_time;
 mod scan;
 mod shapes;
 mod transact_get_items;
 mod transact_write_items;
+mod update_continuous_backups;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;
@@ -35,25 +43,36 @@ use serde_json::{Map, Value, json};
 
 use crate::{Engine, Outcome};
 
+pub(crate) use create_table::{table_uuid, throughput_member};
+pub(crate) use describe_table::describe;
+
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[
     "BatchGetItem",
     "BatchWriteItem",
+    "CreateBackup",
     "CreateTable",
+    "DeleteBackup",
     "DeleteItem",
     "DeleteTable",
+    "DescribeBackup",
+    "DescribeContinuousBackups",
     "DescribeContributorInsights",
     "DescribeEndpoints",
     "DescribeLimits",
     "DescribeTable",
     "GetItem",
+    "ListBackups",
     "ListContributorInsights",
     "ListTables",
     "PutItem",
     "Query",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
     "Scan",
     "TransactGetItems",
     "TransactWriteItems",
+    "UpdateContinuousBackups",
     "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
@@ -73,21 +92,29 @@ pub(crate) fn dispatch(
     match operation {
         "BatchGetItem" => op!(batch_get_item),
         "BatchWriteItem" => op!(batch_write_item),
+        "CreateBackup" => op!(create_backup),
         "CreateTable" => op!(create_table),
+        "DeleteBackup" => op!(delete_backup),
         "DeleteItem" => op!(delete_item),
         "DeleteTable" => op!(delete_table),
+        "DescribeBackup" => op!(describe_backup),
+        "DescribeContinuousBackups" => op!(describe_continuous_backups),
         "DescribeContributorInsights" => op!(describe_contributor_insights),
         "DescribeEndpoints" => op!(describe_endpoints),
         "DescribeLimits" => op!(describe_limits),
         "DescribeTable" => op!(describe_table),
         "GetItem" => op!(get_item),
+        "ListBackups" => op!(list_backups),
         "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
         "PutItem" => op!(put_item),
         "Query" => op!(query),
+        "RestoreTableFromBackup" => op!(restore_table_from_backup),
+        "RestoreTableToPointInTime" => op!(restore_table_to_point_in_time),
         "Scan" => op!(scan),
         "TransactGetItems" => op!(transact_get_items),
         "TransactWriteItems" => op!(transact_write_items),
+        "UpdateContinuousBackups" => op!(update_continuous_backups),
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),

@@ -4,6 +4,7 @@
 mod capacity;
 mod items;
 mod reads;
+mod recovery;
 mod streams;
 mod support;
 mod tables;
