@@ -1,8 +1,10 @@
 """Starts `dynolab serve` (in memory, on a free port) for the boto3 and AWS CLI smoke tests."""
 
+import json
 import os
 import pathlib
 import subprocess
+import urllib.request
 
 import boto3
 import pytest
@@ -23,6 +25,24 @@ def endpoint():
     yield url
     proc.kill()
     proc.wait()
+
+
+@pytest.fixture(scope="module")
+def virtual_endpoint():
+    """A server on a virtual clock (moved with `admin`), one per test module."""
+    binary = os.environ.get("DYNOLAB_BIN", str(ROOT / "target" / "debug" / "dynolab"))
+    proc = subprocess.Popen([binary, "serve", "--in-memory", "--clock", "virtual", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    url = next(word for word in proc.stdout.readline().split() if word.startswith("http://"))
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+def admin(endpoint, path, body=None):
+    """Calls the admin API (`/_dynolab/...`): GET without a body, POST with one."""
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(endpoint + path, data=data, method="POST" if data else "GET")) as r:
+        return json.load(r)
 
 
 @pytest.fixture(scope="session")
