@@ -485,6 +485,48 @@ mod tests {
         assert_eq!(Change::decode(1, b"short"), None);
     }
 
+    /// A TTL deletion (`write::apply_change(.., ttl_delete: true)`) is a service write: its
+    /// record carries DynamoDB's `userIdentity`; other records have none.
+    #[test]
+    fn ttl_deletions_carry_the_service_identity() {
+        let meta: TableMeta = serde_json::from_value(json!({
+            "name": "tbl", "id": 1, "table_id": "x", "arn": "arn:aws:dynamodb:us-east-1:0:table/tbl",
+            "created_secs": 0.0, "attribute_definitions": [["pk", "S"]],
+            "key_schema": {"hash": "pk", "range": null}, "billing_mode": "PayPerRequest",
+            "throughput": {"read_units": 0, "write_units": 0, "last_increase_secs": null, "last_decrease_secs": null, "decreases_today": 0},
+            "billing_mode_changed_secs": null, "gsis": [], "lsis": [],
+        }))
+        .unwrap();
+        let stream = StreamMeta {
+            label: "l".into(),
+            arn: "a".into(),
+            view_type: "OLD_IMAGE".into(),
+            created_micros: 0,
+            shard_id: "s".into(),
+            start_seq: 0,
+            end_seq: None,
+            disabled_micros: None,
+        };
+        let mut item = Item::new();
+        item.insert("pk".into(), AttributeValue::S("a".into()));
+        let change = |ttl_delete| Change {
+            seq: 1,
+            at: Timestamp(0),
+            key: b"k".to_vec(),
+            old: Some(item.clone()),
+            new: None,
+            ttl_delete,
+        };
+        let record = record_json(&meta, &stream, &change(true), "us-east-1");
+        assert_eq!(record["eventName"], "REMOVE");
+        assert_eq!(
+            record["userIdentity"],
+            json!({"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"})
+        );
+        let record = record_json(&meta, &stream, &change(false), "us-east-1");
+        assert!(record.get("userIdentity").is_none());
+    }
+
     #[test]
     fn labels_are_iso_dates() {
         assert_eq!(iso_millis(0), "1970-01-01T00:00:00.000");

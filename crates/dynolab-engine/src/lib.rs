@@ -190,6 +190,23 @@ impl Engine {
             let capacity_config = engine.capacity_config();
             let mut state =
                 TableState::new(meta, TableData::default(), &capacity_config, engine.now());
+            // Data files from before streams existed kept the StreamSpecification as is.
+            if let Some(spec) = state.meta.extra.remove("StreamSpecification")
+                && let Some(view) = spec.get("StreamViewType").and_then(Value::as_str)
+                && spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true)
+                && state.meta.streams.is_empty()
+            {
+                let change = history::StreamChange::Enable(view.to_string());
+                let TableState { meta, history, .. } = &mut state;
+                history::change_stream(meta, history, &change, engine.now());
+                let bytes = serde_json::to_vec(meta)
+                    .map_err(|e| StorageError(format!("table {name}: {e}")))?;
+                // Committed in the background; the next write's ticket orders after it.
+                drop(engine.submit(vec![Mutation::PutMeta {
+                    name: name.clone(),
+                    meta: bytes,
+                }]));
+            }
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
             }
