@@ -26,16 +26,28 @@ pub(crate) fn stream_not_found(arn: &str) -> ApiError {
     ))
 }
 
-/// The table and the index in its `streams` of a stream ARN
-/// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`).
+/// The table name in a stream ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`),
+/// or `None` when it is not one.
+pub(crate) fn parse_arn(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, _region, _account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let (table, label) = resource.strip_prefix("table/")?.split_once("/stream/")?;
+    (service == "dynamodb" && !table.is_empty() && !label.is_empty()).then_some(table)
+}
+
+/// The table and the index in its `streams` of a stream ARN: ValidationException when the
+/// string is not a stream ARN, ResourceNotFoundException when no such stream is readable.
 pub(crate) fn find(engine: &Engine, arn: &str) -> Result<(TableHandle, usize), ApiError> {
-    let not_found = || stream_not_found(arn);
-    let rest = arn
-        .split_once(":table/")
-        .map(|(_, rest)| rest)
-        .ok_or_else(not_found)?;
-    let (table, _label) = rest.split_once("/stream/").ok_or_else(not_found)?;
-    let handle = engine.table(table).map_err(|_| not_found())?;
+    let table =
+        parse_arn(arn).ok_or_else(|| ApiError::validation(format!("Invalid StreamArn: {arn}")))?;
+    let handle = engine.table(table).map_err(|_| stream_not_found(arn))?;
     let index = {
         let state = read_lock(&handle);
         state
@@ -43,7 +55,7 @@ pub(crate) fn find(engine: &Engine, arn: &str) -> Result<(TableHandle, usize), A
             .streams
             .iter()
             .position(|s| s.arn == arn && s.is_visible(engine.now()))
-            .ok_or_else(not_found)?
+            .ok_or_else(|| stream_not_found(arn))?
     };
     Ok((handle, index))
 }
@@ -151,6 +163,20 @@ pub(crate) fn trimmed(stream: &StreamMeta, seq: u64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_arns_name_their_table() {
+        let arn =
+            "arn:aws:dynamodb:us-east-1:000000000000:table/t-1/stream/2026-11-24T00:00:00.000";
+        assert_eq!(parse_arn(arn), Some("t-1"));
+        for bad in [
+            "sdfadfsdfnlfkajakfgjalksfgklasjklasdjfklasdfasdfgasf",
+            "arn:aws:dynamodb:us-east-1:000000000000:table/t-1",
+            "arn:aws:s3:us-east-1:000000000000:table/t-1/stream/x",
+        ] {
+            assert_eq!(parse_arn(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn iterators_round_trip() {

@@ -33,8 +33,11 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         range["EndingSequenceNumber"] =
             json!(seq_text(end.saturating_sub(1).max(stream.start_seq)));
     }
-    // One shard per stream; a request that starts after it gets no shards.
-    let shards = if req.str_field("ExclusiveStartShardId") == Some(stream.shard_id.as_str()) {
+    // One shard per stream; a request that starts at or after it (shard ids sort) gets none.
+    let shards = if req
+        .str_field("ExclusiveStartShardId")
+        .is_some_and(|start| start >= stream.shard_id.as_str())
+    {
         vec![]
     } else {
         vec![json!({"ShardId": stream.shard_id, "SequenceNumberRange": range})]

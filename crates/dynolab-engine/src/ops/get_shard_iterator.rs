@@ -50,6 +50,11 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             "Requested resource not found: Shard does not exist: {shard} in Stream: {arn}"
         )));
     }
+    if matches!(kind, "TRIM_HORIZON" | "LATEST") && req.contains_key("SequenceNumber") {
+        return Err(ApiError::validation(format!(
+            "Sequence number must not be specified for ShardIteratorType {kind}"
+        )));
+    }
     let now = engine.now();
     let horizon = streams::trim_horizon(&state.history, stream, now);
     let position = match kind {

@@ -45,8 +45,11 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let after = streams
             .iter()
             .position(|s| s["StreamArn"] == start)
-            .map_or(0, |i| i + 1);
-        streams.drain(..after);
+            .filter(|_| crate::streams::parse_arn(start).is_some())
+            .ok_or_else(|| {
+                ApiError::validation(format!("Invalid ExclusiveStartStreamArn: {start}"))
+            })?;
+        streams.drain(..=after);
     }
     let limit = req.int_field("Limit").unwrap_or(100) as usize;
     let mut body = json!({});

@@ -377,6 +377,56 @@ fn iterator_types_limits_and_paging() {
             .unwrap()
             .contains("Member must have value less than or equal to 1000")
     );
+    // Not a stream ARN: ValidationException; a stream that does not exist: not found.
+    let e = streams(
+        &engine,
+        "DescribeStream",
+        json!({"StreamArn": "sdfadfsdfnlfkajakfgjalksfgklasjklasdjfklasdfasdfgasf"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.code.type_name(),
+        "com.amazon.coral.validate#ValidationException"
+    );
+    for kind in ["TRIM_HORIZON", "LATEST"] {
+        let e = streams(
+            &engine,
+            "GetShardIterator",
+            json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": kind, "SequenceNumber": seq(0)}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.code.type_name(),
+            "com.amazon.coral.validate#ValidationException"
+        );
+    }
+    let e = streams(
+        &engine,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": "shardId-00000000000000000000-nothere", "ShardIteratorType": "LATEST"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.code.type_name(),
+        "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    );
+    let after_last = streams(
+        &engine,
+        "DescribeStream",
+        json!({"StreamArn": arn, "ExclusiveStartShardId": "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}),
+    )
+    .unwrap();
+    assert_eq!(after_last["StreamDescription"]["Shards"], json!([]));
+    let e = streams(
+        &engine,
+        "ListStreams",
+        json!({"ExclusiveStartStreamArn": "kossaapaaasdafsdaasdasdasdasasdasfadfadfasdasdas"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.code.type_name(),
+        "com.amazon.coral.validate#ValidationException"
+    );
     let e = streams(
         &engine,
         "DescribeStream",
