@@ -286,10 +286,7 @@ pub(crate) fn create_restored(
 ) -> Result<Outcome, ApiError> {
     let now = engine.now();
     let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
-    let mut mutations = vec![Mutation::PutMeta {
-        name: state.meta.name.clone(),
-        meta: serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?,
-    }];
+    let mut mutations = Vec::new();
     for (key, item) in items {
         mutations.push(Mutation::PutItem {
             table_id: state.meta.id,
@@ -300,18 +297,7 @@ pub(crate) fn create_restored(
     }
     let mut tables = engine.tables_write();
     check_target_free_in(&tables, &state.meta.name)?;
-    let ticket = engine.submit(mutations);
-    engine.billing_changed(&state.meta);
-    engine.sample_storage(&state);
-    let description = crate::ops::describe(&state, "ACTIVE");
-    tables.insert(
-        state.meta.name.clone(),
-        Arc::new(std::sync::RwLock::new(state)),
-    );
-    Ok(Outcome {
-        body: json!({"TableDescription": description}),
-        ticket,
-    })
+    crate::ops::install(engine, &mut tables, state, mutations)
 }
 
 fn check_target_free_in(

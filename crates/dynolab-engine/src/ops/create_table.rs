@@ -409,13 +409,28 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let TableState { meta, history, .. } = &mut state;
         crate::history::change_stream(meta, history, change, now);
     }
+    install(engine, &mut tables, state, Vec::new())
+}
+
+/// Adds a new table (CreateTable, or a restore with its items already loaded): stores its
+/// metadata, then `items` (the restored items' mutations), starts billing it, and answers its
+/// description. The caller holds the catalog's write lock and has checked that the name is free.
+pub(crate) fn install(
+    engine: &Engine,
+    tables: &mut std::collections::BTreeMap<String, crate::TableHandle>,
+    state: TableState,
+    items: Vec<Mutation>,
+) -> Result<Outcome, ApiError> {
     let meta_bytes =
         serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
-    let ticket = engine.submit(vec![Mutation::PutMeta {
+    let mut mutations = vec![Mutation::PutMeta {
         name: state.meta.name.clone(),
         meta: meta_bytes,
-    }]);
+    }];
+    mutations.extend(items);
+    let ticket = engine.submit(mutations);
     engine.billing_changed(&state.meta);
+    engine.sample_storage(&state);
     let description = describe(&state, "ACTIVE");
     tables.insert(
         state.meta.name.clone(),

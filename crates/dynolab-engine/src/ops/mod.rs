@@ -43,8 +43,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{Engine, Outcome};
 
-pub(crate) use create_table::{table_uuid, throughput_member};
-pub(crate) use describe_table::describe;
+pub(crate) use create_table::{install, table_uuid, throughput_member};
 
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[
