@@ -626,3 +626,58 @@ fn backups_and_recovery_history_survive_a_restart() {
     assert_eq!(items(&engine, "pitr").len(), 1);
     assert_eq!(gsi_items(&engine, "from_backup", "x").len(), 1);
 }
+
+/// One log serves both readers: with PITR on, a change older than 24 hours is gone from the
+/// stream but still restorable.
+#[test]
+fn the_stream_trims_at_a_day_while_pitr_keeps_its_window() {
+    let (engine, clock) = engine_with_clock();
+    source_table(&engine);
+    enable_pitr(&engine, "src");
+    let described = ok(
+        &engine,
+        "UpdateTable",
+        json!({"TableName": "src", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}}),
+    );
+    let arn = described["TableDescription"]["LatestStreamArn"].clone();
+    ok(
+        &engine,
+        "PutItem",
+        json!({"TableName": "src", "Item": {"pk": s("old"), "g": s("x")}}),
+    );
+    clock.advance_micros(25 * 3600 * SECOND);
+    ok(
+        &engine,
+        "PutItem",
+        json!({"TableName": "src", "Item": {"pk": s("new"), "g": s("x")}}),
+    );
+    let shard = crate::support::streams(&engine, "DescribeStream", json!({"StreamArn": arn}))
+        .unwrap()["StreamDescription"]["Shards"][0]["ShardId"]
+        .clone();
+    let it = crate::support::streams(
+        &engine,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .unwrap()["ShardIterator"]
+        .clone();
+    let records = crate::support::streams(&engine, "GetRecords", json!({"ShardIterator": it}))
+        .unwrap()["Records"]
+        .clone();
+    let keys: Vec<&Value> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["dynamodb"]["Keys"]["pk"]["S"])
+        .collect();
+    assert_eq!(keys, [&json!("new")]);
+    ok(
+        &engine,
+        "RestoreTableToPointInTime",
+        json!({"SourceTableName": "src", "TargetTableName": "day_old", "RestoreDateTime": (T0 + 1) as f64}),
+    );
+    assert_eq!(
+        items(&engine, "day_old"),
+        [json!({"pk": s("old"), "g": s("x")})]
+    );
+}
