@@ -1,6 +1,7 @@
 //! The history of a table through the AWS SDK for Rust over a socket: a point-in-time restore
 //! to before a destructive batch of deletes brings every item (and its GSI entries) back, and
-//! DynamoDB Streams read with the official streams client. The server runs on a virtual clock.
+//! DynamoDB Streams read with the official streams client (on a virtual clock), and stream
+//! records and backups that survive `kill -9` of a durable server.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -367,4 +368,106 @@ async fn streams_through_the_streams_client() {
             .is_some_and(|e| e.is_expired_iterator_exception()),
         "{expired:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_records_and_backups_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = support::start_durable(dir.path());
+    let client = support::client(&server);
+    support::hash_table(&client, "journal")
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::KeysOnly)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for i in 0..50 {
+        client
+            .put_item()
+            .table_name("journal")
+            .set_item(Some(item(i)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let backup = client
+        .create_backup()
+        .table_name("journal")
+        .backup_name("nightly")
+        .send()
+        .await
+        .unwrap()
+        .backup_details()
+        .unwrap()
+        .backup_arn()
+        .to_string();
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+
+    let server = support::start_durable(dir.path());
+    let client = support::client(&server);
+    let streams = support::streams_client(&server);
+    let arn = streams.list_streams().send().await.unwrap().streams()[0]
+        .stream_arn()
+        .unwrap()
+        .to_string();
+    let shard = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap()
+        .stream_description()
+        .unwrap()
+        .shards()[0]
+        .shard_id()
+        .unwrap()
+        .to_string();
+    let iterator = streams
+        .get_shard_iterator()
+        .stream_arn(&arn)
+        .shard_id(shard)
+        .shard_iterator_type(ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .unwrap()
+        .shard_iterator()
+        .unwrap()
+        .to_string();
+    let records = streams
+        .get_records()
+        .shard_iterator(iterator)
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<String> = records
+        .records()
+        .iter()
+        .map(|r| {
+            r.dynamodb().unwrap().keys().unwrap()["id"]
+                .as_s()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    let expected: Vec<String> = (0..50).map(|i| format!("item-{i:04}")).collect();
+    assert_eq!(keys, expected);
+
+    client
+        .restore_table_from_backup()
+        .backup_arn(&backup)
+        .target_table_name("journal_restored")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scan_all(&client, "journal_restored").await,
+        scan_all(&client, "journal").await
+    );
+    assert_eq!(scan_all(&client, "journal_restored").await.len(), 50);
 }
