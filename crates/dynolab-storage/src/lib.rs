@@ -178,6 +178,62 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn change_logs_and_backups_survive_reopen_and_trim() {
+        let dir = tempfile::tempdir().unwrap();
+        let change = |table_id, seq| Mutation::AppendChange {
+            table_id,
+            seq,
+            record: vec![seq as u8],
+        };
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store
+                .submit(vec![
+                    change(1, 10),
+                    change(1, 11),
+                    change(1, 12),
+                    change(2, 5),
+                    Mutation::PutBackup {
+                        arn: "b1".into(),
+                        meta: b"one".to_vec(),
+                    },
+                    Mutation::PutBackup {
+                        arn: "b2".into(),
+                        meta: b"two".to_vec(),
+                    },
+                ])
+                .wait()
+                .await
+                .unwrap();
+            store
+                .submit(vec![
+                    Mutation::TrimChanges {
+                        table_id: 1,
+                        through_seq: 11,
+                    },
+                    Mutation::DeleteBackup { arn: "b1".into() },
+                ])
+                .wait()
+                .await
+                .unwrap();
+        }
+        let (store, loaded) = Store::open(dir.path()).unwrap();
+        assert_eq!(loaded.changes[&1], vec![(12, vec![12])]);
+        assert_eq!(loaded.changes[&2], vec![(5, vec![5])]);
+        assert_eq!(loaded.backups, vec![("b2".to_string(), b"two".to_vec())]);
+        // Deleting a table's items deletes its change log too.
+        store
+            .submit(vec![Mutation::DeleteAllItems { table_id: 2 }])
+            .wait()
+            .await
+            .unwrap();
+        drop(store);
+        let (_, loaded) = Store::open(dir.path()).unwrap();
+        assert!(!loaded.changes.contains_key(&2));
+        assert_eq!(loaded.changes[&1].len(), 1);
+    }
+
+    #[tokio::test]
     async fn mutations_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         {
