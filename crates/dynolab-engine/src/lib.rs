@@ -16,11 +16,13 @@
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
+mod backups;
 mod capacity;
 pub mod cloudwatch;
 pub mod cost;
 mod exprs;
 pub mod heat;
+pub(crate) mod history;
 mod idempotency;
 pub mod insights;
 mod legacy;
@@ -29,6 +31,7 @@ pub mod metrics;
 mod ops;
 mod partiql;
 mod read;
+pub mod streams;
 pub mod table;
 mod tags;
 mod write;
@@ -125,6 +128,8 @@ pub(crate) struct TableState {
     /// Items by the time in their TTL attribute (whole seconds, rounded up), kept while the
     /// table has a TTL attribute, so the TTL service finds expired items without a scan.
     pub expiry: std::collections::BTreeSet<(i64, Vec<u8>)>,
+    /// The change log that streams and point-in-time recovery read.
+    pub history: history::History,
 }
 
 impl TableState {
@@ -140,6 +145,7 @@ impl TableState {
             data,
             capacity,
             expiry: Default::default(),
+            history: history::History::default(),
         }
     }
 }
@@ -162,6 +168,8 @@ pub struct Engine {
     heat: Mutex<heat::Heat>,
     /// TransactWriteItems / ExecuteTransaction `ClientRequestToken`s seen in the last ten minutes.
     tokens: Mutex<idempotency::Tokens>,
+    /// On-demand backups by ARN.
+    backups: Mutex<BTreeMap<String, backups::Backup>>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -206,8 +214,25 @@ impl Engine {
             ledger: Mutex::new(cost::Ledger::default()),
             heat: Mutex::new(heat::Heat::default()),
             tokens: Mutex::new(idempotency::Tokens::default()),
+            backups: Mutex::new(BTreeMap::new()),
         };
         let mut items = loaded.items;
+        let mut changes = loaded.changes;
+        for (arn, meta_bytes) in loaded.backups {
+            let meta: backups::BackupMeta = serde_json::from_slice(&meta_bytes)
+                .map_err(|e| StorageError(format!("backup {arn}: bad metadata: {e}")))?;
+            engine
+                .next_table_id
+                .fetch_max(meta.data_id + 1, Ordering::SeqCst);
+            let backup_items = items.remove(&meta.data_id).unwrap_or_default();
+            engine.backups().insert(
+                arn,
+                backups::Backup {
+                    meta,
+                    items: Arc::new(backup_items),
+                },
+            );
+        }
         for (name, meta_bytes) in loaded.tables {
             let mut meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
@@ -226,8 +251,36 @@ impl Engine {
             let capacity_config = engine.capacity_config();
             let mut state =
                 TableState::new(meta, TableData::default(), &capacity_config, engine.now());
+            // Data files from before streams existed kept the StreamSpecification as is.
+            if let Some(spec) = state.meta.extra.remove("StreamSpecification")
+                && let Some(view) = spec.get("StreamViewType").and_then(Value::as_str)
+                && spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true)
+                && state.meta.streams.is_empty()
+            {
+                let change = history::StreamChange::Enable(view.to_string());
+                let TableState { meta, history, .. } = &mut state;
+                history::change_stream(meta, history, &change, engine.now());
+                let bytes = serde_json::to_vec(meta)
+                    .map_err(|e| StorageError(format!("table {name}: {e}")))?;
+                // Committed in the background; the next write's ticket orders after it.
+                drop(engine.submit(vec![Mutation::PutMeta {
+                    name: name.clone(),
+                    meta: bytes,
+                }]));
+            }
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
+            }
+            for (seq, record) in changes.remove(&state.meta.id).unwrap_or_default() {
+                let change = history::Change::decode(seq, &record).ok_or_else(|| {
+                    StorageError(format!("table {name}: corrupt change-log entry {seq}"))
+                })?;
+                state.history.last_seq = state.history.last_seq.max(seq);
+                state.history.changes.push_back(change);
+            }
+            for stream in &state.meta.streams {
+                let reserved = stream.end_seq.unwrap_or(stream.start_seq + 1) - 1;
+                state.history.last_seq = state.history.last_seq.max(reserved);
             }
             engine.billing_changed(&state.meta);
             engine.sample_storage(&state);
@@ -262,6 +315,15 @@ impl Engine {
         };
         self.record_outcome(operation, body, &result);
         result
+    }
+
+    /// Runs one DynamoDB Streams operation (`DynamoDBStreams_20120810.<operation>`).
+    pub async fn call_streams(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
+        ops::dispatch_streams(self, operation, body).map(|outcome| outcome.body)
+    }
+
+    pub(crate) fn region(&self) -> &str {
+        &self.config.region
     }
 
     /// The per-request metrics: ThrottledRequests, ReturnedItemCount,
@@ -374,6 +436,10 @@ impl Engine {
 
     pub(crate) fn tokens(&self) -> std::sync::MutexGuard<'_, idempotency::Tokens> {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn backups(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, backups::Backup>> {
+        self.backups.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {
@@ -567,7 +633,9 @@ impl Engine {
         OPERATIONS.contains(&operation)
     }
 
-    fn tables_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
+    pub(crate) fn tables_read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
         self.tables.read().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -134,7 +134,7 @@ impl Engine {
         }
         let mutations: Vec<Mutation> = due
             .iter()
-            .map(|key| write::apply_as(state, key, None, Origin::TimeToLive))
+            .flat_map(|key| write::apply(state, key, None, now, Origin::TimeToLive))
             .collect();
         drop(self.submit(mutations));
         self.sample_storage(state);

@@ -156,7 +156,7 @@ pub(crate) fn write_plan(meta: &TableMeta, stmt: &Statement) -> Result<WritePlan
 pub(crate) struct Written {
     pub table: String,
     pub consumed: Consumed,
-    pub mutation: Option<dynolab_storage::Mutation>,
+    pub mutations: Vec<dynolab_storage::Mutation>,
     /// The item `RETURNING` asks for.
     pub returned: Option<Item>,
 }
@@ -239,7 +239,7 @@ pub(crate) fn write(
     Ok(Written {
         table,
         consumed: write.0,
-        mutation: write.1,
+        mutations: write.1,
         returned,
     })
 }

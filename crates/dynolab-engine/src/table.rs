@@ -226,7 +226,7 @@ pub struct TableMeta {
     /// When the table was switched to PAY_PER_REQUEST (seconds), for the 4-per-24-hours limit.
     #[serde(default)]
     pub on_demand_switches_secs: Vec<f64>,
-    /// Settings stored and described but not interpreted yet (StreamSpecification, SSE, …).
+    /// Settings stored and described but not interpreted yet (SSE, …).
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
     #[serde(default)]
@@ -245,9 +245,20 @@ pub struct TableMeta {
     /// When UpdateTimeToLive last changed the setting (microseconds), for its cooldown.
     #[serde(default)]
     pub ttl_changed: Option<u64>,
+    /// Every stream the table has had, oldest first; the last one is the latest.
+    #[serde(default)]
+    pub streams: Vec<crate::history::StreamMeta>,
+    /// Point-in-time recovery, when enabled.
+    #[serde(default)]
+    pub pitr: Option<crate::history::PitrMeta>,
 }
 
 impl TableMeta {
+    /// The stream that is enabled now, if any.
+    pub fn open_stream(&self) -> Option<&crate::history::StreamMeta> {
+        self.streams.iter().rev().find(|s| s.is_open())
+    }
+
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
         self.gsis
             .iter()

@@ -1,8 +1,9 @@
 //! The one write path: every Put, Update, Delete and batch write changes an item through
 //! [`plan`] (what it costs, on which partitions) and, once admitted, [`apply`] (items, index
-//! entries and the durable mutation change together).
+//! entries, the change log and the durable mutations change together).
 
 use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
+use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
 use dynolab_storage::keys::key_hash;
@@ -165,25 +166,24 @@ pub(crate) fn plan_failed(
     plan
 }
 
-/// Replaces the item at `key` by `new` (`None` deletes it), updating every index. Returns the
-/// mutation that makes it durable.
-pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mutation {
-    apply_as(state, key, new, Origin::User)
-}
-
-/// [`apply`], saying who made the write. `origin` is where a change feed (Streams) tells a
-/// TTL deletion from a user's write.
-pub(crate) fn apply_as(
+/// Replaces the item at `key` by `new` (`None` deletes it), updating every index, the TTL
+/// expiry index and the table's change log (Streams and point-in-time recovery). `origin` says
+/// who made the write: a deletion by Time to Live is recorded as one (its stream record carries
+/// DynamoDB's service `userIdentity`). Returns the mutations that make it durable. Every write
+/// (the item operations, batches, transactions, PartiQL, TTL) goes through here.
+pub(crate) fn apply(
     state: &mut TableState,
     key: &[u8],
     new: Option<Item>,
+    now: Timestamp,
     origin: Origin,
-) -> Mutation {
-    // Nothing here records changes yet; the Streams change feed is what will read `origin`
-    // (a TTL deletion's stream record carries DynamoDB's service `userIdentity`).
-    let _ = origin;
+) -> Vec<Mutation> {
     let TableState {
-        meta, data, expiry, ..
+        meta,
+        data,
+        expiry,
+        history,
+        ..
     } = state;
     let old = data.items.get(key);
     if meta.ttl.is_some() {
@@ -194,6 +194,8 @@ pub(crate) fn apply_as(
             expiry.insert((at, key.to_vec()));
         }
     }
+    let ttl_delete = origin == Origin::TimeToLive;
+    let mut mutations = history.record(meta, key, old, new.as_ref(), now, ttl_delete);
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
     for index in meta.indexes() {
@@ -215,18 +217,25 @@ pub(crate) fn apply_as(
         Some(item) => {
             let encoded = codec::encode_item(&item);
             data.items.insert(key.to_vec(), item);
-            Mutation::PutItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-                item: encoded,
-            }
+            mutations.insert(
+                0,
+                Mutation::PutItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                    item: encoded,
+                },
+            );
         }
         None => {
             data.items.remove(key);
-            Mutation::DeleteItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-            }
+            mutations.insert(
+                0,
+                Mutation::DeleteItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                },
+            );
         }
     }
+    mutations
 }

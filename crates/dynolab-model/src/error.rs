@@ -33,6 +33,17 @@ pub enum ErrorCode {
     DuplicateItemException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
+    /// DynamoDB Streams: the shard iterator is older than 15 minutes.
+    ExpiredIteratorException,
+    /// DynamoDB Streams: the records asked for are older than 24 hours.
+    TrimmedDataAccessException,
+    /// Backups and restores: the source table does not exist.
+    TableNotFoundException,
+    /// Restores: the target table exists.
+    TableAlreadyExistsException,
+    BackupNotFoundException,
+    PointInTimeRecoveryUnavailableException,
+    InvalidRestoreTimeException,
     /// CloudWatch API: a parameter has a bad value.
     CloudWatchInvalidParameterValue,
     /// CloudWatch API: a required parameter is missing.
@@ -87,6 +98,27 @@ impl ErrorCode {
             }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"
+            }
+            ErrorCode::ExpiredIteratorException => {
+                "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException"
+            }
+            ErrorCode::TrimmedDataAccessException => {
+                "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException"
+            }
+            ErrorCode::TableNotFoundException => {
+                "com.amazonaws.dynamodb.v20120810#TableNotFoundException"
+            }
+            ErrorCode::TableAlreadyExistsException => {
+                "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException"
+            }
+            ErrorCode::BackupNotFoundException => {
+                "com.amazonaws.dynamodb.v20120810#BackupNotFoundException"
+            }
+            ErrorCode::PointInTimeRecoveryUnavailableException => {
+                "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException"
+            }
+            ErrorCode::InvalidRestoreTimeException => {
+                "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException"
             }
             ErrorCode::CloudWatchInvalidParameterValue => {
                 "com.amazonaws.cloudwatch#InvalidParameterValueException"

@@ -1,5 +1,6 @@
 //! The HTTP edge of `dynolab serve`: DynamoDB's JSON 1.0 protocol (`POST /` with
-//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), request ids, `x-amz-crc32`, and the mapping
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`, and DynamoDB Streams' and CloudWatch's
+//! targets on the same port), request ids, `x-amz-crc32`, and the mapping
 //! of [`ApiError`] to a response. It translates bytes to a call on the engine and back; it holds
 //! no storage types.
 
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use dynolab_clock::{Stopwatch, VirtualClock};
-use dynolab_engine::{Engine, cloudwatch};
+use dynolab_engine::{Engine, cloudwatch, streams};
 use dynolab_model::{ApiError, value::item_to_json};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -146,6 +147,12 @@ impl Server {
             && cloudwatch::OPERATIONS.contains(&operation)
         {
             return cloudwatch::call(&self.engine, operation, &parsed);
+        }
+        if let Some(operation) = target.strip_prefix(streams::TARGET_PREFIX) {
+            if !streams::OPERATIONS.contains(&operation) {
+                return Err(ApiError::unknown_operation());
+            }
+            return self.engine.call_streams(operation, &parsed).await;
         }
         let operation = target
             .strip_prefix(TARGET_PREFIX)

@@ -157,7 +157,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                     .entry(table.clone())
                     .or_default()
                     .merge(&w.consumed);
-                mutations.extend(w.mutation);
+                mutations.extend(w.mutations);
                 let mut r = json!({"TableName": table});
                 if let Some(item) = w.returned.filter(|i| !i.is_empty()) {
                     r["Item"] = item_json(&item);

@@ -47,17 +47,7 @@ pub(crate) static SHAPE: super::Shape = &[
     ),
     field(
         "LocalSecondaryIndexes",
-        Ty::List(
-            &Ty::Struct(
-                "LocalSecondaryIndex",
-                &[
-                    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
-                    field("KeySchema", INDEX_KEY_SCHEMA, KEY_SCHEMA_CHECKS),
-                    field("Projection", PROJECTION, &[Check::NotNull]),
-                ],
-            ),
-            &[],
-        ),
+        Ty::List(&Ty::Struct("LocalSecondaryIndex", LSI_FIELDS), &[]),
         &[],
     ),
     field(
@@ -131,7 +121,15 @@ pub(crate) fn key_schema(elements: &[KeyElement], defs: &[String]) -> Result<Key
 }
 
 pub(crate) fn throughput(req: &Map<String, Value>) -> Result<Option<Throughput>, ApiError> {
-    let Some(pt) = req.obj_field("ProvisionedThroughput") else {
+    throughput_member(req, "ProvisionedThroughput")
+}
+
+/// A throughput-shaped member (`ProvisionedThroughput`, `ProvisionedThroughputOverride`).
+pub(crate) fn throughput_member(
+    req: &Map<String, Value>,
+    member: &str,
+) -> Result<Option<Throughput>, ApiError> {
+    let Some(pt) = req.obj_field(member) else {
         return Ok(None);
     };
     let read = pt.int_field("ReadCapacityUnits").unwrap_or(0);
@@ -348,12 +346,7 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         .next_table_id
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut extra = Map::new();
-    for key in [
-        "StreamSpecification",
-        "SSESpecification",
-        "OnDemandThroughput",
-        "WarmThroughput",
-    ] {
+    for key in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
         if let Some(v) = req.get(key) {
             extra.insert(key.to_string(), v.clone());
         }
@@ -382,11 +375,13 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         tags,
         ttl: None,
         ttl_changed: None,
+        streams: Vec::new(),
+        pitr: None,
     })
 }
 
 /// A UUID-shaped table id, deterministic given the internal id and creation time.
-fn table_uuid(id: u64, micros: u64) -> String {
+pub(crate) fn table_uuid(id: u64, micros: u64) -> String {
     let a = micros ^ id.rotate_left(17);
     let b = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ micros;
     format!(
@@ -400,6 +395,7 @@ fn table_uuid(id: u64, micros: u64) -> String {
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    let stream = crate::history::stream_change(req.obj_field("StreamSpecification"), None)?;
     let mut meta = validate(engine, req)?;
     if let Some(until) = engine.transition_end(engine.config.lifecycle.table_create_secs) {
         meta.status = TableStatus::Creating;
@@ -412,18 +408,34 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             meta.name
         )));
     }
-    let meta_bytes = serde_json::to_vec(&meta).map_err(|e| ApiError::internal(e.to_string()))?;
-    let ticket = engine.submit(vec![Mutation::PutMeta {
-        name: meta.name.clone(),
+    let now = engine.now();
+    let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
+    if let Some(change) = &stream {
+        let TableState { meta, history, .. } = &mut state;
+        crate::history::change_stream(meta, history, change, now);
+    }
+    install(engine, &mut tables, state, Vec::new())
+}
+
+/// Adds a new table (CreateTable, or a restore with its items already loaded): stores its
+/// metadata, then `items` (the restored items' mutations), starts billing it, and answers its
+/// description. The caller holds the catalog's write lock and has checked that the name is free.
+pub(crate) fn install(
+    engine: &Engine,
+    tables: &mut std::collections::BTreeMap<String, crate::TableHandle>,
+    state: TableState,
+    items: Vec<Mutation>,
+) -> Result<Outcome, ApiError> {
+    let meta_bytes =
+        serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut mutations = vec![Mutation::PutMeta {
+        name: state.meta.name.clone(),
         meta: meta_bytes,
-    }]);
-    let state = TableState::new(
-        meta,
-        TableData::default(),
-        &engine.capacity_config(),
-        engine.now(),
-    );
+    }];
+    mutations.extend(items);
+    let ticket = engine.submit(mutations);
     engine.billing_changed(&state.meta);
+    engine.sample_storage(&state);
     let description = describe(&state);
     tables.insert(
         state.meta.name.clone(),

@@ -98,17 +98,13 @@ pub(crate) fn describe(state: &TableState) -> Value {
     if let Some(class) = &meta.table_class {
         out["TableClassSummary"] = json!({"TableClass": class});
     }
-    if let Some(spec) = meta.extra.get("StreamSpecification")
-        && spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true)
-    {
-        out["StreamSpecification"] = spec.clone();
-    }
+    crate::history::describe_streams(meta, &mut out);
     if let Some(sse) = meta.extra.get("SSESpecification")
         && sse.get("Enabled").and_then(Value::as_bool) == Some(true)
     {
         out["SSEDescription"] = json!({"Status": "ENABLED", "SSEType": sse.get("SSEType").cloned().unwrap_or(json!("KMS"))});
     }
-    for key in ["OnDemandThroughput", "WarmThroughput"] {
+    for key in ["OnDemandThroughput", "WarmThroughput", "RestoreSummary"] {
         if let Some(v) = meta.extra.get(key) {
             out[key] = v.clone();
         }

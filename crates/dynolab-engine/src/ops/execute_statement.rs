@@ -69,7 +69,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         }
         _ => {
             let written = partiql::write(engine, &stmt, super::wants_old_on_failure(req))?;
-            let ticket = engine.submit(written.mutation.into_iter().collect());
+            let ticket = engine.submit(written.mutations);
             let body = json!({"Items": partiql::write_items(written.returned)});
             Ok(Outcome {
                 body: with_consumed(body, &written.table, &written.consumed, mode),

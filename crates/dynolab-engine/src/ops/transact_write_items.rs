@@ -356,7 +356,7 @@ pub(crate) fn run(
         if new.is_none() && !state.data.items.contains_key(key) {
             continue;
         }
-        mutations.push(write::apply(state, key, new));
+        mutations.extend(write::apply(state, key, new, now, write::Origin::User));
     }
     for state in guards.values() {
         engine.sample_storage(state);

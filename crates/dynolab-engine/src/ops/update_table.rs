@@ -314,12 +314,7 @@ fn apply(
     if let Some(v) = req.str_field("TableClass") {
         meta.table_class = Some(v.to_string());
     }
-    for key in [
-        "StreamSpecification",
-        "SSESpecification",
-        "OnDemandThroughput",
-        "WarmThroughput",
-    ] {
+    for key in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
         if let Some(v) = req.get(key) {
             meta.extra.insert(key.to_string(), v.clone());
         }
@@ -354,9 +349,25 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         index_create: engine.transition_end(lifecycle.index_create_secs),
         index_delete: engine.transition_end(lifecycle.index_delete_secs),
     };
+    let stream =
+        crate::history::stream_change(req.obj_field("StreamSpecification"), Some(&state.meta))?;
+    if stream.is_some()
+        && req
+            .list_field("GlobalSecondaryIndexUpdates")
+            .into_iter()
+            .flatten()
+            .any(|u| u.get("Create").is_some() || u.get("Delete").is_some())
+    {
+        return Err(ApiError::invalid_parameter(
+            "You cannot create or delete index while changing stream status",
+        ));
+    }
     // Work on a copy of the metadata so a rejected update changes nothing.
     let mut meta = state.meta.clone();
     let changes = apply(&mut meta, &state.data, req, now.as_secs_f64(), &transitions)?;
+    if let Some(change) = &stream {
+        crate::history::change_stream(&mut meta, &mut state.history, change, now);
+    }
     // The table is UPDATING while its capacity or class changes, and until every index it
     // is creating or deleting is done.
     let capacity_change = [

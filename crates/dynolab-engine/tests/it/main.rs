@@ -6,6 +6,8 @@ mod items;
 mod lifecycle;
 mod partiql;
 mod reads;
+mod recovery;
+mod streams;
 mod support;
 mod tables;
 mod tags;

@@ -89,3 +89,19 @@ pub fn s(v: &str) -> Value {
 pub fn n(v: &str) -> Value {
     json!({"N": v})
 }
+
+/// A DynamoDB Streams call (`DynamoDBStreams_20120810.<op>`).
+pub fn streams(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
+    futures_lite(engine.call_streams(op, &body))
+}
+
+/// An in-memory engine (capacity model off) and its virtual clock.
+pub fn engine_with_clock() -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
+    let config = EngineConfig {
+        capacity: None,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::open(config, Arc::new(clock.clone())).unwrap();
+    (engine, clock)
+}
