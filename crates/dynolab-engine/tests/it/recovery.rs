@@ -8,7 +8,7 @@ use dynolab_clock::{Timestamp, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
 use serde_json::{Value, json};
 
-use crate::support::{call, engine_with_clock, ok, s};
+use crate::support::{call, engine_and_clock, ok, s};
 
 const T0: u64 = 1_700_000_000;
 const SECOND: u64 = 1_000_000;
@@ -71,7 +71,7 @@ fn gsi_items(engine: &Engine, table: &str, g: &str) -> Vec<Value> {
 
 #[test]
 fn continuous_backups_settings_and_window() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     let described = ok(
         &engine,
@@ -171,7 +171,7 @@ fn continuous_backups_settings_and_window() {
 
 #[test]
 fn restore_to_any_second_brings_back_that_instant() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     enable_pitr(&engine, "src");
     let at = |secs: u64| {
@@ -272,7 +272,7 @@ fn restore_to_any_second_brings_back_that_instant() {
 
 #[test]
 fn restore_errors() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     let restore = |extra: Value| {
         let mut body = json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true});
@@ -351,7 +351,7 @@ fn restore_errors() {
 
 #[test]
 fn restore_overrides_shape_the_new_table() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     ok(
         &engine,
@@ -403,7 +403,7 @@ fn restore_overrides_shape_the_new_table() {
 
 #[test]
 fn backups_list_describe_restore_and_delete() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     ok(
         &engine,
@@ -631,7 +631,7 @@ fn backups_and_recovery_history_survive_a_restart() {
 /// stream but still restorable.
 #[test]
 fn the_stream_trims_at_a_day_while_pitr_keeps_its_window() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     source_table(&engine);
     enable_pitr(&engine, "src");
     let described = ok(
@@ -680,4 +680,111 @@ fn the_stream_trims_at_a_day_while_pitr_keeps_its_window() {
         items(&engine, "day_old"),
         [json!({"pk": s("old"), "g": s("x")})]
     );
+}
+
+/// A restored table does not take what DynamoDB says must be set up again (tags, stream
+/// settings, TTL, point-in-time recovery), and is ACTIVE at once even when CreateTable goes
+/// through CREATING.
+#[test]
+fn restored_tables_are_active_without_tags_streams_ttl_or_pitr() {
+    let clock = VirtualClock::new(Timestamp::from_secs(T0));
+    let config = EngineConfig {
+        capacity: None,
+        lifecycle: dynolab_engine::Lifecycle {
+            table_create_secs: 5,
+            ..Default::default()
+        },
+        ..EngineConfig::default()
+    };
+    let engine = Engine::open(config, Arc::new(clock.clone())).unwrap();
+    let created = ok(
+        &engine,
+        "CreateTable",
+        json!({
+            "TableName": "src",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"},
+            "Tags": [{"Key": "team", "Value": "data"}],
+        }),
+    );
+    assert_eq!(created["TableDescription"]["TableStatus"], "CREATING");
+    clock.advance_micros(5 * SECOND);
+    engine.tick();
+    ok(
+        &engine,
+        "UpdateTimeToLive",
+        json!({"TableName": "src", "TimeToLiveSpecification": {"AttributeName": "exp", "Enabled": true}}),
+    );
+    ok(
+        &engine,
+        "UpdateContinuousBackups",
+        json!({"TableName": "src", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    ok(
+        &engine,
+        "PutItem",
+        json!({"TableName": "src", "Item": {"pk": s("a")}}),
+    );
+    let backup = ok(
+        &engine,
+        "CreateBackup",
+        json!({"TableName": "src", "BackupName": "before-restore"}),
+    )["BackupDetails"]["BackupArn"]
+        .clone();
+    clock.advance_micros(400 * SECOND);
+    let from_backup = ok(
+        &engine,
+        "RestoreTableFromBackup",
+        json!({"TargetTableName": "from_backup", "BackupArn": backup}),
+    );
+    let from_pitr = ok(
+        &engine,
+        "RestoreTableToPointInTime",
+        json!({"SourceTableName": "src", "TargetTableName": "from_pitr", "UseLatestRestorableTime": true}),
+    );
+    for (name, answer) in [("from_backup", from_backup), ("from_pitr", from_pitr)] {
+        assert_eq!(
+            answer["TableDescription"]["TableStatus"], "ACTIVE",
+            "{name}"
+        );
+        let table = &ok(&engine, "DescribeTable", json!({"TableName": name}))["Table"];
+        assert_eq!(table["TableStatus"], "ACTIVE", "{name}");
+        assert!(
+            table.get("StreamSpecification").is_none(),
+            "{name}: {table}"
+        );
+        assert!(table.get("LatestStreamArn").is_none(), "{name}: {table}");
+        let arn = table["TableArn"].clone();
+        assert_eq!(
+            ok(&engine, "ListTagsOfResource", json!({"ResourceArn": arn}))["Tags"],
+            json!([]),
+            "{name}"
+        );
+        assert_eq!(
+            ok(&engine, "DescribeTimeToLive", json!({"TableName": name}))["TimeToLiveDescription"]
+                ["TimeToLiveStatus"],
+            "DISABLED",
+            "{name}"
+        );
+        assert_eq!(
+            ok(
+                &engine,
+                "DescribeContinuousBackups",
+                json!({"TableName": name})
+            )["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"],
+            "DISABLED",
+            "{name}"
+        );
+        let item = ok(
+            &engine,
+            "GetItem",
+            json!({"TableName": name, "Key": {"pk": s("a")}}),
+        );
+        assert_eq!(item["Item"]["pk"], s("a"), "{name}");
+    }
+    // The source keeps its settings.
+    let src = &ok(&engine, "DescribeTable", json!({"TableName": "src"}))["Table"];
+    assert_eq!(src["StreamSpecification"]["StreamViewType"], "KEYS_ONLY");
 }

@@ -7,9 +7,9 @@ use dynolab_clock::{Timestamp, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
 use serde_json::{Value, json};
 
-use crate::support::{call, engine, engine_with_clock, err, ok, s, streams};
+use crate::support::{call, engine, engine_and_clock, err, ok, s, streams};
 
-fn stream_table(engine: &Engine, name: &str, view: &str) -> Value {
+pub(crate) fn stream_table(engine: &Engine, name: &str, view: &str) -> Value {
     ok(
         engine,
         "CreateTable",
@@ -23,7 +23,7 @@ fn stream_table(engine: &Engine, name: &str, view: &str) -> Value {
     )
 }
 
-fn arn_of(engine: &Engine, table: &str) -> String {
+pub(crate) fn arn_of(engine: &Engine, table: &str) -> String {
     ok(engine, "DescribeTable", json!({"TableName": table}))["Table"]["LatestStreamArn"]
         .as_str()
         .unwrap()
@@ -51,7 +51,7 @@ fn iterator(engine: &Engine, arn: &str, kind: &str, seq: Option<&str>) -> String
 }
 
 /// Every record from TRIM_HORIZON, following NextShardIterator until a read returns nothing.
-fn all_records(engine: &Engine, arn: &str) -> Vec<Value> {
+pub(crate) fn all_records(engine: &Engine, arn: &str) -> Vec<Value> {
     let mut it = iterator(engine, arn, "TRIM_HORIZON", None);
     let mut out = Vec::new();
     loop {
@@ -441,7 +441,7 @@ fn iterator_types_limits_and_paging() {
 
 #[test]
 fn iterators_expire_after_fifteen_minutes_and_records_after_a_day() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     stream_table(&engine, "tbl", "NEW_IMAGE");
     let arn = arn_of(&engine, "tbl");
     ok(
@@ -493,7 +493,7 @@ fn iterators_expire_after_fifteen_minutes_and_records_after_a_day() {
 
 #[test]
 fn disabling_closes_the_shard_and_reenabling_starts_a_new_stream() {
-    let (engine, clock) = engine_with_clock();
+    let (engine, clock) = engine_and_clock();
     stream_table(&engine, "tbl", "KEYS_ONLY");
     let first = arn_of(&engine, "tbl");
     ok(

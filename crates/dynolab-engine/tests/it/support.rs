@@ -94,14 +94,3 @@ pub fn n(v: &str) -> Value {
 pub fn streams(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
     futures_lite(engine.call_streams(op, &body))
 }
-
-/// An in-memory engine (capacity model off) and its virtual clock.
-pub fn engine_with_clock() -> (Engine, VirtualClock) {
-    let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
-    let config = EngineConfig {
-        capacity: None,
-        ..EngineConfig::default()
-    };
-    let engine = Engine::open(config, Arc::new(clock.clone())).unwrap();
-    (engine, clock)
-}

@@ -352,3 +352,80 @@ fn the_ttl_setting_survives_a_restart_and_keeps_deleting() {
     let e = open();
     assert!(keys_in_table(&e).is_empty(), "the TTL deletion was durable");
 }
+
+/// A TTL deletion goes through the one write path: on a table with a NEW_AND_OLD_IMAGES stream
+/// it is a REMOVE record marked as DynamoDB marks the TTL service's deletions (a user's delete
+/// is not), and the point-in-time log has it (a restore before it has the item, after it not).
+#[test]
+fn ttl_deletions_reach_the_stream_as_service_writes_and_the_pitr_log() {
+    let (e, clock) = engine_with(config(Lifecycle {
+        ttl_delay_secs: 30,
+        ..Lifecycle::default()
+    }));
+    crate::streams::stream_table(&e, "sessions", "NEW_AND_OLD_IMAGES");
+    ok(
+        &e,
+        "UpdateContinuousBackups",
+        json!({"TableName": "sessions", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    ttl(&e, "expires", true).unwrap();
+    put(&e, "expired", n(&(T0 - 100).to_string()));
+    put(&e, "mine", n(&(T0 + 86_400).to_string()));
+    ok(
+        &e,
+        "DeleteItem",
+        json!({"TableName": "sessions", "Key": {"pk": s("mine")}}),
+    );
+    let before_tick = T0 + 1;
+    clock.advance_micros(2_000_000);
+    e.tick();
+    assert_eq!(keys_in_table(&e), Vec::<String>::new());
+
+    let arn = crate::streams::arn_of(&e, "sessions");
+    let records = crate::streams::all_records(&e, &arn);
+    let summary: Vec<(&str, &str, Option<&Value>)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["eventName"].as_str().unwrap(),
+                r["dynamodb"]["Keys"]["pk"]["S"].as_str().unwrap(),
+                r.get("userIdentity"),
+            )
+        })
+        .collect();
+    let service = json!({"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"});
+    assert_eq!(
+        summary,
+        [
+            ("INSERT", "expired", None),
+            ("INSERT", "mine", None),
+            ("REMOVE", "mine", None),
+            ("REMOVE", "expired", Some(&service)),
+        ]
+    );
+    let ttl_remove = records.last().unwrap();
+    assert_eq!(ttl_remove["dynamodb"]["OldImage"]["pk"], s("expired"));
+    assert!(ttl_remove["dynamodb"].get("NewImage").is_none());
+
+    // Restores read the same log: the item is there just before the tick, gone after it.
+    clock.advance_micros(400_000_000);
+    let restored_keys = |target: &str, at: Value| -> Vec<String> {
+        let mut body = json!({"SourceTableName": "sessions", "TargetTableName": target});
+        match at {
+            Value::Null => body["UseLatestRestorableTime"] = json!(true),
+            at => body["RestoreDateTime"] = at,
+        }
+        ok(&e, "RestoreTableToPointInTime", body);
+        ok(&e, "Scan", json!({"TableName": target}))["Items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["pk"]["S"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        restored_keys("before", json!(before_tick as f64)),
+        ["expired"]
+    );
+    assert_eq!(restored_keys("after", Value::Null), Vec::<String>::new());
+}
