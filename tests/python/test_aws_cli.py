@@ -41,3 +41,23 @@ def test_cli_reports_dynamodb_errors(endpoint, aws_env):
     out = aws(aws_env, endpoint, "dynamodb", "describe-table", "--table-name", "nope-" + uuid.uuid4().hex[:6])
     assert out.returncode != 0
     assert "ResourceNotFoundException" in out.stderr
+
+
+def test_cli_execute_statement(endpoint, aws_env):
+    table = "cli-" + uuid.uuid4().hex[:8]
+    out = aws(aws_env, endpoint, "dynamodb", "create-table", "--table-name", table,
+              "--attribute-definitions", "AttributeName=Artist,AttributeType=S",
+              "--key-schema", "AttributeName=Artist,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    assert out.returncode == 0, out.stderr
+    insert = f"INSERT INTO \"{table}\" VALUE {{'Artist': 'Acme Band', 'Awards': 8}}"
+    out = aws(aws_env, endpoint, "dynamodb", "execute-statement", "--statement", insert)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"Items": []}
+    out = aws(aws_env, endpoint, "dynamodb", "execute-statement", "--statement", insert)
+    assert out.returncode != 0
+    assert "DuplicateItemException" in out.stderr and "Duplicate primary key exists in table" in out.stderr
+    out = aws(aws_env, endpoint, "dynamodb", "execute-statement",
+              "--statement", f"SELECT Awards FROM \"{table}\" WHERE Artist = ?",
+              "--parameters", '[{"S": "Acme Band"}]')
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["Items"] == [{"Awards": {"N": "8"}}]

@@ -89,3 +89,46 @@ def test_batch_get_and_write(ddb):
     keys = [{"PK": {"S": "b"}, "SK": {"S": f"{i:03}"}} for i in range(100)]
     got = ddb.batch_get_item(RequestItems={table: {"Keys": keys}})
     assert len(got["Responses"][table]) == 100
+
+
+def test_partiql_statements_batches_and_transactions(ddb):
+    table = make_table(ddb, gsi=True)
+    for i in range(4):
+        ddb.execute_statement(
+            Statement=f'INSERT INTO "{table}" VALUE {{\'PK\': ?, \'SK\': ?, \'GSI1PK\': \'g\', \'n\': ?}}',
+            Parameters=[{"S": "user"}, {"S": f"s{i}"}, {"N": str(i)}],
+        )
+    with pytest.raises(ddb.exceptions.DuplicateItemException):
+        ddb.execute_statement(Statement=f"INSERT INTO \"{table}\" VALUE {{'PK': 'user', 'SK': 's0'}}")
+    out = ddb.execute_statement(
+        Statement=f"SELECT SK, n FROM \"{table}\" WHERE PK = 'user' AND SK > 's0' ORDER BY SK DESC",
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert [i["SK"]["S"] for i in out["Items"]] == ["s3", "s2", "s1"]
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 0.5
+    first = ddb.execute_statement(Statement=f'SELECT * FROM "{table}"."GSI1" WHERE GSI1PK = \'g\'', Limit=3)
+    assert len(first["Items"]) == 3 and "NextToken" in first
+    rest = ddb.execute_statement(Statement=f'SELECT * FROM "{table}"."GSI1" WHERE GSI1PK = \'g\'', Limit=3,
+                                 NextToken=first["NextToken"])
+    assert len(rest["Items"]) == 1 and "NextToken" not in rest
+    with pytest.raises(ddb.exceptions.ClientError) as err:
+        ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET n = 9 WHERE PK = 'user'")
+    assert err.value.response["Error"]["Message"] == \
+        "Where clause does not contain a mandatory equality on all key attributes"
+
+    batch = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"UPDATE \"{table}\" SET n = n + 10 WHERE PK = 'user' AND SK = 's1' RETURNING ALL NEW *"},
+        {"Statement": f"DELETE FROM \"{table}\" WHERE PK = 'user' AND SK = 's2' AND n = 99"},
+    ])["Responses"]
+    assert batch[0]["Item"]["n"] == {"N": "11"}
+    assert batch[1]["Error"]["Code"] == "ConditionalCheckFailed"
+
+    with pytest.raises(ddb.exceptions.TransactionCanceledException) as err:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"DELETE FROM \"{table}\" WHERE PK = 'user' AND SK = 's3'"},
+            {"Statement": f"EXISTS(SELECT * FROM \"{table}\" WHERE PK = 'user' AND SK = 's2' AND n > 5)"},
+        ], ClientRequestToken="py-token")
+    reasons = [r["Code"] for r in err.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    still = ddb.execute_statement(Statement=f"SELECT SK FROM \"{table}\" WHERE PK = 'user' AND SK = 's3'")
+    assert still["Items"] == [{"SK": {"S": "s3"}}]

@@ -11,29 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def virtual_endpoint():
-    binary = os.environ.get("DYNOLAB_BIN", str(ROOT / "target" / "debug" / "dynolab"))
-    proc = subprocess.Popen([binary, "serve", "--in-memory", "--clock", "virtual", "--port", "0"], stdout=subprocess.PIPE, text=True)
-    url = next(word for word in proc.stdout.readline().split() if word.startswith("http://"))
-    yield url
-    proc.kill()
-    proc.wait()
-
-
-def admin(endpoint, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(endpoint + path, data=data, method="POST" if data else "GET")) as r:
-        return json.load(r)
+from conftest import ROOT, admin
 
 
 def aws_cli(env, endpoint, *args):

@@ -13,8 +13,7 @@ import tempfile
 import boto3
 from botocore.config import Config
 
-from conftest import ROOT
-from test_cloudwatch import admin, virtual_endpoint  # noqa: F401  (the virtual-clock server fixture)
+from conftest import ROOT, admin
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -28,7 +27,7 @@ def chromium(*args):
     return out
 
 
-def test_page_shows_heat_throttles_keys_and_cost(virtual_endpoint):  # noqa: F811
+def test_page_shows_heat_throttles_keys_and_cost(virtual_endpoint):
     ddb = boto3.client("dynamodb", endpoint_url=virtual_endpoint, region_name="us-east-1",
                        aws_access_key_id="a", aws_secret_access_key="b", config=Config(retries={"total_max_attempts": 1}))
     ddb.create_table(

@@ -109,6 +109,8 @@ struct ServeArgs {
     clock: ClockKind,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    lifecycle: LifecycleArgs,
     /// A price file in the format of crates/dynolab-capacity/prices/us-east-1.json.
     #[arg(long)]
     prices: Option<PathBuf>,
@@ -156,6 +158,50 @@ impl ModelArgs {
     }
 }
 
+/// How long DynamoDB's asynchronous work takes, in seconds of the server's clock (0: at once).
+#[derive(clap::Args)]
+struct LifecycleArgs {
+    /// CreateTable: seconds the table is CREATING before it is ACTIVE.
+    #[arg(long, default_value_t = 0)]
+    table_create_secs: u64,
+    /// UpdateTable (capacity, billing mode, table class): seconds the table is UPDATING.
+    #[arg(long, default_value_t = 0)]
+    table_update_secs: u64,
+    /// DeleteTable: seconds the table is DELETING before it is gone.
+    #[arg(long, default_value_t = 0)]
+    table_delete_secs: u64,
+    /// A GSI added by UpdateTable: seconds it is CREATING (backfilling) before it is ACTIVE.
+    #[arg(long, default_value_t = 0)]
+    index_create_secs: u64,
+    /// A GSI removed by UpdateTable: seconds it is DELETING before it is gone.
+    #[arg(long, default_value_t = 0)]
+    index_delete_secs: u64,
+    /// UpdateTimeToLive: seconds TTL is ENABLING / DISABLING.
+    #[arg(long, default_value_t = 0)]
+    ttl_transition_secs: u64,
+    /// UpdateTimeToLive refuses another change this many seconds after one (DynamoDB: an hour).
+    #[arg(long, default_value_t = 3600)]
+    ttl_cooldown_secs: u64,
+    /// TTL deletes an item this many seconds after the time in its TTL attribute.
+    #[arg(long, default_value_t = 30)]
+    ttl_delay_secs: u64,
+}
+
+impl LifecycleArgs {
+    fn config(&self) -> dynolab_engine::Lifecycle {
+        dynolab_engine::Lifecycle {
+            table_create_secs: self.table_create_secs,
+            table_update_secs: self.table_update_secs,
+            table_delete_secs: self.table_delete_secs,
+            index_create_secs: self.index_create_secs,
+            index_delete_secs: self.index_delete_secs,
+            ttl_transition_secs: self.ttl_transition_secs,
+            ttl_cooldown_secs: self.ttl_cooldown_secs,
+            ttl_delay_secs: self.ttl_delay_secs,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Switch {
     On,
@@ -197,6 +243,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = EngineConfig {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         region: args.region,
+        lifecycle: args.lifecycle.config(),
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
@@ -232,6 +279,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
         let server = Server::new(Arc::new(engine), virtual_clock);
+        tokio::spawn(Arc::clone(&server).tick_every_second());
         tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),
             _ = tokio::signal::ctrl_c() => Ok(()),

@@ -16,17 +16,24 @@
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
+mod backups;
 mod capacity;
 pub mod cloudwatch;
 pub mod cost;
 mod exprs;
 pub mod heat;
+pub(crate) mod history;
+mod idempotency;
 pub mod insights;
 mod legacy;
+mod lifecycle;
 pub mod metrics;
 mod ops;
+mod partiql;
 mod read;
+pub mod streams;
 pub mod table;
+mod tags;
 mod write;
 
 use std::collections::BTreeMap;
@@ -55,6 +62,46 @@ pub struct EngineConfig {
     pub capacity: Option<CapacityConfig>,
     /// List prices for the cost ledger.
     pub prices: dynolab_capacity::pricing::Prices,
+    /// How long status transitions take and when TTL deletes expired items.
+    pub lifecycle: Lifecycle,
+}
+
+/// How long DynamoDB's asynchronous work takes here, in seconds of the engine's clock. Zero
+/// (the default for transitions) means at once: the table or index is ACTIVE in the answer of
+/// the call that changed it. Transitions and TTL deletions happen on [`Engine::tick`].
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    /// CreateTable: CREATING, then ACTIVE.
+    pub table_create_secs: u64,
+    /// UpdateTable changing capacity, billing mode or table class: UPDATING, then ACTIVE.
+    pub table_update_secs: u64,
+    /// DeleteTable: DELETING, then gone.
+    pub table_delete_secs: u64,
+    /// A GSI added by UpdateTable: CREATING (backfilling), then ACTIVE.
+    pub index_create_secs: u64,
+    /// A GSI removed by UpdateTable: DELETING, then gone.
+    pub index_delete_secs: u64,
+    /// UpdateTimeToLive: ENABLING / DISABLING, then ENABLED / DISABLED.
+    pub ttl_transition_secs: u64,
+    /// UpdateTimeToLive refuses another change this long after one (DynamoDB: one hour).
+    pub ttl_cooldown_secs: u64,
+    /// TTL deletes an item this long after the time in its TTL attribute.
+    pub ttl_delay_secs: u64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            table_create_secs: 0,
+            table_update_secs: 0,
+            table_delete_secs: 0,
+            index_create_secs: 0,
+            index_delete_secs: 0,
+            ttl_transition_secs: 0,
+            ttl_cooldown_secs: 3600,
+            ttl_delay_secs: 30,
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -65,6 +112,7 @@ impl Default for EngineConfig {
             account_id: "000000000000".into(),
             capacity: Some(CapacityConfig::default()),
             prices: dynolab_capacity::pricing::Prices::us_east_1(),
+            lifecycle: Lifecycle::default(),
         }
     }
 }
@@ -77,6 +125,11 @@ pub(crate) struct TableState {
     /// Partitions and token buckets. A mutex of its own because reads, which hold the table's
     /// read lock, spend capacity too.
     pub capacity: Mutex<TableCapacity>,
+    /// Items by the time in their TTL attribute (whole seconds, rounded up), kept while the
+    /// table has a TTL attribute, so the TTL service finds expired items without a scan.
+    pub expiry: std::collections::BTreeSet<(i64, Vec<u8>)>,
+    /// The change log that streams and point-in-time recovery read.
+    pub history: history::History,
 }
 
 impl TableState {
@@ -91,6 +144,8 @@ impl TableState {
             meta,
             data,
             capacity,
+            expiry: Default::default(),
+            history: history::History::default(),
         }
     }
 }
@@ -111,6 +166,10 @@ pub struct Engine {
     insights_enabled: AtomicUsize,
     ledger: Mutex<cost::Ledger>,
     heat: Mutex<heat::Heat>,
+    /// TransactWriteItems / ExecuteTransaction `ClientRequestToken`s seen in the last ten minutes.
+    tokens: Mutex<idempotency::Tokens>,
+    /// On-demand backups by ARN.
+    backups: Mutex<BTreeMap<String, backups::Backup>>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -154,19 +213,74 @@ impl Engine {
             insights_enabled: AtomicUsize::new(0),
             ledger: Mutex::new(cost::Ledger::default()),
             heat: Mutex::new(heat::Heat::default()),
+            tokens: Mutex::new(idempotency::Tokens::default()),
+            backups: Mutex::new(BTreeMap::new()),
         };
         let mut items = loaded.items;
+        let mut changes = loaded.changes;
+        for (arn, meta_bytes) in loaded.backups {
+            let meta: backups::BackupMeta = serde_json::from_slice(&meta_bytes)
+                .map_err(|e| StorageError(format!("backup {arn}: bad metadata: {e}")))?;
+            engine
+                .next_table_id
+                .fetch_max(meta.data_id + 1, Ordering::SeqCst);
+            let backup_items = items.remove(&meta.data_id).unwrap_or_default();
+            engine.backups().insert(
+                arn,
+                backups::Backup {
+                    meta,
+                    items: Arc::new(backup_items),
+                },
+            );
+        }
         for (name, meta_bytes) in loaded.tables {
-            let meta: TableMeta = serde_json::from_slice(&meta_bytes)
+            let mut meta: TableMeta = serde_json::from_slice(&meta_bytes)
                 .map_err(|e| StorageError(format!("table {name}: bad metadata: {e}")))?;
+            // Data written before tags had their own field kept CreateTable's `Tags` as is.
+            if let Some(Value::Array(old)) = meta.extra.remove("Tags") {
+                meta.tags.extend(old.iter().filter_map(|t| {
+                    Some((
+                        t.get("Key")?.as_str()?.into(),
+                        t.get("Value")?.as_str()?.into(),
+                    ))
+                }));
+            }
             engine
                 .next_table_id
                 .fetch_max(meta.id + 1, Ordering::SeqCst);
             let capacity_config = engine.capacity_config();
             let mut state =
                 TableState::new(meta, TableData::default(), &capacity_config, engine.now());
+            // Data files from before streams existed kept the StreamSpecification as is.
+            if let Some(spec) = state.meta.extra.remove("StreamSpecification")
+                && let Some(view) = spec.get("StreamViewType").and_then(Value::as_str)
+                && spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true)
+                && state.meta.streams.is_empty()
+            {
+                let change = history::StreamChange::Enable(view.to_string());
+                let TableState { meta, history, .. } = &mut state;
+                history::change_stream(meta, history, &change, engine.now());
+                let bytes = serde_json::to_vec(meta)
+                    .map_err(|e| StorageError(format!("table {name}: {e}")))?;
+                // Committed in the background; the next write's ticket orders after it.
+                drop(engine.submit(vec![Mutation::PutMeta {
+                    name: name.clone(),
+                    meta: bytes,
+                }]));
+            }
             for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
                 write::load_item(&mut state, key, item);
+            }
+            for (seq, record) in changes.remove(&state.meta.id).unwrap_or_default() {
+                let change = history::Change::decode(seq, &record).ok_or_else(|| {
+                    StorageError(format!("table {name}: corrupt change-log entry {seq}"))
+                })?;
+                state.history.last_seq = state.history.last_seq.max(seq);
+                state.history.changes.push_back(change);
+            }
+            for stream in &state.meta.streams {
+                let reserved = stream.end_seq.unwrap_or(stream.start_seq + 1) - 1;
+                state.history.last_seq = state.history.last_seq.max(reserved);
             }
             engine.billing_changed(&state.meta);
             engine.sample_storage(&state);
@@ -203,19 +317,20 @@ impl Engine {
         result
     }
 
+    /// Runs one DynamoDB Streams operation (`DynamoDBStreams_20120810.<operation>`).
+    pub async fn call_streams(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
+        ops::dispatch_streams(self, operation, body).map(|outcome| outcome.body)
+    }
+
+    pub(crate) fn region(&self) -> &str {
+        &self.config.region
+    }
+
     /// The per-request metrics: ThrottledRequests, ReturnedItemCount,
     /// ConditionalCheckFailedRequests, UserErrors, SystemErrors.
     fn record_outcome(&self, operation: &str, body: &Value, result: &Result<Value, ApiError>) {
         let now = self.now();
-        let table = body
-            .get("TableName")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| {
-                body.get("RequestItems")
-                    .and_then(Value::as_object)
-                    .and_then(|m| m.keys().next().cloned())
-            });
+        let (table, statement_reads) = request_table(body);
         let op_dims = |table: &str| {
             vec![
                 ("Operation", operation.to_string()),
@@ -225,9 +340,14 @@ impl Engine {
         let mut metrics = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
         match result {
             Ok(answer) => {
-                if let (Some(t), Some(count)) =
-                    (&table, answer.get("Count").and_then(Value::as_f64))
-                {
+                // Query and Scan answer a Count; a PartiQL SELECT, its Items.
+                let count = answer.get("Count").and_then(Value::as_f64).or_else(|| {
+                    statement_reads
+                        .then(|| answer.get("Items").and_then(Value::as_array))
+                        .flatten()
+                        .map(|items| items.len() as f64)
+                });
+                if let (Some(t), Some(count)) = (&table, count) {
                     metrics.record("ReturnedItemCount", op_dims(t), count, now);
                 }
             }
@@ -261,7 +381,7 @@ impl Engine {
 
     /// Records how long a successful request took (measured by the server, which owns timing).
     pub fn record_latency(&self, operation: &str, body: &Value, millis: f64) {
-        let Some(table) = body.get("TableName").and_then(Value::as_str) else {
+        let (Some(table), _) = request_table(body) else {
             return;
         };
         let dims = vec![
@@ -312,6 +432,14 @@ impl Engine {
         } else {
             Vec::new()
         }
+    }
+
+    pub(crate) fn tokens(&self) -> std::sync::MutexGuard<'_, idempotency::Tokens> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn backups(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, backups::Backup>> {
+        self.backups.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, cost::Ledger> {
@@ -505,7 +633,9 @@ impl Engine {
         OPERATIONS.contains(&operation)
     }
 
-    fn tables_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
+    pub(crate) fn tables_read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, TableHandle>> {
         self.tables.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -513,7 +643,18 @@ impl Engine {
         self.tables.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A table whose items can be read and written: a table that does not exist, or is
+    /// CREATING or DELETING, is ResourceNotFoundException, as DynamoDB answers.
     pub(crate) fn table(&self, name: &str) -> Result<TableHandle, ApiError> {
+        let handle = self.any_table(name)?;
+        if !read_lock(&handle).meta.status.serves_items() {
+            return Err(ApiError::resource_not_found());
+        }
+        Ok(handle)
+    }
+
+    /// A table in any status (control-plane operations decide what its status allows).
+    pub(crate) fn any_table(&self, name: &str) -> Result<TableHandle, ApiError> {
         self.tables_read()
             .get(name)
             .cloned()
@@ -583,6 +724,15 @@ impl Engine {
         }
     }
 
+    /// Makes a table's metadata durable (tags, TTL, status and every other setting).
+    pub(crate) fn persist_meta(&self, meta: &TableMeta) -> Result<Ticket, ApiError> {
+        let bytes = serde_json::to_vec(meta).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(self.submit(vec![Mutation::PutMeta {
+            name: meta.name.clone(),
+            meta: bytes,
+        }]))
+    }
+
     pub(crate) fn submit(&self, mutations: Vec<Mutation>) -> Ticket {
         self.store.submit(mutations)
     }
@@ -592,6 +742,30 @@ impl Engine {
             "arn:aws:dynamodb:{}:{}:table/{name}",
             self.config.region, self.config.account_id
         )
+    }
+}
+
+/// The table a request names, for per-table request metrics: `TableName`, the first table of
+/// `RequestItems`, or the table of a PartiQL `Statement` (and whether that statement is a
+/// SELECT, whose `Items` are its returned items).
+fn request_table(body: &Value) -> (Option<String>, bool) {
+    if let Some(t) = body.get("TableName").and_then(Value::as_str) {
+        return (Some(t.to_string()), false);
+    }
+    if let Some(t) = body
+        .get("RequestItems")
+        .and_then(Value::as_object)
+        .and_then(|m| m.keys().next())
+    {
+        return (Some(t.clone()), false);
+    }
+    match body
+        .get("Statement")
+        .and_then(Value::as_str)
+        .and_then(|s| dynolab_partiql::parse(s).ok())
+    {
+        Some((stmt, _)) => (Some(stmt.table().to_string()), stmt.is_read()),
+        None => (None, false),
     }
 }
 

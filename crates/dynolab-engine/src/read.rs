@@ -302,6 +302,11 @@ pub(crate) fn index<'a>(
             "The table does not have the specified index: {name}"
         ))
     })?;
+    if index.creating_until.is_some() {
+        return Err(ApiError::validation(format!(
+            "Cannot read from backfilling global secondary index: {name}"
+        )));
+    }
     if index.global && req.bool_field("ConsistentRead") == Some(true) {
         return Err(ApiError::validation(
             "Consistent reads are not supported on global secondary indexes",

@@ -78,6 +78,42 @@ impl Throughput {
     }
 }
 
+/// A table's status as DescribeTable reports it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum TableStatus {
+    #[default]
+    Active,
+    Creating,
+    Updating,
+    Deleting,
+}
+
+impl TableStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableStatus::Active => "ACTIVE",
+            TableStatus::Creating => "CREATING",
+            TableStatus::Updating => "UPDATING",
+            TableStatus::Deleting => "DELETING",
+        }
+    }
+
+    /// Whether items can be read and written (DynamoDB serves an UPDATING table).
+    pub fn serves_items(self) -> bool {
+        matches!(self, TableStatus::Active | TableStatus::Updating)
+    }
+}
+
+/// The table's Time to Live setting.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TimeToLive {
+    pub attribute: String,
+    /// ENABLING, ENABLED, DISABLING (a disabled table has no `TimeToLive`).
+    pub status: String,
+    /// When ENABLING / DISABLING ends (microseconds since the epoch).
+    pub until: Option<u64>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct IndexMeta {
     pub name: String,
@@ -87,6 +123,10 @@ pub struct IndexMeta {
     /// Provisioned throughput of a GSI on a provisioned table; LSIs share the table's.
     pub throughput: Option<Throughput>,
     pub global: bool,
+    /// A GSI added by UpdateTable is CREATING (backfilling) until this time (microseconds);
+    /// `None` when ACTIVE.
+    #[serde(default)]
+    pub creating_until: Option<u64>,
 }
 
 impl IndexMeta {
@@ -186,12 +226,39 @@ pub struct TableMeta {
     /// When the table was switched to PAY_PER_REQUEST (seconds), for the 4-per-24-hours limit.
     #[serde(default)]
     pub on_demand_switches_secs: Vec<f64>,
-    /// Settings stored and described but not interpreted yet (StreamSpecification, SSE, …).
+    /// Settings stored and described but not interpreted yet (SSE, …).
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub status: TableStatus,
+    /// When the current CREATING / UPDATING / DELETING ends (microseconds since the epoch).
+    #[serde(default)]
+    pub status_until: Option<u64>,
+    /// GSIs being deleted (DELETING) and when they are gone (microseconds). Their entries are
+    /// dropped at once; they are only described.
+    #[serde(default)]
+    pub deleting_gsis: Vec<(IndexMeta, u64)>,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub ttl: Option<TimeToLive>,
+    /// When UpdateTimeToLive last changed the setting (microseconds), for its cooldown.
+    #[serde(default)]
+    pub ttl_changed: Option<u64>,
+    /// Every stream the table has had, oldest first; the last one is the latest.
+    #[serde(default)]
+    pub streams: Vec<crate::history::StreamMeta>,
+    /// Point-in-time recovery, when enabled.
+    #[serde(default)]
+    pub pitr: Option<crate::history::PitrMeta>,
 }
 
 impl TableMeta {
+    /// The stream that is enabled now, if any.
+    pub fn open_stream(&self) -> Option<&crate::history::StreamMeta> {
+        self.streams.iter().rev().find(|s| s.is_open())
+    }
+
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
         self.gsis
             .iter()

@@ -1,8 +1,9 @@
 //! The one write path: every Put, Update, Delete and batch write changes an item through
 //! [`plan`] (what it costs, on which partitions) and, once admitted, [`apply`] (items, index
-//! entries and the durable mutation change together).
+//! entries, the change log and the durable mutations change together).
 
 use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
+use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
 use dynolab_storage::keys::key_hash;
@@ -11,9 +12,36 @@ use dynolab_storage::{Mutation, codec};
 use crate::TableState;
 use crate::table::{IndexMeta, TableMeta, index_entry_key};
 
+/// Who made a write. DynamoDB marks what its TTL service deletes (in stream records,
+/// `userIdentity` {Type: Service, PrincipalId: dynamodb.amazonaws.com}); everything else is a
+/// user's request.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Origin {
+    User,
+    /// The TTL service deleting an expired item (`lifecycle::expire`).
+    TimeToLive,
+}
+
+/// The time in an item's TTL attribute, in whole seconds rounded up, when it is a Number.
+pub(crate) fn expires_at(meta: &TableMeta, item: &Item) -> Option<i64> {
+    let attribute = &meta.ttl.as_ref()?.attribute;
+    match item.get(attribute)? {
+        dynolab_model::AttributeValue::N(n) => {
+            let secs = n.to_f64().ceil();
+            (secs.is_finite() && secs.abs() < 1e15).then_some(secs as i64)
+        }
+        _ => None,
+    }
+}
+
 /// Loads an item read back from disk: no capacity, no mutation.
 pub(crate) fn load_item(state: &mut TableState, key: Vec<u8>, item: Item) {
-    let TableState { meta, data, .. } = state;
+    let TableState {
+        meta, data, expiry, ..
+    } = state;
+    if let Some(at) = expires_at(meta, &item) {
+        expiry.insert((at, key.clone()));
+    }
     for index in meta.indexes() {
         if let Some(entry) = index_entry_key(index, &meta.attribute_definitions, &item, &key) {
             data.indexes
@@ -138,11 +166,36 @@ pub(crate) fn plan_failed(
     plan
 }
 
-/// Replaces the item at `key` by `new` (`None` deletes it), updating every index. Returns the
-/// mutation that makes it durable.
-pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mutation {
-    let TableState { meta, data, .. } = state;
+/// Replaces the item at `key` by `new` (`None` deletes it), updating every index, the TTL
+/// expiry index and the table's change log (Streams and point-in-time recovery). `origin` says
+/// who made the write: a deletion by Time to Live is recorded as one (its stream record carries
+/// DynamoDB's service `userIdentity`). Returns the mutations that make it durable. Every write
+/// (the item operations, batches, transactions, PartiQL, TTL) goes through here.
+pub(crate) fn apply(
+    state: &mut TableState,
+    key: &[u8],
+    new: Option<Item>,
+    now: Timestamp,
+    origin: Origin,
+) -> Vec<Mutation> {
+    let TableState {
+        meta,
+        data,
+        expiry,
+        history,
+        ..
+    } = state;
     let old = data.items.get(key);
+    if meta.ttl.is_some() {
+        if let Some(at) = old.and_then(|o| expires_at(meta, o)) {
+            expiry.remove(&(at, key.to_vec()));
+        }
+        if let Some(at) = new.as_ref().and_then(|n| expires_at(meta, n)) {
+            expiry.insert((at, key.to_vec()));
+        }
+    }
+    let ttl_delete = origin == Origin::TimeToLive;
+    let mut mutations = history.record(meta, key, old, new.as_ref(), now, ttl_delete);
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
     for index in meta.indexes() {
@@ -164,18 +217,25 @@ pub(crate) fn apply(state: &mut TableState, key: &[u8], new: Option<Item>) -> Mu
         Some(item) => {
             let encoded = codec::encode_item(&item);
             data.items.insert(key.to_vec(), item);
-            Mutation::PutItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-                item: encoded,
-            }
+            mutations.insert(
+                0,
+                Mutation::PutItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                    item: encoded,
+                },
+            );
         }
         None => {
             data.items.remove(key);
-            Mutation::DeleteItem {
-                table_id: meta.id,
-                key: key.to_vec(),
-            }
+            mutations.insert(
+                0,
+                Mutation::DeleteItem {
+                    table_id: meta.id,
+                    key: key.to_vec(),
+                },
+            );
         }
     }
+    mutations
 }

@@ -26,8 +26,24 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionCanceledException,
     TransactionConflictException,
+    /// A TransactWriteItems / ExecuteTransaction `ClientRequestToken` reused with different
+    /// parameters.
+    IdempotentParameterMismatchException,
+    /// A PartiQL INSERT of a key that exists.
+    DuplicateItemException,
     /// A bug in dynolab; the only 500.
     InternalServerError,
+    /// DynamoDB Streams: the shard iterator is older than 15 minutes.
+    ExpiredIteratorException,
+    /// DynamoDB Streams: the records asked for are older than 24 hours.
+    TrimmedDataAccessException,
+    /// Backups and restores: the source table does not exist.
+    TableNotFoundException,
+    /// Restores: the target table exists.
+    TableAlreadyExistsException,
+    BackupNotFoundException,
+    PointInTimeRecoveryUnavailableException,
+    InvalidRestoreTimeException,
     /// CloudWatch API: a parameter has a bad value.
     CloudWatchInvalidParameterValue,
     /// CloudWatch API: a required parameter is missing.
@@ -74,8 +90,35 @@ impl ErrorCode {
             ErrorCode::TransactionConflictException => {
                 "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
             }
+            ErrorCode::IdempotentParameterMismatchException => {
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+            }
+            ErrorCode::DuplicateItemException => {
+                "com.amazonaws.dynamodb.v20120810#DuplicateItemException"
+            }
             ErrorCode::InternalServerError => {
                 "com.amazonaws.dynamodb.v20120810#InternalServerError"
+            }
+            ErrorCode::ExpiredIteratorException => {
+                "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException"
+            }
+            ErrorCode::TrimmedDataAccessException => {
+                "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException"
+            }
+            ErrorCode::TableNotFoundException => {
+                "com.amazonaws.dynamodb.v20120810#TableNotFoundException"
+            }
+            ErrorCode::TableAlreadyExistsException => {
+                "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException"
+            }
+            ErrorCode::BackupNotFoundException => {
+                "com.amazonaws.dynamodb.v20120810#BackupNotFoundException"
+            }
+            ErrorCode::PointInTimeRecoveryUnavailableException => {
+                "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException"
+            }
+            ErrorCode::InvalidRestoreTimeException => {
+                "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException"
             }
             ErrorCode::CloudWatchInvalidParameterValue => {
                 "com.amazonaws.cloudwatch#InvalidParameterValueException"

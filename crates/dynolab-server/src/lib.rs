@@ -1,5 +1,6 @@
 //! The HTTP edge of `dynolab serve`: DynamoDB's JSON 1.0 protocol (`POST /` with
-//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), request ids, `x-amz-crc32`, and the mapping
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`, and DynamoDB Streams' and CloudWatch's
+//! targets on the same port), request ids, `x-amz-crc32`, and the mapping
 //! of [`ApiError`] to a response. It translates bytes to a call on the engine and back; it holds
 //! no storage types.
 
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use dynolab_clock::{Stopwatch, VirtualClock};
-use dynolab_engine::{Engine, cloudwatch};
+use dynolab_engine::{Engine, cloudwatch, streams};
 use dynolab_model::{ApiError, value::item_to_json};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -48,6 +49,21 @@ impl Server {
     fn request_id(&self) -> String {
         let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
         format!("{}{n:020X}{}", self.id_prefix, "0".repeat(16))
+    }
+
+    /// On the system clock, runs [`Engine::tick`] every second (status transitions, TTL
+    /// deletions) until the task is dropped. A virtual clock ticks when the admin API moves it.
+    pub async fn tick_every_second(self: Arc<Server>) {
+        if self.virtual_clock.is_some() {
+            return;
+        }
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let engine = Arc::clone(&self.engine);
+            let _ = tokio::task::spawn_blocking(move || engine.tick()).await;
+        }
     }
 
     /// Serves connections from `listener` until the task is dropped.
@@ -131,6 +147,12 @@ impl Server {
             && cloudwatch::OPERATIONS.contains(&operation)
         {
             return cloudwatch::call(&self.engine, operation, &parsed);
+        }
+        if let Some(operation) = target.strip_prefix(streams::TARGET_PREFIX) {
+            if !streams::OPERATIONS.contains(&operation) {
+                return Err(ApiError::unknown_operation());
+            }
+            return self.engine.call_streams(operation, &parsed).await;
         }
         let operation = target
             .strip_prefix(TARGET_PREFIX)
@@ -241,6 +263,9 @@ impl Server {
                     };
                     clock.set(dynolab_clock::Timestamp((s * 1e6) as u64));
                 }
+                // Whatever became due at the new time happens before the answer: status
+                // transitions end, TTL deletes expired items.
+                self.engine.tick();
                 respond_json(StatusCode::OK, &self.clock_json(), request_id)
             }
             _ => admin_error(StatusCode::NOT_FOUND, "unknown admin path", request_id),

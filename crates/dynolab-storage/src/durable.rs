@@ -22,6 +22,11 @@ const TABLES: &str = "tables";
 /// Keyspace of `table_id (u64 BE) ++ item key` → encoded item.
 const ITEMS: &str = "items";
 
+/// Keyspace of `table_id (u64 BE) ++ seq (u64 BE)` → change-log record.
+const HISTORY: &str = "history";
+/// Keyspace of backup ARN → backup description.
+const BACKUPS: &str = "backups";
+
 /// Upper bound on how many waiting batches share one commit, so one fsync never waits on an
 /// unbounded amount of work.
 const MAX_BATCHES_PER_COMMIT: usize = 4096;
@@ -58,6 +63,12 @@ impl Durable {
             items: db
                 .keyspace(ITEMS, KeyspaceCreateOptions::default)
                 .map_err(StorageError::from_engine)?,
+            history: db
+                .keyspace(HISTORY, KeyspaceCreateOptions::default)
+                .map_err(StorageError::from_engine)?,
+            backups: db
+                .keyspace(BACKUPS, KeyspaceCreateOptions::default)
+                .map_err(StorageError::from_engine)?,
             db,
         };
         let loaded = load(&files)?;
@@ -93,11 +104,13 @@ impl Durable {
     }
 }
 
-/// The database and its two keyspaces, owned by the commit thread.
+/// The database and its keyspaces, owned by the commit thread.
 struct Files {
     db: Database,
     tables: Keyspace,
     items: Keyspace,
+    history: Keyspace,
+    backups: Keyspace,
 }
 
 fn load(files: &Files) -> Result<Loaded, StorageError> {
@@ -121,6 +134,25 @@ fn load(files: &Files) -> Result<Loaded, StorageError> {
             .push((k[8..].to_vec(), item));
     }
     loaded.items = by_table;
+    for entry in files.history.iter() {
+        let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
+        if k.len() != 16 {
+            return Err(StorageError("corrupt change-log key".into()));
+        }
+        let table_id = u64::from_be_bytes(k[..8].try_into().expect("8 bytes"));
+        let seq = u64::from_be_bytes(k[8..].try_into().expect("8 bytes"));
+        loaded
+            .changes
+            .entry(table_id)
+            .or_default()
+            .push((seq, v.to_vec()));
+    }
+    for entry in files.backups.iter() {
+        let (k, v) = entry.into_inner().map_err(StorageError::from_engine)?;
+        let arn =
+            String::from_utf8(k.to_vec()).map_err(|_| StorageError("corrupt backup ARN".into()))?;
+        loaded.backups.push((arn, v.to_vec()));
+    }
     Ok(loaded)
 }
 
@@ -164,11 +196,37 @@ fn commit(files: &Files, batch: &[(Vec<Mutation>, Reply)]) -> Result<(), Storage
                 write.remove(&files.items, item_key(*table_id, key))
             }
             Mutation::DeleteAllItems { table_id } => {
-                for entry in files.items.prefix(table_id.to_be_bytes()) {
-                    let key = entry.key().map_err(StorageError::from_engine)?;
-                    write.remove(&files.items, key);
+                for keyspace in [&files.items, &files.history] {
+                    for entry in keyspace.prefix(table_id.to_be_bytes()) {
+                        let key = entry.key().map_err(StorageError::from_engine)?;
+                        write.remove(keyspace, key);
+                    }
                 }
             }
+            Mutation::AppendChange {
+                table_id,
+                seq,
+                record,
+            } => write.insert(
+                &files.history,
+                item_key(*table_id, &seq.to_be_bytes()),
+                record.as_slice(),
+            ),
+            Mutation::TrimChanges {
+                table_id,
+                through_seq,
+            } => {
+                let start = item_key(*table_id, &0u64.to_be_bytes());
+                let end = item_key(*table_id, &through_seq.to_be_bytes());
+                for entry in files.history.range(start..=end) {
+                    let key = entry.key().map_err(StorageError::from_engine)?;
+                    write.remove(&files.history, key);
+                }
+            }
+            Mutation::PutBackup { arn, meta } => {
+                write.insert(&files.backups, arn.as_bytes(), meta.as_slice())
+            }
+            Mutation::DeleteBackup { arn } => write.remove(&files.backups, arn.as_bytes()),
         }
     }
     write.commit().map_err(StorageError::from_engine)

@@ -60,8 +60,30 @@ pub enum Mutation {
         table_id: u64,
         key: Vec<u8>,
     },
+    /// Removes every item of a table, and its change log.
     DeleteAllItems {
         table_id: u64,
+    },
+    /// Appends one entry to a table's change log (streams and point-in-time recovery); `seq`
+    /// orders the log, `record` is the engine's encoding.
+    AppendChange {
+        table_id: u64,
+        seq: u64,
+        record: Vec<u8>,
+    },
+    /// Drops a table's change-log entries up to and including `through_seq`.
+    TrimChanges {
+        table_id: u64,
+        through_seq: u64,
+    },
+    /// Stores a backup's description (opaque bytes owned by the engine) under its ARN; the
+    /// backup's items are stored as items of a table id of their own.
+    PutBackup {
+        arn: String,
+        meta: Vec<u8>,
+    },
+    DeleteBackup {
+        arn: String,
     },
 }
 
@@ -72,6 +94,10 @@ pub struct Loaded {
     pub tables: Vec<(String, Vec<u8>)>,
     /// Items per table id, keyed as [`TableData::items`].
     pub items: HashMap<u64, Vec<(Vec<u8>, Item)>>,
+    /// Change-log entries per table id, in `seq` order: (seq, record).
+    pub changes: HashMap<u64, Vec<(u64, Vec<u8>)>>,
+    /// Backup ARN and the engine's description bytes.
+    pub backups: Vec<(String, Vec<u8>)>,
 }
 
 /// Resolves when the mutations it stands for are on disk.
@@ -149,6 +175,62 @@ mod tests {
         let mut i = Item::new();
         i.insert("v".into(), AttributeValue::S(v.into()));
         i
+    }
+
+    #[tokio::test]
+    async fn change_logs_and_backups_survive_reopen_and_trim() {
+        let dir = tempfile::tempdir().unwrap();
+        let change = |table_id, seq| Mutation::AppendChange {
+            table_id,
+            seq,
+            record: vec![seq as u8],
+        };
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store
+                .submit(vec![
+                    change(1, 10),
+                    change(1, 11),
+                    change(1, 12),
+                    change(2, 5),
+                    Mutation::PutBackup {
+                        arn: "b1".into(),
+                        meta: b"one".to_vec(),
+                    },
+                    Mutation::PutBackup {
+                        arn: "b2".into(),
+                        meta: b"two".to_vec(),
+                    },
+                ])
+                .wait()
+                .await
+                .unwrap();
+            store
+                .submit(vec![
+                    Mutation::TrimChanges {
+                        table_id: 1,
+                        through_seq: 11,
+                    },
+                    Mutation::DeleteBackup { arn: "b1".into() },
+                ])
+                .wait()
+                .await
+                .unwrap();
+        }
+        let (store, loaded) = Store::open(dir.path()).unwrap();
+        assert_eq!(loaded.changes[&1], vec![(12, vec![12])]);
+        assert_eq!(loaded.changes[&2], vec![(5, vec![5])]);
+        assert_eq!(loaded.backups, vec![("b2".to_string(), b"two".to_vec())]);
+        // Deleting a table's items deletes its change log too.
+        store
+            .submit(vec![Mutation::DeleteAllItems { table_id: 2 }])
+            .wait()
+            .await
+            .unwrap();
+        drop(store);
+        let (_, loaded) = Store::open(dir.path()).unwrap();
+        assert!(!loaded.changes.contains_key(&2));
+        assert_eq!(loaded.changes[&1].len(), 1);
     }
 
     #[tokio::test]

@@ -4,9 +4,15 @@
 //! Modules are named after what they cover; `support` starts servers and builds clients.
 
 mod durability;
+mod history;
+mod idempotency;
+mod lifecycle;
 mod protocol;
 mod sdk_items;
+mod sdk_partiql;
 mod single_table;
 mod support;
+mod tags;
 mod throttling;
 mod tidy;
+mod ttl;

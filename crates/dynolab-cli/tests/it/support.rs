@@ -115,3 +115,16 @@ pub fn hash_table(
         )
         .billing_mode(BillingMode::PayPerRequest)
 }
+
+/// A DynamoDB Streams SDK client for the server (same port), with retries off.
+pub fn streams_client(server: &Server) -> aws_sdk_dynamodbstreams::Client {
+    use aws_sdk_dynamodbstreams::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(BehaviorVersion::v2026_01_12())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(&server.endpoint)
+        .retry_config(aws_sdk_dynamodbstreams::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(config)
+}

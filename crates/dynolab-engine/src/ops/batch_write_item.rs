@@ -198,7 +198,13 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             processed += 1;
             consumed.merge(&plan.consumed);
             if new.is_some() || exists {
-                mutations.push(write::apply(&mut state, &key, new));
+                mutations.extend(write::apply(
+                    &mut state,
+                    &key,
+                    new,
+                    now,
+                    write::Origin::User,
+                ));
             }
         }
         engine.sample_storage(&state);

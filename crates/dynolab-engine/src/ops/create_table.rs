@@ -1,5 +1,6 @@
 //! CreateTable: validation of key schema, attribute definitions, indexes and throughput with
-//! DynamoDB's messages; the table is ACTIVE at once (see docs/COMPAT.md).
+//! DynamoDB's messages; the table is CREATING for `Lifecycle::table_create_secs` (ACTIVE at once
+//! by default, see docs/COMPAT.md).
 
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, ValueType};
@@ -8,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::describe_table::describe;
 use super::shapes::*;
-use crate::table::{BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta, Throughput};
+use crate::table::{
+    BillingMode, IndexMeta, KeySchema, ProjectionType, TableMeta, TableStatus, Throughput,
+};
 use crate::{Engine, Outcome, TableState};
 
 pub(crate) static SHAPE: super::Shape = &[
@@ -44,17 +47,7 @@ pub(crate) static SHAPE: super::Shape = &[
     ),
     field(
         "LocalSecondaryIndexes",
-        Ty::List(
-            &Ty::Struct(
-                "LocalSecondaryIndex",
-                &[
-                    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
-                    field("KeySchema", INDEX_KEY_SCHEMA, KEY_SCHEMA_CHECKS),
-                    field("Projection", PROJECTION, &[Check::NotNull]),
-                ],
-            ),
-            &[],
-        ),
+        Ty::List(&Ty::Struct("LocalSecondaryIndex", LSI_FIELDS), &[]),
         &[],
     ),
     field(
@@ -64,20 +57,7 @@ pub(crate) static SHAPE: super::Shape = &[
     ),
     field("StreamSpecification", STREAM_SPECIFICATION, &[]),
     field("SSESpecification", SSE_SPECIFICATION, &[]),
-    field(
-        "Tags",
-        Ty::List(
-            &Ty::Struct(
-                "Tag",
-                &[
-                    field("Key", Ty::String, &[Check::NotNull]),
-                    field("Value", Ty::String, &[Check::NotNull]),
-                ],
-            ),
-            &[],
-        ),
-        &[],
-    ),
+    field("Tags", TAGS, &[]),
     TABLE_CLASS,
     DELETION_PROTECTION,
     field("OnDemandThroughput", ON_DEMAND_THROUGHPUT, &[]),
@@ -141,7 +121,15 @@ pub(crate) fn key_schema(elements: &[KeyElement], defs: &[String]) -> Result<Key
 }
 
 pub(crate) fn throughput(req: &Map<String, Value>) -> Result<Option<Throughput>, ApiError> {
-    let Some(pt) = req.obj_field("ProvisionedThroughput") else {
+    throughput_member(req, "ProvisionedThroughput")
+}
+
+/// A throughput-shaped member (`ProvisionedThroughput`, `ProvisionedThroughputOverride`).
+pub(crate) fn throughput_member(
+    req: &Map<String, Value>,
+    member: &str,
+) -> Result<Option<Throughput>, ApiError> {
+    let Some(pt) = req.obj_field(member) else {
         return Ok(None);
     };
     let read = pt.int_field("ReadCapacityUnits").unwrap_or(0);
@@ -232,6 +220,7 @@ pub(crate) fn index(
         non_key_attributes: non_key,
         throughput: throughput_value,
         global,
+        creating_until: None,
     })
 }
 
@@ -342,19 +331,22 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
             "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
         ));
     }
+    let tags = crate::tags::parse_tags(
+        req.list_field("Tags")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    )?;
+    if tags.len() > crate::tags::MAX_TAGS {
+        return Err(crate::tags::too_many());
+    }
+    let tags = tags.into_iter().collect();
     let name = req.str_field("TableName").unwrap_or_default().to_string();
     let now = engine.now();
     let id = engine
         .next_table_id
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut extra = Map::new();
-    for key in [
-        "StreamSpecification",
-        "SSESpecification",
-        "OnDemandThroughput",
-        "WarmThroughput",
-        "Tags",
-    ] {
+    for key in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
         if let Some(v) = req.get(key) {
             extra.insert(key.to_string(), v.clone());
         }
@@ -377,11 +369,19 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         table_class: req.str_field("TableClass").map(str::to_string),
         on_demand_switches_secs: Vec::new(),
         extra,
+        status: TableStatus::Active,
+        status_until: None,
+        deleting_gsis: Vec::new(),
+        tags,
+        ttl: None,
+        ttl_changed: None,
+        streams: Vec::new(),
+        pitr: None,
     })
 }
 
 /// A UUID-shaped table id, deterministic given the internal id and creation time.
-fn table_uuid(id: u64, micros: u64) -> String {
+pub(crate) fn table_uuid(id: u64, micros: u64) -> String {
     let a = micros ^ id.rotate_left(17);
     let b = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ micros;
     format!(
@@ -395,7 +395,12 @@ fn table_uuid(id: u64, micros: u64) -> String {
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
-    let meta = validate(engine, req)?;
+    let stream = crate::history::stream_change(req.obj_field("StreamSpecification"), None)?;
+    let mut meta = validate(engine, req)?;
+    if let Some(until) = engine.transition_end(engine.config.lifecycle.table_create_secs) {
+        meta.status = TableStatus::Creating;
+        meta.status_until = Some(until);
+    }
     let mut tables = engine.tables_write();
     if tables.contains_key(&meta.name) {
         return Err(ApiError::resource_in_use(format!(
@@ -403,19 +408,35 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             meta.name
         )));
     }
-    let meta_bytes = serde_json::to_vec(&meta).map_err(|e| ApiError::internal(e.to_string()))?;
-    let ticket = engine.submit(vec![Mutation::PutMeta {
-        name: meta.name.clone(),
+    let now = engine.now();
+    let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
+    if let Some(change) = &stream {
+        let TableState { meta, history, .. } = &mut state;
+        crate::history::change_stream(meta, history, change, now);
+    }
+    install(engine, &mut tables, state, Vec::new())
+}
+
+/// Adds a new table (CreateTable, or a restore with its items already loaded): stores its
+/// metadata, then `items` (the restored items' mutations), starts billing it, and answers its
+/// description. The caller holds the catalog's write lock and has checked that the name is free.
+pub(crate) fn install(
+    engine: &Engine,
+    tables: &mut std::collections::BTreeMap<String, crate::TableHandle>,
+    state: TableState,
+    items: Vec<Mutation>,
+) -> Result<Outcome, ApiError> {
+    let meta_bytes =
+        serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut mutations = vec![Mutation::PutMeta {
+        name: state.meta.name.clone(),
         meta: meta_bytes,
-    }]);
-    let state = TableState::new(
-        meta,
-        TableData::default(),
-        &engine.capacity_config(),
-        engine.now(),
-    );
+    }];
+    mutations.extend(items);
+    let ticket = engine.submit(mutations);
     engine.billing_changed(&state.meta);
-    let description = describe(&state, "ACTIVE");
+    engine.sample_storage(&state);
+    let description = describe(&state);
     tables.insert(
         state.meta.name.clone(),
         std::sync::Arc::new(std::sync::RwLock::new(state)),

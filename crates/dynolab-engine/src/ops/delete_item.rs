@@ -36,7 +36,15 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let now = engine.now();
     let mut state = write_lock(&handle);
     let key = state.meta.key_from_param(&key_item)?;
-    let old = super::check_condition(engine, &state, req, &key, None, condition.as_ref(), now)?;
+    let old = super::check_condition(
+        engine,
+        &state,
+        super::wants_old_on_failure(req),
+        &key,
+        None,
+        condition.as_ref(),
+        now,
+    )?;
     let write = super::write_item(engine, &mut state, &key, None, now)?;
     let attributes = old.filter(|_| req.str_field("ReturnValues") == Some("ALL_OLD"));
     Ok(super::write_answer(

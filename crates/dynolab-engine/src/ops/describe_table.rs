@@ -5,12 +5,12 @@ use dynolab_model::size::item_size_bytes;
 use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
-use crate::table::{BillingMode, IndexMeta};
+use crate::table::{BillingMode, IndexMeta, TableStatus};
 use crate::{Engine, Outcome, TableState, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[field("TableName", Ty::String, TABLE_NAME_CHECKS)];
 
-fn index_json(state: &TableState, index: &IndexMeta) -> Value {
+fn index_json(state: &TableState, index: &IndexMeta, status: &str) -> Value {
     let meta = &state.meta;
     let entries = state.data.indexes.get(&index.name);
     let count = entries.map_or(0, |e| e.len());
@@ -31,15 +31,28 @@ fn index_json(state: &TableState, index: &IndexMeta) -> Value {
         "IndexArn": meta.index_arn(&index.name),
     });
     if index.global {
-        out["IndexStatus"] = json!("ACTIVE");
+        out["IndexStatus"] = json!(status);
+        if index.creating_until.is_some() && status == "CREATING" {
+            out["Backfilling"] = json!(true);
+        }
         out["ProvisionedThroughput"] = index.throughput.unwrap_or_default().to_json();
     }
     out
 }
 
-/// The `TableDescription` of a table in the given status.
-pub(crate) fn describe(state: &TableState, status: &str) -> Value {
+/// A GSI's status: CREATING with its table, or while UpdateTable's backfill runs.
+fn gsi_status(state: &TableState, index: &IndexMeta) -> &'static str {
+    if state.meta.status == TableStatus::Creating || index.creating_until.is_some() {
+        "CREATING"
+    } else {
+        "ACTIVE"
+    }
+}
+
+/// The `TableDescription` of a table.
+pub(crate) fn describe(state: &TableState) -> Value {
     let meta = &state.meta;
+    let status = meta.status.as_str();
     let mut out = json!({
         "AttributeDefinitions": meta.attribute_definitions.iter().map(|(n, t)| json!({"AttributeName": n, "AttributeType": t.as_str()})).collect::<Vec<_>>(),
         "TableName": meta.name,
@@ -62,27 +75,36 @@ pub(crate) fn describe(state: &TableState, status: &str) -> Value {
         out["BillingModeSummary"] = json!({"BillingMode": "PROVISIONED"});
     }
     if !meta.lsis.is_empty() {
-        out["LocalSecondaryIndexes"] =
-            Value::Array(meta.lsis.iter().map(|i| index_json(state, i)).collect());
+        out["LocalSecondaryIndexes"] = Value::Array(
+            meta.lsis
+                .iter()
+                .map(|i| index_json(state, i, status))
+                .collect(),
+        );
     }
-    if !meta.gsis.is_empty() {
-        out["GlobalSecondaryIndexes"] =
-            Value::Array(meta.gsis.iter().map(|i| index_json(state, i)).collect());
+    if !meta.gsis.is_empty() || !meta.deleting_gsis.is_empty() {
+        out["GlobalSecondaryIndexes"] = Value::Array(
+            meta.gsis
+                .iter()
+                .map(|i| index_json(state, i, gsi_status(state, i)))
+                .chain(
+                    meta.deleting_gsis
+                        .iter()
+                        .map(|(i, _)| index_json(state, i, "DELETING")),
+                )
+                .collect(),
+        );
     }
     if let Some(class) = &meta.table_class {
         out["TableClassSummary"] = json!({"TableClass": class});
     }
-    if let Some(spec) = meta.extra.get("StreamSpecification")
-        && spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true)
-    {
-        out["StreamSpecification"] = spec.clone();
-    }
+    crate::history::describe_streams(meta, &mut out);
     if let Some(sse) = meta.extra.get("SSESpecification")
         && sse.get("Enabled").and_then(Value::as_bool) == Some(true)
     {
         out["SSEDescription"] = json!({"Status": "ENABLED", "SSEType": sse.get("SSEType").cloned().unwrap_or(json!("KMS"))});
     }
-    for key in ["OnDemandThroughput", "WarmThroughput"] {
+    for key in ["OnDemandThroughput", "WarmThroughput", "RestoreSummary"] {
         if let Some(v) = meta.extra.get(key) {
             out[key] = v.clone();
         }
@@ -93,8 +115,8 @@ pub(crate) fn describe(state: &TableState, status: &str) -> Value {
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let name = req.str_field("TableName").unwrap_or_default();
     let handle = engine
-        .table(name)
+        .any_table(name)
         .map_err(|_| ApiError::table_not_found(name))?;
     let state = read_lock(&handle);
-    Ok(Outcome::read(json!({"Table": describe(&state, "ACTIVE")})))
+    Ok(Outcome::read(json!({"Table": describe(&state)})))
 }

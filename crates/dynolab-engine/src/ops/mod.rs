@@ -2,27 +2,47 @@
 //! (`SHAPE`, checked by `dynolab_model::wire`), semantic validation, then execution against
 //! the table state. [`dispatch`] is the single `match` from operation name to module.
 
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
+mod create_backup;
 mod create_table;
+mod delete_backup;
 mod delete_item;
 mod delete_table;
+mod describe_backup;
+mod describe_continuous_backups;
 mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
+mod describe_stream;
 mod describe_table;
+mod describe_time_to_live;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
+mod get_records;
+mod get_shard_iterator;
+mod list_backups;
 mod list_contributor_insights;
+mod list_streams;
 mod list_tables;
+mod list_tags_of_resource;
 mod put_item;
 mod query;
+mod restore_table_from_backup;
+mod restore_table_to_point_in_time;
 mod scan;
 mod shapes;
+mod tag_resource;
 mod transact_get_items;
 mod transact_write_items;
+mod untag_resource;
+mod update_continuous_backups;
 mod update_contributor_insights;
 mod update_item;
 mod update_table;
+mod update_time_to_live;
 
 use dynolab_capacity::Consumed;
 use dynolab_model::wire::{Checked, Field, check_request};
@@ -31,28 +51,46 @@ use serde_json::{Map, Value, json};
 
 use crate::{Engine, Outcome};
 
+pub(crate) use create_table::{install, table_uuid, throughput_member};
+
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[
+    "BatchExecuteStatement",
     "BatchGetItem",
     "BatchWriteItem",
+    "CreateBackup",
     "CreateTable",
+    "DeleteBackup",
     "DeleteItem",
     "DeleteTable",
+    "DescribeBackup",
+    "DescribeContinuousBackups",
     "DescribeContributorInsights",
     "DescribeEndpoints",
     "DescribeLimits",
     "DescribeTable",
+    "DescribeTimeToLive",
+    "ExecuteStatement",
+    "ExecuteTransaction",
     "GetItem",
+    "ListBackups",
     "ListContributorInsights",
     "ListTables",
+    "ListTagsOfResource",
     "PutItem",
     "Query",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
     "Scan",
+    "TagResource",
     "TransactGetItems",
     "TransactWriteItems",
+    "UntagResource",
+    "UpdateContinuousBackups",
     "UpdateContributorInsights",
     "UpdateItem",
     "UpdateTable",
+    "UpdateTimeToLive",
 ];
 
 pub(crate) fn dispatch(
@@ -67,26 +105,63 @@ pub(crate) fn dispatch(
         }};
     }
     match operation {
+        "BatchExecuteStatement" => op!(batch_execute_statement),
         "BatchGetItem" => op!(batch_get_item),
         "BatchWriteItem" => op!(batch_write_item),
+        "CreateBackup" => op!(create_backup),
         "CreateTable" => op!(create_table),
+        "DeleteBackup" => op!(delete_backup),
         "DeleteItem" => op!(delete_item),
         "DeleteTable" => op!(delete_table),
+        "DescribeBackup" => op!(describe_backup),
+        "DescribeContinuousBackups" => op!(describe_continuous_backups),
         "DescribeContributorInsights" => op!(describe_contributor_insights),
         "DescribeEndpoints" => op!(describe_endpoints),
         "DescribeLimits" => op!(describe_limits),
         "DescribeTable" => op!(describe_table),
+        "DescribeTimeToLive" => op!(describe_time_to_live),
+        "ExecuteStatement" => op!(execute_statement),
+        "ExecuteTransaction" => op!(execute_transaction),
         "GetItem" => op!(get_item),
+        "ListBackups" => op!(list_backups),
         "ListContributorInsights" => op!(list_contributor_insights),
         "ListTables" => op!(list_tables),
+        "ListTagsOfResource" => op!(list_tags_of_resource),
         "PutItem" => op!(put_item),
         "Query" => op!(query),
+        "RestoreTableFromBackup" => op!(restore_table_from_backup),
+        "RestoreTableToPointInTime" => op!(restore_table_to_point_in_time),
         "Scan" => op!(scan),
+        "TagResource" => op!(tag_resource),
         "TransactGetItems" => op!(transact_get_items),
         "TransactWriteItems" => op!(transact_write_items),
+        "UntagResource" => op!(untag_resource),
+        "UpdateContinuousBackups" => op!(update_continuous_backups),
         "UpdateContributorInsights" => op!(update_contributor_insights),
         "UpdateItem" => op!(update_item),
         "UpdateTable" => op!(update_table),
+        "UpdateTimeToLive" => op!(update_time_to_live),
+        _ => Err(ApiError::unknown_operation()),
+    }
+}
+
+/// The DynamoDB Streams operations (`DynamoDBStreams_20120810.*`), see `crate::streams`.
+pub(crate) fn dispatch_streams(
+    engine: &Engine,
+    operation: &str,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
+    macro_rules! op {
+        ($module:ident) => {{
+            let req = check_request(body, $module::SHAPE)?;
+            $module::execute(engine, &req)
+        }};
+    }
+    match operation {
+        "DescribeStream" => op!(describe_stream),
+        "GetRecords" => op!(get_records),
+        "GetShardIterator" => op!(get_shard_iterator),
+        "ListStreams" => op!(list_streams),
         _ => Err(ApiError::unknown_operation()),
     }
 }
@@ -231,6 +306,11 @@ pub(crate) fn write_condition(
     }
 }
 
+/// Whether a failed condition should return the item (`ReturnValuesOnConditionCheckFailure`).
+pub(crate) fn wants_old_on_failure(req: &Map<String, Value>) -> bool {
+    req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")
+}
+
 /// PutItem and DeleteItem can only return the old item.
 pub(crate) fn check_return_values_all_old(req: &Map<String, Value>) -> Result<(), ApiError> {
     match req.str_field("ReturnValues").unwrap_or("NONE") {
@@ -243,11 +323,12 @@ pub(crate) fn check_return_values_all_old(req: &Map<String, Value>) -> Result<()
 
 /// Checks a write's condition against the current item. A failed condition is still charged
 /// (as the larger of the existing item and `attempted`) and answered as
-/// ConditionalCheckFailedException. Returns the current item.
+/// ConditionalCheckFailedException, holding the current item when `wants_old`
+/// (`ReturnValuesOnConditionCheckFailure` `ALL_OLD`). Returns the current item.
 pub(crate) fn check_condition(
     engine: &Engine,
     state: &crate::TableState,
-    req: &Map<String, Value>,
+    wants_old: bool,
     key: &[u8],
     attempted: Option<&Item>,
     condition: Option<&dynolab_expr::Condition>,
@@ -263,7 +344,6 @@ pub(crate) fn check_condition(
             .unwrap_or_default();
         let plan = crate::write::plan_failed(key, old.as_ref(), attempted, false);
         engine.admit_keys(state, &plan.charges, &keys, now)?;
-        let wants_old = req.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         return Err(ApiError::conditional_check_failed(
             old.filter(|_| wants_old),
         ));
@@ -279,7 +359,7 @@ pub(crate) fn write_item(
     key: &[u8],
     new: Option<Item>,
     now: dynolab_clock::Timestamp,
-) -> Result<(Consumed, Option<dynolab_storage::Mutation>), ApiError> {
+) -> Result<(Consumed, Vec<dynolab_storage::Mutation>), ApiError> {
     let old = state.data.items.get(key);
     // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
     let keys = new
@@ -293,11 +373,11 @@ pub(crate) fn write_item(
     };
     engine.admit_keys(state, &plan.charges, &keys, now)?;
     if new.is_none() && !state.data.items.contains_key(key) {
-        return Ok((plan.consumed, None));
+        return Ok((plan.consumed, Vec::new()));
     }
-    let mutation = crate::write::apply(state, key, new);
+    let mutations = crate::write::apply(state, key, new, now, crate::write::Origin::User);
     engine.sample_storage(state);
-    Ok((plan.consumed, Some(mutation)))
+    Ok((plan.consumed, mutations))
 }
 
 /// The answer of a single-item write: the durable ticket, `Attributes` when there are any,
@@ -307,12 +387,12 @@ pub(crate) fn write_answer(
     engine: &Engine,
     state: &crate::TableState,
     req: &Map<String, Value>,
-    write: (Consumed, Option<dynolab_storage::Mutation>),
+    write: (Consumed, Vec<dynolab_storage::Mutation>),
     attributes: Option<Item>,
     key_item: &Item,
 ) -> Outcome {
-    let (consumed, mutation) = write;
-    let ticket = engine.submit(mutation.into_iter().collect());
+    let (consumed, mutations) = write;
+    let ticket = engine.submit(mutations);
     let mut body = json!({});
     if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
         body["Attributes"] = item_json(&attributes);
@@ -328,4 +408,11 @@ pub(crate) fn write_answer(
         body: with_consumed(body, table, &consumed, ReturnConsumed::from_req(req)),
         ticket,
     }
+}
+
+/// The key range of a Query's key condition (shared with PartiQL SELECTs).
+pub(crate) fn query_key_range(
+    cond: &dynolab_expr::KeyCondition,
+) -> (std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>) {
+    query::key_range(cond)
 }

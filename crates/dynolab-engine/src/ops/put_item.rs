@@ -51,7 +51,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let old = super::check_condition(
         engine,
         &state,
-        req,
+        super::wants_old_on_failure(req),
         &key,
         Some(&item),
         condition.as_ref(),

@@ -34,7 +34,7 @@ pub(crate) static SHAPE: super::Shape = &[
 ];
 
 /// The key range of a partition and an optional sort-key condition.
-fn key_range(cond: &KeyCondition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+pub(crate) fn key_range(cond: &KeyCondition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let prefix = keys::partition_prefix(&cond.hash_value);
     let with = |v: &AttributeValue| {
         let mut k = prefix.clone();

@@ -122,6 +122,46 @@ pub(crate) static GSI_FIELDS: &[Field] = &[
     field("WarmThroughput", WARM_THROUGHPUT, &[]),
 ];
 
+/// An LSI definition (CreateTable's LocalSecondaryIndexes, a restore's override).
+pub(crate) static LSI_FIELDS: &[Field] = &[
+    field("IndexName", Ty::String, INDEX_NAME_REQUIRED),
+    field("KeySchema", INDEX_KEY_SCHEMA, KEY_SCHEMA_CHECKS),
+    field("Projection", PROJECTION, &[Check::NotNull]),
+];
+
+/// A table named by its name or its ARN (backup and continuous-backup operations).
+pub(crate) const TABLE_NAME_OR_ARN: &[Check] =
+    &[Check::NotNull, Check::LenMin(1), Check::LenMax(1024)];
+pub(crate) const TARGET_TABLE_NAME: Field = field(
+    "TargetTableName",
+    Ty::String,
+    &[
+        Check::NotNull,
+        Check::NamePattern,
+        Check::LenMin(3),
+        Check::LenMax(255),
+    ],
+);
+
+// The overrides of RestoreTableToPointInTime and RestoreTableFromBackup.
+pub(crate) const BILLING_MODE_OVERRIDE: Field = field(
+    "BillingModeOverride",
+    Ty::String,
+    &[Check::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
+);
+static GSI: Ty = Ty::Struct("GlobalSecondaryIndex", GSI_FIELDS);
+static LSI: Ty = Ty::Struct("LocalSecondaryIndex", LSI_FIELDS);
+pub(crate) const GSI_OVERRIDE: Field =
+    field("GlobalSecondaryIndexOverride", Ty::List(&GSI, &[]), &[]);
+pub(crate) const LSI_OVERRIDE: Field =
+    field("LocalSecondaryIndexOverride", Ty::List(&LSI, &[]), &[]);
+pub(crate) const THROUGHPUT_OVERRIDE: Field =
+    field("ProvisionedThroughputOverride", THROUGHPUT, &[]);
+pub(crate) const ON_DEMAND_THROUGHPUT_OVERRIDE: Field =
+    field("OnDemandThroughputOverride", ON_DEMAND_THROUGHPUT, &[]);
+pub(crate) const SSE_SPECIFICATION_OVERRIDE: Field =
+    field("SSESpecificationOverride", SSE_SPECIFICATION, &[]);
+
 // Item writes (PutItem, UpdateItem, DeleteItem).
 pub(crate) const RETURN_VALUES: Field = field(
     "ReturnValues",
@@ -182,3 +222,16 @@ pub(crate) use wire::{
     EXPRESSION_ATTRIBUTE_NAMES, EXPRESSION_ATTRIBUTE_VALUES, RETURN_CONSUMED_CAPACITY,
     RETURN_ITEM_COLLECTION_METRICS,
 };
+
+/// A `Tags` list (CreateTable, TagResource). Keys and values are checked with DynamoDB's tag
+/// messages (`crate::tags`), not by the shape.
+pub(crate) const TAGS: Ty = Ty::List(
+    &Ty::Struct(
+        "Tag",
+        &[
+            field("Key", Ty::String, &[]),
+            field("Value", Ty::String, &[]),
+        ],
+    ),
+    &[],
+);

@@ -59,6 +59,22 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             exprs.projection,
         ));
     }
+    run(engine, &gets, req)
+}
+
+/// One Get: table, key, projection.
+pub(crate) type Get = (
+    String,
+    dynolab_model::Item,
+    Option<dynolab_expr::Projection>,
+);
+
+/// Reads `gets` as one snapshot; `req` gives `ReturnConsumedCapacity`.
+pub(crate) fn run(
+    engine: &Engine,
+    gets: &[Get],
+    req: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
     let now = engine.now();
     let names: std::collections::BTreeSet<&str> = gets.iter().map(|g| g.0.as_str()).collect();
     let handles: Vec<(String, crate::TableHandle)> = names
@@ -70,7 +86,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         .map(|(n, h)| (n.clone(), read_lock(h)))
         .collect();
     let mut keys = Vec::new();
-    for (table, key_item, _) in &gets {
+    for (table, key_item, _) in gets {
         keys.push(guards[table].meta.key_from_param(key_item)?);
     }
     let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();

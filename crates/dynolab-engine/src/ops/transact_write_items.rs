@@ -6,15 +6,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dynolab_capacity::Consumed;
+use dynolab_capacity::{Charge, Consumed, Op, ReadKind, Target, read_cost};
 use dynolab_expr::{Condition, Update};
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, CancellationReason, Item};
+use dynolab_storage::keys::key_hash;
 use serde_json::{Map, Value, json};
 
 use super::shapes::*;
 use super::{ReturnConsumed, consumed_json, item_param};
+use crate::idempotency::Seen;
 use crate::table::check_index_keys;
 use crate::{Engine, Outcome, TableState, exprs, write, write_lock};
 
@@ -109,24 +111,32 @@ pub(crate) static SHAPE: super::Shape = &[
 /// A transaction may carry at most 4 MB of items.
 const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
-enum Kind {
+pub(crate) enum Kind {
     Check,
     Put(Item),
     Delete,
     Update(Update),
 }
 
-/// One validated action.
-struct Action<'a> {
-    kind: Kind,
-    table: String,
+/// One validated action (of TransactWriteItems, or a PartiQL statement of ExecuteTransaction).
+pub(crate) struct Action {
+    pub kind: Kind,
+    pub table: String,
     /// The `Key` of Check/Delete/Update (the item itself for Put).
-    key_item: Item,
-    condition: Option<Condition>,
-    spec: &'a Map<String, Value>,
+    pub key_item: Item,
+    pub condition: Option<Condition>,
+    /// `ReturnValuesOnConditionCheckFailure` `ALL_OLD`.
+    pub wants_old: bool,
+    /// The cancellation reason of a failed condition: `ConditionalCheckFailed`, or
+    /// `DuplicateItem` for a PartiQL INSERT of a key that exists.
+    pub failure: (&'static str, &'static str),
 }
 
-fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
+/// A failed condition's cancellation reason.
+pub(crate) const CONDITION_FAILED: (&str, &str) =
+    ("ConditionalCheckFailed", "The conditional request failed");
+
+fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
     let mut actions = Vec::new();
     let mut bytes = 0;
     for entry in req
@@ -177,7 +187,8 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
             table,
             key_item,
             condition: exprs.condition,
-            spec,
+            wants_old: super::wants_old_on_failure(spec),
+            failure: CONDITION_FAILED,
         });
     }
     if bytes > MAX_TRANSACTION_BYTES {
@@ -188,6 +199,16 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action<'_>>, ApiError> {
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     let actions = parse(req)?;
+    run(engine, &actions, req)
+}
+
+/// Runs validated actions as one transaction; `req` gives `ReturnConsumedCapacity` and
+/// `ReturnItemCollectionMetrics`.
+pub(crate) fn run(
+    engine: &Engine,
+    actions: &[Action],
+    req: &Map<String, Value>,
+) -> Result<Outcome, ApiError> {
     let now = engine.now();
     // Lock every table involved, in name order, for the whole transaction.
     let names: std::collections::BTreeSet<&str> =
@@ -204,7 +225,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     // Keys, and input validation that is a top-level ValidationException.
     let mut keys = Vec::with_capacity(actions.len());
     let mut seen = HashSet::new();
-    for a in &actions {
+    for a in actions {
         let state = &guards[&a.table];
         let key = match &a.kind {
             Kind::Put(item) => {
@@ -224,6 +245,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         keys.push(key);
     }
 
+    // A repeated ClientRequestToken answers the first result again, charging only the reads
+    // of the items it names. Checked under the table locks, so two identical requests cannot
+    // both apply.
+    let token = req.str_field("ClientRequestToken");
+    if let Some(token) = token
+        && let Seen::Repeat(body) = engine.tokens().check(token, req, now)?
+    {
+        return repeat(engine, req, actions, &keys, &guards, body, now);
+    }
+
     // Conditions and new items, computed on copies: nothing changes unless everything passes.
     let mut reasons = Vec::with_capacity(actions.len());
     let mut news: Vec<Option<Option<Item>>> = Vec::with_capacity(actions.len());
@@ -235,12 +266,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             .as_ref()
             .is_none_or(|c| c.eval(old.unwrap_or(&Item::new())));
         if !passes {
-            let wants_old =
-                a.spec.str_field("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
             reasons.push(CancellationReason {
-                code: "ConditionalCheckFailed".into(),
-                message: Some("The conditional request failed".into()),
-                item: old.cloned().filter(|_| wants_old),
+                code: a.failure.0.into(),
+                message: Some(a.failure.1.into()),
+                item: old.cloned().filter(|_| a.wants_old),
             });
             news.push(None);
             continue;
@@ -327,7 +356,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         if new.is_none() && !state.data.items.contains_key(key) {
             continue;
         }
-        mutations.push(write::apply(state, key, new));
+        mutations.extend(write::apply(state, key, new, now, write::Origin::User));
     }
     for state in guards.values() {
         engine.sample_storage(state);
@@ -347,5 +376,49 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     if req.str_field("ReturnItemCollectionMetrics") == Some("SIZE") {
         body["ItemCollectionMetrics"] = json!({});
     }
+    if let Some(token) = token {
+        engine.tokens().record(token, req, &body, now);
+    }
     Ok(Outcome { body, ticket })
+}
+
+/// The answer to a repeated token: the first answer, with `ConsumedCapacity` as DynamoDB
+/// documents it for a repeat, the read capacity of reading each item the request names
+/// (strongly consistent, 4 KB units), admitted on each table.
+fn repeat(
+    engine: &Engine,
+    req: &Map<String, Value>,
+    actions: &[Action],
+    keys: &[Vec<u8>],
+    guards: &BTreeMap<String, std::sync::RwLockWriteGuard<'_, TableState>>,
+    mut body: Value,
+    now: dynolab_clock::Timestamp,
+) -> Result<Outcome, ApiError> {
+    let mut consumed: BTreeMap<&str, (Consumed, Vec<Charge>)> = BTreeMap::new();
+    for (a, key) in actions.iter().zip(keys) {
+        let state = &guards[&a.table];
+        let size = state.data.items.get(key).map_or(0, item_size_bytes) as u64;
+        let cost = read_cost(size, ReadKind::Strong);
+        let entry = consumed.entry(a.table.as_str()).or_default();
+        entry.0.table_read += cost;
+        entry.1.push(Charge {
+            target: Target::Table,
+            op: Op::Read,
+            hash: key_hash(key),
+            cost,
+        });
+    }
+    for (table, (_, charges)) in &consumed {
+        engine.admit(&guards[*table], charges, now)?;
+    }
+    let mode = ReturnConsumed::from_req(req);
+    if mode != ReturnConsumed::None {
+        body["ConsumedCapacity"] = Value::Array(
+            consumed
+                .iter()
+                .filter_map(|(t, (c, _))| consumed_json(t, c, mode))
+                .collect(),
+        );
+    }
+    Ok(Outcome::read(body))
 }

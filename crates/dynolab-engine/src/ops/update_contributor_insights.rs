@@ -32,9 +32,19 @@ pub(crate) fn resource(
 ) -> Result<(String, Option<String>, bool), ApiError> {
     let table = req.str_field("TableName").unwrap_or_default().to_string();
     let handle = engine
-        .table(&table)
+        .any_table(&table)
         .map_err(|_| ApiError::table_not_found(&table))?;
     let state = read_lock(&handle);
+    // Enabling needs an ACTIVE table and index (describing and disabling do not).
+    let enabling = req.str_field("ContributorInsightsAction") == Some("ENABLE");
+    let not_ready = |what: &str| {
+        ApiError::validation(format!(
+            "Table or Index is not in a valid state to update Key Access Insights: {what} must be ACTIVE to enable ContributorInsights."
+        ))
+    };
+    if enabling && state.meta.status != crate::table::TableStatus::Active {
+        return Err(not_ready("TableStatus"));
+    }
     let index = req.str_field("IndexName").map(str::to_string);
     let has_sort_key = match &index {
         None => state.meta.key_schema.range.is_some(),
@@ -49,6 +59,9 @@ pub(crate) fn resource(
                         "Requested resource not found: Index: {name} not found for table: {table}"
                     ))
                 })?;
+            if enabling && gsi.creating_until.is_some() {
+                return Err(not_ready("IndexStatus"));
+            }
             gsi.key_schema.range.is_some()
         }
     };

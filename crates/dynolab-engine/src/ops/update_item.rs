@@ -59,7 +59,15 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         state.meta.check_update_targets(update)?;
     }
     // The condition is checked on the current item before the update is computed.
-    let old = super::check_condition(engine, &state, req, &key, None, condition.as_ref(), now)?;
+    let old = super::check_condition(
+        engine,
+        &state,
+        super::wants_old_on_failure(req),
+        &key,
+        None,
+        condition.as_ref(),
+        now,
+    )?;
     let mut new = old.clone().unwrap_or_else(|| key_item.clone());
     let touched = match &update {
         Some(update) => update

@@ -3,14 +3,14 @@
 
 use dynolab_model::ApiError;
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
-use dynolab_storage::{Mutation, TableData};
+use dynolab_storage::TableData;
 use serde_json::{Map, Value, json};
 
 use super::create_table;
 use super::describe_table::describe;
 use super::shapes::*;
-use crate::table::{BillingMode, TableMeta, Throughput};
-use crate::{Engine, Outcome, TableState, write_lock};
+use crate::table::{BillingMode, TableMeta, TableStatus, Throughput};
+use crate::{Engine, Outcome, TableState, lifecycle, write_lock};
 
 /// Switches to PAY_PER_REQUEST allowed in any rolling 24 hours.
 const ON_DEMAND_SWITCHES_PER_DAY: usize = 4;
@@ -146,6 +146,12 @@ fn set_throughput(
 /// only once the whole update is accepted.
 type IndexChanges = Vec<(String, Option<dynolab_storage::IndexEntries>)>;
 
+/// When the transitions an UpdateTable starts end (microseconds), `None` when instant.
+struct Transitions {
+    index_create: Option<u64>,
+    index_delete: Option<u64>,
+}
+
 fn apply_gsi_updates(
     meta: &mut TableMeta,
     data: &TableData,
@@ -153,6 +159,7 @@ fn apply_gsi_updates(
     req: &Map<String, Value>,
     billing: BillingMode,
     now_secs: f64,
+    transitions: &Transitions,
 ) -> Result<(), ApiError> {
     for update in req
         .list_field("GlobalSecondaryIndexUpdates")
@@ -188,6 +195,8 @@ fn apply_gsi_updates(
             }
             meta.attribute_definitions = defs;
             changes.push((index.name.clone(), Some(backfill(meta, data, &index))));
+            let mut index = index;
+            index.creating_until = transitions.index_create;
             meta.gsis.push(index);
         } else if let Some(delete) = update.obj_field("Delete") {
             let name = delete.str_field("IndexName").unwrap_or_default();
@@ -201,7 +210,10 @@ fn apply_gsi_updates(
                         meta.name
                     ))
                 })?;
-            meta.gsis.remove(position);
+            let index = meta.gsis.remove(position);
+            if let Some(until) = transitions.index_delete {
+                meta.deleting_gsis.push((index, until));
+            }
             changes.push((name.to_string(), None));
         } else if let Some(u) = update.obj_field("Update") {
             let name = u.str_field("IndexName").unwrap_or_default().to_string();
@@ -247,6 +259,7 @@ fn apply(
     data: &TableData,
     req: &Map<String, Value>,
     now_secs: f64,
+    transitions: &Transitions,
 ) -> Result<IndexChanges, ApiError> {
     let billing = match req.str_field("BillingMode") {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
@@ -301,18 +314,21 @@ fn apply(
     if let Some(v) = req.str_field("TableClass") {
         meta.table_class = Some(v.to_string());
     }
-    for key in [
-        "StreamSpecification",
-        "SSESpecification",
-        "OnDemandThroughput",
-        "WarmThroughput",
-    ] {
+    for key in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
         if let Some(v) = req.get(key) {
             meta.extra.insert(key.to_string(), v.clone());
         }
     }
     let mut changes = Vec::new();
-    apply_gsi_updates(meta, data, &mut changes, req, billing, now_secs)?;
+    apply_gsi_updates(
+        meta,
+        data,
+        &mut changes,
+        req,
+        billing,
+        now_secs,
+        transitions,
+    )?;
     Ok(changes)
 }
 
@@ -320,14 +336,64 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     check_request(req)?;
     let name = req.str_field("TableName").unwrap_or_default();
     let handle = engine
-        .table(name)
+        .any_table(name)
         .map_err(|_| ApiError::table_not_found(name))?;
     let now = engine.now();
     let config = engine.capacity_config();
     let mut state = write_lock(&handle);
+    if state.meta.status != TableStatus::Active {
+        return Err(lifecycle::in_use(&state.meta));
+    }
+    let lifecycle = &engine.config.lifecycle;
+    let transitions = Transitions {
+        index_create: engine.transition_end(lifecycle.index_create_secs),
+        index_delete: engine.transition_end(lifecycle.index_delete_secs),
+    };
+    let stream =
+        crate::history::stream_change(req.obj_field("StreamSpecification"), Some(&state.meta))?;
+    if stream.is_some()
+        && req
+            .list_field("GlobalSecondaryIndexUpdates")
+            .into_iter()
+            .flatten()
+            .any(|u| u.get("Create").is_some() || u.get("Delete").is_some())
+    {
+        return Err(ApiError::invalid_parameter(
+            "You cannot create or delete index while changing stream status",
+        ));
+    }
     // Work on a copy of the metadata so a rejected update changes nothing.
     let mut meta = state.meta.clone();
-    let changes = apply(&mut meta, &state.data, req, now.as_secs_f64())?;
+    let changes = apply(&mut meta, &state.data, req, now.as_secs_f64(), &transitions)?;
+    if let Some(change) = &stream {
+        crate::history::change_stream(&mut meta, &mut state.history, change, now);
+    }
+    // The table is UPDATING while its capacity or class changes, and until every index it
+    // is creating or deleting is done.
+    let capacity_change = [
+        "ProvisionedThroughput",
+        "BillingMode",
+        "OnDemandThroughput",
+        "WarmThroughput",
+        "TableClass",
+    ]
+    .iter()
+    .any(|k| req.contains_key(*k));
+    let until = meta
+        .gsis
+        .iter()
+        .filter_map(|g| g.creating_until)
+        .chain(meta.deleting_gsis.iter().map(|(_, u)| *u))
+        .chain(
+            capacity_change
+                .then(|| engine.transition_end(lifecycle.table_update_secs))
+                .flatten(),
+        )
+        .max();
+    if let Some(until) = until {
+        meta.status = TableStatus::Updating;
+        meta.status_until = Some(until);
+    }
     for (index, entries) in changes {
         match entries {
             Some(entries) => state.data.indexes.insert(index, entries),
@@ -341,14 +407,9 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         crate::capacity::reconcile(capacity, meta, &config, now);
         engine.billing_changed(meta);
     }
-    let meta_bytes =
-        serde_json::to_vec(&state.meta).map_err(|e| ApiError::internal(e.to_string()))?;
-    let ticket = engine.submit(vec![Mutation::PutMeta {
-        name: name.to_string(),
-        meta: meta_bytes,
-    }]);
+    let ticket = engine.persist_meta(&state.meta)?;
     Ok(Outcome {
-        body: json!({"TableDescription": describe(&state, "ACTIVE")}),
+        body: json!({"TableDescription": describe(&state)}),
         ticket,
     })
 }

@@ -3,9 +3,15 @@
 
 mod capacity;
 mod items;
+mod lifecycle;
+mod partiql;
 mod reads;
+mod recovery;
+mod streams;
 mod support;
 mod tables;
+mod tags;
 mod throttling;
 mod transactions;
+mod ttl;
 mod worked_examples;

@@ -21,6 +21,21 @@ pub fn engine() -> Engine {
     .unwrap()
 }
 
+/// [`engine`], and the clock that drives it.
+pub fn engine_and_clock() -> (Engine, VirtualClock) {
+    engine_with(EngineConfig {
+        capacity: None,
+        ..EngineConfig::default()
+    })
+}
+
+/// An in-memory engine with `config` on a virtual clock, and the clock.
+pub fn engine_with(config: EngineConfig) -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
+    let engine = Engine::open(config, Arc::new(clock.clone())).unwrap();
+    (engine, clock)
+}
+
 /// An in-memory engine with the capacity model on, and the clock that drives it.
 pub fn engine_with_capacity() -> (Engine, VirtualClock) {
     let clock = VirtualClock::new(Timestamp::from_secs(1_700_000_000));
@@ -73,4 +88,9 @@ pub fn s(v: &str) -> Value {
 
 pub fn n(v: &str) -> Value {
     json!({"N": v})
+}
+
+/// A DynamoDB Streams call (`DynamoDBStreams_20120810.<op>`).
+pub fn streams(engine: &Engine, op: &str, body: Value) -> Result<Value, ApiError> {
+    futures_lite(engine.call_streams(op, &body))
 }

@@ -217,3 +217,92 @@ fn throttling_cancels_with_the_capacity_modes_reason() {
         .collect();
     assert_eq!(codes, ["ThrottlingError", "None"]);
 }
+
+/// A TransactWriteItems request with a ClientRequestToken that adds `amount` to `pk = a`.
+fn add_with_token(token: &str, amount: &str) -> Value {
+    json!({"TransactItems": [
+        {"Update": {"TableName": "txn", "Key": {"pk": s("a")}, "UpdateExpression": "ADD n :v",
+            "ExpressionAttributeValues": {":v": n(amount)}}},
+        put("txn", json!({"pk": s("b"), "pad": s(&"x".repeat(5000))})),
+    ], "ClientRequestToken": token, "ReturnConsumedCapacity": "INDEXES"})
+}
+
+fn n_of(e: &dynolab_engine::Engine) -> Value {
+    ok(
+        e,
+        "GetItem",
+        json!({"TableName": "txn", "Key": {"pk": s("a")}}),
+    )["Item"]["n"]
+        .clone()
+}
+
+#[test]
+fn a_repeated_client_request_token_applies_once_and_reports_reads() {
+    let (e, clock) = crate::support::engine_and_clock();
+    table(&e, "txn", false);
+    let first = ok(&e, "TransactWriteItems", add_with_token("tok-1", "5"));
+    // The first call reports the transactional writes: 2 units for `a`, 2 × 5 KB for `b`.
+    assert_eq!(
+        first["ConsumedCapacity"][0]["WriteCapacityUnits"],
+        json!(12.0)
+    );
+    assert_eq!(n_of(&e), n("5"));
+    // The same request again within ten minutes: same success, nothing re-applied, and
+    // ConsumedCapacity in read units for reading the items (a: 1, b at 5 KB: 2).
+    clock.advance_micros(9 * 60 * 1_000_000);
+    let again = ok(&e, "TransactWriteItems", add_with_token("tok-1", "5"));
+    assert_eq!(n_of(&e), n("5"));
+    assert_eq!(
+        again["ConsumedCapacity"],
+        json!([{"TableName": "txn", "CapacityUnits": 3.0, "ReadCapacityUnits": 3.0,
+            "Table": {"CapacityUnits": 3.0, "ReadCapacityUnits": 3.0}}])
+    );
+    // The same token with other parameters is refused with DynamoDB's exception.
+    let mismatch = call(&e, "TransactWriteItems", add_with_token("tok-1", "6")).unwrap_err();
+    assert_eq!(
+        mismatch.code,
+        ErrorCode::IdempotentParameterMismatchException
+    );
+    assert_eq!(
+        mismatch.message.as_deref(),
+        Some(
+            "Specified idempotent token was used with different request parameters within the idempotency window"
+        )
+    );
+    assert_eq!(n_of(&e), n("5"));
+    // Ten minutes after the first request completed, the token is forgotten: a new request.
+    clock.advance_micros(60 * 1_000_000);
+    ok(&e, "TransactWriteItems", add_with_token("tok-1", "6"));
+    assert_eq!(n_of(&e), n("11"));
+    // A different token is a different request.
+    ok(&e, "TransactWriteItems", add_with_token("tok-2", "6"));
+    assert_eq!(n_of(&e), n("17"));
+}
+
+#[test]
+fn a_cancelled_transaction_does_not_use_up_its_token() {
+    let e = engine();
+    table(&e, "txn", false);
+    let guarded = |token: &str| {
+        json!({"TransactItems": [
+            {"Put": {"TableName": "txn", "Item": {"pk": s("a"), "v": n("1")}, "ConditionExpression": "attribute_exists(pk)"}},
+        ], "ClientRequestToken": token})
+    };
+    let err = call(&e, "TransactWriteItems", guarded("tok")).unwrap_err();
+    assert_eq!(err.code, ErrorCode::TransactionCanceledException);
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "txn", "Item": {"pk": s("a")}}),
+    );
+    // The retry with the same token runs (the first attempt did not complete).
+    ok(&e, "TransactWriteItems", guarded("tok"));
+    assert_eq!(
+        ok(
+            &e,
+            "GetItem",
+            json!({"TableName": "txn", "Key": {"pk": s("a")}})
+        )["Item"]["v"],
+        n("1")
+    );
+}

@@ -1,0 +1,347 @@
+//! From a bound PartiQL statement to dynolab-expr's AST: WHERE clauses become [`Cond`]s
+//! (evaluated by the same evaluator as ConditionExpression and FilterExpression), SET / REMOVE
+//! become [`UpdateAction`]s, and the key equalities of a WHERE clause become a key item (for
+//! UPDATE / DELETE) or a partition and sort-key range (for SELECT as a Query).
+
+use dynolab_expr::{
+    CmpOp, Cond, Operand, Path, RangeCondition, SetOperand, SetValue, UpdateAction,
+};
+use dynolab_model::{AttributeValue, Item};
+
+use crate::ast::{Assign, Expr, IsType};
+use crate::error::{PartiqlError, msg};
+
+fn unsupported(what: &str) -> PartiqlError {
+    PartiqlError::new(format!("Unsupported operation: {what}"))
+}
+
+fn not_boolean() -> PartiqlError {
+    PartiqlError::new("WHERE clause must contain an expression that resolves to a boolean")
+}
+
+/// A comparison or function operand.
+fn operand(e: &Expr) -> Result<Operand, PartiqlError> {
+    match e {
+        Expr::Path(p) => Ok(Operand::Path(p.clone())),
+        Expr::Value(v) => Ok(Operand::Value(v.clone())),
+        Expr::Missing => Err(PartiqlError::new(msg::MISSING_COMPARED)),
+        Expr::Call(name, args) if name == "size" && args.len() == 1 => {
+            Ok(Operand::Size(Box::new(operand(&args[0])?)))
+        }
+        Expr::Call(name, _) => Err(PartiqlError::new(format!("Unrecognized function: {name}"))),
+        Expr::Add(..) | Expr::Sub(..) => Err(unsupported("arithmetic in a condition")),
+        _ => Err(not_boolean()),
+    }
+}
+
+fn path_arg(e: &Expr) -> Result<Path, PartiqlError> {
+    match e {
+        Expr::Path(p) => Ok(p.clone()),
+        _ => Err(PartiqlError::new(
+            "The left hand side argument to IS must be a Variable Reference, Literal, or Path",
+        )),
+    }
+}
+
+fn type_name(t: IsType) -> &'static str {
+    match t {
+        IsType::Missing => "",
+        IsType::Null => "NULL",
+        IsType::Boolean => "BOOL",
+        IsType::String => "S",
+        IsType::Numeric => "N",
+        IsType::Blob => "B",
+        IsType::Struct => "M",
+        IsType::List => "L",
+    }
+}
+
+fn args<const N: usize>(name: &str, args: &[Expr]) -> Result<[Operand; N], PartiqlError> {
+    if args.len() != N {
+        return Err(PartiqlError::new(format!(
+            "Incorrect number of arguments for function: {name}"
+        )));
+    }
+    let ops: Vec<Operand> = args.iter().map(operand).collect::<Result<_, _>>()?;
+    Ok(ops.try_into().expect("length checked"))
+}
+
+/// A WHERE clause (or one of its parts) as a condition.
+pub fn condition(e: &Expr) -> Result<Cond, PartiqlError> {
+    Ok(match e {
+        Expr::And(a, b) => Cond::And(Box::new(condition(a)?), Box::new(condition(b)?)),
+        Expr::Or(a, b) => Cond::Or(Box::new(condition(a)?), Box::new(condition(b)?)),
+        Expr::Not(a) => Cond::Not(Box::new(condition(a)?)),
+        Expr::Cmp(op, a, b) => Cond::Cmp(*op, operand(a)?, operand(b)?),
+        Expr::Between(x, lo, hi) => Cond::Between(operand(x)?, operand(lo)?, operand(hi)?),
+        Expr::In(x, list) => {
+            if list.is_empty() || !matches!(**x, Expr::Path(_)) {
+                return Err(PartiqlError::new(
+                    "IN operator must have a left hand argument of type Variable Reference and right hand argument of type Seq with at least one member",
+                ));
+            }
+            Cond::In(
+                operand(x)?,
+                list.iter().map(operand).collect::<Result<_, _>>()?,
+            )
+        }
+        Expr::Is(x, IsType::Missing, negated) => {
+            let p = path_arg(x)?;
+            if *negated {
+                Cond::AttributeExists(p)
+            } else {
+                Cond::AttributeNotExists(p)
+            }
+        }
+        Expr::Is(x, t, negated) => {
+            let c = Cond::AttributeType(
+                Operand::Path(path_arg(x)?),
+                Operand::Value(AttributeValue::S(type_name(*t).to_string())),
+            );
+            if *negated { Cond::Not(Box::new(c)) } else { c }
+        }
+        Expr::Call(name, a) => match name.as_str() {
+            "begins_with" => {
+                let [x, y] = args::<2>(name, a)?;
+                Cond::BeginsWith(x, y)
+            }
+            "contains" => {
+                let [x, y] = args::<2>(name, a)?;
+                Cond::Contains(x, y)
+            }
+            "attribute_type" => {
+                let [x, y] = args::<2>(name, a)?;
+                Cond::AttributeType(x, y)
+            }
+            "attribute_exists" | "exists" => match args::<1>(name, a)? {
+                [Operand::Path(p)] => Cond::AttributeExists(p),
+                _ => return Err(not_boolean()),
+            },
+            "attribute_not_exists" => match args::<1>(name, a)? {
+                [Operand::Path(p)] => Cond::AttributeNotExists(p),
+                _ => return Err(not_boolean()),
+            },
+            _ => {
+                return Err(PartiqlError::new(format!("Unrecognized function: {name}")));
+            }
+        },
+        _ => return Err(not_boolean()),
+    })
+}
+
+/// The top-level conjuncts of a WHERE clause (`a AND (b AND c)` gives `a`, `b`, `c`).
+pub fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(a, b) => {
+            let mut out = conjuncts(a);
+            out.extend(conjuncts(b));
+            out
+        }
+        other => vec![other],
+    }
+}
+
+/// `name = value` (either way round) on a top-level attribute: the name and the value.
+fn equality(e: &Expr) -> Option<(&str, &AttributeValue)> {
+    match e {
+        Expr::Cmp(CmpOp::Eq, a, b) => match (&**a, &**b) {
+            (Expr::Path(p), Expr::Value(v)) | (Expr::Value(v), Expr::Path(p)) if !p.is_nested() => {
+                Some((p.head(), v))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The item an UPDATE / DELETE (or a transactional read) identifies: one equality per key
+/// attribute among the top-level conjuncts. The other conjuncts are returned as a condition.
+pub fn key_item(where_: &Expr, keys: &[&str]) -> Result<(Item, Option<Cond>), PartiqlError> {
+    let mut key = Item::new();
+    let mut rest: Option<Cond> = None;
+    for c in conjuncts(where_) {
+        if let Some((name, v)) = equality(c)
+            && keys.contains(&name)
+            && !key.contains_key(name)
+        {
+            key.insert(name.to_string(), v.clone());
+            continue;
+        }
+        let cond = condition(c)?;
+        rest = Some(match rest {
+            None => cond,
+            Some(r) => Cond::And(Box::new(r), Box::new(cond)),
+        });
+    }
+    if key.len() < keys.len() {
+        return Err(PartiqlError::new(msg::INCOMPLETE_KEY));
+    }
+    Ok((key, rest))
+}
+
+/// The partition-key values a SELECT's WHERE pins with `=` or `IN` among its top-level
+/// conjuncts, or in every branch of a top-level OR (`pk = 1 OR pk = 2`): `Some` makes the
+/// SELECT a Query of those partitions, in the order written; `None` a Scan.
+pub fn partition_values(where_: &Expr, hash: &str) -> Option<Vec<AttributeValue>> {
+    if let Expr::Or(a, b) = where_ {
+        let mut values = partition_values(a, hash)?;
+        for v in partition_values(b, hash)? {
+            if !values.contains(&v) {
+                values.push(v);
+            }
+        }
+        return Some(values);
+    }
+    for c in conjuncts(where_) {
+        if let Some((name, v)) = equality(c)
+            && name == hash
+        {
+            return Some(vec![v.clone()]);
+        }
+        if let Expr::In(x, list) = c
+            && matches!(&**x, Expr::Path(p) if !p.is_nested() && p.head() == hash)
+        {
+            let mut values: Vec<AttributeValue> = Vec::new();
+            for e in list {
+                let Expr::Value(v) = e else { return None };
+                if !values.contains(v) {
+                    values.push(v.clone());
+                }
+            }
+            return Some(values);
+        }
+    }
+    None
+}
+
+/// The first top-level sort-key condition a Query can use as its key range.
+pub fn range_condition(where_: &Expr, range: &str) -> Option<RangeCondition> {
+    let is_range = |e: &Expr| matches!(e, Expr::Path(p) if !p.is_nested() && p.head() == range);
+    for c in conjuncts(where_) {
+        match c {
+            Expr::Cmp(op, a, b) => {
+                let (op, v) = match (&**a, &**b) {
+                    (x, Expr::Value(v)) if is_range(x) => (*op, v),
+                    (Expr::Value(v), x) if is_range(x) => (op.flipped(), v),
+                    _ => continue,
+                };
+                let v = v.clone();
+                return Some(match op {
+                    CmpOp::Eq => RangeCondition::Eq(v),
+                    CmpOp::Lt => RangeCondition::Lt(v),
+                    CmpOp::Le => RangeCondition::Le(v),
+                    CmpOp::Gt => RangeCondition::Gt(v),
+                    CmpOp::Ge => RangeCondition::Ge(v),
+                    CmpOp::Ne => continue,
+                });
+            }
+            Expr::Between(x, lo, hi) if is_range(x) => {
+                if let (Expr::Value(lo), Expr::Value(hi)) = (&**lo, &**hi) {
+                    return Some(RangeCondition::Between(lo.clone(), hi.clone()));
+                }
+            }
+            Expr::Call(name, a) if name == "begins_with" && a.len() == 2 && is_range(&a[0]) => {
+                if let Expr::Value(v) = &a[1] {
+                    return Some(RangeCondition::BeginsWith(v.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn set_operand(e: &Expr) -> Result<SetOperand, PartiqlError> {
+    match e {
+        Expr::Path(p) => Ok(SetOperand::Path(p.clone())),
+        Expr::Value(v) => Ok(SetOperand::Value(v.clone())),
+        Expr::Call(name, a) if name == "list_append" && a.len() == 2 => Ok(SetOperand::ListAppend(
+            Box::new(set_operand(&a[0])?),
+            Box::new(set_operand(&a[1])?),
+        )),
+        Expr::Call(name, a) if name == "if_not_exists" && a.len() == 2 => match &a[0] {
+            Expr::Path(p) => Ok(SetOperand::IfNotExists(
+                p.clone(),
+                Box::new(set_operand(&a[1])?),
+            )),
+            _ => Err(unsupported("if_not_exists")),
+        },
+        Expr::Call(name, _) => Err(PartiqlError::new(format!("Unrecognized function: {name}"))),
+        Expr::Missing => Err(PartiqlError::new(msg::MISSING_COMPARED)),
+        _ => Err(PartiqlError::new(
+            "Unsupported operator in Update Expression. Operator: value",
+        )),
+    }
+}
+
+/// `SET path = set_add(path, <<...>>)` / `set_delete(...)`: ADD / DELETE of a set.
+fn set_function(
+    target: &Path,
+    name: &str,
+    a: &[Expr],
+) -> Result<Option<UpdateAction>, PartiqlError> {
+    let upper = match name {
+        "set_add" => "ADD",
+        "set_delete" => "DELETE",
+        _ => return Ok(None),
+    };
+    if a.len() != 2 {
+        return Err(PartiqlError::new(format!(
+            "SET_{upper} must have exactly two arguments"
+        )));
+    }
+    if !matches!(&a[0], Expr::Path(p) if p == target) {
+        return Err(PartiqlError::new(format!(
+            "The first argument to SET_{upper} must equal the assignment value"
+        )));
+    }
+    let v = match &a[1] {
+        Expr::Value(
+            v @ (AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)),
+        ) => v.clone(),
+        _ => {
+            return Err(PartiqlError::new(format!(
+                "The second argument to SET_{upper} must be a value with type SET"
+            )));
+        }
+    };
+    Ok(Some(if upper == "ADD" {
+        UpdateAction::Add(target.clone(), v)
+    } else {
+        UpdateAction::Delete(target.clone(), v)
+    }))
+}
+
+/// An UPDATE's SET and REMOVE actions as an update.
+pub fn update(actions: &[Assign]) -> Result<dynolab_expr::Update, PartiqlError> {
+    let mut out = Vec::with_capacity(actions.len());
+    for a in actions {
+        out.push(match a {
+            Assign::Remove(p) => UpdateAction::Remove(p.clone()),
+            Assign::Set(p, e) => {
+                if let Expr::Call(name, args) = e
+                    && let Some(action) = set_function(p, name, args)?
+                {
+                    out.push(action);
+                    continue;
+                }
+                let value = match e {
+                    Expr::Add(a, b) => SetValue::Plus(set_operand(a)?, set_operand(b)?),
+                    Expr::Sub(a, b) => SetValue::Minus(set_operand(a)?, set_operand(b)?),
+                    other => SetValue::Operand(set_operand(other)?),
+                };
+                UpdateAction::Set(p.clone(), value)
+            }
+        });
+    }
+    Ok(dynolab_expr::Update::from_actions(out))
+}
+
+/// The item of an INSERT: a literal (or parameter) map.
+pub fn insert_item(value: &Expr) -> Result<Item, PartiqlError> {
+    match value {
+        Expr::Value(AttributeValue::M(m)) => Ok(m.clone()),
+        Expr::Map(_) => Err(unsupported("a path inside an INSERT value")),
+        _ => Err(PartiqlError::new(msg::INSERT_FORMAT)),
+    }
+}
