@@ -16,7 +16,7 @@ fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -57,7 +57,6 @@ pub fn summary(r: &SimReport) -> String {
     );
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["", ""]);
     t.add_row(["throttled requests".to_string(), count(r.throttled)]);
     t.add_row(["failed after retries".to_string(), count(r.failed)]);
     t.add_row(["busiest hour".to_string(), busiest(r)]);

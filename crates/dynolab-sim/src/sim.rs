@@ -472,9 +472,7 @@ pub fn simulate(
                 left -= take;
             }
             let failed = attempts[max_attempts - 1];
-            for k in 0..max_attempts - 1 {
-                st.retry[k] = attempts[k];
-            }
+            st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
             let p = &mut pattern_totals[flow.pattern];
             p.0 += offered;
             p.1 += throttled;
