@@ -167,3 +167,75 @@ impl Pacer {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex as StdMutex;
+
+    use super::*;
+    use crate::time::SleepFuture;
+
+    /// A clock that moves only when slept on.
+    #[derive(Default)]
+    struct StepTime(StdMutex<Duration>);
+
+    impl Time for StepTime {
+        fn now(&self) -> Duration {
+            *self.0.lock().unwrap()
+        }
+        fn sleep(&self, d: Duration) -> SleepFuture<'_> {
+            *self.0.lock().unwrap() += d;
+            Box::pin(async {})
+        }
+    }
+
+    fn reason(r: &str) -> ThrottleReason {
+        ThrottleReason {
+            reason: r.to_string(),
+            resource: "arn:aws:dynamodb:us-east-1:000000000000:table/t".to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn paces_to_its_rate_after_the_burst() {
+        let time = StepTime::default();
+        let pacer = Pacer::new(PacerConfig {
+            increase: 0.0,
+            ..PacerConfig::starting_at(100.0)
+        });
+        // One second of burst (100 units) is free; 400 more take 4 seconds.
+        for _ in 0..50 {
+            pacer.acquire(&time, 10.0).await;
+        }
+        let t = time.now().as_secs_f64();
+        assert!((3.9..=4.1).contains(&t), "{t}");
+    }
+
+    #[tokio::test]
+    async fn cuts_the_rate_by_the_kind_of_throttle_and_grows_it_back() {
+        let time = StepTime::default();
+        let pacer = Pacer::new(PacerConfig::starting_at(1_000.0));
+        pacer.on_throttle(&time, &[reason("TableWriteProvisionedThroughputExceeded")]);
+        assert_eq!(pacer.rate(), 500.0);
+        // The same overload seen again within the hold window does not cut again.
+        pacer.on_throttle(&time, &[]);
+        assert_eq!(pacer.rate(), 500.0);
+        time.sleep(Duration::from_secs(1)).await;
+        // A hot key range cuts less than a table out of capacity.
+        pacer.on_throttle(&time, &[reason("TableWriteKeyRangeThroughputExceeded")]);
+        assert_eq!(pacer.rate(), 400.0);
+        assert_eq!(pacer.stats().throttles, 3);
+        assert_eq!(
+            pacer.stats().last_reasons,
+            vec![reason("TableWriteKeyRangeThroughputExceeded")]
+        );
+        pacer.on_success(200.0);
+        assert_eq!(pacer.rate(), 410.0);
+        // Never below the floor.
+        for _ in 0..100 {
+            time.sleep(Duration::from_secs(1)).await;
+            pacer.on_throttle(&time, &[]);
+        }
+        assert_eq!(pacer.rate(), 10.0);
+    }
+}

@@ -126,13 +126,16 @@ impl Time for ServerTime {
     }
 }
 
+/// A GSI: name, hash key (name, type), range key.
+pub type Gsi<'a> = (&'a str, (&'a str, &'a str), Option<(&'a str, &'a str)>);
+
 /// A table to create: key attributes (`"S"` or `"N"`), GSIs, and provisioned throughput
 /// (`None`: on-demand). GSIs get the table's throughput.
 pub struct TableSpec<'a> {
     pub name: &'a str,
     pub hash: (&'a str, &'a str),
     pub range: Option<(&'a str, &'a str)>,
-    pub gsis: Vec<(&'a str, (&'a str, &'a str), Option<(&'a str, &'a str)>)>,
+    pub gsis: Vec<Gsi<'a>>,
     pub provisioned: Option<(i64, i64)>,
 }
 
