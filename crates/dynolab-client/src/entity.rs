@@ -457,6 +457,11 @@ impl SingleTable {
     }
 }
 
+/// Deserializes an item (from a scatter-gather or any raw read) into `T`.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
+    Ok(serde_dynamo::from_item(item)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,10 @@ use std::sync::{Arc, Mutex};
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use batch::{GetReport, WriteOp, WriteReport};
-pub use entity::{AccessPattern, Entity, EntityDef, IndexKeys, QueryOptions, SingleTable};
+pub use entity::{
+    AccessPattern, Entity, EntityDef, IndexKeys, QueryOptions, SingleTable, SortCondition, fields,
+    from_item,
+};
 pub use error::{Error, ThrottleReason};
 pub use item::Item;
 pub use pacer::{Pacer, PacerConfig};
