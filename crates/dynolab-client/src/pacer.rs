@@ -3,7 +3,7 @@
 //!
 //! The decrease depends on the `ThrottlingReasons` DynamoDB sends when it has them: a table or
 //! index that is out of capacity as a whole (`…ProvisionedThroughputExceeded`,
-//! `…AccountLimitExceeded`, `…MaxOnDemandThroughputExceeded`) halves the rate (by default),
+//! `…AccountLimitExceeded`, `…MaxOnDemandThroughputExceeded`) cuts the rate to 70% (by default),
 //! while a hot key range (`…KeyRangeThroughputExceeded`) cuts it less, because the rest of the
 //! table still has capacity and other keys in the same stream are still being served.
 //! A throttle without reasons (an unprocessed batch item) counts as a whole-table signal.
@@ -41,9 +41,9 @@ impl PacerConfig {
             initial_rate: rate,
             min_rate: (rate / 100.0).max(1.0),
             max_rate: rate * 10.0,
-            increase: 0.05,
-            decrease: 0.5,
-            key_range_decrease: 0.8,
+            increase: 0.1,
+            decrease: 0.7,
+            key_range_decrease: 0.85,
             burst_seconds: 1.0,
             hold: Duration::from_millis(200),
         }
@@ -214,7 +214,12 @@ mod tests {
     #[tokio::test]
     async fn cuts_the_rate_by_the_kind_of_throttle_and_grows_it_back() {
         let time = StepTime::default();
-        let pacer = Pacer::new(PacerConfig::starting_at(1_000.0));
+        let pacer = Pacer::new(PacerConfig {
+            increase: 0.05,
+            decrease: 0.5,
+            key_range_decrease: 0.8,
+            ..PacerConfig::starting_at(1_000.0)
+        });
         pacer.on_throttle(&time, &[reason("TableWriteProvisionedThroughputExceeded")]);
         assert_eq!(pacer.rate(), 500.0);
         // The same overload seen again within the hold window does not cut again.
