@@ -1,15 +1,4 @@
-//! `dynolab-client`: the DynamoDB patterns every team writes by hand, written once, on the
-//! official AWS SDK for Rust. It works unchanged against AWS DynamoDB and `dynolab serve`.
-//!
-//! - [`sharding`]: write sharding of a hot partition key (random or calculated suffix).
-//! - [`scatter`]: scatter-gather over every shard, merged in sort-key order, with a cursor.
-//! - [`batch`]: a batch writer and getter that retry `UnprocessedItems`/`UnprocessedKeys` and
-//!   throttling with full-jitter backoff and return what they could not do instead of dropping it.
-//! - [`entity`]: single-table entities with key templates, overloaded index keys and TTL.
-//! - [`pacer`]: an optional client-side rate limiter that adapts to throttling.
-//!
-//! Time is injected ([`Time`]) so tests can run against a server on a virtual clock.
-//! See the crate's README for examples.
+#![doc = include_str!("../README.md")]
 
 pub mod batch;
 pub mod entity;
