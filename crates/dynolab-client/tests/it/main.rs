@@ -1,0 +1,5 @@
+mod batch;
+mod errors;
+mod scatter;
+mod sharding;
+mod support;
