@@ -100,6 +100,19 @@ pub struct ScalingTarget {
     pub max: u64,
     /// Target utilization in percent (AWS allows 20–90).
     pub target_percent: f64,
+    /// Scheduled actions that change `min` and `max` every day
+    /// (`aws_appautoscaling_scheduled_action` with a daily `cron(M H * * ? *)` schedule, UTC).
+    #[serde(default)]
+    pub scheduled: Vec<ScheduledAction>,
+}
+
+/// A daily scheduled action of Application Auto Scaling: at `minute_of_day` (UTC) the target's
+/// minimum and maximum become `min` and `max`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledAction {
+    pub minute_of_day: u32,
+    pub min: u64,
+    pub max: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

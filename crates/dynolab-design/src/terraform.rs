@@ -10,13 +10,14 @@ use hcl::{Block, Body, Expression, Map, Value};
 
 use crate::{
     AttrType, AutoScaling, Billing, DesignError, Gsi, KeyAttr, Lsi, Projection, ScalingTarget,
-    TableClass, TableDesign,
+    ScheduledAction, TableClass, TableDesign,
 };
 
 const TABLE: &str = "aws_dynamodb_table";
 const TARGET: &str = "aws_appautoscaling_target";
 const POLICY: &str = "aws_appautoscaling_policy";
 const TARGET_TRACKING: &str = "TargetTrackingScaling";
+const SCHEDULED: &str = "aws_appautoscaling_scheduled_action";
 const READ_METRIC: &str = "DynamoDBReadCapacityUtilization";
 const WRITE_METRIC: &str = "DynamoDBWriteCapacityUtilization";
 
@@ -474,6 +475,44 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         policies.insert((resource_id, dimension), (label, target_value));
     }
 
+    // Daily scheduled actions, by (resource_id, scalable_dimension).
+    let mut schedules: HashMap<(String, String), Vec<ScheduledAction>> = HashMap::new();
+    for (label, block) in resources(&body, SCHEDULED) {
+        let at = At::new(&ctx, format!("{SCHEDULED}.{label}"));
+        let b = block.body();
+        if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
+            continue;
+        }
+        let resource_id = at.required_string(b, "resource_id")?;
+        let dimension = at.required_string(b, "scalable_dimension")?;
+        let schedule = at.required_string(b, "schedule")?;
+        let Some(minute_of_day) = daily_cron(&schedule) else {
+            return Err(DesignError::invalid(
+                at.attr("schedule"),
+                format!(
+                    "\"{schedule}\" is not a daily schedule; only cron(M H * * ? *) is simulated"
+                ),
+            ));
+        };
+        let Some(action) = blocks(b, "scalable_target_action").next() else {
+            return Err(DesignError::invalid(
+                &at.path,
+                "a scheduled action needs a `scalable_target_action` block",
+            ));
+        };
+        let aat = at.child("scalable_target_action");
+        let min = aat.required_units(action.body(), "min_capacity", "")?;
+        let max = aat.required_units(action.body(), "max_capacity", "")?;
+        schedules
+            .entry((resource_id, dimension))
+            .or_default()
+            .push(ScheduledAction {
+                minute_of_day,
+                min,
+                max,
+            });
+    }
+
     // Join targets with their policies. A target without a policy never changes capacity.
     let mut scaling: HashMap<ScalingKey, AutoScaling> = HashMap::new();
     for t in &targets {
@@ -514,10 +553,15 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
             ));
         }
         let entry = scaling.entry((table, index)).or_default();
+        let mut scheduled = schedules
+            .remove(&(t.resource_id.clone(), t.dimension.clone()))
+            .unwrap_or_default();
+        scheduled.sort_by_key(|a| a.minute_of_day);
         let target = Some(ScalingTarget {
             min: t.min,
             max: t.max,
             target_percent,
+            scheduled,
         });
         if dim.read {
             entry.read = target;
@@ -1235,6 +1279,60 @@ fn scaling_blocks(
                 )
                 .build(),
         );
+        for (i, action) in target.scheduled.iter().enumerate() {
+            out.push(
+                Block::builder("resource")
+                    .add_label(SCHEDULED)
+                    .add_label(format!("{label}_{i}").as_str())
+                    .add_attribute((
+                        "name",
+                        format!(
+                            "{label}-{:02}{:02}",
+                            action.minute_of_day / 60,
+                            action.minute_of_day % 60
+                        )
+                        .as_str(),
+                    ))
+                    .add_attribute((
+                        "service_namespace",
+                        reference(&[TARGET, &label, "service_namespace"]),
+                    ))
+                    .add_attribute(("resource_id", reference(&[TARGET, &label, "resource_id"])))
+                    .add_attribute((
+                        "scalable_dimension",
+                        reference(&[TARGET, &label, "scalable_dimension"]),
+                    ))
+                    .add_attribute((
+                        "schedule",
+                        format!(
+                            "cron({} {} * * ? *)",
+                            action.minute_of_day % 60,
+                            action.minute_of_day / 60
+                        )
+                        .as_str(),
+                    ))
+                    .add_block(
+                        Block::builder("scalable_target_action")
+                            .add_attribute(("min_capacity", number(action.min)))
+                            .add_attribute(("max_capacity", number(action.max)))
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
     }
     out
+}
+
+/// The minute of the day of a daily `cron(M H * * ? *)` schedule.
+fn daily_cron(schedule: &str) -> Option<u32> {
+    let inner = schedule.trim().strip_prefix("cron(")?.strip_suffix(')')?;
+    let fields: Vec<&str> = inner.split_whitespace().collect();
+    match fields.as_slice() {
+        [m, h, "*", "*", "?", "*"] | [m, h, "*", "*", "?"] | [m, h, "?", "*", "*", "*"] => {
+            let (m, h) = (m.parse::<u32>().ok()?, h.parse::<u32>().ok()?);
+            (m < 60 && h < 24).then_some(h * 60 + m)
+        }
+        _ => None,
+    }
 }

@@ -34,6 +34,7 @@ fn target(min: u64, max: u64) -> Option<ScalingTarget> {
         min,
         max,
         target_percent: 70.0,
+        scheduled: vec![],
     })
 }
 
@@ -130,6 +131,7 @@ fn everything() -> TableDesign {
                 min: 50,
                 max: 400,
                 target_percent: 45.5,
+                scheduled: vec![],
             }),
         }),
         gsis: vec![Gsi {
@@ -574,7 +576,8 @@ resource "aws_appautoscaling_policy" "elsewhere" {
             read: Some(ScalingTarget {
                 min: 8,
                 max: 80,
-                target_percent: 50.0
+                target_percent: 50.0,
+                scheduled: vec![],
             }),
             write: None
         })
@@ -830,4 +833,35 @@ fn truncated_input_never_panics() {
     for end in (0..json.trim_end().len()).step_by(5) {
         assert!(TableDesign::from_json(&json[..end]).is_err());
     }
+}
+
+/// Daily scheduled actions (what `dynolab advise` writes around known traffic spikes) survive a
+/// round trip through Terraform; other schedules are refused by name.
+#[test]
+fn scheduled_actions_round_trip_and_odd_schedules_are_refused() {
+    let mut design = orders();
+    let write = design
+        .autoscaling
+        .as_mut()
+        .and_then(|a| a.write.as_mut())
+        .expect("the orders table scales writes");
+    write.scheduled = vec![
+        dynolab_design::ScheduledAction {
+            minute_of_day: 9 * 60 + 45,
+            min: 2_000,
+            max: 2_000,
+        },
+        dynolab_design::ScheduledAction {
+            minute_of_day: 10 * 60 + 20,
+            min: 1_000,
+            max: 2_000,
+        },
+    ];
+    let tf = design.to_terraform();
+    assert!(tf.contains("cron(45 9 * * ? *)"), "{tf}");
+    let back = TableDesign::from_terraform(&tf).unwrap().remove(0);
+    assert_eq!(back.autoscaling, design.autoscaling);
+    let odd = tf.replace("cron(45 9 * * ? *)", "rate(5 minutes)");
+    let e = TableDesign::from_terraform(&odd).unwrap_err().to_string();
+    assert!(e.contains("not a daily schedule"), "{e}");
 }

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dynolab_design::{
-    AttrType, AutoScaling, Billing, Gsi, KeyAttr, Projection, ScalingTarget, TableClass,
-    TableDesign,
+    AttrType, AutoScaling, Billing, Gsi, KeyAttr, Projection, ScalingTarget, ScheduledAction,
+    TableClass, TableDesign,
 };
 use serde::Serialize;
 
@@ -579,7 +579,6 @@ pub fn advise(
 
     // Capacity mode: simulate each candidate on the after layout, pick the cheapest without
     // throttling.
-    let mut candidates: Vec<(String, TableDesign, f64)> = Vec::new();
     let mut on_demand = after.clone();
     on_demand.billing = Billing::OnDemand {
         max_read: None,
@@ -636,6 +635,7 @@ pub fn advise(
             min,
             max: peak.max(min),
             target_percent: 70.0,
+            scheduled: Vec::new(),
         }
     };
     let mut scaled = after.clone();
@@ -657,6 +657,42 @@ pub fn advise(
             write: Some(w),
         });
     }
+    // Known spikes (the workload's spike times) get scheduled actions: the floor goes to the
+    // peak 15 minutes before each spike and back 5 minutes after it, on every dimension whose
+    // peak is more than twice its floor.
+    let windows = spike_windows(workload);
+    let mut scheduled_design = scaled.clone();
+    let schedule = |t: &mut ScalingTarget| {
+        if t.max > 2 * t.min {
+            for &(start, end) in &windows {
+                t.scheduled.push(ScheduledAction {
+                    minute_of_day: start,
+                    min: t.max,
+                    max: t.max,
+                });
+                t.scheduled.push(ScheduledAction {
+                    minute_of_day: end,
+                    min: t.min,
+                    max: t.max,
+                });
+            }
+        }
+    };
+    let mut targets: Vec<&mut AutoScaling> = scheduled_design
+        .autoscaling
+        .iter_mut()
+        .chain(
+            scheduled_design
+                .gsis
+                .iter_mut()
+                .filter_map(|g| g.autoscaling.as_mut()),
+        )
+        .collect();
+    for a in targets.iter_mut() {
+        for t in [&mut a.read, &mut a.write].into_iter().flatten() {
+            schedule(t);
+        }
+    }
     let fx = simulate(&fixed, &after_w, options, &mut |d, t| {
         progress("provisioned", d, t)
     })?;
@@ -666,63 +702,60 @@ pub fn advise(
     let provisioned_part =
         |r: &SimReport| r.cost_of("provisioned read") + r.cost_of("provisioned write");
     let reserved_cost = fx.cost_total - provisioned_part(&fx) * RESERVED_1Y_DISCOUNT;
-    let mut modes = vec![
-        ModeCost {
-            mode: "on-demand".into(),
-            cost: od.cost_total,
-            throttled: od.throttled,
-            chosen: false,
-        },
-        ModeCost {
-            mode: "provisioned at the peak".into(),
-            cost: fx.cost_total,
-            throttled: fx.throttled,
-            chosen: false,
-        },
-        ModeCost {
-            mode: "provisioned with auto scaling (70% target)".into(),
-            cost: sc.cost_total,
-            throttled: sc.throttled,
-            chosen: false,
-        },
-        ModeCost {
-            mode: "provisioned at the peak, 1-year reserved capacity".into(),
-            cost: reserved_cost,
-            throttled: fx.throttled,
-            chosen: false,
-        },
+    let mut runs: Vec<(String, TableDesign, f64, SimReport)> = vec![
+        ("on-demand".into(), on_demand, od.cost_total, od),
+        (
+            "provisioned at the peak".into(),
+            fixed.clone(),
+            fx.cost_total,
+            fx.clone(),
+        ),
+        (
+            "provisioned with auto scaling (70% target)".into(),
+            scaled,
+            sc.cost_total,
+            sc,
+        ),
+        // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one.
+        (
+            "provisioned at the peak, 1-year reserved capacity".into(),
+            fixed,
+            reserved_cost,
+            fx,
+        ),
     ];
-    candidates.push(("on-demand".into(), on_demand, od.cost_total));
-    candidates.push((
-        "provisioned at the peak".into(),
-        fixed.clone(),
-        fx.cost_total,
-    ));
-    candidates.push((
-        "provisioned with auto scaling (70% target)".into(),
-        scaled,
-        sc.cost_total,
-    ));
-    // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one.
-    candidates.push((
-        "provisioned at the peak, 1-year reserved capacity".into(),
-        fixed,
-        reserved_cost,
-    ));
+    if !windows.is_empty() {
+        let ss = simulate(&scheduled_design, &after_w, options, &mut |d, t| {
+            progress("scheduled scaling", d, t)
+        })?;
+        runs.push((
+            format!(
+                "provisioned with auto scaling and scheduled scaling for the {} daily spikes",
+                windows.len()
+            ),
+            scheduled_design,
+            ss.cost_total,
+            ss,
+        ));
+    }
+    let mut modes: Vec<ModeCost> = runs
+        .iter()
+        .map(|(mode, _, cost, report)| ModeCost {
+            mode: mode.clone(),
+            cost: *cost,
+            throttled: report.throttled,
+            chosen: false,
+        })
+        .collect();
     let best = (0..modes.len())
         .min_by(|a, b| {
             (modes[*a].throttled, modes[*a].cost)
                 .partial_cmp(&(modes[*b].throttled, modes[*b].cost))
                 .expect("costs are numbers")
         })
-        .expect("four candidates");
+        .expect("candidates");
     modes[best].chosen = true;
-    let chosen_design = candidates[best].1.clone();
-    let chosen_report = match best {
-        0 => od,
-        1 | 3 => fx,
-        _ => sc,
-    };
+    let (_, chosen_design, _, chosen_report) = runs.swap_remove(best);
     recs.push(Recommendation {
         kind: "capacity-mode",
         title: format!("capacity mode: {}", modes[best].mode),
@@ -792,6 +825,35 @@ pub fn advise(
         before,
         after: after_report,
     })
+}
+
+/// Daily windows (minute of day, UTC) around the workload's spikes: from 15 minutes before a
+/// spike starts to 5 minutes after it ends, overlapping windows merged.
+fn spike_windows(workload: &Workload) -> Vec<(u32, u32)> {
+    let mut spans: Vec<(u32, u32)> = workload
+        .patterns
+        .iter()
+        .flat_map(|p| &p.rate.spikes)
+        .flat_map(|spike| {
+            spike.at.iter().filter_map(move |at| {
+                let (h, m) = at.split_once(':')?;
+                let start = h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?;
+                Some((
+                    (start + 1440 - 15) % 1440,
+                    (start + spike.minutes.ceil() as u32 + 5) % 1440,
+                ))
+            })
+        })
+        .collect();
+    spans.sort();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 && last.0 <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 /// The projection for these needed attributes: KEYS_ONLY when keys suffice, else INCLUDE.

@@ -584,6 +584,24 @@ pub fn simulate(
                         provisioned_cost[i][op] += units as f64 * hourly / 60.0;
                         // Auto scaling looks at this minute's average.
                         if let Some(scaler) = scalers[i][op].as_mut() {
+                            // A scheduled action moves the floor and ceiling; capacity follows
+                            // (an increase takes the UpdateTable delay, a decrease is at once).
+                            let next_minute = ((s + 1) / 60 % 1440) as u32;
+                            if let Some(a) = scaler
+                                .target
+                                .scheduled
+                                .iter()
+                                .find(|a| a.minute_of_day == next_minute)
+                                .cloned()
+                            {
+                                scaler.target.min = a.min;
+                                scaler.target.max = a.max;
+                                if units < a.min {
+                                    scaler.pending = Some((s + 1 + options.scaling_delay_s, a.min));
+                                } else if units > a.max {
+                                    scaler.pending = Some((s + 1, a.max));
+                                }
+                            }
                             if let Some((due, to)) = scaler.pending
                                 && due <= s + 1
                             {
