@@ -1,3 +1,5 @@
+//! Write sharding, scatter-gather, a batch writer that loses nothing, single-table entities and
+//! throttle-aware pacing on the AWS SDK for Rust. The crate README follows.
 #![doc = include_str!("../README.md")]
 
 pub mod batch;
