@@ -135,37 +135,62 @@ pub fn projected_bytes(
 
 /// Stored bytes of each resource (items, or index entries, with the 100-byte overhead).
 pub fn storage_bytes(design: &TableDesign, workload: &Workload) -> Vec<u64> {
-    let names = resource_names(design);
-    let mut out = vec![0u64; names.len()];
+    let mut out = vec![0u64; resource_names(design).len()];
     for entity in workload.entities.values() {
-        out[0] += entity.count * (entity.item_bytes + ITEM_OVERHEAD_BYTES);
-        for lsi in &design.lsis {
-            if in_index(entity, &design.partition_key.name, Some(&lsi.sort_key.name)) {
-                let size = projected_bytes(
-                    design,
-                    entity,
-                    &[lsi.sort_key.name.as_str()],
-                    &lsi.projection,
-                );
-                out[0] += entity.count * (size + ITEM_OVERHEAD_BYTES);
-            }
-        }
-        for gsi in &design.gsis {
-            let sk = gsi.sort_key.as_ref().map(|k| k.name.as_str());
-            if in_index(entity, &gsi.partition_key.name, sk) {
-                let keys: Vec<&str> = std::iter::once(gsi.partition_key.name.as_str())
-                    .chain(sk)
-                    .collect();
-                let size = projected_bytes(design, entity, &keys, &gsi.projection);
-                let i = names
-                    .iter()
-                    .position(|n| *n == gsi.name)
-                    .expect("known gsi");
-                out[i] += entity.count * (size + ITEM_OVERHEAD_BYTES);
-            }
+        for (total, one) in out.iter_mut().zip(item_storage(design, entity)) {
+            *total += entity.count * one;
         }
     }
     out
+}
+
+/// Stored bytes one item of `entity` takes in each resource (the table with its LSIs, then each
+/// GSI that holds it), overhead included.
+pub fn item_storage(design: &TableDesign, entity: &Entity) -> Vec<u64> {
+    let names = resource_names(design);
+    let mut out = vec![0u64; names.len()];
+    out[0] += entity.item_bytes + ITEM_OVERHEAD_BYTES;
+    for lsi in &design.lsis {
+        if in_index(entity, &design.partition_key.name, Some(&lsi.sort_key.name)) {
+            let size = projected_bytes(
+                design,
+                entity,
+                &[lsi.sort_key.name.as_str()],
+                &lsi.projection,
+            );
+            out[0] += size + ITEM_OVERHEAD_BYTES;
+        }
+    }
+    for gsi in &design.gsis {
+        let sk = gsi.sort_key.as_ref().map(|k| k.name.as_str());
+        if in_index(entity, &gsi.partition_key.name, sk) {
+            let keys: Vec<&str> = std::iter::once(gsi.partition_key.name.as_str())
+                .chain(sk)
+                .collect();
+            let size = projected_bytes(design, entity, &keys, &gsi.projection);
+            let i = names
+                .iter()
+                .position(|n| *n == gsi.name)
+                .expect("known gsi");
+            out[i] += size + ITEM_OVERHEAD_BYTES;
+        }
+    }
+    out
+}
+
+/// Whether every write of this entity creates a new item: its table key includes an attribute
+/// whose values are all distinct (`distinct = "unique"`).
+pub fn writes_new_items(design: &TableDesign, entity: &Entity) -> bool {
+    std::iter::once(&design.partition_key.name)
+        .chain(design.sort_key.as_ref().map(|k| &k.name))
+        .filter_map(|k| entity.layout.get(k))
+        .flat_map(|t| template_attributes(t))
+        .any(|a| {
+            entity.attributes.get(&a).is_some_and(|d| {
+                matches!(&d.distinct, Some(crate::workload::Distinct::Word(w)) if w == "unique")
+                    && d.hot.is_empty()
+            })
+        })
 }
 
 /// Design attributes whose value depends on one of these entity attributes.

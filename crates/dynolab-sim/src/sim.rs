@@ -11,7 +11,7 @@ use dynolab_design::{Billing, ScalingTarget, TableDesign};
 use serde::Serialize;
 
 use crate::flows::{self, FlowError};
-use crate::workload::{DailyCurve, Workload};
+use crate::workload::{DailyCurve, Operation, StorageModel, Workload};
 
 /// 2026-01-01T00:00:00Z: virtual time starts here (a Thursday, at midnight UTC).
 pub const START_EPOCH_S: u64 = 1_767_225_600;
@@ -374,6 +374,32 @@ pub fn simulate(
     let names = flows::resource_names(design);
     let storage = flows::storage_bytes(design, workload);
     let mut capacity = capacity_of(design, &storage, config, start)?;
+    // Storage per resource now, and its integral in byte-hours for the bill. With
+    // `storage = "accumulate"`, every admitted write of a new item adds its bytes and every
+    // delete removes them; partitions split for size as on the server.
+    let mut stored: Vec<i128> = storage.iter().map(|b| i128::from(*b)).collect();
+    let mut byte_hours = vec![0f64; storage.len()];
+    let growth: Vec<Vec<i128>> = workload
+        .patterns
+        .iter()
+        .map(|p| {
+            let entity = &workload.entities[&p.entity];
+            let sign: i128 = match p.operation {
+                Operation::PutItem | Operation::BatchWriteItem | Operation::TransactWriteItems
+                    if workload.storage == StorageModel::Accumulate
+                        && flows::writes_new_items(design, entity) =>
+                {
+                    1
+                }
+                Operation::DeleteItem if workload.storage == StorageModel::Accumulate => -1,
+                _ => 0,
+            };
+            flows::item_storage(design, entity)
+                .into_iter()
+                .map(|b| sign * i128::from(b))
+                .collect()
+        })
+        .collect();
     let partitions_at_start: Vec<usize> = (0..names.len())
         .map(|i| resource_ref(&capacity, i).partition_count())
         .collect();
@@ -473,6 +499,11 @@ pub fn simulate(
             }
             let failed = attempts[max_attempts - 1];
             st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
+            if admitted > 0 {
+                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
+                    stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
+                }
+            }
             let p = &mut pattern_totals[flow.pattern];
             p.0 += offered;
             p.1 += throttled;
@@ -643,6 +674,15 @@ pub fn simulate(
             }
         }
         if (s + 1) % 3600 == 0 || s + 1 == total_s {
+            let hours_now = if (s + 1) % 3600 == 0 {
+                1.0
+            } else {
+                ((s + 1) % 3600) as f64 / 3600.0
+            };
+            for (i, b) in stored.iter().enumerate() {
+                byte_hours[i] += *b as f64 * hours_now;
+                resource_mut(&mut capacity, i).observe_size(*b as u64, config, now);
+            }
             hour.hour = s / 3600;
             hours.push(std::mem::take(&mut hour));
             for i in 0..n {
@@ -687,7 +727,7 @@ pub fn simulate(
             mode: mode_text(r.mode()),
             partitions_at_start: partitions_at_start[i],
             partitions_at_end: r.partition_count(),
-            storage_gib: storage[i] as f64 / GIB,
+            storage_gib: stored[i] as f64 / GIB,
             read_avg: avg(0),
             write_avg: avg(1),
             read_peak_minute: peak_minute[i][0] as f64 / 2.0 / 60.0,
@@ -717,10 +757,9 @@ pub fn simulate(
             cost.push(line("provisioned read", provisioned_cost[i][0]));
             cost.push(line("provisioned write", provisioned_cost[i][1]));
         }
-        let months = secs / 3600.0 / options.prices.hours_per_month;
         cost.push(line(
             "storage",
-            storage[i] as f64 / GIB * prices.storage_gb_month * months,
+            byte_hours[i] / GIB * prices.storage_gb_month / options.prices.hours_per_month,
         ));
     }
     let cost_total = cost.iter().map(|c| c.usd).sum();

@@ -55,7 +55,9 @@ pub enum StorageModel {
     /// The table holds `count` items of each entity throughout: new items replace retired ones.
     #[default]
     Steady,
-    /// Every PutItem of a new key adds an item; storage and partitions grow.
+    /// Every write of a new item (an entity whose table key has a `distinct = "unique"`
+    /// attribute) adds one and every DeleteItem removes one; storage, its bill and the
+    /// partitions grow with them.
     Accumulate,
 }
 

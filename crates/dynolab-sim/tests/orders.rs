@@ -175,3 +175,25 @@ fn bad_inputs_are_errors_not_panics() {
     .unwrap_err();
     assert!(e.to_string().contains("days"), "{e}");
 }
+
+#[test]
+fn accumulating_storage_grows_with_new_orders() {
+    let (design, mut workload) = orders();
+    let options = SimOptions {
+        days: Some(2.0),
+        ..SimOptions::default()
+    };
+    let steady = simulate(&design, &workload, &options, &mut |_, _| {}).unwrap();
+    workload.storage = dynolab_sim::workload::StorageModel::Accumulate;
+    let grown = simulate(&design, &workload, &options, &mut |_, _| {}).unwrap();
+    // Two days of new orders: 12.67M, less about 1.3M that fail after their retries, at
+    // 1,050 bytes each (with the item overhead) ≈ 11.1 GiB, in the table and in each GSI.
+    let added = grown.resources[0].storage_gib - steady.resources[0].storage_gib;
+    assert!((10.0..12.0).contains(&added), "{added} GiB");
+    assert!(grown.resources[1].storage_gib > steady.resources[1].storage_gib);
+    assert!(grown.cost_of("storage") > steady.cost_of("storage"));
+    assert_eq!(
+        steady.resources[0].partitions_at_start,
+        steady.resources[0].partitions_at_end
+    );
+}
