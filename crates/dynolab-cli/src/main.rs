@@ -114,6 +114,9 @@ struct ServeArgs {
     /// A price file in the format of crates/dynolab-capacity/prices/us-east-1.json.
     #[arg(long)]
     prices: Option<PathBuf>,
+    /// Append one JSON line per data-plane request to this file (for `dynolab workload from-log`).
+    #[arg(long)]
+    record: Option<PathBuf>,
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -244,6 +247,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         region: args.region,
         lifecycle: args.lifecycle.config(),
+        record: args.record.clone(),
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
@@ -278,13 +282,38 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         };
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
-        let server = Server::new(Arc::new(engine), virtual_clock);
+        let engine = Arc::new(engine);
+        let server = Server::new(Arc::clone(&engine), virtual_clock);
         tokio::spawn(Arc::clone(&server).tick_every_second());
-        tokio::select! {
+        let result = tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
+            _ = shutdown_signal() => Ok(()),
+        };
+        engine.flush_record();
+        result
     })
+}
+
+/// Ctrl-C, or SIGTERM on Unix (how scripts and tests stop the server).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// GETs a JSON document from a running server.
