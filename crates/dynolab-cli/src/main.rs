@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod simulate;
+mod workload;
 use dynolab_capacity::CapacityConfig;
 use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
@@ -36,6 +37,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Find what is wrong in a design and its workload, write the fixed design, prove it.
     Advise(simulate::AdviseArgs),
+    /// Write a workload file from a `serve --record` log or from CloudWatch exports.
+    #[command(subcommand)]
+    Workload(workload::WorkloadCommand),
 }
 
 /// How the commands that ask a running server reach it and print its answer.
@@ -232,6 +236,7 @@ fn main() -> std::process::ExitCode {
         Command::Cost(args) => cost(args),
         Command::Simulate(args) => simulate::run_simulate(args),
         Command::Advise(args) => simulate::run_advise(args),
+        Command::Workload(command) => workload::run(command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
