@@ -139,3 +139,31 @@ async fn serve_record_writes_one_line_per_request() {
     // Control-plane calls are not recorded.
     assert!(got.iter().all(|l| l["op"] != "CreateTable"));
 }
+
+/// A request log that cannot be written (a full disk: /dev/full) costs a warning, not requests.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_failing_request_log_fails_no_request() {
+    let server = support::start(&["--in-memory", "--clock", "virtual", "--record", "/dev/full"]);
+    let client = support::client(&server);
+    support::hash_table(&client, "rec").send().await.unwrap();
+    for i in 0..3 {
+        client
+            .put_item()
+            .table_name("rec")
+            .item("id", Av::S(format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+        // Each clock move flushes the buffer into the full device.
+        support::advance(&server, 1.0).await;
+    }
+    let got = client
+        .get_item()
+        .table_name("rec")
+        .key("id", Av::S("k2".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(got.item.is_some());
+}
