@@ -403,10 +403,17 @@ fn assemble(
     item_bytes: u64,
     pk: Distribution,
     index_keys: &BTreeMap<String, Distribution>,
-    patterns: Vec<Pattern>,
+    mut patterns: Vec<Pattern>,
 ) -> Workload {
     let layout = layout(design);
     let attributes = attributes(design, &layout, pk, index_keys);
+    // A GSI keyed on an attribute the layout already fills has no attribute of its own.
+    for p in &mut patterns {
+        p.by.retain(|a| attributes.contains_key(a));
+        if p.by.is_empty() {
+            p.by.push("pk".into());
+        }
+    }
     let entity = Entity {
         count: count.max(1),
         item_bytes,
@@ -848,6 +855,18 @@ mod tests {
         assert_eq!(w.patterns.len(), 2);
         // It round-trips through the TOML the other commands read.
         assert_eq!(Workload::from_toml(&w.to_toml()).unwrap(), w);
+    }
+
+    #[test]
+    fn a_gsi_on_the_table_partition_key_shares_its_attribute() {
+        let mut d = design();
+        d.gsis[0].partition_key = d.partition_key.clone();
+        let text = line(5.0, "Query", "USER#1", Some("by_status"), 0.5, 0.0, 1);
+        let w = from_log(&parse_log(&text).unwrap(), &d, "x").unwrap();
+        let e = &w.entities["orders"];
+        assert_eq!(e.layout["PK"], "{pk}");
+        assert!(!e.attributes.contains_key("by_status_pk"));
+        assert_eq!(w.patterns[0].by, ["pk"]);
     }
 
     #[test]
