@@ -205,40 +205,53 @@ fn layout(design: &TableDesign) -> BTreeMap<String, String> {
     layout
 }
 
-/// The attributes the layout uses: `pk`, `id` (unique) and one per GSI partition key.
-fn attributes(
+/// The attribute a GSI's partition key is made of in `layout` (`pk` when the GSI is keyed on
+/// the table's partition key; several GSIs on one attribute share it).
+fn index_attribute(
     design: &TableDesign,
     layout: &BTreeMap<String, String>,
+    index: &str,
+) -> Option<String> {
+    let gsi = design.gsis.iter().find(|g| g.name == index)?;
+    layout
+        .get(&gsi.partition_key.name)
+        .and_then(|t| crate::workload::template_attributes(t).into_iter().next())
+}
+
+/// The attributes the layout uses: `pk`, `id` (unique) and one per GSI partition key
+/// attribute, each from `dists` or else distributed like `pk`.
+fn attributes(
+    layout: &BTreeMap<String, String>,
     pk: Distribution,
-    index_keys: &BTreeMap<String, Distribution>,
+    dists: &BTreeMap<String, Distribution>,
 ) -> BTreeMap<String, Distribution> {
     let mut attrs = BTreeMap::new();
-    for gsi in &design.gsis {
-        let attr = format!("{}_pk", gsi.name);
-        if layout.values().any(|t| t.contains(&format!("{{{attr}}}"))) {
-            let dist = index_keys.get(&gsi.name).cloned().unwrap_or(pk.clone());
+    for template in layout.values() {
+        for attr in crate::workload::template_attributes(template) {
+            let dist = match attr.as_str() {
+                "pk" => pk.clone(),
+                "id" => Distribution {
+                    distinct: Some(Distinct::Word("unique".into())),
+                    bytes: Some(16),
+                    ..Distribution::default()
+                },
+                _ => dists.get(&attr).cloned().unwrap_or_else(|| pk.clone()),
+            };
             attrs.insert(attr, dist);
         }
-    }
-    attrs.insert("pk".to_string(), pk);
-    if layout.values().any(|t| t == "{id}") {
-        attrs.insert(
-            "id".to_string(),
-            Distribution {
-                distinct: Some(Distinct::Word("unique".into())),
-                bytes: Some(16),
-                ..Distribution::default()
-            },
-        );
     }
     attrs
 }
 
-fn by_for(index: &Option<String>) -> Vec<String> {
-    vec![match index {
-        Some(i) => format!("{i}_pk"),
-        None => "pk".to_string(),
-    }]
+/// What a pattern on `index` (none: the table) selects by: its partition key's attribute.
+fn by_for(design: &TableDesign, index: &Option<String>) -> Vec<String> {
+    let layout = layout(design);
+    vec![
+        index
+            .as_deref()
+            .and_then(|i| index_attribute(design, &layout, i))
+            .unwrap_or_else(|| "pk".to_string()),
+    ]
 }
 
 /// A workload from a request log of `dynolab serve --record`, for the table `design` names.
@@ -268,28 +281,37 @@ pub fn from_log(
     }
     let first = lines.iter().map(|l| l.t).fold(f64::INFINITY, f64::min);
     let last = lines.iter().map(|l| l.t).fold(f64::NEG_INFINITY, f64::max);
-    // Keys: table keys from requests on the table, index keys from requests on each index.
-    let mut table_keys: BTreeMap<String, f64> = BTreeMap::new();
-    let mut index_keys: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    // Keys per layout attribute: the table's from requests on the table, a GSI's from
+    // requests on it (a GSI keyed on the table's partition key counts toward `pk`).
+    let layout = layout(design);
+    let mut counts: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for l in &lines {
+        let attr = match &l.index {
+            None => "pk".to_string(),
+            Some(i) => index_attribute(design, &layout, i).ok_or_else(|| {
+                err(format!(
+                    "the log reads index {i} of table {}, which the design does not have",
+                    design.name
+                ))
+            })?,
+        };
         if let Some(pk) = &l.pk {
-            let counts = match &l.index {
-                Some(i) if design.gsis.iter().any(|g| &g.name == i) => {
-                    index_keys.entry(i.clone()).or_default()
-                }
-                _ => &mut table_keys,
-            };
-            *counts.entry(pk.clone()).or_default() += 1.0;
+            *counts
+                .entry(attr)
+                .or_default()
+                .entry(pk.clone())
+                .or_default() += 1.0;
         }
     }
-    if table_keys.is_empty() {
-        // Only index reads and scans: the table's keys are unknown, so one per index key.
-        let n = index_keys.values().map(|k| k.len()).max().unwrap_or(1);
-        let pk = key_distribution(&BTreeMap::new(), Some(n as u64));
-        return build_from_log(&lines, design, name, (first, last), pk, &index_keys);
-    }
-    let pk = key_distribution(&table_keys, None);
-    build_from_log(&lines, design, name, (first, last), pk, &index_keys)
+    let table_keys = counts.remove("pk").unwrap_or_default();
+    let pk = if table_keys.is_empty() {
+        // Only index reads and scans: the table's keys are unknown; as many as an index's.
+        let n = counts.values().map(|k| k.len()).max().unwrap_or(1);
+        key_distribution(&BTreeMap::new(), Some(n as u64))
+    } else {
+        key_distribution(&table_keys, None)
+    };
+    build_from_log(&lines, design, name, (first, last), pk, &counts)
 }
 
 fn build_from_log(
@@ -309,10 +331,7 @@ fn build_from_log(
     let mut groups: BTreeMap<PatternKey, Vec<&LogLine>> = BTreeMap::new();
     for l in lines {
         let (op, consistent) = operation_of(l);
-        let index = l
-            .index
-            .clone()
-            .filter(|i| design.gsis.iter().any(|g| &g.name == i));
+        let index = l.index.clone();
         groups.entry((op, consistent, index)).or_default().push(l);
     }
     let mut patterns = Vec::new();
@@ -344,7 +363,7 @@ fn build_from_log(
             consistent: *consistent,
             items_read,
             items_returned: None,
-            by: by_for(index),
+            by: by_for(design, index),
             filter: Vec::new(),
             projection: None,
             changes: Vec::new(),
@@ -406,7 +425,7 @@ fn assemble(
     mut patterns: Vec<Pattern>,
 ) -> Workload {
     let layout = layout(design);
-    let attributes = attributes(design, &layout, pk, index_keys);
+    let attributes = attributes(&layout, pk, index_keys);
     // A GSI keyed on an attribute the layout already fills has no attribute of its own.
     for p in &mut patterns {
         p.by.retain(|a| attributes.contains_key(a));
@@ -714,7 +733,7 @@ pub fn from_cloudwatch(
             consistent: assume.consistent_reads && !op.is_write(),
             items_read: (op == Operation::Query).then_some(1),
             items_returned: None,
-            by: by_for(&s.index),
+            by: by_for(design, &s.index),
             filter: Vec::new(),
             projection: None,
             changes: Vec::new(),
@@ -867,6 +886,33 @@ mod tests {
         assert_eq!(e.layout["PK"], "{pk}");
         assert!(!e.attributes.contains_key("by_status_pk"));
         assert_eq!(w.patterns[0].by, ["pk"]);
+    }
+
+    #[test]
+    fn gsis_on_one_attribute_share_its_keys_and_unknown_indexes_are_refused() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/orders/before.tf"
+        );
+        let d = TableDesign::load(path).unwrap().remove(0);
+        let mut text = String::new();
+        for (i, index) in ["gsi_user_type_amount", "gsi_user_type_status"]
+            .iter()
+            .enumerate()
+        {
+            let row = json!({"t": i, "op": "Query", "table": "orders", "index": index,
+                "pk": "premium", "read_units": 0.5, "items": 1});
+            text += &format!("{row}\n");
+        }
+        let w = from_log(&parse_log(&text).unwrap(), &d, "x").unwrap();
+        let e = &w.entities["orders"];
+        let attr = &w.patterns[0].by[0];
+        assert_eq!(&w.patterns[1].by[0], attr);
+        assert_eq!(e.layout["user_type"], format!("{{{attr}}}"));
+        assert_eq!(e.attributes[attr].hot["premium"], 1.0);
+        let bad = line(1.0, "Query", "x", Some("by_nothing"), 0.5, 0.0, 1);
+        let e = from_log(&parse_log(&bad).unwrap(), &d, "x").unwrap_err();
+        assert!(e.0.contains("index by_nothing"), "{e}");
     }
 
     #[test]
