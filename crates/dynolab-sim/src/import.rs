@@ -7,8 +7,8 @@
 //!
 //! - One entity per table, named after it. Its layout maps the design's partition key to
 //!   `"{pk}"` and the sort key (and every GSI sort key) to `"{id}"`, a unique attribute. A GSI's
-//!   partition key gets its own attribute `"{<index>_pk}"`, distributed as the keys its Queries
-//!   asked for (log), or like the table's keys (CloudWatch). Every item is in every GSI.
+//!   partition key gets an attribute of its own name (`"{user_type}"`), distributed as the keys its Queries
+//!   asked for (log), or else spread evenly over as many values as the table's keys. Every item is in every GSI.
 //! - Attributes are independent (as everywhere in the simulator); filters, projections and
 //!   conditions are not visible in either input.
 //! - The key distribution: every key with at least [`HOT_SHARE`] of the requests (at most
@@ -190,7 +190,15 @@ fn layout(design: &TableDesign) -> BTreeMap<String, String> {
     for gsi in &design.gsis {
         layout
             .entry(gsi.partition_key.name.clone())
-            .or_insert_with(|| format!("{{{}_pk}}", gsi.name));
+            .or_insert_with(|| {
+                // The design attribute's own name (`{user_type}`), unless it is taken.
+                let name = &gsi.partition_key.name;
+                if name == "pk" || name == "id" {
+                    format!("{{gsi_{name}}}")
+                } else {
+                    format!("{{{name}}}")
+                }
+            });
         if let Some(sk) = &gsi.sort_key {
             layout
                 .entry(sk.name.clone())
@@ -219,7 +227,7 @@ fn index_attribute(
 }
 
 /// The attributes the layout uses: `pk`, `id` (unique) and one per GSI partition key
-/// attribute, each from `dists` or else distributed like `pk`.
+/// attribute, each from `dists` or else spread evenly over as many values as `pk`.
 fn attributes(
     layout: &BTreeMap<String, String>,
     pk: Distribution,
@@ -235,7 +243,12 @@ fn attributes(
                     bytes: Some(16),
                     ..Distribution::default()
                 },
-                _ => dists.get(&attr).cloned().unwrap_or_else(|| pk.clone()),
+                // Unknown (CloudWatch, or no Query on the index): spread evenly.
+                _ => dists.get(&attr).cloned().unwrap_or_else(|| Distribution {
+                    distinct: pk.distinct.clone(),
+                    bytes: pk.bytes,
+                    ..Distribution::default()
+                }),
             };
             attrs.insert(attr, dist);
         }
@@ -850,13 +863,13 @@ mod tests {
         let e = &w.entities["orders"];
         assert_eq!(e.layout["PK"], "{pk}");
         assert_eq!(e.layout["SK"], "{id}");
-        assert_eq!(e.layout["status"], "{by_status_pk}");
+        assert_eq!(e.layout["status"], "{status}");
         assert_eq!(e.item_bytes, 3 * 1024);
         let pk = &e.attributes["pk"];
         assert_eq!(pk.hot["USER#premium"], 0.8);
         assert_eq!(pk.hot.len(), 16, "the top 16 keys at 1% each: {:?}", pk.hot);
         assert_eq!(pk.distinct, Some(Distinct::Count(21)));
-        assert_eq!(e.attributes["by_status_pk"].hot["PAID"], 1.0);
+        assert_eq!(e.attributes["status"].hot["PAID"], 1.0);
         let put = w.patterns.iter().find(|p| p.name == "PutItem").unwrap();
         assert!(
             (put.rate.base - 100.0 / 99.0).abs() < 1e-4,
@@ -884,7 +897,7 @@ mod tests {
         let w = from_log(&parse_log(&text).unwrap(), &d, "x").unwrap();
         let e = &w.entities["orders"];
         assert_eq!(e.layout["PK"], "{pk}");
-        assert!(!e.attributes.contains_key("by_status_pk"));
+        assert!(!e.attributes.contains_key("status"));
         assert_eq!(w.patterns[0].by, ["pk"]);
     }
 
@@ -908,7 +921,8 @@ mod tests {
         let e = &w.entities["orders"];
         let attr = &w.patterns[0].by[0];
         assert_eq!(&w.patterns[1].by[0], attr);
-        assert_eq!(e.layout["user_type"], format!("{{{attr}}}"));
+        assert_eq!(attr, "user_type");
+        assert_eq!(e.layout["user_type"], "{user_type}");
         assert_eq!(e.attributes[attr].hot["premium"], 1.0);
         let bad = line(1.0, "Query", "x", Some("by_nothing"), 0.5, 0.0, 1);
         let e = from_log(&parse_log(&bad).unwrap(), &d, "x").unwrap_err();
