@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod simulate;
+mod workload;
 use dynolab_capacity::CapacityConfig;
 use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
@@ -36,6 +37,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Find what is wrong in a design and its workload, write the fixed design, prove it.
     Advise(simulate::AdviseArgs),
+    /// Write a workload file from a `serve --record` log or from CloudWatch exports.
+    #[command(subcommand)]
+    Workload(workload::WorkloadCommand),
 }
 
 /// How the commands that ask a running server reach it and print its answer.
@@ -114,6 +118,9 @@ struct ServeArgs {
     /// A price file in the format of crates/dynolab-capacity/prices/us-east-1.json.
     #[arg(long)]
     prices: Option<PathBuf>,
+    /// Append one JSON line per data-plane request to this file (for `dynolab workload from-log`).
+    #[arg(long)]
+    record: Option<PathBuf>,
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -229,6 +236,7 @@ fn main() -> std::process::ExitCode {
         Command::Cost(args) => cost(args),
         Command::Simulate(args) => simulate::run_simulate(args),
         Command::Advise(args) => simulate::run_advise(args),
+        Command::Workload(command) => workload::run(command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -244,6 +252,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         region: args.region,
         lifecycle: args.lifecycle.config(),
+        record: args.record.clone(),
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
@@ -278,13 +287,38 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         };
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
-        let server = Server::new(Arc::new(engine), virtual_clock);
+        let engine = Arc::new(engine);
+        let server = Server::new(Arc::clone(&engine), virtual_clock);
         tokio::spawn(Arc::clone(&server).tick_every_second());
-        tokio::select! {
+        let result = tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
+            _ = shutdown_signal() => Ok(()),
+        };
+        engine.flush_record();
+        result
     })
+}
+
+/// Ctrl-C, or SIGTERM on Unix (how scripts and tests stop the server).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// GETs a JSON document from a running server.

@@ -54,27 +54,30 @@ pub struct AdviseArgs {
     json: bool,
 }
 
-fn load(model: &ModelArgs) -> Result<(TableDesign, Workload, SimOptions), String> {
-    let designs = TableDesign::load(&model.design).map_err(|e| e.to_string())?;
-    let design = match &model.table {
+/// The one table of a design file, or the one `table` names.
+pub fn choose_design(path: &Path, table: Option<&str>) -> Result<TableDesign, String> {
+    let designs = TableDesign::load(path).map_err(|e| e.to_string())?;
+    match table {
         Some(name) => designs
             .into_iter()
-            .find(|d| &d.name == name)
-            .ok_or_else(|| format!("{}: no table {name}", model.design.display()))?,
-        None if designs.len() == 1 => designs.into_iter().next().expect("one"),
-        None => {
-            return Err(format!(
-                "{} has {} tables ({}): choose one with --table",
-                model.design.display(),
-                designs.len(),
-                designs
-                    .iter()
-                    .map(|d| d.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    };
+            .find(|d| d.name == name)
+            .ok_or_else(|| format!("{}: no table {name}", path.display())),
+        None if designs.len() == 1 => Ok(designs.into_iter().next().expect("one")),
+        None => Err(format!(
+            "{} has {} tables ({}): choose one with --table",
+            path.display(),
+            designs.len(),
+            designs
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn load(model: &ModelArgs) -> Result<(TableDesign, Workload, SimOptions), String> {
+    let design = choose_design(&model.design, model.table.as_deref())?;
     let workload = Workload::load(&model.workload).map_err(|e| e.to_string())?;
     let mut options = SimOptions {
         days: model.days,

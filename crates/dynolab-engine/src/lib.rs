@@ -9,6 +9,7 @@
 //! - [`metrics`]: the AWS/DynamoDB CloudWatch metrics, per minute.
 //! - [`cloudwatch`]: the CloudWatch API over those metrics.
 //! - [`insights`]: Contributor Insights, the top keys per table and index.
+//! - `record`: `serve --record`, one JSON line per data-plane request.
 //! - [`cost`]: the hourly bill per table and GSI.
 //! - [`heat`]: partition load in 10-second buckets, and [`Engine::dashboard`] for the page.
 //! - `exprs`: the expression parameters of a request, parsed together.
@@ -31,6 +32,7 @@ pub mod metrics;
 mod ops;
 mod partiql;
 mod read;
+mod record;
 pub mod streams;
 pub mod table;
 mod tags;
@@ -64,6 +66,8 @@ pub struct EngineConfig {
     pub prices: dynolab_capacity::pricing::Prices,
     /// How long status transitions take and when TTL deletes expired items.
     pub lifecycle: Lifecycle,
+    /// `serve --record FILE`: append one JSON line per data-plane request (`record.rs`).
+    pub record: Option<PathBuf>,
 }
 
 /// How long DynamoDB's asynchronous work takes here, in seconds of the engine's clock. Zero
@@ -113,6 +117,7 @@ impl Default for EngineConfig {
             capacity: Some(CapacityConfig::default()),
             prices: dynolab_capacity::pricing::Prices::us_east_1(),
             lifecycle: Lifecycle::default(),
+            record: None,
         }
     }
 }
@@ -170,6 +175,8 @@ pub struct Engine {
     tokens: Mutex<idempotency::Tokens>,
     /// On-demand backups by ARN.
     backups: Mutex<BTreeMap<String, backups::Backup>>,
+    /// The request log of `serve --record`.
+    recorder: Option<record::Recorder>,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -202,6 +209,13 @@ impl Engine {
             Some(dir) => Store::open(dir)?,
             None => (Store::in_memory(), Default::default()),
         };
+        let recorder = match &config.record {
+            Some(path) => Some(
+                record::Recorder::open(path)
+                    .map_err(|e| StorageError(format!("request log {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
         let engine = Engine {
             clock,
             store,
@@ -215,6 +229,7 @@ impl Engine {
             heat: Mutex::new(heat::Heat::default()),
             tokens: Mutex::new(idempotency::Tokens::default()),
             backups: Mutex::new(BTreeMap::new()),
+            recorder,
         };
         let mut items = loaded.items;
         let mut changes = loaded.changes;
@@ -301,7 +316,18 @@ impl Engine {
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after the dot.
     pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
-        let result = match ops::dispatch(self, operation, body) {
+        if self.recorder.is_some() {
+            record::Recorder::begin();
+        }
+        let dispatched = ops::dispatch(self, operation, body);
+        if let Some(recorder) = &self.recorder {
+            recorder.end(
+                operation,
+                dispatched.as_ref().ok().map(|o| &o.body),
+                self.now(),
+            );
+        }
+        let result = match dispatched {
             Ok(outcome) => outcome
                 .ticket
                 .wait()
@@ -401,13 +427,15 @@ impl Engine {
         self.insights.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether Contributor Insights is on for `table` or one of its indexes.
-    pub(crate) fn insights_on(&self, table: &str) -> bool {
-        self.insights_enabled.load(Ordering::Relaxed) > 0
-            && self
-                .insights()
-                .iter()
-                .any(|((t, _), i)| t == table && i.enabled)
+    /// Whether requests on `table` render their keys: Contributor Insights is on for it or
+    /// one of its indexes, or `serve --record` is logging requests.
+    pub(crate) fn keys_wanted(&self, table: &str) -> bool {
+        self.recorder.is_some()
+            || (self.insights_enabled.load(Ordering::Relaxed) > 0
+                && self
+                    .insights()
+                    .iter()
+                    .any(|((t, _), i)| t == table && i.enabled))
     }
 
     /// Recounts enabled Contributor Insights after UpdateContributorInsights.
@@ -427,10 +455,17 @@ impl Engine {
         meta: &TableMeta,
         item: &dynolab_model::Item,
     ) -> Vec<KeyRef> {
-        if self.insights_on(&meta.name) {
+        if self.keys_wanted(&meta.name) {
             table::contributor_keys(meta, item)
         } else {
             Vec::new()
+        }
+    }
+
+    /// Writes the buffered lines of `serve --record` to its file (also done on every tick).
+    pub fn flush_record(&self) {
+        if let Some(recorder) = &self.recorder {
+            recorder.flush();
         }
     }
 
@@ -699,6 +734,9 @@ impl Engine {
             );
         }
         drop(capacity);
+        if self.recorder.is_some() {
+            record::Recorder::note(&state.meta.name, charges, keys, admitted.is_err());
+        }
         if !keys.is_empty() {
             let mut all = self.insights();
             for k in keys {

@@ -22,6 +22,7 @@ impl Engine {
     /// Finishes every transition that is due and deletes every item TTL has expired, at the
     /// engine's current time. Cheap when there is nothing to do.
     pub fn tick(&self) {
+        self.flush_record();
         let now = self.now();
         let handles: Vec<(String, TableHandle)> = self
             .tables_read()

@@ -464,7 +464,7 @@ pub(crate) fn select(
     let mut charges = Vec::new();
     // Contributor Insights keys: the partitions a Query read.
     let mut keys = Vec::new();
-    let insights = engine.insights_on(&sel.table);
+    let insights = engine.keys_wanted(&sel.table);
     match partitions {
         Some(values) => {
             let first = resume.as_ref().map_or(0, |r| r.partition);

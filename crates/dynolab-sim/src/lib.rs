@@ -4,6 +4,7 @@
 //! that finds what is wrong, writes the fixed design and proves it by simulating both.
 //!
 //! - [`workload`]: the workload file (entities, layouts, access patterns, rates).
+//! - [`import`]: workloads from a `serve --record` log or CloudWatch / Contributor Insights exports.
 //! - [`flows`]: patterns split into flows of identical requests with their capacity plans.
 //! - [`sim`]: the one-second loop, auto scaling, the report and the bill.
 //! - [`advise`]: findings, recommendations, the after design.
@@ -13,6 +14,7 @@
 
 pub mod advise;
 pub mod flows;
+pub mod import;
 pub mod render;
 pub mod sim;
 pub mod workload;

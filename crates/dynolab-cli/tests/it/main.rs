@@ -8,6 +8,7 @@ mod history;
 mod idempotency;
 mod lifecycle;
 mod protocol;
+mod record;
 mod sdk_items;
 mod sdk_partiql;
 mod single_table;

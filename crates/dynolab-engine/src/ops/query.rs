@@ -166,7 +166,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         }
     }
     let keys: Vec<crate::KeyRef> = engine
-        .insights_on(table_name)
+        .keys_wanted(table_name)
         .then(|| crate::KeyRef {
             index: index.filter(|i| i.global).map(|i| i.name.clone()),
             pk: crate::table::key_label(&cond.hash_value),

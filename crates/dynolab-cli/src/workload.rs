@@ -1,0 +1,135 @@
+//! `dynolab workload from-log` and `dynolab workload from-cloudwatch`: a workload file for
+//! `simulate` / `advise` from a `serve --record` log or from AWS exports. The conversion is
+//! `dynolab_sim::import` (its documentation lists every assumption).
+
+use std::path::{Path, PathBuf};
+
+use dynolab_design::TableDesign;
+use dynolab_sim::import;
+
+#[derive(clap::Subcommand)]
+pub enum WorkloadCommand {
+    /// A workload from a request log written by `dynolab serve --record`.
+    FromLog(FromLogArgs),
+    /// A workload from `aws cloudwatch get-metric-statistics` / `get-metric-data` output
+    /// (ConsumedRead/WriteCapacityUnits, Sum) and `get-insight-rule-report` top keys.
+    FromCloudwatch(FromCloudWatchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct DesignArgs {
+    /// The table design: Terraform (.tf), a CreateTable request or describe-table output (.json).
+    #[arg(long)]
+    design: PathBuf,
+    /// Which table of the design file, when it has several.
+    #[arg(long)]
+    table: Option<String>,
+    /// Where to write the workload (TOML).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct FromLogArgs {
+    /// The request log (JSON lines).
+    #[arg(long)]
+    log: PathBuf,
+    #[command(flatten)]
+    design: DesignArgs,
+}
+
+#[derive(clap::Args)]
+pub struct FromCloudWatchArgs {
+    /// A get-metric-statistics or get-metric-data output file (repeat for several).
+    #[arg(long, required = true)]
+    metrics: Vec<PathBuf>,
+    /// A get-insight-rule-report output of the table's partition-key rule.
+    #[arg(long)]
+    top_keys: Option<PathBuf>,
+    /// Average item size in bytes (default 1000: one write unit, half a read unit).
+    #[arg(long)]
+    item_bytes: Option<u64>,
+    /// Take reads as strongly consistent (default: eventually consistent).
+    #[arg(long)]
+    consistent_reads: bool,
+    #[command(flatten)]
+    design: DesignArgs,
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    serde_json::from_str(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn design(args: &DesignArgs) -> Result<TableDesign, String> {
+    crate::simulate::choose_design(&args.design, args.table.as_deref())
+}
+
+fn write(args: &DesignArgs, source: &str, workload: &dynolab_sim::Workload) -> Result<(), String> {
+    let text = format!(
+        "# Written by dynolab workload {source}: an approximation of the traffic it saw;\n# docs/design/simulate.md lists the assumptions. Edit freely.\n{}",
+        workload.to_toml()
+    );
+    std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    println!(
+        "wrote {} ({} patterns on table {})",
+        args.out.display(),
+        workload.patterns.len(),
+        workload.entities.keys().next().map_or("", String::as_str)
+    );
+    Ok(())
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or("workload".into(), |s| s.to_string_lossy().into_owned())
+}
+
+pub fn run(command: WorkloadCommand) -> Result<(), String> {
+    match command {
+        WorkloadCommand::FromLog(args) => {
+            let design = design(&args.design)?;
+            let lines = import::parse_log(&read(&args.log)?)
+                .map_err(|e| format!("{}: {e}", args.log.display()))?;
+            let workload =
+                import::from_log(&lines, &design, &stem(&args.log)).map_err(|e| e.to_string())?;
+            write(&args.design, "from-log", &workload)
+        }
+        WorkloadCommand::FromCloudwatch(args) => {
+            let design = design(&args.design)?;
+            let mut series = Vec::new();
+            for path in &args.metrics {
+                series.extend(
+                    import::parse_metrics(&read_json(path)?, &design)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                );
+            }
+            let top_keys = match &args.top_keys {
+                Some(path) => Some(
+                    import::parse_top_keys(&read_json(path)?)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let mut assume = import::CloudWatchAssumptions {
+                consistent_reads: args.consistent_reads,
+                ..Default::default()
+            };
+            if let Some(bytes) = args.item_bytes {
+                assume.item_bytes = bytes;
+            }
+            let workload = import::from_cloudwatch(
+                &series,
+                top_keys,
+                &design,
+                &format!("{} from CloudWatch", design.name),
+                &assume,
+            )
+            .map_err(|e| e.to_string())?;
+            write(&args.design, "from-cloudwatch", &workload)
+        }
+    }
+}
