@@ -44,3 +44,36 @@ fn every_rust_file_documents_itself_and_is_clean() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The workspace has more than one binary (`dynolab`, `orders-app`), so a `cargo run` in the
+/// docs that names no binary or package fails for a newcomer: every one must say which.
+#[test]
+fn every_cargo_run_in_the_docs_names_its_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut docs = vec![root.join("README.md")];
+    for dir in ["docs", "docs/design", "crates/dynolab-client"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("cargo run") {
+                let rest = &line[at..];
+                let command = rest.split(['#', '`', ';', '&']).next().unwrap_or(rest);
+                if !["--bin", " -p ", "--package", "--example"]
+                    .iter()
+                    .any(|flag| command.contains(flag))
+                {
+                    problems.push(format!("{}:{}: {}", doc.display(), i + 1, command.trim()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
