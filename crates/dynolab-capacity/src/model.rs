@@ -441,19 +441,31 @@ pub struct Admission {
 }
 
 impl TableCapacity {
-    /// Resource number `i`: 0 is the table, 1.. the GSIs in name order.
-    fn resource_at(&mut self, i: usize) -> &mut Resource {
+    /// Resource number `i`, as plans number them: 0 is the table, 1.. the GSIs in name order.
+    pub fn resource(&self, i: usize) -> &Resource {
+        if i == 0 {
+            &self.table
+        } else {
+            self.indexes
+                .values()
+                .nth(i - 1)
+                .expect("resource numbers come from this table")
+        }
+    }
+
+    pub fn resource_mut(&mut self, i: usize) -> &mut Resource {
         if i == 0 {
             &mut self.table
         } else {
             self.indexes
                 .values_mut()
                 .nth(i - 1)
-                .expect("plans only hold known resources")
+                .expect("resource numbers come from this table")
         }
     }
 
-    fn target_at(&self, i: usize) -> Target {
+    /// The charge target of resource number `i`.
+    pub fn target(&self, i: usize) -> Target {
         if i == 0 {
             Target::Table
         } else {
@@ -549,7 +561,7 @@ impl TableCapacity {
             if cost.0 == 0 {
                 continue;
             }
-            let headrooms = self.resource_at(i).table_level_headroom(op, config, now);
+            let headrooms = self.resource_mut(i).table_level_headroom(op, config, now);
             // The first limit in checking order that cannot take every request is reported.
             if let Some(&(room, limit_type, scaling)) = headrooms
                 .iter()
@@ -565,7 +577,7 @@ impl TableCapacity {
                 admitted = admitted.min(fits);
                 limit(
                     Throttle {
-                        target: self.target_at(i),
+                        target: self.target(i),
                         op,
                         limit: limit_type,
                         scaling,
@@ -581,14 +593,14 @@ impl TableCapacity {
                 continue;
             }
             let fits = self
-                .resource_at(i)
+                .resource_mut(i)
                 .partitions
                 .available(partition, op, now)
                 .0
                 / cost.0;
             if fits < count {
                 admitted = admitted.min(fits);
-                let target = self.target_at(i);
+                let target = self.target(i);
                 limit(
                     Throttle {
                         target,
@@ -605,11 +617,11 @@ impl TableCapacity {
         throttles.sort();
         if admitted > 0 {
             for &(i, op, cost) in &plan.levels {
-                self.resource_at(i)
+                self.resource_mut(i)
                     .spend_table_level(op, HalfUnits(cost.0 * admitted), now);
             }
             for &(i, op, partition, cost, hash) in &plan.charges {
-                self.resource_at(i).partitions.spend(
+                self.resource_mut(i).partitions.spend(
                     partition,
                     op,
                     HalfUnits(cost.0 * admitted),

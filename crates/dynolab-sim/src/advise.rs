@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::flows;
 use crate::sim::{SimError, SimOptions, SimReport, simulate};
 use crate::workload::{
-    Class, Distinct, Distribution, Entity, Operation, Workload, template_attributes,
+    Class, Distinct, Distribution, Entity, Operation, Workload, minute_of_day, template_attributes,
 };
 
 /// Reserved capacity (1-year term) costs this share less than provisioned list prices
@@ -836,8 +836,7 @@ fn spike_windows(workload: &Workload) -> Vec<(u32, u32)> {
         .flat_map(|p| &p.rate.spikes)
         .flat_map(|spike| {
             spike.at.iter().filter_map(move |at| {
-                let (h, m) = at.split_once(':')?;
-                let start = h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?;
+                let start = minute_of_day(at)?;
                 Some((
                     (start + 1440 - 15) % 1440,
                     (start + spike.minutes.ceil() as u32 + 5) % 1440,

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use dynolab_capacity::{
-    Charge, HalfUnits, Op, Plan, ReadKind, TableCapacity, Target, read_cost, write_cost,
+    Charge, HalfUnits, Op, Plan, ReadKind, TableCapacity, read_cost, write_cost,
 };
 use dynolab_design::{AttrType, Projection, TableDesign};
 use dynolab_model::AttributeValue;
@@ -512,7 +512,7 @@ pub fn build(
                                 .position(|d| d.0 == resource && d.1 == template)
                                 .expect("every spec has a dimension");
                             Charge {
-                                target: target_of(design, resource),
+                                target: capacity.target(resource),
                                 op: spec.op,
                                 hash: hashes[di],
                                 cost: spec.cost,
@@ -527,7 +527,7 @@ pub fn build(
                             resource: spec.resource,
                             op: spec.op,
                             cost: spec.cost,
-                            partition: partition_of(&starts, spec.resource, c.hash),
+                            partition: capacity.resource(spec.resource).partition_of(c.hash),
                         })
                         .collect();
                     flows.push(Flow {
@@ -555,20 +555,6 @@ pub fn build(
         }
     }
     Ok(flows)
-}
-
-fn target_of(design: &TableDesign, resource: usize) -> Target {
-    if resource == 0 {
-        Target::Table
-    } else {
-        Target::Index(resource_names(design)[resource].clone())
-    }
-}
-
-fn partition_of(starts: &[Vec<u64>], resource: usize, hash: u64) -> usize {
-    starts[resource]
-        .partition_point(|s| *s <= hash)
-        .saturating_sub(1)
 }
 
 /// Share of the hash space partition `p` covers.

@@ -295,22 +295,6 @@ pub fn capacity_of(
     Ok(TableCapacity { table, indexes })
 }
 
-fn resource_mut(capacity: &mut TableCapacity, i: usize) -> &mut Resource {
-    if i == 0 {
-        &mut capacity.table
-    } else {
-        capacity.indexes.values_mut().nth(i - 1).expect("known")
-    }
-}
-
-fn resource_ref(capacity: &TableCapacity, i: usize) -> &Resource {
-    if i == 0 {
-        &capacity.table
-    } else {
-        capacity.indexes.values().nth(i - 1).expect("known")
-    }
-}
-
 /// Per-flow state that survives a rebuild of the flows (kept per pattern and key).
 struct FlowState {
     carry: f64,
@@ -401,7 +385,7 @@ pub fn simulate(
         })
         .collect();
     let partitions_at_start: Vec<usize> = (0..names.len())
-        .map(|i| resource_ref(&capacity, i).partition_count())
+        .map(|i| capacity.resource(i).partition_count())
         .collect();
     let mut flows = flows::build(design, workload, &capacity)?;
     let curves: Vec<DailyCurve> = workload
@@ -432,9 +416,7 @@ pub fn simulate(
         }
     };
     for (i, s) in scalers.iter_mut().enumerate() {
-        if let (Some(a), Mode::Provisioned { .. }) =
-            (scaling_of(i), resource_ref(&capacity, i).mode())
-        {
+        if let (Some(a), Mode::Provisioned { .. }) = (scaling_of(i), capacity.resource(i).mode()) {
             s[0] = a.read.map(Scaler::new);
             s[1] = a.write.map(Scaler::new);
         }
@@ -451,7 +433,7 @@ pub fn simulate(
     let mut provisioned_unit_minutes = vec![[0u64; 2]; n];
     let mut provisioned_cost = vec![[0f64; 2]; n];
     let mut heat_now: Vec<Vec<[u64; 2]>> = (0..n)
-        .map(|i| vec![[0; 2]; resource_ref(&capacity, i).partition_count()])
+        .map(|i| vec![[0; 2]; capacity.resource(i).partition_count()])
         .collect();
     let mut heat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); n];
     let mut hours: Vec<HourStats> = Vec::new();
@@ -591,13 +573,13 @@ pub fn simulate(
                 }
             }
             for (i, h) in heat_now.iter_mut().enumerate() {
-                h.resize(resource_ref(&capacity, i).partition_count(), [0; 2]);
+                h.resize(capacity.resource(i).partition_count(), [0; 2]);
             }
         }
         if (s + 1) % 60 == 0 {
             let hour_index = (s + 1) / 3600;
             for i in 0..n {
-                let mode = resource_ref(&capacity, i).mode();
+                let mode = capacity.resource(i).mode();
                 for op in 0..2 {
                     peak_minute[i][op] = peak_minute[i][op].max(minute[i][op]);
                     if let Mode::Provisioned {
@@ -641,7 +623,7 @@ pub fn simulate(
                                     0 => (to, write_units),
                                     _ => (read_units, to),
                                 };
-                                resource_mut(&mut capacity, i).set_mode(
+                                capacity.resource_mut(i).set_mode(
                                     Mode::Provisioned {
                                         read_units: r,
                                         write_units: w,
@@ -681,7 +663,9 @@ pub fn simulate(
             };
             for (i, b) in stored.iter().enumerate() {
                 byte_hours[i] += *b as f64 * hours_now;
-                resource_mut(&mut capacity, i).observe_size(*b as u64, config, now);
+                capacity
+                    .resource_mut(i)
+                    .observe_size(*b as u64, config, now);
             }
             hour.hour = s / 3600;
             hours.push(std::mem::take(&mut hour));
@@ -712,7 +696,7 @@ pub fn simulate(
     let mut resources = Vec::new();
     let mut cost = Vec::new();
     for i in 0..n {
-        let r = resource_ref(&capacity, i);
+        let r = capacity.resource(i);
         let on_demand = matches!(r.mode(), Mode::OnDemand { .. });
         let minutes = (total_s / 60).max(1) as f64;
         let prov = |op: usize| {

@@ -490,6 +490,13 @@ fn harmonic(n: u64, s: f64) -> f64 {
     sum
 }
 
+/// `"HH:MM"` (UTC) as the minute of the day.
+pub fn minute_of_day(at: &str) -> Option<u32> {
+    let (h, m) = at.split_once(':')?;
+    let (h, m) = (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
 /// A pattern's request rate through the day: a multiplier per minute (mean 1) and its spikes.
 #[derive(Clone, Debug)]
 pub struct DailyCurve {
@@ -545,12 +552,9 @@ impl DailyCurve {
                 return Err("a spike lasts between 0 and 1440 minutes".into());
             }
             for at in &spike.at {
-                let (h, m) = at
-                    .split_once(':')
-                    .and_then(|(h, m)| Some((h.parse::<usize>().ok()?, m.parse::<usize>().ok()?)))
-                    .filter(|(h, m)| *h < 24 && *m < 60)
-                    .ok_or_else(|| format!("spike time {at:?} is not HH:MM"))?;
-                let start = h * 60 + m;
+                let start = minute_of_day(at)
+                    .ok_or_else(|| format!("spike time {at:?} is not HH:MM"))?
+                    as usize;
                 for minute in start..start + spike.minutes.ceil() as usize {
                     curve.per_minute[minute % 1440] += spike.rate;
                 }
