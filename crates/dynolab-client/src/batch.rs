@@ -315,15 +315,13 @@ impl Client {
                 break;
             }
             let elapsed = time.now().saturating_sub(start);
-            if no_progress >= policy.max_attempts || elapsed >= policy.max_elapsed {
-                let last = last_error.unwrap_or_else(|| Error::Service {
-                    code: "UnprocessedItems".to_string(),
-                    message: format!("{} items still unprocessed", pending.len()),
-                });
-                report.errors.push(Error::RetriesExhausted {
-                    attempts: report.requests as u32,
-                    last: Box::new(last),
-                });
+            if policy.exhausted(no_progress, elapsed) {
+                report.errors.push(Error::retries_exhausted(
+                    report.requests,
+                    last_error,
+                    "UnprocessedItems",
+                    format!("{} items still unprocessed", pending.len()),
+                ));
                 report
                     .failed
                     .extend(pending.drain(..).filter_map(WriteOp::from_request));
@@ -468,15 +466,13 @@ impl Client {
                 break;
             }
             let elapsed = time.now().saturating_sub(start);
-            if no_progress >= policy.max_attempts || elapsed >= policy.max_elapsed {
-                let last = last_error.unwrap_or_else(|| Error::Service {
-                    code: "UnprocessedKeys".to_string(),
-                    message: format!("{} keys still unprocessed", pending.len()),
-                });
-                report.errors.push(Error::RetriesExhausted {
-                    attempts: report.requests as u32,
-                    last: Box::new(last),
-                });
+            if policy.exhausted(no_progress, elapsed) {
+                report.errors.push(Error::retries_exhausted(
+                    report.requests,
+                    last_error,
+                    "UnprocessedKeys",
+                    format!("{} keys still unprocessed", pending.len()),
+                ));
                 report.failed.append(&mut pending);
                 break;
             }

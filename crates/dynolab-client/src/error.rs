@@ -47,6 +47,24 @@ pub enum Error {
 }
 
 impl Error {
+    /// The budget ran out after `requests`: keeps the last error, or says what was left over
+    /// (`code`: "UnprocessedItems"/"UnprocessedKeys") when every answer was a partial success.
+    pub(crate) fn retries_exhausted(
+        requests: u64,
+        last: Option<Error>,
+        code: &str,
+        message: String,
+    ) -> Error {
+        let last = last.unwrap_or_else(|| Error::Service {
+            code: code.to_string(),
+            message,
+        });
+        Error::RetriesExhausted {
+            attempts: requests as u32,
+            last: Box::new(last),
+        }
+    }
+
     /// Worth retrying with backoff: throttling, server-side faults, and transport errors.
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -36,6 +36,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Whether the budget is spent: `attempts` in a row without progress, or `elapsed` in all.
+    pub fn exhausted(&self, attempts: u32, elapsed: Duration) -> bool {
+        attempts >= self.max_attempts || elapsed >= self.max_elapsed
+    }
+
     /// The ceiling of the wait before retry `attempt` (0-based).
     pub fn ceiling(&self, attempt: u32) -> Duration {
         let factor = 1u32 << attempt.min(30);
@@ -116,7 +121,7 @@ impl Backoff {
                 Err(e) => {
                     attempt += 1;
                     let elapsed = self.time.now().saturating_sub(start);
-                    if attempt >= self.policy.max_attempts || elapsed >= self.policy.max_elapsed {
+                    if self.policy.exhausted(attempt, elapsed) {
                         return Err(Error::RetriesExhausted {
                             attempts: attempt,
                             last: Box::new(e),
