@@ -128,6 +128,10 @@ struct ServeArgs {
     /// connection idle; and again for its body.
     #[arg(long, default_value_t = 60)]
     request_timeout_secs: u64,
+    /// Benchmarking only: run Scans, batches, transactions and PartiQL on the async workers
+    /// instead of the blocking pool (docs/benchmarks.md §7).
+    #[arg(long, hide = true)]
+    inline_long_operations: bool,
     /// Testing only: a request naming this table panics inside the engine (the panic-isolation
     /// test in crates/dynolab-cli/tests/it/hardening.rs).
     #[arg(long, hide = true)]
@@ -291,6 +295,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         max_connections: args.max_connections.max(1),
         header_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         body_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        blocking_pool: !args.inline_long_operations,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -41,6 +41,9 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Time to send a request's body once its headers are in.
     pub body_timeout: Duration,
+    /// Run the operations [`Engine::runs_long`] names on tokio's blocking pool, so they never
+    /// hold an async worker. Off only to measure what it buys (docs/benchmarks.md §7).
+    pub blocking_pool: bool,
 }
 
 impl Default for Limits {
@@ -49,6 +52,7 @@ impl Default for Limits {
             max_connections: 4096,
             header_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(60),
+            blocking_pool: true,
         }
     }
 }
@@ -280,7 +284,7 @@ impl Server {
             return Err(ApiError::unknown_operation());
         }
         let stopwatch = Stopwatch::start();
-        let (started, parsed) = if Engine::runs_long(operation) {
+        let (started, parsed) = if self.limits.blocking_pool && Engine::runs_long(operation) {
             // Off the async workers, so a long Scan or transaction stalls no other connection.
             let engine = Arc::clone(&self.engine);
             let op = operation.to_string();
