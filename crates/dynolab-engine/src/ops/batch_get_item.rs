@@ -103,6 +103,10 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let handle = engine.table(r.name)?;
         let encoded: Vec<Vec<u8>> = {
             let state = read_lock(&handle);
+            if let Some(p) = &r.projection {
+                let nested: Vec<String> = p.nested_path_heads().into_iter().collect();
+                crate::exprs::check_key_paths(&state.meta, &nested)?;
+            }
             r.keys
                 .iter()
                 .map(|k| state.meta.key_from_param(k))

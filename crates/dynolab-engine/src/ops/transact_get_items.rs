@@ -87,7 +87,11 @@ pub(crate) fn run(
         .collect();
     let mut keys = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (table, key_item, _) in gets {
+    for (table, key_item, projection) in gets {
+        if let Some(p) = projection {
+            let nested: Vec<String> = p.nested_path_heads().into_iter().collect();
+            crate::exprs::check_key_paths(&guards[table].meta, &nested)?;
+        }
         let key = guards[table].meta.key_from_param(key_item)?;
         // DynamoDB: one item at most once per transaction, reads too (issue 20, item 8).
         if !seen.insert((table.as_str(), key.clone())) {

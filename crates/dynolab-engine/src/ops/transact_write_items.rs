@@ -230,6 +230,14 @@ pub(crate) fn run(
     let mut seen = HashSet::new();
     for a in actions {
         let state = &guards[&a.table];
+        let mut nested = Vec::new();
+        if let Kind::Update(update) = &a.kind {
+            nested.extend(update.nested_path_heads());
+        }
+        if let Some(c) = &a.condition {
+            nested.extend(c.nested_path_heads());
+        }
+        crate::exprs::check_key_paths(&state.meta, &nested)?;
         let key = match &a.kind {
             Kind::Put(item) => {
                 check_index_keys(&state.meta, item)?;

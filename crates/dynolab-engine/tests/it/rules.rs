@@ -240,3 +240,94 @@ fn a_transaction_reads_one_item_once() {
         "Transaction request cannot include multiple operations on one item"
     );
 }
+
+#[test]
+fn a_query_filter_cannot_name_the_keys_it_queries() {
+    // dynalite's tests, recorded against DynamoDB ("should return ValidationException if hash
+    // key in FilterExpression" and the range, QueryFilter and index forms).
+    let e = engine();
+    setup(&e);
+    let values = json!({":p": s("p"), ":v": s("v")});
+    for (filter, key) in [
+        ("attribute_exists(pk.b) AND a = :v", "pk"),
+        ("sk = :v", "sk"),
+        ("sk[1] = :v", "sk"),
+    ] {
+        assert_eq!(
+            message(
+                &e,
+                "Query",
+                json!({"TableName": "rules", "KeyConditionExpression": "pk = :p", "FilterExpression": filter, "ExpressionAttributeValues": values})
+            ),
+            format!(
+                "Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"
+            ),
+            "{filter}"
+        );
+    }
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            json!({"TableName": "rules", "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [s("p")]}},
+                "QueryFilter": {"sk": {"ComparisonOperator": "EQ", "AttributeValueList": [s("0")]}}})
+        ),
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"
+    );
+    // On an index, the index's keys; the table's sort key is an ordinary attribute there.
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            json!({"TableName": "rules", "IndexName": "by_l", "KeyConditionExpression": "pk = :p", "FilterExpression": "l = :v", "ExpressionAttributeValues": values})
+        ),
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: l"
+    );
+}
+
+#[test]
+fn an_empty_sort_key_value_in_a_key_condition_is_refused() {
+    // DynamoDB Local's answer, found by the differential harness (issue 20).
+    let e = engine();
+    setup(&e);
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            json!({"TableName": "rules", "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b", "ExpressionAttributeValues": {":p": s("p"), ":a": s(""), ":b": s("x")}})
+        ),
+        "One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty string value. Key: sk"
+    );
+}
+
+#[test]
+fn nested_key_paths_are_refused_in_batches_and_transactions_too() {
+    let e = engine();
+    setup(&e);
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    let text = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk";
+    assert_eq!(
+        message(
+            &e,
+            "BatchGetItem",
+            json!({"RequestItems": {"rules": {"Keys": [key], "ProjectionExpression": "pk.a"}}})
+        ),
+        text
+    );
+    assert_eq!(
+        message(
+            &e,
+            "TransactGetItems",
+            json!({"TransactItems": [{"Get": {"TableName": "rules", "Key": key, "ProjectionExpression": "pk[0]"}}]})
+        ),
+        text
+    );
+    assert_eq!(
+        message(
+            &e,
+            "TransactWriteItems",
+            json!({"TransactItems": [{"ConditionCheck": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_exists(pk.z)"}}]})
+        ),
+        text
+    );
+}
