@@ -7,6 +7,9 @@ import copy
 
 from schema import MISSING_TABLE, TABLE
 
+CONTROL_OPS = {"CreateTable", "UpdateTable", "DeleteTable", "DescribeTable", "UpdateTimeToLive",
+               "DescribeTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource"}
+
 
 def walk(obj, path=()):
     """Every (path, value) below obj, parents before children."""
@@ -325,6 +328,10 @@ def table_damage(g, body, op):
     if not holders:
         return False
     p = r.choice(holders)
+    if op in CONTROL_OPS:
+        # The control plane only ever names scratch tables: never point it at a fixed one.
+        put(body, p, r.choice([MISSING_TABLE, "ab", "bad name!"]))
+        return True
     if p[-1] == "IndexName":
         put(body, p, r.choice(["nope", "by_g", "by_a", "g_keys", "by_s", "x"]))
     else:
@@ -395,7 +402,11 @@ def apply(g, req):
     for _ in range(2 if g.rnd.random() < 0.15 else 1):
         for _ in range(8):
             i = g.rnd.choices(range(len(DAMAGES)), weights)[0]
-            if fns[i](g, body, req.op):
+            try:
+                done = fns[i](g, body, req.op)
+            except (AttributeError, TypeError, KeyError, IndexError):
+                done = False  # an earlier damage changed the shape this one expects
+            if done:
                 applied.append(names[i])
                 break
     req.damage = "+".join(applied) if applied else None

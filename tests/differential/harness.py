@@ -63,6 +63,7 @@ class Harness:
         self.log = log or (lambda *a: None)
         self.arn_prefix = {}
         self.state = {}  # table -> {key: item}: both servers' items, as last synchronised
+        self.pre = {}  # self.state as it was before the request being compared
 
     # ---- transport ----------------------------------------------------------------------------
 
@@ -172,6 +173,18 @@ class Harness:
                     if k not in have or canon_item(have[k]) != canon_item(it):
                         c.call("PutItem", {"TableName": table, "Item": it})
 
+    def settle(self, name, seconds=5):
+        """Waits until DynamoDB Local's table and its indexes are ACTIVE (it keeps a new index
+        CREATING for about half a second; dynolab's is ACTIVE at once by default)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            a = self.dd.call("DescribeTable", {"TableName": name})
+            t = (a.body or {}).get("Table") if a.ok else None
+            if t is None or (t.get("TableStatus") == "ACTIVE" and all(
+                    g.get("IndexStatus") == "ACTIVE" for g in t.get("GlobalSecondaryIndexes") or [])):
+                return
+            time.sleep(0.05)
+
     def live_scratch(self):
         """The scratch tables that exist on either server."""
         return {n for c in (self.dl, self.dd) for n in self.list_tables(c) if n not in TABLE}
@@ -193,6 +206,8 @@ class Harness:
             stored = self.check_state(req.tables & TABLE.keys())
             if stored and not diffs:
                 diffs = [Diff("stored items", stored[0], "")]
+        if req.op in ("CreateTable", "UpdateTable") and dd.ok:
+            self.settle(req.body.get("TableName"))
         if req.op in CONTROL_OPS and diffs:
             name = req.body.get("TableName") if isinstance(req.body, dict) else None
             for s in SCRATCH_TABLES:
@@ -215,6 +230,7 @@ class Harness:
                 break
             req = gen.next()
             pre = {t: dict(self.state[t]) for t in self.state}
+            self.pre = pre
             dl, dd, diffs, stored = self.run_one(req, gen)
             stats.requests += 1
             stats.damaged += bool(req.damage)

@@ -119,6 +119,7 @@ class Reducer:
             else:
                 h.restore(tables, snap)
             r = req.copy(body)
+            h.pre = snap
             dl, dd, diffs, _ = h.run_one(r)
             if not diffs or h.classify(r, dl, dd, diffs) is not None:
                 return None
