@@ -18,6 +18,50 @@ pub(crate) struct Expressions {
     pub projection: Option<Projection>,
 }
 
+impl Expressions {
+    /// The top-level attributes under which some expression of the request names a nested
+    /// path (`a.b`, `a[0]`), in DynamoDB's order: update, condition, filter, projection.
+    pub(crate) fn nested_heads(&self) -> Vec<String> {
+        let mut heads = Vec::new();
+        if let Some(u) = &self.update {
+            heads.extend(u.nested_path_heads());
+        }
+        for c in [&self.condition, &self.filter].into_iter().flatten() {
+            heads.extend(c.nested_path_heads());
+        }
+        if let Some(p) = &self.projection {
+            heads.extend(p.nested_path_heads());
+        }
+        heads
+    }
+}
+
+/// DynamoDB refuses a nested path under a key attribute of the table (`Key: a`) or of any of
+/// its indexes (`IndexKey: a`), in any expression: key attributes are scalars (dynalite's
+/// tests, recorded against DynamoDB; issue 20, item 3).
+pub(crate) fn check_key_paths(
+    meta: &crate::table::TableMeta,
+    nested_heads: &[String],
+) -> Result<(), ApiError> {
+    let message = |kind: &str, name: &str| {
+        ApiError::validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}: {name}"
+        ))
+    };
+    for head in nested_heads {
+        if meta.key_schema.names().any(|k| k == head) {
+            return Err(message("Key", head));
+        }
+        if meta
+            .indexes()
+            .any(|i| i.key_schema.names().any(|k| k == head))
+        {
+            return Err(message("IndexKey", head));
+        }
+    }
+    Ok(())
+}
+
 fn is_placeholder(key: &str, sigil: char) -> bool {
     let mut chars = key.chars();
     chars.next() == Some(sigil)

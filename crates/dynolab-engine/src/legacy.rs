@@ -83,7 +83,20 @@ pub(crate) fn expected(req: &Map<String, Value>) -> Result<Option<Condition>, Ap
 
 /// Validates `Expected` at the point DynamoDB does (before the expressions are parsed).
 pub(crate) fn check_expected(req: &Map<String, Value>) -> Result<(), ApiError> {
+    check_conditional_operator(req, "Expected")?;
     expected(req).map(|_| ())
+}
+
+/// `ConditionalOperator` means nothing without the conditions it joins: DynamoDB refuses it
+/// (dynalite's tests, recorded against DynamoDB: "ConditionalOperator cannot be used without
+/// Filter or Expected").
+fn check_conditional_operator(req: &Map<String, Value>, joined: &str) -> Result<(), ApiError> {
+    if req.contains_key("ConditionalOperator") && !req.contains_key(joined) {
+        return Err(ApiError::validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        ));
+    }
+    Ok(())
 }
 
 /// `QueryFilter` / `ScanFilter` (+ `ConditionalOperator`) as a condition.
@@ -98,6 +111,7 @@ pub(crate) fn filter(req: &Map<String, Value>, name: &str) -> Result<Option<Cond
 }
 
 pub(crate) fn check_conditions(req: &Map<String, Value>, name: &str) -> Result<(), ApiError> {
+    check_conditional_operator(req, name)?;
     filter(req, name).map(|_| ())
 }
 

@@ -349,6 +349,7 @@ pub(crate) fn check_start_key(req: &Map<String, Value>) -> Result<(), ApiError> 
 pub(crate) fn options(
     req: &Map<String, Value>,
     exprs: crate::exprs::Expressions,
+    table_keys: &crate::table::KeySchema,
     index: Option<&IndexMeta>,
     filter_param: &str,
     enveloped: bool,
@@ -361,7 +362,69 @@ pub(crate) fn options(
         .projection
         .or_else(|| crate::legacy::attributes_to_get(req));
     let select = select(req, index, projection.is_some(), enveloped)?;
+    if let (Some(index), Some(projection)) = (index, &projection)
+        && index.global
+    {
+        check_projection_projected(index, table_keys, projection)?;
+    }
     Ok((filter, projection, select))
+}
+
+/// The attributes of `names` a secondary index does not hold, sorted.
+fn unprojected(
+    index: &IndexMeta,
+    table_keys: &crate::table::KeySchema,
+    names: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .into_iter()
+        .filter(|n| !index.projects(n, table_keys))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A GSI read can return only what the GSI holds: a projection naming anything else is
+/// refused (DynamoDB Local's check and text; an LSI fetches the rest from the table).
+fn check_projection_projected(
+    index: &IndexMeta,
+    table_keys: &crate::table::KeySchema,
+    projection: &Projection,
+) -> Result<(), ApiError> {
+    if index.projection == ProjectionType::All {
+        return Ok(());
+    }
+    let missing = unprojected(index, table_keys, projection.top_level_names());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid_parameter(format!(
+        "Global secondary index {} does not project [{}]",
+        index.name,
+        missing.join(", ")
+    )))
+}
+
+/// A Query of a secondary index (global or local) can filter only on what the index holds
+/// (DynamoDB's text, as AWS answers it and DynamoDB Local gives it; issue 20, item 2).
+pub(crate) fn check_filter_projected(
+    meta: &crate::table::TableMeta,
+    index: &IndexMeta,
+    filter: &Condition,
+) -> Result<(), ApiError> {
+    if index.projection == ProjectionType::All {
+        return Ok(());
+    }
+    let missing = unprojected(index, &meta.key_schema, filter.path_heads());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid_parameter(format!(
+        "Secondary index {} does not project one or more filter attributes: [{}]",
+        index.name,
+        missing.join(", ")
+    )))
 }
 
 /// Reads one page of a Query or Scan, admits its capacity on the partition of `hash`, and

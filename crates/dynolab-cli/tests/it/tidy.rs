@@ -77,3 +77,52 @@ fn every_cargo_run_in_the_docs_names_its_binary() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// ARCHITECTURE.md, "Robustness": no `unwrap`, `expect`, `unreachable!` or `panic!` in the
+/// code request bytes reach (the server, the engine, the expression and PartiQL crates),
+/// outside `#[cfg(test)]` items. The one allowed `panic!` is the fault injection.
+#[test]
+fn request_paths_have_no_unwrap_expect_or_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut problems = Vec::new();
+    for krate in ["server", "engine", "expr", "partiql"] {
+        let mut files = Vec::new();
+        rust_files(
+            &root.join(format!("crates/dynolab-{krate}/src")),
+            &mut files,
+        );
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let (mut depth, mut test_item_at, mut pending) = (0i64, None, false);
+            for (i, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("#[cfg(test)]") {
+                    pending = true;
+                }
+                let (opens, closes) = (
+                    line.matches('{').count() as i64,
+                    line.matches('}').count() as i64,
+                );
+                if test_item_at.is_none() && pending && opens > 0 {
+                    test_item_at = Some(depth);
+                    pending = false;
+                }
+                let banned = [".unwrap()", ".expect(\"", "unreachable!", "panic!("]
+                    .iter()
+                    .any(|b| code.contains(b));
+                if test_item_at.is_none()
+                    && !code.starts_with("//")
+                    && banned
+                    && !code.contains("injected fault")
+                {
+                    problems.push(format!("{}:{}: {code}", file.display(), i + 1));
+                }
+                depth += opens - closes;
+                if test_item_at.is_some_and(|d| depth <= d) {
+                    test_item_at = None;
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -31,10 +31,12 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             super::check_return_values_all_old(req)?;
             Ok(key)
         })?;
+    let key_paths = exprs.nested_heads();
     let condition = super::write_condition(req, exprs.condition)?;
     let handle = engine.table(req.str_field("TableName").unwrap_or_default())?;
     let now = engine.now();
     let mut state = write_lock(&handle);
+    exprs::check_key_paths(&state.meta, &key_paths)?;
     let key = state.meta.key_from_param(&key_item)?;
     let old = super::check_condition(
         engine,

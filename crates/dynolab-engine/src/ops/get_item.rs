@@ -27,6 +27,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             legacy::check_attributes_to_get(req)?;
             Ok(key)
         })?;
+    let key_paths = exprs.nested_heads();
     let projection = match exprs.projection {
         Some(p) => Some(p),
         None => legacy::attributes_to_get(req),
@@ -34,6 +35,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
     let state = read_lock(&handle);
+    exprs::check_key_paths(&state.meta, &key_paths)?;
     let key = state.meta.key_from_param(&key_item)?;
     let kind = ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false));
     let item = state.data.items.get(&key);

@@ -178,6 +178,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
     let state = read_lock(&handle);
+    crate::exprs::check_key_paths(&state.meta, &exprs.nested_heads())?;
     let index = read::index(&state, req)?;
     let schema = index.map_or(&state.meta.key_schema, |i| &i.key_schema);
     let cond = match &exprs.key_condition {
@@ -187,7 +188,17 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         None => legacy::key_conditions(req, &schema.hash, schema.range.as_deref())?,
     };
     check_types(&state, &schema.hash, schema.range.as_deref(), &cond)?;
-    let (filter, projection, select) = read::options(req, exprs, index, "QueryFilter", true)?;
+    let (filter, projection, select) = read::options(
+        req,
+        exprs,
+        &state.meta.key_schema,
+        index,
+        "QueryFilter",
+        true,
+    )?;
+    if let (Some(index), Some(filter)) = (index, &filter) {
+        read::check_filter_projected(&state.meta, index, filter)?;
+    }
     let (mut lower, mut upper) = key_range(&cond);
     let forward = req.bool_field("ScanIndexForward").unwrap_or(true);
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {

@@ -77,8 +77,16 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let table_name = req.str_field("TableName").unwrap_or_default();
     let handle = engine.table(table_name)?;
     let state = read_lock(&handle);
+    exprs::check_key_paths(&state.meta, &exprs.nested_heads())?;
     let index = read::index(&state, req)?;
-    let (filter, projection, select) = read::options(req, exprs, index, "ScanFilter", false)?;
+    let (filter, projection, select) = read::options(
+        req,
+        exprs,
+        &state.meta.key_schema,
+        index,
+        "ScanFilter",
+        false,
+    )?;
     let (mut lower, upper) = match (req.int_field("Segment"), req.int_field("TotalSegments")) {
         (Some(s), Some(t)) => {
             let (l, u) = segment_bounds(s as u64, t as u64);

@@ -86,8 +86,16 @@ pub(crate) fn run(
         .map(|(n, h)| (n.clone(), read_lock(h)))
         .collect();
     let mut keys = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (table, key_item, _) in gets {
-        keys.push(guards[table].meta.key_from_param(key_item)?);
+        let key = guards[table].meta.key_from_param(key_item)?;
+        // DynamoDB: one item at most once per transaction, reads too (issue 20, item 8).
+        if !seen.insert((table.as_str(), key.clone())) {
+            return Err(ApiError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        keys.push(key);
     }
     let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
     let mut charges: BTreeMap<&str, Vec<dynolab_capacity::Charge>> = BTreeMap::new();

@@ -46,6 +46,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             Ok(key)
         },
     )?;
+    let key_paths = exprs.nested_heads();
     let update = match exprs.update {
         Some(u) => Some(u),
         None => legacy::attribute_updates(req)?,
@@ -54,6 +55,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let handle = engine.table(req.str_field("TableName").unwrap_or_default())?;
     let now = engine.now();
     let mut state = write_lock(&handle);
+    exprs::check_key_paths(&state.meta, &key_paths)?;
     let key = state.meta.key_from_param(&key_item)?;
     if let Some(update) = &update {
         state.meta.check_update_targets(update)?;

@@ -1,0 +1,242 @@
+//! DynamoDB rules found by differential testing against DynamoDB Local (issue 20). Each case
+//! names DynamoDB's behaviour and where it is recorded.
+
+use serde_json::{Value, json};
+
+use crate::support::{call, engine, ok, s};
+
+fn setup(e: &dynolab_engine::Engine) {
+    ok(
+        e,
+        "CreateTable",
+        json!({
+            "TableName": "rules", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "l", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "LocalSecondaryIndexes": [{"IndexName": "by_l", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "l", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            "GlobalSecondaryIndexes": [
+                {"IndexName": "keys", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}},
+                {"IndexName": "incl", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}}]
+        }),
+    );
+    for i in 0..3 {
+        ok(
+            e,
+            "PutItem",
+            json!({"TableName": "rules", "Item": {"pk": s("p"), "sk": s(&i.to_string()), "g": s("g"), "l": s("l"), "a": s("x"), "b": s("y"), "m": {"M": {"k": s("v")}}}}),
+        );
+    }
+}
+
+fn message(e: &dynolab_engine::Engine, op: &str, body: Value) -> String {
+    match call(e, op, body.clone()) {
+        Ok(v) => panic!("{op} {body} succeeded: {v}"),
+        Err(err) => err.message.unwrap_or_default(),
+    }
+}
+
+#[test]
+fn an_absent_attribute_is_not_equal_to_another_absent_one() {
+    // Alternator's test_update_condition_ne_two_unset, verified against DynamoDB.
+    let e = engine();
+    setup(&e);
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "rules", "Item": {"pk": s("n"), "sk": s("0")}, "ConditionExpression": "q <> z"}),
+    );
+    let r = ok(
+        &e,
+        "Scan",
+        json!({"TableName": "rules", "FilterExpression": "#n.b <> nothing", "ExpressionAttributeNames": {"#n": "name"}}),
+    );
+    assert_eq!(r["Count"], 4, "every item passes: {r}");
+}
+
+#[test]
+fn index_reads_cannot_name_what_the_index_does_not_project() {
+    let e = engine();
+    setup(&e);
+    let gsi_query = |index: &str, extra: Value| {
+        let mut body = json!({"TableName": "rules", "IndexName": index, "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": s("g")}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    // Projections on a GSI (DynamoDB Local's text; dynalite's tests cover the Select form).
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            gsi_query("keys", json!({"ProjectionExpression": "pk, m, b"}))
+        ),
+        "One or more parameter values were invalid: Global secondary index keys does not project [b, m]"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            gsi_query("incl", json!({"ProjectionExpression": "a, b"}))
+        ),
+        "One or more parameter values were invalid: Global secondary index incl does not project [b]"
+    );
+    ok(
+        &e,
+        "Query",
+        gsi_query("incl", json!({"ProjectionExpression": "a, g, pk, sk"})),
+    );
+    let legacy = json!({"TableName": "rules", "IndexName": "keys", "AttributesToGet": ["b"],
+        "KeyConditions": {"g": {"ComparisonOperator": "EQ", "AttributeValueList": [s("g")]}}});
+    assert_eq!(
+        message(&e, "Query", legacy),
+        "One or more parameter values were invalid: Global secondary index keys does not project [b]"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "Scan",
+            json!({"TableName": "rules", "IndexName": "keys", "ProjectionExpression": "b"})
+        ),
+        "One or more parameter values were invalid: Global secondary index keys does not project [b]"
+    );
+    // An LSI fetches unprojected attributes from the table.
+    let r = ok(
+        &e,
+        "Query",
+        json!({"TableName": "rules", "IndexName": "by_l", "KeyConditionExpression": "pk = :p", "ProjectionExpression": "b", "ExpressionAttributeValues": {":p": s("p")}}),
+    );
+    assert_eq!(r["Items"][0]["b"], s("y"));
+    // Filters on a GSI or an LSI Query ("Secondary index", on both kinds: AWS's answer).
+    let values = json!({":g": s("g"), ":v": s("y")});
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            gsi_query(
+                "incl",
+                json!({"FilterExpression": "b = :v AND a = :v", "ExpressionAttributeValues": values})
+            )
+        ),
+        "One or more parameter values were invalid: Secondary index incl does not project one or more filter attributes: [b]"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "Query",
+            json!({"TableName": "rules", "IndexName": "by_l", "KeyConditionExpression": "pk = :p", "FilterExpression": "b = :v", "ExpressionAttributeValues": {":p": s("p"), ":v": s("y")}})
+        ),
+        "One or more parameter values were invalid: Secondary index by_l does not project one or more filter attributes: [b]"
+    );
+}
+
+#[test]
+fn nested_paths_under_key_attributes_are_refused() {
+    // dynalite's tests, recorded against DynamoDB ("non-scalar index access").
+    let e = engine();
+    setup(&e);
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    let cases = [
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": key, "ConditionExpression": "attribute_exists(pk.x)"}),
+            "Key: pk",
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": "rules", "Key": key, "UpdateExpression": "SET a = :v", "ConditionExpression": "sk[0] = :v", "ExpressionAttributeValues": {":v": s("v")}}),
+            "Key: sk",
+        ),
+        (
+            "GetItem",
+            json!({"TableName": "rules", "Key": key, "ProjectionExpression": "a, g.x"}),
+            "IndexKey: g",
+        ),
+        (
+            "Scan",
+            json!({"TableName": "rules", "FilterExpression": "l[1] = :v", "ExpressionAttributeValues": {":v": s("v")}}),
+            "IndexKey: l",
+        ),
+        (
+            "DeleteItem",
+            json!({"TableName": "rules", "Key": key, "ConditionExpression": "pk.a = :v", "ExpressionAttributeValues": {":v": s("v")}}),
+            "Key: pk",
+        ),
+    ];
+    for (op, body, name) in cases {
+        assert_eq!(
+            message(&e, op, body),
+            format!(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {name}"
+            ),
+            "{op}"
+        );
+    }
+}
+
+#[test]
+fn distinct_operands_and_not_not() {
+    let e = engine();
+    setup(&e);
+    assert_eq!(
+        message(
+            &e,
+            "UpdateItem",
+            json!({"TableName": "rules", "Key": {"pk": s("p"), "sk": s("0")}, "UpdateExpression": "SET a = if_not_exists(a, a)"})
+        ),
+        "Invalid UpdateExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: if_not_exists, first operand: [a]"
+    );
+    let r = ok(
+        &e,
+        "Scan",
+        json!({"TableName": "rules", "FilterExpression": "NOT NOT a = :x", "ExpressionAttributeValues": {":x": s("x")}}),
+    );
+    assert_eq!(r["Count"], 3);
+}
+
+#[test]
+fn conditional_operator_needs_the_conditions_it_joins() {
+    // dynalite's tests, recorded against DynamoDB.
+    let e = engine();
+    setup(&e);
+    let text = "ConditionalOperator cannot be used without Filter or Expected";
+    for (op, body) in [
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": {"pk": s("c"), "sk": s("c")}, "ConditionalOperator": "AND"}),
+        ),
+        (
+            "DeleteItem",
+            json!({"TableName": "rules", "Key": {"pk": s("c"), "sk": s("c")}, "ConditionalOperator": "OR"}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "rules", "ConditionalOperator": "AND", "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [s("p")]}}}),
+        ),
+        (
+            "Scan",
+            json!({"TableName": "rules", "ConditionalOperator": "AND"}),
+        ),
+    ] {
+        assert_eq!(message(&e, op, body), text, "{op}");
+    }
+}
+
+#[test]
+fn a_transaction_reads_one_item_once() {
+    // The TransactGetItems API reference: no two actions on the same item.
+    let e = engine();
+    setup(&e);
+    let get = json!({"Get": {"TableName": "rules", "Key": {"pk": s("p"), "sk": s("0")}}});
+    assert_eq!(
+        message(
+            &e,
+            "TransactGetItems",
+            json!({"TransactItems": [get.clone(), get]})
+        ),
+        "Transaction request cannot include multiple operations on one item"
+    );
+}
