@@ -219,7 +219,7 @@ def on_demand_throughput(req, dl, dd, diffs, h):
     m = dl.message or ""
     return (o is not None and req.op in ("CreateTable", "UpdateTable") and dd.ok and dl.type == "ValidationException"
             and ("when BillingMode is PAY_PER_REQUEST" in m or "provisionedThroughput" in m
-                 or "ProvisionedThroughput must be specified for index" in m))
+                 or "ProvisionedThroughput must be specified" in m))
 
 
 def internal_failure(req, dl, dd, diffs, h):
@@ -488,7 +488,7 @@ def lsi_read_units(req, dl, dd, diffs, h):
     b = body(req)
     t = table_of(b.get("TableName"))
     index = t.index(b.get("IndexName")) if t is not None and isinstance(b.get("IndexName"), str) else None
-    if req.op not in ("Query", "Scan") or index is None or not index.local or not only(diffs, "ConsumedCapacity"):
+    if req.op not in ("Query", "Scan") or index is None or not only(diffs, "ConsumedCapacity"):
         return False
     if b.get("Select") in ("ALL_ATTRIBUTES",) or b.get("ProjectionExpression") or b.get("AttributesToGet"):
         return False
@@ -623,14 +623,16 @@ DEVIATIONS = [
          "operand in the update expression has an incorrect data type ...'"],
         transaction_validation_reason),
     Deviation(
-        "on-demand-throughput",
-        "ProvisionedThroughput on a PAY_PER_REQUEST table or index",
+        "billing-mode-throughput",
+        "ProvisionedThroughput that does not fit the billing mode",
         "ValidationException 'One or more parameter values were invalid: Neither ReadCapacityUnits nor "
         "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST' (and 'ProvisionedThroughput "
-        "should not be specified for index: <name> when BillingMode is PAY_PER_REQUEST')",
-        "accepts the throughput, even 0 units",
+        "should not be specified for index: <name> when BillingMode is PAY_PER_REQUEST'); and "
+        "'ProvisionedThroughput must be specified when BillingMode is PROVISIONED' when it is missing",
+        "accepts the throughput (even 0 units), and its absence",
         ["dynalite test/updateTable.js 'should return ValidationException for ProvisionedThroughput update when "
-         "PAY_PER_REQUEST' (that message); test/createTable.js for CreateTable ('should return ValidationException "
+         "PAY_PER_REQUEST' (that message) and 'should return ValidationException for PROVISIONED without "
+         "ProvisionedThroughput'; test/createTable.js for CreateTable ('should return ValidationException "
          "for low ReadCapacityUnits': 'Member must have value greater than or equal to 1')"],
         on_demand_throughput),
     Deviation(
@@ -666,8 +668,8 @@ DEVIATIONS = [
          "AWS API Reference, TransactWriteItems: 'Transaction request cannot include multiple operations on one item'"],
         number_key_duplicates),
     Deviation(
-        "lsi-read-units",
-        "Reading a local secondary index for its projected attributes",
+        "index-read-units",
+        "Reading a secondary index for its projected attributes",
         "a Query or Scan of an index that needs only projected attributes (the default for an index: "
         "ALL_PROJECTED_ATTRIBUTES) is charged by the size of the index entries read",
         "charges the size of the base table items, as if it fetched them",
