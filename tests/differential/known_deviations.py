@@ -235,6 +235,12 @@ def first_cancellation_reason(req, dl, dd, diffs, h):
     return len(a) == len(b) and all(x == y or y == "None" for x, y in zip(a, b)) and a != b
 
 
+def ttl_cooldown(req, dl, dd, diffs, h):
+    o = outcome(diffs)
+    return (o is not None and req.op == "UpdateTimeToLive" and dd.ok
+            and "modified multiple times within a fixed interval" in (dl.message or ""))
+
+
 def empty_parameters(req, dl, dd, diffs, h):
     o = outcome(diffs)
     return (o is not None and req.op == "ExecuteStatement" and body(req).get("Parameters") == []
@@ -567,6 +573,14 @@ def no_tagging(req, dl, dd, diffs, h):
 
 
 DEVIATIONS = [
+    Deviation(
+        "ttl-cooldown",
+        "UpdateTimeToLive again within an hour",
+        "ValidationException 'Time to live has been modified multiple times within a fixed interval'",
+        "applies every change",
+        ["AWS API Reference, UpdateTimeToLive: 'Any additional UpdateTimeToLive calls for the same table during "
+         "this one hour duration result in a ValidationException.'"],
+        ttl_cooldown),
     Deviation(
         "cancellation-reasons",
         "Every failing action of a cancelled transaction has its reason",
