@@ -273,6 +273,7 @@ fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<Attribute
             let mut out = BTreeMap::new();
             if let Some(map) = inner.as_object() {
                 for (k, v) in map {
+                    check_attribute_name(k)?;
                     out.insert(k.clone(), from_json_depth(v, depth + 1)?);
                 }
             }
@@ -312,9 +313,25 @@ pub fn decode_blob(text: &str) -> Vec<u8> {
 pub fn item_from_json(map: &Map<String, Value>) -> Result<Item, String> {
     let mut item = Item::new();
     for (k, v) in map {
+        check_attribute_name(k)?;
         item.insert(k.clone(), AttributeValue::from_json(v)?);
     }
     Ok(item)
+}
+
+/// Attribute names are 1 to 65,535 bytes (Constraints.html says "64 KB"; Alternator's tests,
+/// verified against DynamoDB, show 65,535 is the last accepted length). The messages are
+/// DynamoDB Local's.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+
+fn check_attribute_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Empty attribute name".into());
+    }
+    if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+        return Err("Attribute name is too large, must be less than 65536 bytes".into());
+    }
+    Ok(())
 }
 
 pub fn item_to_json(item: &BTreeMap<String, AttributeValue>) -> Value {

@@ -331,3 +331,48 @@ fn nested_key_paths_are_refused_in_batches_and_transactions_too() {
         text
     );
 }
+
+#[test]
+fn attribute_names_are_one_to_65535_bytes() {
+    // Constraints.html ("64 KB"); Alternator's test_limit_attribute_length_nonkey_bad, verified
+    // against DynamoDB, shows 65,535 bytes is the last accepted length; the messages are
+    // DynamoDB Local's (issue 20, item 6).
+    let e = engine();
+    setup(&e);
+    let long = "x".repeat(65_536);
+    let item = |name: &str| json!({"pk": s("n"), "sk": s("n"), name: s("v")});
+    for (op, body, text) in [
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": item("")}),
+            "Empty attribute name",
+        ),
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": item(&long)}),
+            "Attribute name is too large, must be less than 65536 bytes",
+        ),
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": {"pk": s("n"), "sk": s("n"), "m": {"M": {"": s("v")}}}}),
+            "Empty attribute name",
+        ),
+        (
+            "BatchWriteItem",
+            json!({"RequestItems": {"rules": [{"PutRequest": {"Item": item("")}}]}}),
+            "Empty attribute name",
+        ),
+        (
+            "TransactWriteItems",
+            json!({"TransactItems": [{"Put": {"TableName": "rules", "Item": item(&long)}}]}),
+            "Attribute name is too large, must be less than 65536 bytes",
+        ),
+    ] {
+        assert_eq!(message(&e, op, body), text, "{op}");
+    }
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "rules", "Item": item(&long[1..])}),
+    );
+}
