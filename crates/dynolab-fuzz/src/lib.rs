@@ -30,7 +30,7 @@
 
 mod expression;
 mod partiql;
-mod request;
+pub mod request;
 
 pub use expression::expression;
 pub use partiql::partiql;

@@ -90,10 +90,10 @@ fn check_answer(target: &str, result: &Result<Value, ApiError>) {
 }
 
 /// A fresh in-memory engine with the capacity model on, a virtual clock, and:
-/// - `t`: `pk` (S) + `sk` (N); GSI `g` on `gpk` (S) + `gsk` (N) projecting `x`; LSI `l` on
+/// - `tab`: `pk` (S) + `sk` (N); GSI `gsi` on `gpk` (S) + `gsk` (N) projecting `x`; LSI `lsi` on
 ///   `pk` + `lsk` (S), ALL; a NEW_AND_OLD_IMAGES stream; TTL on `ttl`; Contributor Insights;
 ///   six items.
-/// - `h`: `id` (S) only, provisioned 5/5, two items.
+/// - `kvs`: `id` (S) only, provisioned 5/5, two items.
 ///
 /// Panics if the fixture cannot be built (a bug in the harness or the engine, not an input).
 pub fn fixture() -> (Engine, VirtualClock) {
@@ -110,7 +110,7 @@ pub fn fixture() -> (Engine, VirtualClock) {
     setup(
         "CreateTable",
         json!({
-            "TableName": "t",
+            "TableName": "tab",
             "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [
                 {"AttributeName": "pk", "AttributeType": "S"},
@@ -124,7 +124,7 @@ pub fn fixture() -> (Engine, VirtualClock) {
                 {"AttributeName": "sk", "KeyType": "RANGE"}
             ],
             "GlobalSecondaryIndexes": [{
-                "IndexName": "g",
+                "IndexName": "gsi",
                 "KeySchema": [
                     {"AttributeName": "gpk", "KeyType": "HASH"},
                     {"AttributeName": "gsk", "KeyType": "RANGE"}
@@ -132,7 +132,7 @@ pub fn fixture() -> (Engine, VirtualClock) {
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}
             }],
             "LocalSecondaryIndexes": [{
-                "IndexName": "l",
+                "IndexName": "lsi",
                 "KeySchema": [
                     {"AttributeName": "pk", "KeyType": "HASH"},
                     {"AttributeName": "lsk", "KeyType": "RANGE"}
@@ -144,16 +144,16 @@ pub fn fixture() -> (Engine, VirtualClock) {
     );
     setup(
         "UpdateTimeToLive",
-        json!({"TableName": "t", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "ttl"}}),
+        json!({"TableName": "tab", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "ttl"}}),
     );
     setup(
         "UpdateContributorInsights",
-        json!({"TableName": "t", "ContributorInsightsAction": "ENABLE"}),
+        json!({"TableName": "tab", "ContributorInsightsAction": "ENABLE"}),
     );
     setup(
         "CreateTable",
         json!({
-            "TableName": "h",
+            "TableName": "kvs",
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
@@ -168,12 +168,12 @@ pub fn fixture() -> (Engine, VirtualClock) {
         json!({"pk": {"S": "c"}, "sk": {"N": "0"}, "gpk": {"S": "g1"}, "gsk": {"N": "10"}, "lsk": {"S": "l9"}}),
     ];
     for item in items {
-        setup("PutItem", json!({"TableName": "t", "Item": item}));
+        setup("PutItem", json!({"TableName": "tab", "Item": item}));
     }
     for id in ["h1", "h2"] {
         setup(
             "PutItem",
-            json!({"TableName": "h", "Item": {"id": {"S": id}, "v": {"N": "1"}}}),
+            json!({"TableName": "kvs", "Item": {"id": {"S": id}, "v": {"N": "1"}}}),
         );
     }
     (engine, clock)
