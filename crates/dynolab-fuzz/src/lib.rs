@@ -30,11 +30,11 @@
 
 mod expression;
 mod partiql;
-pub mod request;
+mod request;
 
-pub use expression::expression;
+pub use expression::{default_names, default_values, expression};
 pub use partiql::partiql;
-pub use request::request;
+pub use request::{MAX_REQUESTS, fixture, request, run_requests};
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};

@@ -20,21 +20,30 @@ const DYNAMODB_PREFIX: &str = "DynamoDB_20120810.";
 /// in-memory engine holding the [`fixture`] tables, advancing its clock by a minute and
 /// ticking after each. Panics if an answer is an `InternalServerError` or cannot be rendered.
 pub fn request(data: &[u8]) {
+    run_requests(data);
+}
+
+/// [`request`], returning each request's target and answer (the bounded run checks that the
+/// seed corpus reaches every operation's success path).
+pub fn run_requests(data: &[u8]) -> Vec<(String, Result<Value, ApiError>)> {
     let (engine, clock) = fixture();
+    let mut answers = Vec::new();
     for part in data.split(|b| *b == 0).take(MAX_REQUESTS) {
         let (target, body) = match part.iter().position(|b| *b == b'\n') {
             Some(i) => (&part[..i], &part[i + 1..]),
             None => (part, &[][..]),
         };
-        let target = String::from_utf8_lossy(target);
-        let result = dispatch(&engine, target.trim(), body);
+        let target = String::from_utf8_lossy(target).trim().to_string();
+        let result = dispatch(&engine, &target, body);
         check_answer(&target, &result);
+        answers.push((target, result));
         clock.advance_micros(60_000_000);
         engine.tick();
     }
     // The admin API's views of everything the requests did.
     let _ = serde_json::to_vec(&engine.dashboard());
     let _ = serde_json::to_vec(&engine.cost_report());
+    answers
 }
 
 /// The routing of `Server::dispatch`: an empty or non-JSON body is a SerializationException,
