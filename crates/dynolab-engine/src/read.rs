@@ -187,7 +187,13 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     };
     let mut bytes: u64 = 0;
     let mut extra_base_reads = dynolab_capacity::HalfUnits::ZERO;
-    let range = (page.lower, page.upper);
+    // The requests' checks keep a start key inside its range; an inverted range is still
+    // read as the empty range it is, never handed to the ordered map (which would panic).
+    let range = if is_inverted(&page.lower, &page.upper) {
+        (Bound::Unbounded, Bound::Excluded(Vec::new()))
+    } else {
+        (page.lower, page.upper)
+    };
     // `stored` is the index's projected copy; `None` when the item itself is what is stored.
     let mut visit = |entry_key: &[u8], item: &Item, stored: Option<Item>| -> bool {
         out.first_hash
@@ -275,6 +281,17 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
         None => out.consumed.table_read = cost,
     }
     out
+}
+
+/// Whether `lower..upper` holds no key in a way `BTreeMap::range` refuses: a start above the
+/// end, or equal ends that are both excluded.
+pub(crate) fn is_inverted(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) => {
+            l > u || (l == u && matches!((lower, upper), (Bound::Excluded(_), Bound::Excluded(_))))
+        }
+        _ => false,
+    }
 }
 
 /// The JSON body of a Query or Scan answer.

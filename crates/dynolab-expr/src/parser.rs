@@ -78,12 +78,37 @@ pub(crate) struct ParsedUpdate {
 
 type PResult<T> = Result<T, ()>;
 
+/// DynamoDB's limit on the operators and functions in one expression (Constraints.html,
+/// "Expression parameters": 300). Comparators, `AND`, `OR`, `NOT`, `BETWEEN`, `IN`, `+`, `-`
+/// and every function call count; parentheses do not.
+pub const MAX_OPERATORS: usize = 300;
+
+/// The deepest nesting (parentheses, function arguments, `NOT`) the parser follows. An
+/// expression within DynamoDB's 4 KB limit cannot reach it; it is a backstop for callers that
+/// skip the size check. The parser recurses once per level and grows its stack on the heap
+/// when a level would not fit ([`stacker`]), so no input can overflow the thread's stack.
+pub const MAX_NESTING: usize = 4096;
+
+/// Stack the parser keeps free before it recurses, and the size of each new segment.
+const RED_ZONE: usize = 64 * 1024;
+const STACK_SEGMENT: usize = 1024 * 1024;
+
 struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,
     furthest: usize,
     redundant: bool,
     update: bool,
+    /// Operators and functions on the current parse path (restored when a branch backtracks).
+    operators: usize,
+    /// Nesting of the current parse path.
+    depth: usize,
+    /// A failure no other branch can recover from: the whole parse stops with this detail.
+    fatal: Option<String>,
+    /// Positions where an operand is known not to parse. An operand's parse depends only on
+    /// where it starts, and the condition grammar tries one at every `(` before it tries a
+    /// parenthesised condition there; remembering failures keeps deep nesting linear.
+    no_operand_at: Vec<bool>,
 }
 
 const CONDITION_KEYWORDS: &[&str] = &["AND", "OR", "NOT", "BETWEEN", "IN"];
@@ -97,15 +122,50 @@ impl<'a> Parser<'a> {
             furthest: 0,
             redundant: false,
             update,
+            operators: 0,
+            depth: 0,
+            fatal: None,
+            no_operand_at: vec![false; toks.len() + 1],
         }
     }
 
+    /// The current token; after a fatal failure, none (so every branch fails at once).
     fn peek(&self) -> Option<&Tok> {
+        if self.fatal.is_some() {
+            return None;
+        }
         self.toks.get(self.pos).map(|t| &t.tok)
     }
 
     fn peek_at(&self, n: usize) -> Option<&Tok> {
+        if self.fatal.is_some() {
+            return None;
+        }
         self.toks.get(self.pos + n).map(|t| &t.tok)
+    }
+
+    /// Counts one operator or function against [`MAX_OPERATORS`].
+    fn operator(&mut self) -> PResult<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            self.fatal = Some(format!(
+                "The expression contains too many operators; operator count: {}",
+                self.operators
+            ));
+            return Err(());
+        }
+        Ok(())
+    }
+
+    /// Runs `f` one nesting level deeper, on a stack with room for it.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return self.fail();
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        self.depth -= 1;
+        r
     }
 
     fn fail<T>(&mut self) -> PResult<T> {
@@ -152,11 +212,12 @@ impl<'a> Parser<'a> {
 
     /// Runs `f`, restoring the position (and parens flag) when it fails.
     fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        let (pos, red) = (self.pos, self.redundant);
+        let (pos, red, operators) = (self.pos, self.redundant, self.operators);
         let r = f(self);
         if r.is_err() {
             self.pos = pos;
             self.redundant = red;
+            self.operators = operators;
         }
         r
     }
@@ -200,20 +261,36 @@ impl<'a> Parser<'a> {
 
     fn call_args(&mut self) -> PResult<Vec<RawOperand>> {
         self.expect(&Tok::LParen)?;
-        let mut args = vec![self.operand()?];
-        while self.eat(&Tok::Comma) {
-            args.push(self.operand()?);
-        }
-        self.expect(&Tok::RParen)?;
-        Ok(args)
+        self.nested(|p| {
+            let mut args = vec![p.operand()?];
+            while p.eat(&Tok::Comma) {
+                args.push(p.operand()?);
+            }
+            p.expect(&Tok::RParen)?;
+            Ok(args)
+        })
     }
 
     /// Operand with its "was a parenthesised operand" flag (for redundant-parens detection).
     fn operand_p(&mut self) -> PResult<(RawOperand, bool)> {
+        let start = self.pos;
+        if self.no_operand_at.get(start) == Some(&true) {
+            return self.fail();
+        }
+        let r = self.operand_p_uncached();
+        if r.is_err()
+            && let Some(known) = self.no_operand_at.get_mut(start)
+        {
+            *known = true;
+        }
+        r
+    }
+
+    fn operand_p_uncached(&mut self) -> PResult<(RawOperand, bool)> {
         match self.peek().cloned() {
             Some(Tok::LParen) => {
                 self.pos += 1;
-                let (inner, paren) = self.operand_p()?;
+                let (inner, paren) = self.nested(|p| p.operand_p())?;
                 self.expect(&Tok::RParen)?;
                 if paren {
                     self.redundant = true;
@@ -228,6 +305,7 @@ impl<'a> Parser<'a> {
                 if !self.is_reserved_token(&name) && self.peek_at(1) == Some(&Tok::LParen) =>
             {
                 self.pos += 1;
+                self.operator()?;
                 let args = self.call_args()?;
                 Ok((RawOperand::Call { name, args }, false))
             }
@@ -244,27 +322,32 @@ impl<'a> Parser<'a> {
     /// `or := and (OR and)*`; returns whether the whole thing was one parenthesised group.
     fn or_expr(&mut self) -> PResult<(RawCond, bool)> {
         let (first, paren) = self.and_expr()?;
-        let mut parts = vec![first];
+        let mut rest = Vec::new();
         while self.eat_keyword("OR") {
-            parts.push(self.and_expr()?.0);
+            self.operator()?;
+            rest.push(self.and_expr()?.0);
         }
-        let only = parts.len() == 1;
-        Ok((fold_right(parts, RawCond::Or), paren && only))
+        let only = rest.is_empty();
+        Ok((fold_right(first, rest, RawCond::Or), paren && only))
     }
 
     fn and_expr(&mut self) -> PResult<(RawCond, bool)> {
         let (first, paren) = self.not_expr()?;
-        let mut parts = vec![first];
+        let mut rest = Vec::new();
         while self.eat_keyword("AND") {
-            parts.push(self.not_expr()?.0);
+            self.operator()?;
+            rest.push(self.not_expr()?.0);
         }
-        let only = parts.len() == 1;
-        Ok((fold_right(parts, RawCond::And), paren && only))
+        let only = rest.is_empty();
+        Ok((fold_right(first, rest, RawCond::And), paren && only))
     }
 
+    /// `not := NOT not | primary`: the Developer Guide's grammar is `NOT condition`, so
+    /// `NOT NOT a = :v` is a condition.
     fn not_expr(&mut self) -> PResult<(RawCond, bool)> {
         if self.eat_keyword("NOT") {
-            let (inner, _) = self.primary()?;
+            self.operator()?;
+            let (inner, _) = self.nested(|p| p.not_expr())?;
             return Ok((RawCond::Not(Box::new(inner)), false));
         }
         self.primary()
@@ -276,7 +359,7 @@ impl<'a> Parser<'a> {
                 return Ok((c, false));
             }
             self.pos += 1;
-            let (inner, inner_paren) = self.or_expr()?;
+            let (inner, inner_paren) = self.nested(|p| p.or_expr())?;
             self.expect(&Tok::RParen)?;
             if inner_paren {
                 self.redundant = true;
@@ -303,11 +386,13 @@ impl<'a> Parser<'a> {
     fn predicate(&mut self) -> PResult<RawCond> {
         let left = self.operand()?;
         if let Some(op) = self.comparator() {
+            self.operator()?;
             let right = self.operand()?;
             return Ok(RawCond::Cmp(op, left, right));
         }
         self.furthest = self.furthest.max(self.pos);
         if self.eat_keyword("BETWEEN") {
+            self.operator()?;
             let lo = self.operand()?;
             if !self.eat_keyword("AND") {
                 return self.fail();
@@ -316,6 +401,7 @@ impl<'a> Parser<'a> {
             return Ok(RawCond::Between(left, lo, hi));
         }
         if self.eat_keyword("IN") {
+            self.operator()?;
             let list = self.call_args()?;
             return Ok(RawCond::In(left, list));
         }
@@ -331,7 +417,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(&Tok::LParen)
             && let Ok(v) = self.attempt(|p| {
                 p.pos += 1;
-                let v = p.set_value()?;
+                let v = p.nested(|p| p.set_value())?;
                 p.expect(&Tok::RParen)?;
                 Ok(v)
             })
@@ -344,10 +430,12 @@ impl<'a> Parser<'a> {
 
     fn arith_tail(&mut self, left: RawOperand) -> PResult<RawOperand> {
         if self.eat(&Tok::Plus) {
+            self.operator()?;
             let right = self.operand()?;
             return Ok(RawOperand::Plus(Box::new(left), Box::new(right)));
         }
         if self.eat(&Tok::Minus) {
+            self.operator()?;
             let right = self.operand()?;
             return Ok(RawOperand::Minus(Box::new(left), Box::new(right)));
         }
@@ -401,15 +489,25 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn fold_right(mut parts: Vec<RawCond>, f: fn(Box<RawCond>, Box<RawCond>) -> RawCond) -> RawCond {
-    let mut acc = parts.pop().expect("at least one part");
-    while let Some(prev) = parts.pop() {
+/// `a OP b OP c` as `a OP (b OP c)`; `first` is the part every chain starts with.
+fn fold_right(
+    first: RawCond,
+    mut rest: Vec<RawCond>,
+    f: fn(Box<RawCond>, Box<RawCond>) -> RawCond,
+) -> RawCond {
+    let Some(mut acc) = rest.pop() else {
+        return first;
+    };
+    while let Some(prev) = rest.pop() {
         acc = f(Box::new(prev), Box::new(acc));
     }
-    acc
+    f(Box::new(first), Box::new(acc))
 }
 
-fn finish<T>(text: &str, toks: &[Token], p: &Parser<'_>, r: PResult<T>) -> Result<T, String> {
+fn finish<T>(text: &str, toks: &[Token], p: &mut Parser<'_>, r: PResult<T>) -> Result<T, String> {
+    if let Some(detail) = p.fatal.take() {
+        return Err(detail);
+    }
     r.map_err(|()| syntax_error(text, toks, p.furthest))
 }
 
@@ -420,7 +518,7 @@ pub(crate) fn parse_condition(text: &str) -> Result<ParsedCond, String> {
     let mut p = Parser::new(&toks, false);
     let r = p.or_expr().and_then(|(c, _)| p.at_end().map(|()| c));
     let redundant = p.redundant;
-    finish(text, &toks, &p, r).map(|cond| ParsedCond {
+    finish(text, &toks, &mut p, r).map(|cond| ParsedCond {
         cond,
         redundant_parens: redundant,
     })
@@ -436,7 +534,7 @@ pub(crate) fn parse_update(text: &str) -> Result<ParsedUpdate, String> {
         }
         Ok(sections)
     })();
-    finish(text, &toks, &p, r).map(|sections| ParsedUpdate { sections })
+    finish(text, &toks, &mut p, r).map(|sections| ParsedUpdate { sections })
 }
 
 pub(crate) fn parse_projection(text: &str) -> Result<Vec<RawPath>, String> {
@@ -450,7 +548,7 @@ pub(crate) fn parse_projection(text: &str) -> Result<Vec<RawPath>, String> {
         p.at_end()?;
         Ok(paths)
     })();
-    finish(text, &toks, &p, r)
+    finish(text, &toks, &mut p, r)
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub mod msg {
         "EXISTS can only be used in ExecuteTransaction write requests.";
     pub const EMPTY_PATH_COMPONENT: &str = "Path component cannot be an empty string";
     pub const PATH_STARTS_WITH_INDEX: &str = "A path cannot start with a list index";
+    /// Ours: DynamoDB documents no nesting or operator limit for PartiQL (docs/COMPAT.md).
+    pub const TOO_DEEP: &str = "Expression nesting exceeds the supported depth";
+    pub const TOO_MANY_OPERATORS: &str = "Expression contains too many operators";
     pub const UNSUPPORTED_UPDATE_ACTION: &str =
         "Only SET and REMOVE are supported in update expressions at this time";
 }

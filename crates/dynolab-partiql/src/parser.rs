@@ -65,10 +65,20 @@ fn is_keyword(s: &str) -> bool {
     KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s))
 }
 
+/// How deep a statement's expressions may nest (parentheses, `NOT`, function arguments,
+/// lists, maps and bags), and how many operators it may hold. DynamoDB documents neither; a
+/// statement is at most 8,192 characters, and these bounds keep every walk over its tree
+/// (parse, translation, evaluation, drop) far from the end of a thread's stack.
+/// docs/COMPAT.md records the choice.
+pub const MAX_NESTING: usize = 100;
+pub const MAX_OPERATORS: usize = 1000;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
     params: usize,
+    depth: usize,
+    operators: usize,
 }
 
 /// Parses one statement; the result holds [`Expr::Param`]s until [`crate::bind`].
@@ -77,6 +87,8 @@ pub fn parse(text: &str) -> Result<(Statement, usize), PartiqlError> {
         toks: tokenize(text)?,
         pos: 0,
         params: 0,
+        depth: 0,
+        operators: 0,
     };
     let stmt = p.statement()?;
     p.eat_sym(";");
@@ -88,15 +100,42 @@ pub fn parse(text: &str) -> Result<(Statement, usize), PartiqlError> {
 
 impl Parser {
     fn peek(&self) -> &Tok {
-        &self.toks[self.pos]
+        self.toks.get(self.pos).unwrap_or(&Tok::Eof)
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        self.toks.get(self.pos + n).unwrap_or(&Tok::Eof)
     }
 
     fn next(&mut self) -> Tok {
-        let t = self.toks[self.pos].clone();
+        let t = self.peek().clone();
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
         }
         t
+    }
+
+    /// Runs `f` one nesting level deeper, refusing past [`MAX_NESTING`].
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Parser) -> Result<T, PartiqlError>,
+    ) -> Result<T, PartiqlError> {
+        if self.depth >= MAX_NESTING {
+            return Err(malformed(msg::TOO_DEEP));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    /// Counts one operator against [`MAX_OPERATORS`].
+    fn operator(&mut self) -> Result<(), PartiqlError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(malformed(msg::TOO_MANY_OPERATORS));
+        }
+        Ok(())
     }
 
     fn eat_kw(&mut self, kw: &str) -> bool {
@@ -458,6 +497,7 @@ impl Parser {
     fn expr(&mut self) -> Result<Expr, PartiqlError> {
         let mut left = self.and()?;
         while self.eat_kw("or") {
+            self.operator()?;
             let right = self.operand_after_infix(Parser::and)?;
             left = Expr::Or(Box::new(left), Box::new(right));
         }
@@ -467,6 +507,7 @@ impl Parser {
     fn and(&mut self) -> Result<Expr, PartiqlError> {
         let mut left = self.not()?;
         while self.eat_kw("and") {
+            self.operator()?;
             let right = self.operand_after_infix(Parser::not)?;
             left = Expr::And(Box::new(left), Box::new(right));
         }
@@ -486,7 +527,8 @@ impl Parser {
 
     fn not(&mut self) -> Result<Expr, PartiqlError> {
         if self.eat_kw("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            self.operator()?;
+            return Ok(Expr::Not(Box::new(self.nested(Parser::not)?)));
         }
         self.cmp()
     }
@@ -504,11 +546,12 @@ impl Parser {
         };
         if let Some(op) = op {
             self.next();
+            self.operator()?;
             let right = self.sum()?;
             return Ok(Expr::Cmp(op, Box::new(left), Box::new(right)));
         }
         let negated = if self.peek().is_kw("not")
-            && (self.toks[self.pos + 1].is_kw("between") || self.toks[self.pos + 1].is_kw("in"))
+            && (self.peek_at(1).is_kw("between") || self.peek_at(1).is_kw("in"))
         {
             self.next();
             true
@@ -517,6 +560,7 @@ impl Parser {
         };
         let wrap = |e: Expr| if negated { Expr::Not(Box::new(e)) } else { e };
         if self.eat_kw("between") {
+            self.operator()?;
             let lo = self.sum()?;
             self.expect_kw("and")?;
             let hi = self.sum()?;
@@ -527,6 +571,7 @@ impl Parser {
             )));
         }
         if self.eat_kw("in") {
+            self.operator()?;
             let close = if self.eat_sym("(") {
                 ")"
             } else if self.eat_sym("[") {
@@ -547,6 +592,7 @@ impl Parser {
             return Ok(wrap(Expr::In(Box::new(left), list)));
         }
         if self.eat_kw("is") {
+            self.operator()?;
             let not = self.eat_kw("not");
             let ty = match self.next() {
                 Tok::Ident(s) => match s.to_ascii_uppercase().as_str() {
@@ -573,9 +619,11 @@ impl Parser {
         let mut left = self.term()?;
         loop {
             if self.eat_sym("+") {
+                self.operator()?;
                 left = Expr::Add(Box::new(left), Box::new(self.term()?));
             } else if self.peek() == &Tok::Sym("-") {
                 self.next();
+                self.operator()?;
                 left = Expr::Sub(Box::new(left), Box::new(self.term()?));
             } else {
                 return Ok(left);
@@ -629,16 +677,8 @@ impl Parser {
                 }
                 if self.peek() == &Tok::Sym("(") {
                     self.next();
-                    let mut args = Vec::new();
-                    if !self.eat_sym(")") {
-                        loop {
-                            args.push(self.expr()?);
-                            if self.eat_sym(")") {
-                                break;
-                            }
-                            self.expect_sym(",")?;
-                        }
-                    }
+                    self.operator()?;
+                    let args = self.nested(|p| p.elements(")"))?;
                     return Ok(Expr::Call(lower, args));
                 }
                 if is_keyword(&s) {
@@ -653,31 +693,31 @@ impl Parser {
                 }
                 Ok(Expr::Path(self.path_rest(s)?))
             }
-            Tok::Sym("(") => {
-                let e = self.expr()?;
-                self.expect_sym(")")?;
+            Tok::Sym("(") => self.nested(|p| {
+                let e = p.expr()?;
+                p.expect_sym(")")?;
                 Ok(e)
-            }
-            Tok::Sym("{") => {
+            }),
+            Tok::Sym("{") => self.nested(|p| {
                 let mut members = Vec::new();
-                if !self.eat_sym("}") {
+                if !p.eat_sym("}") {
                     loop {
-                        let key = match self.next() {
+                        let key = match p.next() {
                             Tok::Str(s) => s,
                             _ => return Err(malformed(msg::UNEXPECTED_TERM)),
                         };
-                        self.expect_sym(":")?;
-                        members.push((key, self.expr()?));
-                        if self.eat_sym("}") {
+                        p.expect_sym(":")?;
+                        members.push((key, p.expr()?));
+                        if p.eat_sym("}") {
                             break;
                         }
-                        self.expect_sym(",")?;
+                        p.expect_sym(",")?;
                     }
                 }
                 Ok(Expr::Map(members))
-            }
-            Tok::Sym("[") => Ok(Expr::List(self.elements("]")?)),
-            Tok::Sym("<<") => Ok(Expr::Bag(self.elements(">>")?)),
+            }),
+            Tok::Sym("[") => Ok(Expr::List(self.nested(|p| p.elements("]"))?)),
+            Tok::Sym("<<") => Ok(Expr::Bag(self.nested(|p| p.elements(">>"))?)),
             Tok::Eof => Err(malformed(msg::UNEXPECTED_TERM)),
             Tok::Sym(_) => Err(malformed(msg::UNEXPECTED_OPERATOR)),
         }

@@ -25,9 +25,10 @@ fn operand(e: &Expr) -> Result<Operand, PartiqlError> {
         Expr::Path(p) => Ok(Operand::Path(p.clone())),
         Expr::Value(v) => Ok(Operand::Value(v.clone())),
         Expr::Missing => Err(PartiqlError::new(msg::MISSING_COMPARED)),
-        Expr::Call(name, args) if name == "size" && args.len() == 1 => {
-            Ok(Operand::Size(Box::new(operand(&args[0])?)))
-        }
+        Expr::Call(name, args) if name == "size" => match args.as_slice() {
+            [inner] => Ok(Operand::Size(Box::new(operand(inner)?))),
+            _ => Err(PartiqlError::new(format!("Unrecognized function: {name}"))),
+        },
         Expr::Call(name, _) => Err(PartiqlError::new(format!("Unrecognized function: {name}"))),
         Expr::Add(..) | Expr::Sub(..) => Err(unsupported("arithmetic in a condition")),
         _ => Err(not_boolean()),
@@ -57,13 +58,16 @@ fn type_name(t: IsType) -> &'static str {
 }
 
 fn args<const N: usize>(name: &str, args: &[Expr]) -> Result<[Operand; N], PartiqlError> {
-    if args.len() != N {
-        return Err(PartiqlError::new(format!(
+    let arity = || {
+        PartiqlError::new(format!(
             "Incorrect number of arguments for function: {name}"
-        )));
+        ))
+    };
+    if args.len() != N {
+        return Err(arity());
     }
     let ops: Vec<Operand> = args.iter().map(operand).collect::<Result<_, _>>()?;
-    Ok(ops.try_into().expect("length checked"))
+    ops.try_into().map_err(|_| arity())
 }
 
 /// A WHERE clause (or one of its parts) as a condition.

@@ -364,3 +364,49 @@ fn set_functions_become_add_and_delete() {
         "The second argument to SET_ADD must be a value with type SET"
     );
 }
+
+/// Deep nesting and long operator chains are refused with a ValidationException's message,
+/// never a crash: each case runs on a thread with tokio's default 2 MiB stack (the server's
+/// request threads have more), in this unoptimised build.
+#[test]
+fn nesting_and_operator_limits() {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let nested = |depth: usize| {
+                format!(
+                    "SELECT * FROM t WHERE {}a = 1{}",
+                    "(".repeat(depth),
+                    ")".repeat(depth)
+                )
+            };
+            assert!(dynolab_partiql::parse(&nested(10)).is_ok());
+            assert!(dynolab_partiql::parse(&nested(100)).is_ok());
+            for depth in [101, 1000, 4000] {
+                let err = dynolab_partiql::parse(&nested(depth)).unwrap_err();
+                assert_eq!(
+                    err.message,
+                    "Statement wasn't well formed, can't be processed: Expression nesting exceeds the supported depth",
+                    "depth {depth}"
+                );
+            }
+            let bare = format!("SELECT * FROM t WHERE {}", "(".repeat(8000));
+            assert!(dynolab_partiql::parse(&bare).is_err());
+            let nots = format!("SELECT * FROM t WHERE {}a = 1", "NOT ".repeat(2000));
+            assert!(dynolab_partiql::parse(&nots).is_err());
+            let lists = format!("INSERT INTO t VALUE {{'a': {}1{}}}", "[".repeat(3000), "]".repeat(3000));
+            assert!(dynolab_partiql::parse(&lists).is_err());
+            // Chains build deep trees without nesting: bounded by the operator count.
+            let chain = |n: usize| format!("SELECT * FROM t WHERE a = {}", vec!["1"; n].join(" + "));
+            assert!(dynolab_partiql::parse(&chain(900)).is_ok());
+            assert_eq!(
+                dynolab_partiql::parse(&chain(2000)).unwrap_err().message,
+                "Statement wasn't well formed, can't be processed: Expression contains too many operators"
+            );
+            let ands = vec!["a = 1"; 1200].join(" AND ");
+            assert!(dynolab_partiql::parse(&format!("SELECT * FROM t WHERE {ands}")).is_err());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -68,6 +68,39 @@ pub(crate) fn key_range(cond: &KeyCondition) -> (Bound<Vec<u8>>, Bound<Vec<u8>>)
     }
 }
 
+/// DynamoDB's checks of a Query's `ExclusiveStartKey` against its key condition, after the
+/// key's shape is checked ([`read::start_key`]). The messages and their precedence are the
+/// ones dynalite's tests recorded against DynamoDB: a sort key outside the sort-key condition
+/// first, then a partition key other than the queried one ("outside query boundaries" without
+/// a sort-key condition, "at most one row" with one).
+fn check_start_bounds(
+    cond: &KeyCondition,
+    hash_name: &str,
+    range_name: Option<&str>,
+    start: &dynolab_model::Item,
+) -> Result<(), ApiError> {
+    let same_partition = start.get(hash_name) == Some(&cond.hash_value);
+    let in_range = match (&cond.range, range_name.and_then(|r| start.get(r))) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(_), Some(v)) => {
+            let mut key = keys::partition_prefix(&cond.hash_value);
+            keys::push_sort_key(&mut key, v);
+            let (lower, upper) = key_range(cond);
+            std::ops::RangeBounds::contains(&(lower, upper), &key)
+        }
+    };
+    let message = match (in_range, same_partition, cond.range.is_some()) {
+        (false, _, _) => "The provided starting key does not match the range key predicate",
+        (true, false, false) => {
+            "The provided starting key is outside query boundaries based on provided conditions"
+        }
+        (true, false, true) => "The query can return at most one row and cannot be restarted",
+        (true, true, _) => return Ok(()),
+    };
+    Err(ApiError::validation(message))
+}
+
 fn range_values(range: &RangeCondition) -> Vec<&AttributeValue> {
     match range {
         RangeCondition::Eq(v)
@@ -159,6 +192,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let forward = req.bool_field("ScanIndexForward").unwrap_or(true);
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {
         let start_key = read::start_key(&state, index, &start)?;
+        check_start_bounds(&cond, &schema.hash, schema.range.as_deref(), &start)?;
         if forward {
             lower = Bound::Excluded(start_key);
         } else {

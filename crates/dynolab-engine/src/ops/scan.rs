@@ -90,7 +90,15 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         _ => (Bound::Unbounded, Bound::Unbounded),
     };
     if let Some(start) = item_param(req, "ExclusiveStartKey")? {
-        lower = Bound::Excluded(read::start_key(&state, index, &start)?);
+        let start_key = read::start_key(&state, index, &start)?;
+        // A parallel Scan resumes inside its own segment only.
+        let segment = (lower.as_ref(), upper.as_ref());
+        if !std::ops::RangeBounds::<Vec<u8>>::contains(&segment, &start_key) {
+            return Err(ApiError::validation(
+                "The provided Exclusive start key does not map to the provided segment",
+            ));
+        }
+        lower = Bound::Excluded(start_key);
     }
     let page = PageRequest::new(
         index,

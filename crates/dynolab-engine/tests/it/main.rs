@@ -7,6 +7,7 @@ mod lifecycle;
 mod partiql;
 mod reads;
 mod recovery;
+mod start_keys;
 mod streams;
 mod support;
 mod tables;
