@@ -71,11 +71,23 @@ fn args<const N: usize>(name: &str, args: &[Expr]) -> Result<[Operand; N], Parti
 }
 
 /// A WHERE clause (or one of its parts) as a condition.
+///
+/// Recurses once per AND / OR / NOT: the leaves are translated by [`leaf`], so that each
+/// level's stack frame stays small (a WHERE of 300 operators is a tree 300 deep, which
+/// frames holding the whole match overflowed on a 2 MiB stack in a debug build).
 pub fn condition(e: &Expr) -> Result<Cond, PartiqlError> {
     Ok(match e {
         Expr::And(a, b) => Cond::And(Box::new(condition(a)?), Box::new(condition(b)?)),
         Expr::Or(a, b) => Cond::Or(Box::new(condition(a)?), Box::new(condition(b)?)),
         Expr::Not(a) => Cond::Not(Box::new(condition(a)?)),
+        _ => leaf(e)?,
+    })
+}
+
+/// A condition that is not AND / OR / NOT.
+#[inline(never)]
+fn leaf(e: &Expr) -> Result<Cond, PartiqlError> {
+    Ok(match e {
         Expr::Cmp(op, a, b) => Cond::Cmp(*op, operand(a)?, operand(b)?),
         Expr::Between(x, lo, hi) => Cond::Between(operand(x)?, operand(lo)?, operand(hi)?),
         Expr::In(x, list) => {
