@@ -72,10 +72,15 @@ fn args<const N: usize>(name: &str, args: &[Expr]) -> Result<[Operand; N], Parti
 
 /// A WHERE clause (or one of its parts) as a condition.
 ///
-/// Recurses once per AND / OR / NOT: the leaves are translated by [`leaf`], so that each
-/// level's stack frame stays small (a WHERE of 300 operators is a tree 300 deep, which
-/// frames holding the whole match overflowed on a 2 MiB stack in a debug build).
+/// Recurses once per AND / OR / NOT, on a stack grown on the heap when a level would not fit
+/// (a WHERE within the parser's operator limit is a tree up to a thousand deep, which
+/// overflowed a 2 MiB stack in a debug build); the leaves are translated by [`leaf`], so
+/// that each level's frame stays small.
 pub fn condition(e: &Expr) -> Result<Cond, PartiqlError> {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || condition_level(e))
+}
+
+fn condition_level(e: &Expr) -> Result<Cond, PartiqlError> {
     Ok(match e {
         Expr::And(a, b) => Cond::And(Box::new(condition(a)?), Box::new(condition(b)?)),
         Expr::Or(a, b) => Cond::Or(Box::new(condition(a)?), Box::new(condition(b)?)),
