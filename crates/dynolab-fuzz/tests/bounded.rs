@@ -64,13 +64,24 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-/// Runs one input, turning a panic into a saved reproducer and a test failure.
+fn failures_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs one input, turning a panic into a saved reproducer and a test failure. A stack
+/// overflow aborts the process instead: with `DYNOLAB_FUZZ_TRACE=1` each input is first
+/// written to `fuzz-failures/<target>-last`, so the one that aborted is kept (the run is
+/// seeded, so a rerun meets it again).
 fn run_one(target: &str, entry: fn(&[u8]), input: &[u8], origin: &str) {
+    if std::env::var_os("DYNOLAB_FUZZ_TRACE").is_some() {
+        std::fs::write(failures_dir().join(format!("{target}-last")), input).unwrap();
+    }
     if catch_unwind(AssertUnwindSafe(|| entry(input))).is_ok() {
         return;
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = failures_dir();
     let file = dir.join(format!("{target}-{:016x}", fnv(input)));
     std::fs::write(&file, input).unwrap();
     panic!(
@@ -417,4 +428,65 @@ fn grammar_reaches_deep_and_valid_inputs() {
     }
     assert!(parsed >= 100, "only {parsed} of 400 conditions parse");
     assert!(deepest >= 500, "nesting reaches only {deepest} levels");
+}
+
+/// The longest operator chains the limits allow (300 operators in an expression, 1,000 in a
+/// PartiQL statement) are trees that deep: parsing, binding, translating and evaluating them
+/// fits the 2 MiB stack of a test thread (and of the server's worker threads) in a debug
+/// build. PartiQL's binding and translation once overflowed it.
+#[test]
+fn longest_operator_chains_fit_the_stack() {
+    // `n` leaves of one operator each, joined: 2n - 1 operators.
+    let chain = |n: usize, sep: &str, leaf: &str| vec![leaf; n].join(sep);
+    dynolab_fuzz::partiql(
+        format!("SELECT * FROM tab WHERE {}", chain(500, " AND ", "a = 1")).as_bytes(),
+    );
+    dynolab_fuzz::partiql(
+        format!(
+            "DELETE FROM tab WHERE pk = 'a' AND sk = 1{}",
+            "-1".repeat(990)
+        )
+        .as_bytes(),
+    );
+    dynolab_fuzz::expression(chain(150, " OR ", "a = :s").as_bytes());
+    let answers = dynolab_fuzz::run_requests(
+        format!(
+            "ExecuteStatement\n{{\"Statement\": \"SELECT * FROM tab WHERE pk = 'a' AND ({})\"}}\0ExecuteStatement\n{{\"Statement\": \"UPDATE tab SET n = 1{} WHERE pk = 'a' AND sk = 1\"}}\0Scan\n{{\"TableName\": \"tab\", \"FilterExpression\": \"{}\", \"ExpressionAttributeValues\": {{\":s\": {{\"S\": \"x\"}}}}}}",
+            chain(332, " OR ", "NOT n = 1"),
+            "-1".repeat(990),
+            chain(150, " AND ", "a = :s"),
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        answers[0].1.as_ref().unwrap()["Items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        answers[1].1.as_ref().unwrap_err().message.as_deref(),
+        Some("Unsupported operator in Update Expression. Operator: value")
+    );
+    assert_eq!(answers[2].1.as_ref().unwrap()["Count"], json!(0));
+    // Functions nest as deep as the operator limit allows.
+    let size = format!("{}n{}", "size(".repeat(298), ")".repeat(298));
+    let append = format!("{}:l{}", "list_append(:l,".repeat(250), ")".repeat(250));
+    let answers = dynolab_fuzz::run_requests(
+        format!(
+            "Scan\n{{\"TableName\": \"tab\", \"FilterExpression\": \"{size} = :z\", \"ExpressionAttributeValues\": {{\":z\": {{\"N\": \"1\"}}}}}}\0UpdateItem\n{{\"TableName\": \"tab\", \"Key\": {{\"pk\": {{\"S\": \"a\"}}, \"sk\": {{\"N\": \"1\"}}}}, \"UpdateExpression\": \"SET q = {append}\", \"ExpressionAttributeValues\": {{\":l\": {{\"L\": []}}}}, \"ReturnValues\": \"UPDATED_NEW\"}}"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        answers[0].1.as_ref().unwrap_err().message.as_deref(),
+        Some(
+            "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N"
+        )
+    );
+    assert_eq!(
+        answers[1].1.as_ref().unwrap()["Attributes"],
+        json!({"q": {"L": []}})
+    );
 }
