@@ -16,7 +16,8 @@
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+
+use dynolab_clock::Stopwatch;
 
 use dynolab_expr::ConditionKind;
 use proptest::prelude::*;
@@ -26,13 +27,13 @@ use serde_json::{Value, json};
 
 mod grammar;
 
-/// Seconds of generated inputs per target.
-fn budget() -> Duration {
+/// Milliseconds of generated inputs per target (`DYNOLAB_FUZZ_SECS`, default 20 s).
+fn budget_millis() -> f64 {
     let secs = std::env::var("DYNOLAB_FUZZ_SECS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
         .unwrap_or(20.0);
-    Duration::from_secs_f64(secs.max(0.0))
+    secs.max(0.0) * 1000.0
 }
 
 fn base_seed() -> u64 {
@@ -220,10 +221,16 @@ fn mutate(rng: &mut Rng, seeds: &[(String, Vec<u8>)], i: usize) -> Vec<u8> {
 }
 
 /// The mutation phase: mutants of the seeds until `until`. Returns how many ran.
-fn mutations(target: &str, entry: fn(&[u8]), seeds: &[(String, Vec<u8>)], until: Instant) -> u64 {
+fn mutations(
+    target: &str,
+    entry: fn(&[u8]),
+    seeds: &[(String, Vec<u8>)],
+    clock: &Stopwatch,
+    until_millis: f64,
+) -> u64 {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ fnv(target.as_bytes()) ^ base_seed());
     let mut runs = 0;
-    while Instant::now() < until || runs == 0 {
+    while clock.elapsed_millis() < until_millis || runs == 0 {
         let i = rng.below(seeds.len());
         let input = mutate(&mut rng, seeds, i);
         run_one(
@@ -239,13 +246,19 @@ fn mutations(target: &str, entry: fn(&[u8]), seeds: &[(String, Vec<u8>)], until:
 
 /// The grammar phase: inputs drawn from `strategy` until `until`, in batches of proptest
 /// runs with successive seeds. Returns how many ran.
-fn generated<S>(target: &str, entry: fn(&[u8]), strategy: S, until: Instant) -> u64
+fn generated<S>(
+    target: &str,
+    entry: fn(&[u8]),
+    strategy: S,
+    clock: &Stopwatch,
+    until_millis: f64,
+) -> u64
 where
     S: Strategy<Value = Vec<u8>>,
 {
     let mut runs = 0;
     let mut batch = 0u64;
-    while Instant::now() < until || runs == 0 {
+    while clock.elapsed_millis() < until_millis || runs == 0 {
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&(batch ^ base_seed().rotate_left(32)).to_le_bytes());
         seed[8..16].copy_from_slice(&fnv(target.as_bytes()).to_le_bytes());
@@ -277,14 +290,14 @@ where
     for (name, data) in &seeds {
         run_one(target, entry, data, &format!("seed {name}"));
     }
-    let start = Instant::now();
-    let budget = budget();
-    let mutated = mutations(target, entry, &seeds, start + budget / 3);
-    let grammar = generated(target, entry, strategy, start + budget);
+    let clock = Stopwatch::start();
+    let budget = budget_millis();
+    let mutated = mutations(target, entry, &seeds, &clock, budget / 3.0);
+    let grammar = generated(target, entry, strategy, &clock, budget);
     eprintln!(
         "{target}: {} seeds, {mutated} mutations, {grammar} generated inputs in {:.1}s",
         seeds.len(),
-        start.elapsed().as_secs_f64()
+        clock.elapsed_millis() / 1000.0
     );
     (mutated, grammar)
 }
