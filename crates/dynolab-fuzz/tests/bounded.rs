@@ -18,7 +18,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use dynolab_clock::Stopwatch;
-
 use dynolab_expr::ConditionKind;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
