@@ -12,7 +12,7 @@ use dynolab_capacity::CapacityConfig;
 use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
-use dynolab_server::Server;
+use dynolab_server::{Limits, Server};
 
 #[derive(Parser)]
 #[command(
@@ -121,6 +121,21 @@ struct ServeArgs {
     /// Append one JSON line per data-plane request to this file (for `dynolab workload from-log`).
     #[arg(long)]
     record: Option<PathBuf>,
+    /// Open connections at once; a connection beyond it is closed at once.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's headers, or leave a kept-alive
+    /// connection idle; and again for its body.
+    #[arg(long, default_value_t = 60)]
+    request_timeout_secs: u64,
+    /// Benchmarking only: run Scans, batches, transactions and PartiQL on the async workers
+    /// instead of the blocking pool (docs/benchmarks.md §7).
+    #[arg(long, hide = true)]
+    inline_long_operations: bool,
+    /// Testing only: a request naming this table panics inside the engine (the panic-isolation
+    /// test in crates/dynolab-cli/tests/it/hardening.rs).
+    #[arg(long, hide = true)]
+    fault_panic_table: Option<String>,
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -247,12 +262,16 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Stack of each of the server's threads (async workers and the blocking pool).
+const SERVER_THREAD_STACK: usize = 8 * 1024 * 1024;
+
 fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = EngineConfig {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         region: args.region,
         lifecycle: args.lifecycle.config(),
         record: args.record.clone(),
+        fault_panic_table: args.fault_panic_table.clone(),
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
@@ -272,8 +291,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .map_err(|e| format!("bad address: {e}"))?;
+    let limits = Limits {
+        max_connections: args.max_connections.max(1),
+        header_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        blocking_pool: !args.inline_long_operations,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Room for the deepest request DynamoDB's limits allow (docs/design/expressions.md,
+        // "Limits"), with a wide margin; the parsers also grow their own stack when needed.
+        .thread_stack_size(SERVER_THREAD_STACK)
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
@@ -288,7 +316,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
         let engine = Arc::new(engine);
-        let server = Server::new(Arc::clone(&engine), virtual_clock);
+        let server = Server::with_limits(Arc::clone(&engine), virtual_clock, limits);
         tokio::spawn(Arc::clone(&server).tick_every_second());
         let result = tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),

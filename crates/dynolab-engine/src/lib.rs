@@ -68,6 +68,10 @@ pub struct EngineConfig {
     pub lifecycle: Lifecycle,
     /// `serve --record FILE`: append one JSON line per data-plane request (`record.rs`).
     pub record: Option<PathBuf>,
+    /// Fault injection for the panic-isolation tests (`serve --fault-panic-table`, hidden):
+    /// a request naming this table panics inside the engine while it holds the table's write
+    /// lock. `None` in every real use.
+    pub fault_panic_table: Option<String>,
 }
 
 /// How long DynamoDB's asynchronous work takes here, in seconds of the engine's clock. Zero
@@ -118,6 +122,7 @@ impl Default for EngineConfig {
             prices: dynolab_capacity::pricing::Prices::us_east_1(),
             lifecycle: Lifecycle::default(),
             record: None,
+            fault_panic_table: None,
         }
     }
 }
@@ -192,6 +197,9 @@ pub(crate) struct Outcome {
     pub body: Value,
     pub ticket: Ticket,
 }
+
+/// A call after [`Engine::start`]: its answer, and the commit the answer waits for.
+pub struct Started(Result<Outcome, ApiError>);
 
 impl Outcome {
     pub fn read(body: Value) -> Outcome {
@@ -316,9 +324,19 @@ impl Engine {
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after the dot.
     pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, ApiError> {
+        let started = self.start(operation, body);
+        self.finish(operation, body, started).await
+    }
+
+    /// The synchronous part of a call: validation, reads, and writes applied in memory and
+    /// queued to the store. It never awaits; it may take a while (a Scan, a transaction), so
+    /// the server runs the operations [`Engine::runs_long`] names on a blocking thread.
+    /// [`Engine::finish`] waits for the commit.
+    pub fn start(&self, operation: &str, body: &Value) -> Started {
         if self.recorder.is_some() {
             record::Recorder::begin();
         }
+        self.inject_fault(operation, body);
         let dispatched = ops::dispatch(self, operation, body);
         if let Some(recorder) = &self.recorder {
             recorder.end(
@@ -327,7 +345,57 @@ impl Engine {
                 self.now(),
             );
         }
-        let result = match dispatched {
+        Started(dispatched)
+    }
+
+    /// Operations whose synchronous part can be long: whole-table reads, batches,
+    /// transactions, PartiQL, and control-plane calls that copy a table.
+    pub fn runs_long(operation: &str) -> bool {
+        matches!(
+            operation,
+            "Scan"
+                | "BatchGetItem"
+                | "BatchWriteItem"
+                | "TransactGetItems"
+                | "TransactWriteItems"
+                | "ExecuteStatement"
+                | "BatchExecuteStatement"
+                | "ExecuteTransaction"
+                | "CreateTable"
+                | "UpdateTable"
+                | "DeleteTable"
+                | "CreateBackup"
+                | "RestoreTableFromBackup"
+                | "RestoreTableToPointInTime"
+        )
+    }
+
+    /// `EngineConfig::fault_panic_table`: panics with the named table's write lock held (any
+    /// operation on it but CreateTable and DescribeTable, so the test can make the table and
+    /// see that its lock survived).
+    fn inject_fault(&self, operation: &str, body: &Value) {
+        let Some(name) = &self.config.fault_panic_table else {
+            return;
+        };
+        if matches!(operation, "CreateTable" | "DescribeTable") {
+            return;
+        }
+        if body.get("TableName").and_then(Value::as_str) != Some(name.as_str()) {
+            return;
+        }
+        let handle = self.tables_read().get(name).cloned();
+        let _guard = handle.as_ref().map(write_lock);
+        panic!("injected fault: a request on table {name}");
+    }
+
+    /// Waits for the commit of a [`Started`] call and records its outcome in the metrics.
+    pub async fn finish(
+        &self,
+        operation: &str,
+        body: &Value,
+        started: Started,
+    ) -> Result<Value, ApiError> {
+        let result = match started.0 {
             Ok(outcome) => outcome
                 .ticket
                 .wait()

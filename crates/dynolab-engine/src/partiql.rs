@@ -147,7 +147,12 @@ pub(crate) fn write_plan(meta: &TableMeta, stmt: &Statement) -> Result<WritePlan
                 returning: None,
             }
         }
-        Statement::Select(_) => unreachable!("SELECT is a read"),
+        // Callers plan writes only; a SELECT reaching here is refused, not a panic.
+        Statement::Select(_) => {
+            return Err(ApiError::validation(
+                dynolab_partiql::msg::EXPECTED_DML.to_string(),
+            ));
+        }
     };
     Ok(plan)
 }
@@ -234,7 +239,11 @@ pub(crate) fn write(
                 returned,
             )
         }
-        WriteKind::Check => unreachable!("EXISTS refused above"),
+        WriteKind::Check => {
+            return Err(ApiError::validation(
+                dynolab_partiql::msg::EXISTS_OUTSIDE_TRANSACTION.to_string(),
+            ));
+        }
     };
     Ok(Written {
         table,

@@ -86,9 +86,10 @@ pub(crate) fn operand_value<'a>(
 pub fn compare(op: CmpOp, a: Option<&AttributeValue>, b: Option<&AttributeValue>) -> bool {
     match op {
         CmpOp::Eq => matches!((a, b), (Some(x), Some(y)) if values_equal(x, y)),
+        // An absent attribute is "not equal" to anything, even to another absent one
+        // (Alternator's test_update_condition_ne_two_unset, verified against DynamoDB).
         CmpOp::Ne => match (a, b) {
             (Some(x), Some(y)) => !values_equal(x, y),
-            (None, None) => false,
             _ => true,
         },
         _ => {

@@ -60,6 +60,13 @@ const PROJECTION_ORDER: &[Cat] = &[
 /// Within one condition predicate.
 const PREDICATE_ORDER: &[Cat] = &[Cat::AttrNameVal, Cat::Operand, Cat::Distinct, Cat::Function];
 
+fn distinct(name: &str, first: &Path) -> String {
+    format!(
+        "The first operand must be distinct from the remaining operands for this operator or function; operator: {name}, first operand: {}",
+        first.describe()
+    )
+}
+
 #[derive(Default)]
 struct Slots(Vec<(Cat, String)>);
 
@@ -369,17 +376,13 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn check_distinct(name: &str, a: &ROp, b: &ROp, local: &mut Slots) {
-        if let (Some(pa), Some(pb)) = (a.path(), b.path())
-            && pa == pb
+    /// DynamoDB refuses an operator or function whose first operand is the same path as one
+    /// of the others (`a = a`, `a BETWEEN a AND :v`, `a IN (:v, a)`, `if_not_exists(a, a)`).
+    fn check_distinct(name: &str, first: &ROp, rest: &[&ROp], local: &mut Slots) {
+        if let Some(pa) = first.path()
+            && rest.iter().any(|r| r.path() == Some(pa))
         {
-            local.set(
-                Cat::Distinct,
-                format!(
-                    "The first operand must be distinct from the remaining operands for this operator or function; operator: {name}, first operand: {}",
-                    pa.describe()
-                ),
-            );
+            local.set(Cat::Distinct, distinct(name, pa));
         }
     }
 
@@ -398,7 +401,7 @@ impl<'p> Resolver<'p> {
             RawCond::Cmp(op, a, b) => {
                 let (a, b) = (self.c_operand(a, local), self.c_operand(b, local));
                 self.check_misused(&[&a, &b]);
-                Self::check_distinct(op.symbol(), &a, &b, local);
+                Self::check_distinct(op.symbol(), &a, &[&b], local);
                 if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
                     Self::check_orderable(op.symbol(), &[&a, &b], local);
                 }
@@ -409,6 +412,7 @@ impl<'p> Resolver<'p> {
                 let lo = self.c_operand(lo, local);
                 let hi = self.c_operand(hi, local);
                 self.check_misused(&[&x, &lo, &hi]);
+                Self::check_distinct("BETWEEN", &x, &[&lo, &hi], local);
                 Self::check_orderable("BETWEEN", &[&x, &lo, &hi], local);
                 if let (Operand::Value(l), Operand::Value(h)) = (&lo.op, &hi.op)
                     && lo.immediate.is_some()
@@ -432,6 +436,7 @@ impl<'p> Resolver<'p> {
                 let mut all: Vec<&ROp> = vec![&x];
                 all.extend(list.iter());
                 self.check_misused(&all);
+                Self::check_distinct("IN", &x, &all[1..], local);
                 if list.len() > 100 {
                     local.set(
                         Cat::Function,
@@ -480,10 +485,13 @@ impl<'p> Resolver<'p> {
             return (Built::Nothing, None);
         }
         if args.len() == 2 {
-            Self::check_distinct(name, &args[0], &args[1], local);
+            Self::check_distinct(name, &args[0], &[&args[1]], local);
         }
         let mut it = args.into_iter();
-        let a = it.next().expect("arity checked");
+        // The arity was checked above; a missing operand is only defensive.
+        let Some(a) = it.next() else {
+            return (Built::Nothing, None);
+        };
         let b = it.next();
         match name {
             "attribute_exists" | "attribute_not_exists" => {
@@ -499,7 +507,9 @@ impl<'p> Resolver<'p> {
                 (Built::Cond(c), None)
             }
             "begins_with" => {
-                let b = b.expect("arity checked");
+                let Some(b) = b else {
+                    return (Built::Nothing, None);
+                };
                 for t in [a.static_ty, b.static_ty].into_iter().flatten() {
                     if t != "S" && t != "B" {
                         local.set(Cat::Function, operand_type(name, t));
@@ -509,7 +519,9 @@ impl<'p> Resolver<'p> {
                 (Built::Cond(Cond::BeginsWith(a.op, b.op)), Some("BOOL"))
             }
             "attribute_type" => {
-                let b = b.expect("arity checked");
+                let Some(b) = b else {
+                    return (Built::Nothing, None);
+                };
                 match (&b.op, b.static_ty) {
                     (Operand::Value(AttributeValue::S(t)), Some("S")) => {
                         if ValueType::parse(t).is_none() {
@@ -525,7 +537,9 @@ impl<'p> Resolver<'p> {
                 (Built::Cond(Cond::AttributeType(a.op, b.op)), Some("BOOL"))
             }
             "contains" => {
-                let b = b.expect("arity checked");
+                let Some(b) = b else {
+                    return (Built::Nothing, None);
+                };
                 (Built::Cond(Cond::Contains(a.op, b.op)), Some("BOOL"))
             }
             _ => {
@@ -683,13 +697,17 @@ impl<'p> Resolver<'p> {
                     return dummy;
                 }
                 let mut it = resolved.into_iter();
-                let (a, ta) = it.next().expect("arity checked");
-                let (b, tb) = it.next().expect("arity checked");
+                let (Some((a, ta)), Some((b, tb))) = (it.next(), it.next()) else {
+                    return dummy;
+                };
                 if name == "if_not_exists" {
                     let SetOperand::Path(p) = a else {
                         self.slots.set(Cat::Function, requires_path(name));
                         return dummy;
                     };
+                    if matches!(&b, SetOperand::Path(q) if *q == p) {
+                        self.slots.set(Cat::Function, distinct(name, &p));
+                    }
                     (SetOperand::IfNotExists(p, Box::new(b)), tb)
                 } else {
                     if let Some(t) = [ta, tb].into_iter().flatten().find(|t| *t != ValueType::L) {

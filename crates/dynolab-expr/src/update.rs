@@ -254,7 +254,10 @@ pub(crate) fn apply(
         };
         match action {
             UpdateAction::Set(..) => {
-                slot.put(set_values[i].take().expect("evaluated above"));
+                // Every SET value was evaluated above; a missing one leaves the slot alone.
+                if let Some(v) = set_values.get_mut(i).and_then(Option::take) {
+                    slot.put(v);
+                }
             }
             UpdateAction::Remove(_) => slot.remove(),
             UpdateAction::Add(_, v) => {

@@ -49,6 +49,13 @@ const EVAL_CASES: &[(&str, bool)] = &[
     ("n <> :sn5", true),
     ("nope = :s", false),
     ("nope <> :s", true),
+    // Absent <> absent is true: Alternator's test_update_condition_ne_two_unset, verified
+    // against DynamoDB (issue 20, item 1).
+    ("nope <> gone", true),
+    ("nope = gone", false),
+    // `NOT condition` nests (Developer Guide grammar; issue 20, item 5).
+    ("NOT NOT s = :s", true),
+    ("NOT NOT NOT s = :s", false),
     ("n > :n1", true),
     ("n >= :n5", true),
     ("n < :n5", false),
@@ -291,6 +298,15 @@ const CONDITION_ERRORS: &[(&str, &str)] = &[
         "a = a",
         "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]",
     ),
+    // Issue 20, item 4: BETWEEN and IN too (DynamoDB's message, as DynamoDB Local gives it).
+    (
+        "a BETWEEN a AND :n",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: BETWEEN, first operand: [a]",
+    ),
+    (
+        "a IN (:n, a)",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: IN, first operand: [a]",
+    ),
     (
         "contains(#a.b, a.#b)",
         "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a, b]",
@@ -487,6 +503,10 @@ const UPDATE_ERRORS: &[(&str, &str)] = &[
     (
         "DELETE a :t",
         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: BOOLEAN",
+    ),
+    (
+        "SET a = if_not_exists(a, a)",
+        "Invalid UpdateExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: if_not_exists, first operand: [a]",
     ),
     // Precedence: reserved before everything else.
     (

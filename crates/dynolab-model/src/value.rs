@@ -283,8 +283,11 @@ fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<Attribute
     Ok(Some(value))
 }
 
+/// DynamoDB's message for a value nested past [`MAX_NESTING_DEPTH`].
+pub const NESTING_ERROR: &str = "Nesting Levels have exceeded supported limits";
+
 fn nesting_error() -> String {
-    "Nesting Levels have exceeded supported limits".to_string()
+    NESTING_ERROR.to_string()
 }
 
 fn has_duplicates<T: Eq + std::hash::Hash>(items: &[T]) -> bool {

@@ -6,28 +6,61 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use dynolab_clock::{Stopwatch, VirtualClock};
 use dynolab_engine::{Engine, cloudwatch, streams};
 use dynolab_model::{ApiError, value::item_to_json};
+use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 /// DynamoDB rejects request bodies above 16 MB.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 const JSON_1_0: &str = "application/x-amz-json-1.0";
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 
+/// Bounds on what one client can hold of the server: connections, and how long it may take
+/// to send a request. Past them a connection is closed, never left to grow.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Open connections at once; one more is accepted and closed at once.
+    pub max_connections: usize,
+    /// Time to send a request's headers (and, on HTTP/1, the longest a kept-alive connection
+    /// may sit idle before its next request).
+    pub header_timeout: Duration,
+    /// Time to send a request's body once its headers are in.
+    pub body_timeout: Duration,
+    /// Run the operations [`Engine::runs_long`] names on tokio's blocking pool, so they never
+    /// hold an async worker. Off only to measure what it buys (docs/benchmarks.md §7).
+    pub blocking_pool: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(60),
+            blocking_pool: true,
+        }
+    }
+}
+
 pub struct Server {
     engine: Arc<Engine>,
+    limits: Limits,
+    connections: Arc<Semaphore>,
     /// The clock the admin API moves, when the server runs on virtual time.
     virtual_clock: Option<VirtualClock>,
     /// Request ids are a process-unique counter: stable, cheap, and never reused.
@@ -37,9 +70,19 @@ pub struct Server {
 
 impl Server {
     pub fn new(engine: Arc<Engine>, virtual_clock: Option<VirtualClock>) -> Arc<Server> {
+        Server::with_limits(engine, virtual_clock, Limits::default())
+    }
+
+    pub fn with_limits(
+        engine: Arc<Engine>,
+        virtual_clock: Option<VirtualClock>,
+        limits: Limits,
+    ) -> Arc<Server> {
         let start = engine.now().as_micros();
         Arc::new(Server {
             engine,
+            connections: Arc::new(Semaphore::new(limits.max_connections)),
+            limits,
             virtual_clock,
             next_request_id: AtomicU64::new(1),
             id_prefix: format!("{start:016X}"),
@@ -66,18 +109,54 @@ impl Server {
         }
     }
 
-    /// Serves connections from `listener` until the task is dropped.
+    /// Serves connections from `listener` until the task is dropped. A failed accept (out of
+    /// file descriptors, say) is logged and retried: it never stops the server.
     pub async fn serve(self: Arc<Server>, listener: TcpListener) -> std::io::Result<()> {
         loop {
-            let (stream, _peer) = listener.accept().await?;
+            let (stream, _peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+                tracing::warn!(
+                    max = self.limits.max_connections,
+                    "connection limit reached; closing a new connection"
+                );
+                drop(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let server = Arc::clone(&self);
             tokio::spawn(async move {
+                let _permit = permit;
+                let header_timeout = server.limits.header_timeout;
+                // hyper times the headers from their first byte, and a kept-alive connection's
+                // idle time; a new connection that never sends a byte is timed here.
+                let mut first = [0u8; 1];
+                if !matches!(
+                    tokio::time::timeout(header_timeout, stream.peek(&mut first)).await,
+                    Ok(Ok(1..))
+                ) {
+                    return;
+                }
                 let service = hyper::service::service_fn(move |req| {
                     let server = Arc::clone(&server);
-                    async move { Ok::<_, Infallible>(server.handle(req).await) }
+                    async move { Ok::<_, Infallible>(server.handle_isolated(req).await) }
                 });
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                let mut builder =
+                    hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                builder
+                    .http1()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout);
+                builder
+                    .http2()
+                    .timer(TokioTimer::new())
+                    .keep_alive_interval(header_timeout);
                 if let Err(e) = builder
                     .serve_connection(TokioIo::new(stream), service)
                     .await
@@ -85,6 +164,20 @@ impl Server {
                     tracing::debug!(error = %e, "connection closed with an error");
                 }
             });
+        }
+    }
+
+    /// [`Server::handle`], with a panic anywhere in it answered as DynamoDB's 500
+    /// InternalServerError: the connection, the other requests and the stored data live on.
+    /// (A panic inside the engine happens before its write is acknowledged; the engine's locks
+    /// survive poisoning.)
+    async fn handle_isolated(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        match AssertUnwindSafe(self.handle(req)).catch_unwind().await {
+            Ok(response) => response,
+            Err(panic) => {
+                tracing::error!(panic = panic_message(&panic), "a request panicked");
+                error_response(&internal_panic(), &self.request_id())
+            }
         }
     }
 
@@ -108,20 +201,25 @@ impl Server {
                 "text/html; charset=utf-8",
             );
         }
+        let json_content = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim())
+            .is_some_and(|v| {
+                v.eq_ignore_ascii_case(JSON_1_0) || v.eq_ignore_ascii_case("application/json")
+            });
         if req.method() != Method::POST {
-            return respond_raw(
-                StatusCode::NOT_FOUND,
-                Bytes::from_static(b"<UnknownOperationException/>\n"),
-                &request_id,
-                "text/xml",
-            );
+            return unknown_operation_xml(&request_id);
         }
-        let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
-            .collect()
-            .await
-        {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
+        let collected = tokio::time::timeout(
+            self.limits.body_timeout,
+            Limited::new(req.into_body(), MAX_REQUEST_BYTES).collect(),
+        )
+        .await;
+        let body = match collected {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(_)) => {
                 return respond_raw(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     Bytes::new(),
@@ -129,20 +227,45 @@ impl Server {
                     JSON_1_0,
                 );
             }
+            Err(_elapsed) => {
+                let mut response = respond_raw(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Bytes::new(),
+                    &request_id,
+                    JSON_1_0,
+                );
+                response
+                    .headers_mut()
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                return response;
+            }
         };
-        let result = self.dispatch(&target, &body).await;
+        // DynamoDB answers a body of any other content type as an unknown operation.
+        if !body.is_empty() && !json_content {
+            return unknown_operation_xml(&request_id);
+        }
+        let result = self.dispatch(&target, body).await;
         match result {
             Ok(value) => respond_json(StatusCode::OK, &value, &request_id),
             Err(e) => error_response(&e, &request_id),
         }
     }
 
-    async fn dispatch(&self, target: &str, body: &[u8]) -> Result<Value, ApiError> {
+    async fn dispatch(&self, target: &str, body: Bytes) -> Result<Value, ApiError> {
         let parsed: Value = if body.is_empty() {
             return Err(ApiError::bad_json());
         } else {
-            serde_json::from_slice(body).map_err(|_| ApiError::bad_json())?
+            serde_json::from_slice(&body).map_err(|e| {
+                // JSON nested past the parser's 128 levels can only be an attribute value
+                // nested far past DynamoDB's 32: its answer is the nesting error.
+                if e.to_string().starts_with("recursion limit exceeded") {
+                    ApiError::validation(dynolab_model::value::NESTING_ERROR)
+                } else {
+                    ApiError::bad_json()
+                }
+            })?
         };
+        drop(body);
         if let Some(operation) = target.strip_prefix(cloudwatch::TARGET_PREFIX)
             && cloudwatch::OPERATIONS.contains(&operation)
         {
@@ -161,7 +284,26 @@ impl Server {
             return Err(ApiError::unknown_operation());
         }
         let stopwatch = Stopwatch::start();
-        let result = self.engine.call(operation, &parsed).await;
+        let (started, parsed) = if self.limits.blocking_pool && Engine::runs_long(operation) {
+            // Off the async workers, so a long Scan or transaction stalls no other connection.
+            let engine = Arc::clone(&self.engine);
+            let op = operation.to_string();
+            tokio::task::spawn_blocking(move || {
+                let started = engine.start(&op, &parsed);
+                (started, parsed)
+            })
+            .await
+            .map_err(|e| {
+                if e.is_panic() {
+                    let panic = e.into_panic();
+                    tracing::error!(panic = panic_message(&panic), "a request panicked");
+                }
+                internal_panic()
+            })?
+        } else {
+            (self.engine.start(operation, &parsed), parsed)
+        };
+        let result = self.engine.finish(operation, &parsed, started).await;
         if result.is_ok() {
             self.engine
                 .record_latency(operation, &parsed, stopwatch.elapsed_millis());
@@ -293,6 +435,29 @@ fn parse_query(query: &str) -> std::collections::HashMap<String, String> {
 
 fn admin_error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
     respond_json(status, &json!({"message": message}), request_id)
+}
+
+/// DynamoDB's answer to anything but a JSON POST: HTTP 404 with an XML body.
+fn unknown_operation_xml(request_id: &str) -> Response<Full<Bytes>> {
+    respond_raw(
+        StatusCode::NOT_FOUND,
+        Bytes::from_static(b"<UnknownOperationException/>\n"),
+        request_id,
+        "text/xml",
+    )
+}
+
+/// What a request that panicked gets: DynamoDB's 500.
+fn internal_panic() -> ApiError {
+    ApiError::internal("Internal server error")
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
 }
 
 /// The JSON body of an error, as DynamoDB writes it.

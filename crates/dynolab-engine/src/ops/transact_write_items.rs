@@ -149,14 +149,16 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
             .into_iter()
             .filter(|k| entry.contains_key(*k))
             .collect();
-        if present.len() != 1 {
+        let (&[which], Some(spec)) = (
+            present.as_slice(),
+            present.first().and_then(|k| entry.obj_field(k)),
+        ) else {
             return Err(ApiError::validation(
                 "TransactItems can only contain one of Check, Put, Update or Delete",
             ));
-        }
-        let spec = entry.obj_field(present[0]).expect("present");
+        };
         let table = spec.str_field("TableName").unwrap_or_default().to_string();
-        let (item_param_name, expressions): (&str, &[&str]) = match present[0] {
+        let (item_param_name, expressions): (&str, &[&str]) = match which {
             "Put" => ("Item", &["ConditionExpression"]),
             "Update" => ("Key", &["UpdateExpression", "ConditionExpression"]),
             _ => ("Key", &["ConditionExpression"]),
@@ -165,7 +167,7 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
             Ok(item_param(spec, item_param_name)?.unwrap_or_default())
         })?;
         bytes += item_size_bytes(&key_item);
-        let kind = match present[0] {
+        let kind = match which {
             "ConditionCheck" => Kind::Check,
             "Put" => {
                 if item_size_bytes(&key_item) > MAX_ITEM_SIZE_BYTES {
@@ -176,11 +178,12 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
                 Kind::Put(key_item.clone())
             }
             "Delete" => Kind::Delete,
-            _ => Kind::Update(
-                exprs
-                    .update
-                    .expect("UpdateExpression is required by the shape"),
-            ),
+            // The shape requires UpdateExpression in an Update.
+            _ => Kind::Update(exprs.update.ok_or_else(|| {
+                ApiError::validation(
+                    "The parameter 'UpdateExpression' is required but was not specified.",
+                )
+            })?),
         };
         actions.push(Action {
             kind,
@@ -352,7 +355,10 @@ pub(crate) fn run(
     let mut mutations = Vec::new();
     for ((a, key), new) in actions.iter().zip(&keys).zip(news) {
         let Some(new) = new else { continue };
-        let state = guards.get_mut(&a.table).expect("locked");
+        let Some(state) = guards.get_mut(&a.table) else {
+            // Every action's table was locked above.
+            return Err(ApiError::internal("a transaction table was not locked"));
+        };
         if new.is_none() && !state.data.items.contains_key(key) {
             continue;
         }
