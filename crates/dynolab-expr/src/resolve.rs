@@ -100,6 +100,11 @@ const CONDITION_FUNCTIONS: &[(&str, usize)] = &[
 ];
 const UPDATE_FUNCTIONS: &[(&str, usize)] = &[("if_not_exists", 2), ("list_append", 2)];
 
+/// Stack the resolver keeps free before it follows a nested operand, and the size of each
+/// new segment (as the parser's).
+const RED_ZONE: usize = 64 * 1024;
+const STACK_SEGMENT: usize = 1024 * 1024;
+
 fn arity(list: &[(&str, usize)], name: &str) -> Option<usize> {
     list.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
 }
@@ -297,7 +302,14 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// Operands nest through function calls (`size(size(…))`) up to the 300-operator limit:
+    /// each level runs on a stack grown on the heap when it would not fit (a 2 MiB thread
+    /// stack overflowed near that limit in a debug build).
     fn c_operand(&mut self, raw: &RawOperand, local: &mut Slots) -> ROp {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.c_operand_level(raw, local))
+    }
+
+    fn c_operand_level(&mut self, raw: &RawOperand, local: &mut Slots) -> ROp {
         match raw {
             RawOperand::Path(p) => {
                 let (path, undefined) = self.path(p);
@@ -648,8 +660,13 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    /// An update operand with its literal ("immediate") type.
+    /// An update operand with its literal ("immediate") type; nested functions
+    /// (`list_append(list_append(…))`) grow the stack as [`Resolver::c_operand`] does.
     fn s_operand(&mut self, raw: &RawOperand) -> (SetOperand, Option<ValueType>) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.s_operand_level(raw))
+    }
+
+    fn s_operand_level(&mut self, raw: &RawOperand) -> (SetOperand, Option<ValueType>) {
         match raw {
             RawOperand::Path(p) => (SetOperand::Path(self.u_path(p)), None),
             RawOperand::Value(ph) => match self.u_value(ph) {

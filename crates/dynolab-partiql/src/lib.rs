@@ -66,7 +66,22 @@ pub fn bind(stmt: Statement, params: &[AttributeValue]) -> Result<Statement, Par
 /// outermost map (an INSERT's item) are `root` themselves.
 const ROOT: &str = "root";
 
+/// Stack [`bind_expr`] keeps free before it recurses, and the size of each new segment: a
+/// chain of `+` / `-` / AND / OR within the parser's operator limit is a tree a thousand deep,
+/// deeper than a 2 MiB thread stack holds in a debug build.
+const RED_ZONE: usize = 64 * 1024;
+const STACK_SEGMENT: usize = 1024 * 1024;
+
 fn bind_expr(
+    e: Expr,
+    params: &[AttributeValue],
+    at: &str,
+    top: bool,
+) -> Result<Expr, PartiqlError> {
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || bind_level(e, params, at, top))
+}
+
+fn bind_level(
     e: Expr,
     params: &[AttributeValue],
     at: &str,

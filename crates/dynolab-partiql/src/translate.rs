@@ -71,11 +71,28 @@ fn args<const N: usize>(name: &str, args: &[Expr]) -> Result<[Operand; N], Parti
 }
 
 /// A WHERE clause (or one of its parts) as a condition.
+///
+/// Recurses once per AND / OR / NOT, on a stack grown on the heap when a level would not fit
+/// (a WHERE within the parser's operator limit is a tree up to a thousand deep, which
+/// overflowed a 2 MiB stack in a debug build); the leaves are translated by [`leaf`], so
+/// that each level's frame stays small.
 pub fn condition(e: &Expr) -> Result<Cond, PartiqlError> {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || condition_level(e))
+}
+
+fn condition_level(e: &Expr) -> Result<Cond, PartiqlError> {
     Ok(match e {
         Expr::And(a, b) => Cond::And(Box::new(condition(a)?), Box::new(condition(b)?)),
         Expr::Or(a, b) => Cond::Or(Box::new(condition(a)?), Box::new(condition(b)?)),
         Expr::Not(a) => Cond::Not(Box::new(condition(a)?)),
+        _ => leaf(e)?,
+    })
+}
+
+/// A condition that is not AND / OR / NOT.
+#[inline(never)]
+fn leaf(e: &Expr) -> Result<Cond, PartiqlError> {
+    Ok(match e {
         Expr::Cmp(op, a, b) => Cond::Cmp(*op, operand(a)?, operand(b)?),
         Expr::Between(x, lo, hi) => Cond::Between(operand(x)?, operand(lo)?, operand(hi)?),
         Expr::In(x, list) => {
