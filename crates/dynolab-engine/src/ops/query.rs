@@ -128,6 +128,20 @@ fn check_start_bounds(
     Err(ApiError::validation(message))
 }
 
+/// An empty string or binary anywhere in a key condition (`=`, `<`, `BETWEEN`,
+/// `begins_with`, ...) is refused: DynamoDB Local's answer and text, found by the differential
+/// harness (issue 20).
+fn check_not_empty(name: &str, v: &AttributeValue) -> Result<(), ApiError> {
+    let kind = match v {
+        AttributeValue::S(x) if x.is_empty() => "string",
+        AttributeValue::B(x) if x.is_empty() => "binary",
+        _ => return Ok(()),
+    };
+    Err(ApiError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    )))
+}
+
 fn range_values(range: &RangeCondition) -> Vec<&AttributeValue> {
     match range {
         RangeCondition::Eq(v)
@@ -153,6 +167,7 @@ fn check_types(
     if cond.hash_value.value_type() != want(hash) {
         return Err(mismatch());
     }
+    check_not_empty(hash, &cond.hash_value)?;
     crate::table::check_key_value(hash, &cond.hash_value, true)?;
     if let (Some(r), Some(name)) = (&cond.range, range) {
         for v in range_values(r) {
@@ -160,14 +175,8 @@ fn check_types(
                 return Err(mismatch());
             }
         }
-        // An empty sort-key value in a condition is refused like an empty key (DynamoDB
-        // Local's answer; found by the differential harness).
         for v in range_values(r) {
-            if matches!(v, AttributeValue::S(x) if x.is_empty())
-                || matches!(v, AttributeValue::B(x) if x.is_empty())
-            {
-                crate::table::check_key_value(name, v, false)?;
-            }
+            check_not_empty(name, v)?;
         }
         if matches!(r, RangeCondition::BeginsWith(_)) && want(name) == ValueType::N {
             return Err(ApiError::validation("Query key condition not supported"));

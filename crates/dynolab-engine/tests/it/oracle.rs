@@ -471,7 +471,8 @@ fn range(target: Target) -> BoxedStrategy<Range> {
                     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
                     Range::Between(json!({"S": lo}), json!({"S": hi}))
                 }),
-                select(vec!["b", "a", "c", ""]).prop_map(|p| Range::BeginsWith(p.to_string())),
+                // An empty prefix is refused (rules.rs, an_empty_key_value_in_a_key_condition_is_refused).
+                select(vec!["b", "a", "c"]).prop_map(|p| Range::BeginsWith(p.to_string())),
             ]
             .boxed()
         }

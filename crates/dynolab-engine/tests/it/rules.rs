@@ -286,17 +286,38 @@ fn a_query_filter_cannot_name_the_keys_it_queries() {
 }
 
 #[test]
-fn an_empty_sort_key_value_in_a_key_condition_is_refused() {
-    // DynamoDB Local's answer, found by the differential harness (issue 20).
+fn an_empty_key_value_in_a_key_condition_is_refused() {
+    // DynamoDB Local's answer for every operator, found by the differential harness (issue 20).
     let e = engine();
     setup(&e);
+    for cond in [
+        "pk = :p AND sk BETWEEN :e AND :x",
+        "pk = :p AND begins_with(sk, :e)",
+        "pk = :p AND sk > :e",
+        "pk = :p AND sk = :e",
+    ] {
+        let values = if cond.contains(":x") {
+            json!({":p": s("p"), ":e": s(""), ":x": s("x")})
+        } else {
+            json!({":p": s("p"), ":e": s("")})
+        };
+        assert_eq!(
+            message(
+                &e,
+                "Query",
+                json!({"TableName": "rules", "KeyConditionExpression": cond, "ExpressionAttributeValues": values})
+            ),
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: sk",
+            "{cond}"
+        );
+    }
     assert_eq!(
         message(
             &e,
             "Query",
-            json!({"TableName": "rules", "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b", "ExpressionAttributeValues": {":p": s("p"), ":a": s(""), ":b": s("x")}})
+            json!({"TableName": "rules", "KeyConditionExpression": "pk = :e", "ExpressionAttributeValues": {":e": s("")}})
         ),
-        "One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty string value. Key: sk"
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"
     );
 }
 
