@@ -122,7 +122,8 @@ impl Server {
                 }
             };
             let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
-                tracing::warn!(
+                // Debug, not warn: a flood of connections must not become a flood of logs.
+                tracing::debug!(
                     max = self.limits.max_connections,
                     "connection limit reached; closing a new connection"
                 );
