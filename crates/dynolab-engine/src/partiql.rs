@@ -346,39 +346,14 @@ fn check_projected(
     filter: Option<&Condition>,
     projection: Option<&[Path]>,
 ) -> Result<(), ApiError> {
-    let unprojected = |heads: Vec<String>| -> Vec<String> {
-        heads
-            .into_iter()
-            .filter(|h| !index.projects(h, &meta.key_schema))
-            .collect()
-    };
     if let Some(f) = filter {
-        let missing = unprojected(f.path_heads().into_iter().collect());
-        if !missing.is_empty() {
-            return Err(ApiError::invalid_parameter(format!(
-                "Secondary index {} does not project one or more filter attributes: [{}]",
-                index.name,
-                missing.join(", ")
-            )));
-        }
+        crate::read::check_filter_projected(meta, index, f)?;
     }
     if index.global
         && let Some(paths) = projection
     {
-        let mut heads: Vec<String> = Vec::new();
-        for p in paths {
-            if !heads.iter().any(|h| h == p.head()) {
-                heads.push(p.head().to_string());
-            }
-        }
-        let missing = unprojected(heads);
-        if !missing.is_empty() {
-            return Err(ApiError::invalid_parameter(format!(
-                "Global secondary index {} does not project [{}]",
-                index.name,
-                missing.join(", ")
-            )));
-        }
+        let heads = paths.iter().map(|p| p.head().to_string());
+        crate::read::check_names_projected(index, &meta.key_schema, heads)?;
     }
     Ok(())
 }

@@ -365,7 +365,7 @@ pub(crate) fn options(
     if let (Some(index), Some(projection)) = (index, &projection)
         && index.global
     {
-        check_projection_projected(index, table_keys, projection)?;
+        check_names_projected(index, table_keys, projection.top_level_names())?;
     }
     Ok((filter, projection, select))
 }
@@ -387,15 +387,16 @@ fn unprojected(
 
 /// A GSI read can return only what the GSI holds: a projection naming anything else is
 /// refused (DynamoDB Local's check and text; an LSI fetches the rest from the table).
-fn check_projection_projected(
+/// Query, Scan and PartiQL's SELECT share it.
+pub(crate) fn check_names_projected(
     index: &IndexMeta,
     table_keys: &crate::table::KeySchema,
-    projection: &Projection,
+    names: impl IntoIterator<Item = String>,
 ) -> Result<(), ApiError> {
     if index.projection == ProjectionType::All {
         return Ok(());
     }
-    let missing = unprojected(index, table_keys, projection.top_level_names());
+    let missing = unprojected(index, table_keys, names);
     if missing.is_empty() {
         return Ok(());
     }
@@ -406,8 +407,9 @@ fn check_projection_projected(
     )))
 }
 
-/// A Query of a secondary index (global or local) can filter only on what the index holds
-/// (DynamoDB's text, as AWS answers it and DynamoDB Local gives it; issue 20, item 2).
+/// A Query (or PartiQL SELECT) of a secondary index, global or local, can filter only on what
+/// the index holds (DynamoDB's text, as AWS answers it and DynamoDB Local gives it; issue 20,
+/// item 2).
 pub(crate) fn check_filter_projected(
     meta: &crate::table::TableMeta,
     index: &IndexMeta,
