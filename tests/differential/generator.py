@@ -137,7 +137,7 @@ class Generator:
             if a not in it:
                 it[a] = self.attr_value(a)
         # Index keys usually well typed, so most items land in the indexes.
-        for a in table.index_key_attrs():
+        for a in sorted(table.index_key_attrs()):
             if a not in it and self.rnd.random() < 0.5:
                 it[a] = self.key_value(table.types[a], a in ("h", "sk", "a"))
         return it

@@ -53,18 +53,102 @@ fn exists(meta: &TableMeta) -> Cond {
     Cond::AttributeExists(Path::attr(meta.key_schema.hash.clone()))
 }
 
+fn key_type_error(name: &str) -> ApiError {
+    ApiError::validation(format!(
+        "Key attribute's data type should match its data type in table's schema: Key {name}"
+    ))
+}
+
 /// Key values must have the schema's types.
 fn check_key_types(meta: &TableMeta, key: &Item) -> Result<(), ApiError> {
     for name in meta.key_schema.names() {
         if let (Some(v), Some(t)) = (key.get(name), meta.attr_type(name))
             && v.value_type() != t
         {
-            return Err(ApiError::validation(format!(
-                "Key attribute's data type should match its data type in table's schema: Key {name}"
-            )));
+            return Err(key_type_error(name));
         }
     }
     Ok(())
+}
+
+/// The checks DynamoDB makes of the constants a SELECT compares key attributes with (the
+/// table's keys, and the index's when it reads one), before reading: a value of another type
+/// than the key's is refused (with the key's name when it is in the Query's key condition), and
+/// so is an empty string or binary. The filter's operands are checked first, as DynamoDB Local
+/// does (`translate::key_operands`).
+fn check_key_operands(
+    meta: &TableMeta,
+    index: Option<&IndexMeta>,
+    where_: &dynolab_partiql::Expr,
+) -> Result<(), ApiError> {
+    let schema = index.map_or(&meta.key_schema, |i| &i.key_schema);
+    let mut names: Vec<&str> = meta.key_schema.names().collect();
+    for name in index.into_iter().flat_map(|i| i.key_schema.names()) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let operands = translate::key_operands(where_, &schema.hash, schema.range.as_deref(), &names);
+    let mismatched =
+        |name: &str, v: &AttributeValue| meta.attr_type(name).is_some_and(|t| t != v.value_type());
+    for (name, v) in operands.filter {
+        if mismatched(name, v) {
+            return Err(ApiError::invalid_parameter(
+                "Condition parameter type does not match schema type",
+            ));
+        }
+        crate::ops::check_not_empty(name, v)?;
+    }
+    for (name, v) in operands.key_condition {
+        if mismatched(name, v) {
+            return Err(key_type_error(name));
+        }
+        crate::ops::check_not_empty(name, v)?;
+    }
+    Ok(())
+}
+
+/// A SELECT may not look inside a key attribute of the table or of any of its indexes, in its
+/// WHERE clause or its projection: "Key: pk" for the table's keys, "IndexKey: g" for the others.
+fn check_scalar_keys(meta: &TableMeta, sel: &Select) -> Result<(), ApiError> {
+    let table_keys: Vec<&str> = meta.key_schema.names().collect();
+    let mut index_keys: Vec<&str> = Vec::new();
+    for name in meta
+        .gsis
+        .iter()
+        .chain(&meta.lsis)
+        .flat_map(|i| i.key_schema.names())
+    {
+        if !table_keys.contains(&name) && !index_keys.contains(&name) {
+            index_keys.push(name);
+        }
+    }
+    // The WHERE clause first, then the projection; in each, the table's keys in schema order,
+    // then the indexes' (as DynamoDB Local reports them).
+    let all: Vec<&str> = table_keys.iter().chain(&index_keys).copied().collect();
+    let in_where = || {
+        let w = sel.where_.as_ref()?;
+        all.iter()
+            .copied()
+            .find(|name| translate::nested_path_on(w, &[name]).is_some())
+    };
+    let in_projection = || {
+        let paths = sel.projection.as_ref()?;
+        all.iter()
+            .copied()
+            .find(|name| paths.iter().any(|p| p.is_nested() && p.head() == *name))
+    };
+    let Some(name) = in_where().or_else(in_projection) else {
+        return Ok(());
+    };
+    let kind = if table_keys.contains(&name) {
+        "Key"
+    } else {
+        "IndexKey"
+    };
+    Err(ApiError::validation(format!(
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}: {name}"
+    )))
 }
 
 /// What a write statement does to its one item.
@@ -387,6 +471,10 @@ pub(crate) fn select(
     let projection = sel.projection.clone().map(Projection::from_paths);
     if let Some(i) = index {
         check_projected(&state.meta, i, filter.as_ref(), sel.projection.as_deref())?;
+    }
+    check_scalar_keys(&state.meta, sel)?;
+    if let Some(w) = &sel.where_ {
+        check_key_operands(&state.meta, index, w)?;
     }
     let select = match (&projection, index) {
         (Some(_), _) => read::Select::Specific,

@@ -65,7 +65,8 @@ pub use ast::{CmpOp, Cond, Operand, Path, PathElem, SetOperand, SetValue, Update
 pub use error::{ExprError, ExprKind};
 pub use keycond::{KeyCondition, KeyConditionAst, KeyConditionPart, KeyOp, RangeCondition};
 pub use params::Params;
-pub use print::Printed;
+pub use print::{Printed, bound_text};
+pub use resolve::orderable;
 
 /// The largest expression DynamoDB accepts, in bytes of raw text.
 pub const MAX_EXPRESSION_BYTES: usize = 4096;

@@ -162,3 +162,21 @@ impl Printer {
             .join(" ")
     }
 }
+
+/// `{S:abc}` as DynamoDB prints a bound in BETWEEN messages.
+pub fn bound_text(v: &AttributeValue) -> String {
+    let raw = match v {
+        AttributeValue::S(s) => s.clone(),
+        AttributeValue::N(n) => n.to_string(),
+        other => {
+            let json = other.to_json();
+            let inner = json.as_object().and_then(|m| m.values().next().cloned());
+            match inner {
+                Some(serde_json::Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => String::new(),
+            }
+        }
+    };
+    format!("{{{}:{raw}}}", v.value_type().as_str())
+}

@@ -13,6 +13,7 @@ use dynolab_model::{AttributeValue, ValueType};
 use crate::ast::{CmpOp, Cond, Operand, Path, PathElem, SetOperand, SetValue, UpdateAction};
 use crate::params::Params;
 use crate::parser::{ParsedCond, ParsedUpdate, RawAction, RawCond, RawElem, RawOperand, RawPath};
+use crate::print::bound_text;
 use crate::reserved::is_reserved;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -141,25 +142,8 @@ fn requires_path(name: &str) -> String {
     format!("Operator or function requires a document path; operator or function: {name}")
 }
 
-/// `{S:abc}` as DynamoDB prints a bound in BETWEEN messages.
-fn bound_text(v: &AttributeValue) -> String {
-    let raw = match v {
-        AttributeValue::S(s) => s.clone(),
-        AttributeValue::N(n) => n.to_string(),
-        other => {
-            let json = other.to_json();
-            let inner = json.as_object().and_then(|m| m.values().next().cloned());
-            match inner {
-                Some(serde_json::Value::String(s)) => s,
-                Some(other) => other.to_string(),
-                None => String::new(),
-            }
-        }
-    };
-    format!("{{{}:{raw}}}", v.value_type().as_str())
-}
-
-fn orderable(t: ValueType) -> bool {
+/// The types `<`, `<=`, `>`, `>=` and BETWEEN compare.
+pub fn orderable(t: ValueType) -> bool {
     matches!(t, ValueType::S | ValueType::N | ValueType::B)
 }
 

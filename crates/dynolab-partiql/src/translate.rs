@@ -4,9 +4,10 @@
 //! UPDATE / DELETE) or a partition and sort-key range (for SELECT as a Query).
 
 use dynolab_expr::{
-    CmpOp, Cond, Operand, Path, RangeCondition, SetOperand, SetValue, UpdateAction,
+    CmpOp, Cond, Operand, Path, RangeCondition, SetOperand, SetValue, UpdateAction, bound_text,
+    orderable,
 };
-use dynolab_model::{AttributeValue, Item};
+use dynolab_model::{AttributeValue, Item, ValueType};
 
 use crate::ast::{Assign, Expr, IsType};
 use crate::error::{PartiqlError, msg};
@@ -89,9 +90,112 @@ fn condition_level(e: &Expr) -> Result<Cond, PartiqlError> {
     })
 }
 
-/// A condition that is not AND / OR / NOT.
+/// A condition that is not AND / OR / NOT, with the operand checks DynamoDB makes of it.
 #[inline(never)]
 fn leaf(e: &Expr) -> Result<Cond, PartiqlError> {
+    let c = unchecked_leaf(e)?;
+    check_operands(&c)?;
+    Ok(c)
+}
+
+fn operand_type(name: &str, t: ValueType) -> PartiqlError {
+    PartiqlError::new(format!(
+        "Incorrect operand type for operator or function; operator or function: {name}, operand type: {}",
+        t.as_str()
+    ))
+}
+
+/// The type an operand has before any item is read: a constant's, or N for `size(...)`.
+fn static_type(o: &Operand) -> Option<ValueType> {
+    match o {
+        Operand::Value(v) => Some(v.value_type()),
+        Operand::Size(_) => Some(ValueType::N),
+        Operand::Path(_) => None,
+    }
+}
+
+/// The checks of a condition expression's operators and functions, on constants (the PartiQL
+/// spelling of their messages: "operator or function: <"; measured against DynamoDB Local).
+fn check_operands(c: &Cond) -> Result<(), PartiqlError> {
+    let orderable = |name: &str, ops: &[&Operand]| match ops
+        .iter()
+        .filter_map(|o| static_type(o))
+        .find(|t| !orderable(*t))
+    {
+        Some(t) => Err(operand_type(name, t)),
+        None => Ok(()),
+    };
+    let operands: Vec<&Operand> = match c {
+        Cond::Cmp(op, a, b) => {
+            if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                orderable(op.symbol(), &[a, b])?;
+            }
+            vec![a, b]
+        }
+        Cond::Between(x, lo, hi) => {
+            orderable("BETWEEN", &[x, lo, hi])?;
+            if let (Operand::Value(l), Operand::Value(h)) = (lo, hi) {
+                let bounds = format!(
+                    "lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                    bound_text(l),
+                    bound_text(h)
+                );
+                if l.value_type() != h.value_type() {
+                    return Err(PartiqlError::new(format!(
+                        "The BETWEEN operator requires same data type for lower and upper bounds; {bounds}"
+                    )));
+                }
+                if l.compare(h) == Some(std::cmp::Ordering::Greater) {
+                    return Err(PartiqlError::new(format!(
+                        "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {bounds}"
+                    )));
+                }
+            }
+            vec![x, lo, hi]
+        }
+        Cond::BeginsWith(a, b) => {
+            if let Some(t) = [a, b]
+                .into_iter()
+                .filter_map(static_type)
+                .find(|t| !matches!(t, ValueType::S | ValueType::B))
+            {
+                return Err(operand_type("begins_with", t));
+            }
+            vec![a, b]
+        }
+        Cond::AttributeType(a, b) => {
+            match b {
+                Operand::Value(AttributeValue::S(t)) => {
+                    if ValueType::parse(t).is_none() {
+                        return Err(PartiqlError::new(format!(
+                            "Invalid attribute type name found; type: {t}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
+                        )));
+                    }
+                }
+                other => {
+                    if let Some(t) = static_type(other) {
+                        return Err(operand_type("attribute_type", t));
+                    }
+                }
+            }
+            vec![a]
+        }
+        Cond::Contains(a, b) => vec![a, b],
+        Cond::In(x, list) => std::iter::once(x).chain(list).collect(),
+        _ => Vec::new(),
+    };
+    for o in operands {
+        if let Operand::Size(inner) = o
+            && let Some(t) = static_type(inner)
+                .filter(|t| matches!(t, ValueType::N | ValueType::Bool | ValueType::Null))
+        {
+            return Err(operand_type("size", t));
+        }
+    }
+    Ok(())
+}
+
+fn unchecked_leaf(e: &Expr) -> Result<Cond, PartiqlError> {
     Ok(match e {
         Expr::Cmp(op, a, b) => Cond::Cmp(*op, operand(a)?, operand(b)?),
         Expr::Between(x, lo, hi) => Cond::Between(operand(x)?, operand(lo)?, operand(hi)?),
@@ -270,6 +374,127 @@ pub fn range_condition(where_: &Expr, range: &str) -> Option<RangeCondition> {
         }
     }
     None
+}
+
+/// The constants a SELECT's WHERE compares key attributes with, split as DynamoDB splits the
+/// statement before reading (measured against DynamoDB Local 1.25.1, which reports them in this
+/// order): `filter` holds the operands of the top-level conjuncts that are not the key condition
+/// (any comparison, `BETWEEN`, `IN`, `begins_with` or `contains` on a top-level attribute in
+/// `names`, under any `NOT`; `OR` branches are not looked into), in the order written;
+/// `key_condition` the operands of the conjuncts a Query of `hash` (pinned by `=`) and `range`
+/// uses as its key condition, partition key first.
+pub struct KeyOperands<'a> {
+    pub filter: Vec<(&'a str, &'a AttributeValue)>,
+    pub key_condition: Vec<(&'a str, &'a AttributeValue)>,
+}
+
+pub fn key_operands<'a>(
+    where_: &'a Expr,
+    hash: &str,
+    range: Option<&str>,
+    names: &[&str],
+) -> KeyOperands<'a> {
+    let all = conjuncts(where_);
+    let hash_at = all
+        .iter()
+        .position(|c| equality(c).is_some_and(|(name, _)| name == hash));
+    let range_at = match (hash_at, range) {
+        (Some(_), Some(r)) => all.iter().position(|c| is_range_condition(c, r)),
+        _ => None,
+    };
+    let mut out = KeyOperands {
+        filter: Vec::new(),
+        key_condition: Vec::new(),
+    };
+    for (i, c) in all.iter().enumerate() {
+        if Some(i) != hash_at && Some(i) != range_at {
+            operands_on(c, names, &mut out.filter);
+        }
+    }
+    for at in [hash_at, range_at].into_iter().flatten() {
+        operands_on(all[at], names, &mut out.key_condition);
+    }
+    out
+}
+
+/// The first nested path (`a.b`, `a[0]`) in `e`, in the order written, whose top-level name
+/// is one of `names`: DynamoDB refuses a SELECT that looks inside a key attribute. The parser
+/// bounds the nesting, so the recursion is bounded.
+pub fn nested_path_on<'a>(e: &'a Expr, names: &[&str]) -> Option<&'a str> {
+    let within = |list: &'a [Expr]| list.iter().find_map(|x| nested_path_on(x, names));
+    match e {
+        Expr::Path(p) => (p.is_nested() && names.contains(&p.head())).then(|| p.head()),
+        Expr::Value(_) | Expr::Param(_) | Expr::Num(_) | Expr::Missing => None,
+        Expr::Map(members) => members.iter().find_map(|(_, x)| nested_path_on(x, names)),
+        Expr::List(list) | Expr::Bag(list) | Expr::Call(_, list) => within(list),
+        Expr::Cmp(_, a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b)
+        | Expr::Add(a, b)
+        | Expr::Sub(a, b) => nested_path_on(a, names).or_else(|| nested_path_on(b, names)),
+        Expr::Not(a) | Expr::Is(a, _, _) => nested_path_on(a, names),
+        Expr::Between(a, b, c) => [a, b, c].into_iter().find_map(|x| nested_path_on(x, names)),
+        Expr::In(a, list) => nested_path_on(a, names).or_else(|| within(list)),
+    }
+}
+
+/// Whether `range_condition` would take this conjunct as the key range.
+fn is_range_condition(c: &Expr, range: &str) -> bool {
+    let is_range = |e: &Expr| matches!(e, Expr::Path(p) if !p.is_nested() && p.head() == range);
+    match c {
+        Expr::Cmp(op, a, b) => {
+            *op != CmpOp::Ne
+                && matches!((&**a, &**b), (x, Expr::Value(_)) | (Expr::Value(_), x) if is_range(x))
+        }
+        Expr::Between(x, lo, hi) => {
+            is_range(x) && matches!((&**lo, &**hi), (Expr::Value(_), Expr::Value(_)))
+        }
+        Expr::Call(name, a) => {
+            name == "begins_with"
+                && a.len() == 2
+                && is_range(&a[0])
+                && matches!(a[1], Expr::Value(_))
+        }
+        _ => false,
+    }
+}
+
+/// The constants one conjunct compares an attribute in `names` with.
+fn operands_on<'a>(c: &'a Expr, names: &[&str], out: &mut Vec<(&'a str, &'a AttributeValue)>) {
+    let key = |e: &'a Expr| match e {
+        Expr::Path(p) if !p.is_nested() && names.contains(&p.head()) => Some(p.head()),
+        _ => None,
+    };
+    match c {
+        Expr::Not(inner) => operands_on(inner, names, out),
+        Expr::Cmp(_, a, b) => match (&**a, &**b) {
+            (x, Expr::Value(v)) | (Expr::Value(v), x) => out.extend(key(x).map(|k| (k, v))),
+            _ => {}
+        },
+        Expr::Between(x, lo, hi) => {
+            if let Some(k) = key(x) {
+                for e in [&**lo, &**hi] {
+                    if let Expr::Value(v) = e {
+                        out.push((k, v));
+                    }
+                }
+            }
+        }
+        Expr::In(x, list) => {
+            if let Some(k) = key(x) {
+                out.extend(list.iter().filter_map(|e| match e {
+                    Expr::Value(v) => Some((k, v)),
+                    _ => None,
+                }));
+            }
+        }
+        Expr::Call(name, a) if (name == "begins_with" || name == "contains") && a.len() == 2 => {
+            if let (Some(k), Expr::Value(v)) = (key(&a[0]), &a[1]) {
+                out.push((k, v));
+            }
+        }
+        _ => {}
+    }
 }
 
 fn set_operand(e: &Expr) -> Result<SetOperand, PartiqlError> {

@@ -52,6 +52,7 @@ use serde_json::{Map, Value, json};
 use crate::{Engine, Outcome};
 
 pub(crate) use create_table::{install, table_uuid, throughput_member};
+pub(crate) use query::check_not_empty;
 
 /// Every operation `dynolab serve` answers.
 pub const OPERATIONS: &[&str] = &[

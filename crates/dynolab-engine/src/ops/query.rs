@@ -131,7 +131,7 @@ fn check_start_bounds(
 /// An empty string or binary anywhere in a key condition (`=`, `<`, `BETWEEN`,
 /// `begins_with`, ...) is refused: DynamoDB Local's answer and text, found by the differential
 /// harness (issue 20).
-fn check_not_empty(name: &str, v: &AttributeValue) -> Result<(), ApiError> {
+pub(crate) fn check_not_empty(name: &str, v: &AttributeValue) -> Result<(), ApiError> {
     let kind = match v {
         AttributeValue::S(x) if x.is_empty() => "string",
         AttributeValue::B(x) if x.is_empty() => "binary",
