@@ -9,9 +9,10 @@ listed in docs/COMPAT.md ("DynamoDB Local's deviations"). Sources:
 - Alternator: scylladb/scylladb test/alternator/*.py, run against DynamoDB as well as ScyllaDB
   (`test/alternator/run --aws`); tests marked scylla_only are not evidence.
 
-`GAPS` is a separate, temporary list: rules dynolab does not yet enforce and that are being fixed
-(issue 20, items 1-9). They are dynolab's bugs, not DynamoDB Local's; CI tolerates them until the
-fix lands, and the harness reports them apart ("dynolab gap under repair").
+`GAPS` is a separate, short list: divergences the harness found where dynolab is likely wrong, or
+where neither answer is established yet (each entry says which). CI tolerates them and the harness
+reports them apart ("dynolab gap under repair"); an entry leaves the list when its fix lands or a
+source settles it (issue 20's items 1-9 all left it).
 """
 
 from compare import norm_cc, norm_table
@@ -572,6 +573,11 @@ def no_tagging(req, dl, dd, diffs, h):
             and dd.type == "UnknownOperationException")
 
 
+def partiql_index_filter(req, dl, dd, diffs, h):
+    return (req.op == "ExecuteStatement" and outcome(diffs) is not None and dd.ok
+            and "does not project" in (dl.message or "") and unprojected_reference(req, dl, dd, diffs, h))
+
+
 DEVIATIONS = [
     Deviation(
         "ttl-cooldown",
@@ -808,6 +814,18 @@ DEVIATIONS = [
         ["AWS API Reference, Common Errors: InternalFailure, HTTP 500: 'The request processing has failed because "
          "of an unknown error, exception or failure.'; dynalite's suites never expect a 500"],
         internal_failure),
+    Deviation(
+        "partiql-index-filter-base-item",
+        "A PartiQL SELECT on a secondary index whose WHERE names attributes the index does not project",
+        "the index holds only its projection, so such a WHERE cannot be evaluated on it: dynolab refuses it as "
+        "Query and Scan refuse a FilterExpression on an unprojected attribute ('Secondary index ... does not "
+        "project one or more filter attributes'); a PartiQL SELECT reads the index as a Query does",
+        "evaluates the WHERE on the table's full item and returns the index's projection of the items that pass, "
+        "something a global secondary index, which never reads the base table, cannot do",
+        ["AWS Developer Guide, Global secondary indexes / Attribute projections: 'If you query a global secondary "
+         "index, you can only request attributes that are projected into the index' and 'a global secondary index "
+         "... does not fetch attributes from the base table'"],
+        partiql_index_filter),
 ]
 
 # ---- dynolab gaps under repair (temporary) ---------------------------------------------------------
@@ -828,27 +846,12 @@ def expressions_text(req):
     return _json.dumps(req.body) if isinstance(req.body, dict) else str(req.body)
 
 
-def absent_not_equal(req, dl, dd, diffs, h):
-    # Item 1: `a <> b` is true when both are absent. Shows as different items, counts or stored
-    # state, or a conditional write one server refuses, for a request whose expressions use <>.
-    text = expressions_text(req)
-    if "<>" not in text and "!=" not in text and '"NE"' not in text:
-        return False
-    fields = {d.field for d in diffs}
-    if fields <= {"Items", "Count", "ScannedCount", "stored items", "LastEvaluatedKey", "LastEvaluatedKey.present",
-                  "ConsumedCapacity", "Responses", "NextToken.present"}:
-        return True
-    o = outcome(diffs)
-    return o is not None and {dl.type, dd.type} <= {None, "ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
-def not_not(req, dl, dd, diffs, h):
-    o = outcome(diffs)
-    return o is not None and "NOT NOT" in expressions_text(req) and dl.type == "ValidationException"
 
 
-def gap(id, item, title, matches):
-    return Deviation(id, title, f"issue 20 item {item}", "", ["issue 20"], matches)
+
+
 
 
 def projected(table, index):
@@ -894,21 +897,12 @@ def unprojected_reference(req, dl, dd, diffs, h):
     return bool(refs - have)
 
 
-def unprojected(req, dl, dd, diffs, h):
-    return ddblocal_says("does not project")(req, dl, dd, diffs, h) or (
-        unprojected_reference(req, dl, dd, diffs, h)
-        and ({d.field for d in diffs} <= {"Items", "Count", "ConsumedCapacity", "NextToken.present", "LastEvaluatedKey",
-                                          "LastEvaluatedKey.present"} or outcome(diffs) is not None))
 
 
 def found(id, title, matches, note):
     return Deviation(id, title, f"found by this harness: {note}", "", ["tests/differential"], matches)
 
 
-def partiql_and(*texts):
-    def pred(req, dl, dd, diffs, h):
-        return req.op == "ExecuteStatement" and ddblocal_says(*texts)(req, dl, dd, diffs, h)
-    return pred
 
 
 def message_pair(dl_type, dd_text, ops=None):
@@ -932,17 +926,6 @@ def null_list_element(req, dl, dd, diffs, h):
     return o is not None and (dd.status or 0) >= 500 and dl.ok and "null" in expressions_text(req)
 
 
-def attribute_definitions_after_index_delete(req, dl, dd, diffs, h):
-    if req.op not in ("UpdateTable", "DescribeTable", "DeleteTable") or not only(diffs, "TableDescription", "Table"):
-        return False
-    key = "Table" if req.op == "DescribeTable" else "TableDescription"
-    a, b = norm_table(dl.body.get(key)), norm_table(dd.body.get(key))
-    if not isinstance(a, dict) or not isinstance(b, dict):
-        return False
-    extra = set(a["AttributeDefinitions"]) - set(b["AttributeDefinitions"])
-    a2 = dict(a, AttributeDefinitions=None, GSIs=None, TableStatus=None)
-    b2 = dict(b, AttributeDefinitions=None, GSIs=None, TableStatus=None)
-    return bool(extra) and set(b["AttributeDefinitions"]) <= set(a["AttributeDefinitions"]) and a2 == b2
 
 
 def capacity_combined(req, dl, dd, diffs, h):
@@ -960,28 +943,11 @@ GAPS = [
           capacity_combined,
           "unresolved: a write touching an item outside an index (sparse-index-write-units) where another capacity "
           "rule also applies, so the classifiers cannot attribute the difference"),
-    found("legacy-operator-types", "Expected/QueryFilter/ScanFilter operators given a type they do not accept",
-          ddblocal_says("is not valid for"),
-          "DynamoDB Local: 'One or more parameter values were invalid: ComparisonOperator GE is not valid for SS "
-          "AttributeValue type' (API Reference, Condition: GE accepts String, Number or Binary, not sets)"),
-    found("attribute-definitions-after-index-delete", "AttributeDefinitions after a GSI is deleted",
-          attribute_definitions_after_index_delete,
-          "dynolab keeps the deleted index's key attribute in AttributeDefinitions; DynamoDB Local drops it"),
-    # Found by this harness, not in issue 20: dynolab answers differently and DynamoDB Local's answer
-    # is the likely one (its request validation is DynamoDB's). To be fixed or settled with a source.
+    # Found by this harness: dynolab answers differently and DynamoDB Local's answer is the likely one
+    # (its request validation is DynamoDB's). To be fixed or settled with a source.
     found("filter-on-key-attribute", "Query FilterExpression naming a key attribute",
           ddblocal_says("Filter Expression can only contain non-primary key attributes"),
           "DynamoDB Local: 'Filter Expression can only contain non-primary key attributes: Primary key attribute: pk'"),
-    found("partiql-table-name", "PartiQL naming a table whose name is invalid",
-          partiql_and("Table name should be within the length"),
-          "dynolab answers ResourceNotFoundException"),
-    found("null-attribute-value", "JSON null as an item's attribute value",
-          ddblocal_says("contains a null AttributeValue"),
-          "DynamoDB Local: 'The supplied Item contains a null AttributeValue: ns is null'; dynolab drops the attribute"),
-    found("request-items-table-name", "An invalid table name as a RequestItems key",
-          message_pair("ResourceNotFoundException", ("Invalid table/index name", "may not contain null or empty values"),
-                       ("BatchWriteItem", "BatchGetItem")),
-          "dynolab answers ResourceNotFoundException"),
     # Unresolved: the two disagree and neither answer is established yet.
     found("query-limit-last-item", "A Query whose Limit is reached on the last item of its key range",
           query_limit_hash_table, "unresolved: dynolab returns LastEvaluatedKey, DynamoDB Local does not"),
@@ -998,21 +964,6 @@ GAPS = [
           "'Invalid attribute value type' (a message the API Reference does not list)"),
     found("null-list-element", "JSON null as an element of a request list", null_list_element,
           "unresolved: dynolab ignores it, DynamoDB Local answers HTTP 500"),
-    gap("absent-not-equal", 1, "An absent attribute is not equal to anything, even another absent one", absent_not_equal),
-    gap("unprojected-index-attributes", 2, "Index reads naming attributes the index does not project",
-        unprojected),
-    gap("nested-path-under-key", 3, "Nested paths under table or index key attributes",
-        ddblocal_says("Key attributes must be scalars")),
-    gap("distinct-operands", 4, "Distinct operands for BETWEEN, IN and if_not_exists",
-        ddblocal_says("must be distinct from the remaining operands")),
-    gap("not-not", 5, "NOT NOT condition is grammatical", not_not),
-    gap("attribute-name-length", 6, "Empty or overlong attribute names",
-        ddblocal_says("Empty attribute name", "attribute name", "Attribute name")),
-    gap("conditional-operator-alone", 7, "ConditionalOperator without Expected, QueryFilter or ScanFilter",
-        ddblocal_says("ConditionalOperator cannot be used without", "ConditionalOperator can only be used when",
-                      "Non-expression parameters: {ConditionalOperator}")),
-    gap("transact-get-duplicates", 8, "TransactGetItems naming one item twice",
-        ddblocal_says("Transaction request cannot include multiple operations on one item")),
 ]
 
 BY_ID = {d.id: d for d in DEVIATIONS + GAPS}

@@ -181,6 +181,15 @@ fn params(req: &Map<String, Value>) -> Result<Params, ApiError> {
             }
             out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
         }
+        for (k, v) in map {
+            dynolab_model::value::check_attribute_name(v.as_str().unwrap_or_default()).map_err(
+                |why| {
+                    ApiError::validation(format!(
+                        "ExpressionAttributeNames contains invalid value: {why} for key {k}"
+                    ))
+                },
+            )?;
+        }
         names = Some(out);
     }
     let mut values = None;

@@ -91,12 +91,20 @@ pub(crate) fn check_expected(req: &Map<String, Value>) -> Result<(), ApiError> {
 /// (dynalite's tests, recorded against DynamoDB: "ConditionalOperator cannot be used without
 /// Filter or Expected").
 fn check_conditional_operator(req: &Map<String, Value>, joined: &str) -> Result<(), ApiError> {
-    if req.contains_key("ConditionalOperator") && !req.contains_key(joined) {
-        return Err(ApiError::validation(
-            "ConditionalOperator cannot be used without Filter or Expected",
-        ));
+    if !req.contains_key("ConditionalOperator") {
+        return Ok(());
     }
-    Ok(())
+    match map_field(req, joined) {
+        None if !req.contains_key(joined) => Err(ApiError::validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        )),
+        // DynamoDB Local 1.25.1's answer (found by tests/differential): the operator joins two
+        // or more conditions.
+        Some(map) if map.len() < 2 => Err(ApiError::validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `QueryFilter` / `ScanFilter` (+ `ConditionalOperator`) as a condition.

@@ -162,7 +162,10 @@ fn finish_transitions(state: &mut TableState, now: Timestamp) -> bool {
     }
     let deleting = meta.deleting_gsis.len();
     meta.deleting_gsis.retain(|(_, until)| *until > now);
-    changed |= meta.deleting_gsis.len() != deleting;
+    if meta.deleting_gsis.len() != deleting {
+        meta.prune_attribute_definitions();
+        changed = true;
+    }
     if matches!(meta.status, TableStatus::Creating | TableStatus::Updating)
         && meta.status_until.is_none_or(|u| u <= now)
     {

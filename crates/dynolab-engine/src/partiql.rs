@@ -34,7 +34,9 @@ pub(crate) fn prepare(text: &str, params: Option<&Vec<Value>>) -> Result<Stateme
         })
         .transpose()?
         .unwrap_or_default();
-    dynolab_partiql::prepare(text, &values).map_err(invalid)
+    let stmt = dynolab_partiql::prepare(text, &values).map_err(invalid)?;
+    dynolab_partiql::check_names(&stmt).map_err(invalid)?;
+    Ok(stmt)
 }
 
 fn key_names(meta: &TableMeta) -> Vec<&str> {

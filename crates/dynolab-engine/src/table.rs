@@ -270,6 +270,23 @@ impl TableMeta {
         self.gsis.iter().chain(self.lsis.iter())
     }
 
+    /// Drops the attribute definitions no key schema uses any more (after a GSI is deleted: a
+    /// deleting index keeps its own until it is gone), as DynamoDB's DescribeTable shows them.
+    pub fn prune_attribute_definitions(&mut self) {
+        let used: Vec<String> = self
+            .key_schema
+            .names()
+            .chain(self.indexes().flat_map(|i| i.key_schema.names()))
+            .chain(
+                self.deleting_gsis
+                    .iter()
+                    .flat_map(|(i, _)| i.key_schema.names()),
+            )
+            .map(str::to_string)
+            .collect();
+        self.attribute_definitions.retain(|(n, _)| used.contains(n));
+    }
+
     pub fn attr_type(&self, name: &str) -> Option<ValueType> {
         self.attribute_definitions
             .iter()

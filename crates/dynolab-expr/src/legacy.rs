@@ -149,14 +149,30 @@ fn arg_count(op: &str) -> Option<(usize, usize)> {
     })
 }
 
+/// The value types an operator takes; empty for any (EQ and NE: "supported for all data types,
+/// including lists and maps", the API Reference's `Condition`).
 fn allowed_types(op: &str) -> &'static [ValueType] {
     use ValueType::*;
     match op {
-        "EQ" | "NE" => &[S, N, B, Ss, Ns, Bs],
         "LE" | "LT" | "GE" | "GT" | "CONTAINS" | "NOT_CONTAINS" | "IN" | "BETWEEN" => &[S, N, B],
         "BEGINS_WITH" => &[S, B],
         _ => &[],
     }
+}
+
+/// Each operator takes values of some types only (the API Reference's `Condition`), in
+/// `Expected` as in the filters.
+fn check_types(op: &str, list: &[AttributeValue]) -> Result<(), ExprError> {
+    let allowed = allowed_types(op);
+    if !allowed.is_empty()
+        && let Some(bad) = list.iter().find(|v| !allowed.contains(&v.value_type()))
+    {
+        return Err(invalid(format!(
+            "ComparisonOperator {op} is not valid for {} AttributeValue type",
+            bad.value_type().as_str()
+        )));
+    }
+    Ok(())
 }
 
 fn same_type(list: &[AttributeValue]) -> Result<(), ExprError> {
@@ -196,15 +212,7 @@ fn validate_filter(f: &FilterCondition) -> Result<(), ExprError> {
         return Err(arg_count_error(op));
     }
     same_type(list)?;
-    let allowed = allowed_types(op);
-    if !allowed.is_empty()
-        && let Some(bad) = list.iter().find(|v| !allowed.contains(&v.value_type()))
-    {
-        return Err(invalid(format!(
-            "ComparisonOperator {op} is not valid for {} AttributeValue type",
-            bad.value_type().as_str()
-        )));
-    }
+    check_types(op, list)?;
     if op == "BETWEEN" {
         between_order(list)?;
     }
@@ -286,9 +294,10 @@ pub fn expected(
             }
             if e.attribute_value_list.is_some() {
                 same_type(&values)?;
-                if op == "BETWEEN" {
-                    between_order(&values)?;
-                }
+            }
+            check_types(op, &values)?;
+            if e.attribute_value_list.is_some() && op == "BETWEEN" {
+                between_order(&values)?;
             }
             conds.push(comparison(key, op, &values));
         } else if e.attribute_value_list.is_some() {

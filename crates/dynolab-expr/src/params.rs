@@ -86,10 +86,17 @@ impl Params {
             }
             let mut keys: Vec<&String> = names.keys().collect();
             keys.sort();
-            if let Some(bad) = keys.into_iter().find(|k| !valid_key(k, '#')) {
+            if let Some(bad) = keys.iter().find(|k| !valid_key(k, '#')) {
                 return Err(ExprError::Params(format!(
                     "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
                 )));
+            }
+            for k in keys {
+                dynolab_model::value::check_attribute_name(&names[k]).map_err(|why| {
+                    ExprError::Params(format!(
+                        "ExpressionAttributeNames contains invalid value: {why} for key {k}"
+                    ))
+                })?;
             }
         }
         Ok(())

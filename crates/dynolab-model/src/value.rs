@@ -151,6 +151,9 @@ impl AttributeValue {
 pub const MAX_NESTING_DEPTH: usize = 32;
 
 fn from_json_depth(value: &Value, depth: usize) -> Result<AttributeValue, String> {
+    if value.is_null() {
+        return Err(null_value(None));
+    }
     let Some(obj) = value.as_object() else {
         return Err(
             "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
@@ -193,7 +196,36 @@ fn str_list(inner: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
+/// DynamoDB's message for a JSON `null` where an attribute value belongs (DynamoDB Local
+/// 1.25.1's texts, found by tests/differential): with the attribute's name when it has one.
+pub const NULL_VALUE: &str = "The supplied Item contains a null AttributeValue";
+
+fn null_value(name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{NULL_VALUE}: {n} is null"),
+        None => NULL_VALUE.to_string(),
+    }
+}
+
+/// A JSON `null` among a set's members: each set type has its own message.
+fn check_set_members(ty: &str, inner: &Value) -> Result<(), String> {
+    if !inner
+        .as_array()
+        .is_some_and(|a| a.iter().any(Value::is_null))
+    {
+        return Ok(());
+    }
+    Err(match ty {
+        "SS" => "One or more parameter values were invalid: An string set may not have a null string as a member".into(),
+        "NS" => "A value provided cannot be converted into a number".into(),
+        _ => null_value(None),
+    })
+}
+
 fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<AttributeValue>, String> {
+    if matches!(ty, "SS" | "NS" | "BS") {
+        check_set_members(ty, inner)?;
+    }
     let value = match ty {
         "S" => AttributeValue::S(inner.as_str().unwrap_or_default().to_string()),
         "N" => AttributeValue::N(parse_number(inner.as_str().unwrap_or_default())?),
@@ -274,6 +306,9 @@ fn parse_typed(ty: &str, inner: &Value, depth: usize) -> Result<Option<Attribute
             if let Some(map) = inner.as_object() {
                 for (k, v) in map {
                     check_attribute_name(k)?;
+                    if v.is_null() {
+                        return Err(null_value(Some(k)));
+                    }
                     out.insert(k.clone(), from_json_depth(v, depth + 1)?);
                 }
             }
@@ -314,6 +349,9 @@ pub fn item_from_json(map: &Map<String, Value>) -> Result<Item, String> {
     let mut item = Item::new();
     for (k, v) in map {
         check_attribute_name(k)?;
+        if v.is_null() {
+            return Err(null_value(Some(k)));
+        }
         item.insert(k.clone(), AttributeValue::from_json(v)?);
     }
     Ok(item)
@@ -324,7 +362,7 @@ pub fn item_from_json(map: &Map<String, Value>) -> Result<Item, String> {
 /// DynamoDB Local's.
 pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
 
-fn check_attribute_name(name: &str) -> Result<(), String> {
+pub fn check_attribute_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("Empty attribute name".into());
     }

@@ -44,6 +44,8 @@ pub enum Check {
     Enum(&'static [&'static str]),
     /// The early "TableName must be at least 3 characters long…" check.
     TableName,
+    /// The keys of a map are table names (`RequestItems`).
+    KeysAreTableNames,
 }
 
 #[derive(Debug)]
@@ -213,11 +215,13 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
             )),
             _ => Err(struct_found()),
         },
+        // A `null` where an attribute value belongs is kept for the engine to refuse with
+        // DynamoDB's message (value::NULL_VALUE); elsewhere it is an absent member.
         Ty::List(child, _) => match value {
             Value::Array(items) => Ok(Value::Array(
                 items
                     .iter()
-                    .filter(|v| !v.is_null())
+                    .filter(|v| !v.is_null() || holds_attributes(child))
                     .map(|v| check_type(v, child))
                     .collect::<Result<_, _>>()?,
             )),
@@ -228,7 +232,7 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if !v.is_null() {
+                    if !v.is_null() || holds_attributes(child) {
                         out.insert(k.clone(), check_type(v, child)?);
                     }
                 }
@@ -254,6 +258,7 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
             _ => Err(type_error("Unexpected field type")),
         },
         Ty::Attr | Ty::AttrField => match value {
+            Value::Null => Ok(Value::Null),
             Value::Object(map) => check_attr(map),
             Value::Array(_) => Err(type_error(
                 "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue",
@@ -264,10 +269,33 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
     }
 }
 
-static STRING_LIST: Ty = Ty::List(&Ty::String, &[]);
-static BLOB_LIST: Ty = Ty::List(&Ty::Blob, &[]);
 static ATTR_LIST: Ty = Ty::List(&Ty::Attr, &[]);
 static ATTR_MAP: Ty = Ty::Map("AttributeValue", &Ty::Attr, &[]);
+
+fn holds_attributes(ty: &Ty) -> bool {
+    matches!(ty, Ty::Attr)
+}
+
+/// A set's members: strings (or base64 blobs), a `null` among them kept (see `check_type`).
+fn check_set(items: &Value, member: &'static Ty) -> Result<Value, ApiError> {
+    match items {
+        Value::Array(list) => Ok(Value::Array(
+            list.iter()
+                .map(|v| {
+                    if v.is_null() {
+                        Ok(Value::Null)
+                    } else {
+                        check_type(v, member)
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        )),
+        Value::Object(_) => Err(type_error(
+            "Start of structure or map found where not expected",
+        )),
+        _ => Err(type_error("Unexpected field type")),
+    }
+}
 
 fn check_attr(map: &Map<String, Value>) -> Result<Value, ApiError> {
     let mut out = Map::new();
@@ -279,8 +307,14 @@ fn check_attr(map: &Map<String, Value>) -> Result<Value, ApiError> {
             "S" | "N" => &Ty::String,
             "B" => &Ty::Blob,
             "BOOL" | "NULL" => &Ty::Boolean,
-            "SS" | "NS" => &STRING_LIST,
-            "BS" => &BLOB_LIST,
+            "SS" | "NS" => {
+                out.insert(k.clone(), check_set(v, &Ty::String)?);
+                continue;
+            }
+            "BS" => {
+                out.insert(k.clone(), check_set(v, &Ty::Blob)?);
+                continue;
+            }
             "L" => &ATTR_LIST,
             "M" => &ATTR_MAP,
             _ => continue,
@@ -476,6 +510,18 @@ fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
                     "Member must satisfy enum value set: [{}]",
                     allowed.join(", ")
                 )
+            })
+        }
+        Check::KeysAreTableNames => {
+            let bad = |k: &String| {
+                let n = k.chars().count();
+                !(3..=255).contains(&n)
+                    || !k
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            };
+            value.as_object().is_some_and(|m| m.keys().any(bad)).then(|| {
+                "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]".to_string()
             })
         }
         Check::NotNull | Check::Required | Check::TableName => None,

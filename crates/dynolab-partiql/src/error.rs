@@ -34,6 +34,8 @@ pub fn malformed(detail: &str) -> PartiqlError {
 
 /// DynamoDB's messages, word for word where AWS (or DynamoDB Local) shows them.
 pub mod msg {
+    /// DynamoDB Local 1.25.1's text for a statement naming an invalid table.
+    pub const TABLE_NAME: &str = "Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.";
     pub const LEFTOVER: &str = "Unexpected token after expression";
     pub const UNEXPECTED_TERM: &str = "Unexpected term";
     pub const UNEXPECTED_KEYWORD: &str = "Unexpected keyword";

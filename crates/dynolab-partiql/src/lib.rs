@@ -201,3 +201,24 @@ pub fn prepare(text: &str, params: &[AttributeValue]) -> Result<Statement, Parti
     }
     bind(stmt, params)
 }
+
+/// The table (and index) a statement names must be valid names, checked before the table is
+/// looked up.
+pub fn check_names(stmt: &Statement) -> Result<(), PartiqlError> {
+    let index = match stmt {
+        Statement::Select(s) | Statement::Exists(s) => s.index.as_deref(),
+        _ => None,
+    };
+    if !valid_table_name(stmt.table()) || index.is_some_and(|i| !valid_table_name(i)) {
+        return Err(PartiqlError::new(msg::TABLE_NAME));
+    }
+    Ok(())
+}
+
+/// DynamoDB's table- and index-name rule: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
+fn valid_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.chars().count())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}

@@ -41,7 +41,7 @@ pub(crate) static SHAPE: super::Shape = &[
     field(
         "RequestItems",
         Ty::Map("KeysAndAttributes", &KEYS_AND_ATTRIBUTES, &[]),
-        &[Check::NotNull, Check::LenMin(1)],
+        &[Check::NotNull, Check::LenMin(1), Check::KeysAreTableNames],
     ),
 ];
 

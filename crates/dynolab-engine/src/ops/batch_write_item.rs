@@ -50,7 +50,7 @@ pub(crate) static SHAPE: super::Shape = &[
     field(
         "RequestItems",
         Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[]), &[]),
-        &[Check::NotNull, Check::LenMin(1)],
+        &[Check::NotNull, Check::LenMin(1), Check::KeysAreTableNames],
     ),
 ];
 

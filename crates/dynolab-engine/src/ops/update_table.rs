@@ -214,6 +214,7 @@ fn apply_gsi_updates(
             if let Some(until) = transitions.index_delete {
                 meta.deleting_gsis.push((index, until));
             }
+            meta.prune_attribute_definitions();
             changes.push((name.to_string(), None));
         } else if let Some(u) = update.obj_field("Update") {
             let name = u.str_field("IndexName").unwrap_or_default().to_string();

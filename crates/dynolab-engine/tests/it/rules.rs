@@ -486,3 +486,111 @@ fn partiql_select_checks_key_operands_and_operator_types() {
         ok(&e, "ExecuteStatement", json!({"Statement": statement}));
     }
 }
+
+/// Validation found by the differential harness: each request and DynamoDB Local 1.25.1's
+/// answer, which dynolab now gives word for word.
+#[test]
+fn request_validation_matches_dynamodb_local() {
+    let e = engine();
+    setup(&e);
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    let item_with = |name: &str, v: Value| {
+        let mut item = json!({"pk": s("p"), "sk": s("9")});
+        item[name] = v;
+        item
+    };
+    let null_member = "The supplied Item contains a null AttributeValue";
+    let cases: Vec<(&str, Value, String)> = vec![
+        // JSON null where an attribute value belongs.
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", Value::Null)}), format!("{null_member}: x is null")),
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", json!({"M": {"y": null}}))}), format!("{null_member}: y is null")),
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", json!({"L": [s("a"), null]}))}), null_member.into()),
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", json!({"SS": ["a", null]}))}),
+         "One or more parameter values were invalid: An string set may not have a null string as a member".into()),
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", json!({"NS": [null]}))}),
+         "A value provided cannot be converted into a number".into()),
+        ("PutItem", json!({"TableName": "rules", "Item": item_with("x", json!({"BS": [null]}))}), null_member.into()),
+        ("GetItem", json!({"TableName": "rules", "Key": {"pk": null, "sk": s("0")}}), format!("{null_member}: pk is null")),
+        ("UpdateItem", json!({"TableName": "rules", "Key": key, "UpdateExpression": "SET x = :v", "ExpressionAttributeValues": {":v": null}}),
+         format!("ExpressionAttributeValues contains invalid value: {null_member} for key :v")),
+        ("BatchWriteItem", json!({"RequestItems": {"rules": [{"PutRequest": {"Item": item_with("x", Value::Null)}}]}}),
+         format!("{null_member}: x is null")),
+        ("ExecuteStatement", json!({"Statement": "INSERT INTO rules VALUE {'pk': 'n', 'sk': 'b', 'x': ?}", "Parameters": [null]}),
+         null_member.into()),
+        // Attribute names given through ExpressionAttributeNames.
+        ("Scan", json!({"TableName": "rules", "FilterExpression": "#a = :v", "ExpressionAttributeNames": {"#a": ""}, "ExpressionAttributeValues": {":v": s("x")}}),
+         "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a".into()),
+        ("GetItem", json!({"TableName": "rules", "Key": key, "ProjectionExpression": "#a", "ExpressionAttributeNames": {"#a": "x".repeat(65_536)}}),
+         "ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less than 65536 bytes for key #a".into()),
+        // Legacy operators: the types each takes (EQ and NE take any), in Expected as in filters.
+        ("PutItem", json!({"TableName": "rules", "Item": key, "Expected": {"x": {"ComparisonOperator": "GT", "Value": {"SS": ["a"]}}}}),
+         "One or more parameter values were invalid: ComparisonOperator GT is not valid for SS AttributeValue type".into()),
+        ("PutItem", json!({"TableName": "rules", "Item": key, "Expected": {"x": {"ComparisonOperator": "IN", "AttributeValueList": [{"NULL": true}]}}}),
+         "One or more parameter values were invalid: ComparisonOperator IN is not valid for NULL AttributeValue type".into()),
+        ("Scan", json!({"TableName": "rules", "ScanFilter": {"x": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"M": {}}]}}}),
+         "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for M AttributeValue type".into()),
+        // ConditionalOperator joins two or more conditions.
+        ("PutItem", json!({"TableName": "rules", "Item": key, "Expected": {"x": {"Exists": false}}, "ConditionalOperator": "OR"}),
+         "ConditionalOperator can only be used when Filter or Expected has two or more elements".into()),
+        ("Scan", json!({"TableName": "rules", "ScanFilter": {"x": {"ComparisonOperator": "NULL"}}, "ConditionalOperator": "AND"}),
+         "ConditionalOperator can only be used when Filter or Expected has two or more elements".into()),
+        // Names: RequestItems keys and PartiQL's table and index.
+        ("BatchGetItem", json!({"RequestItems": {"ab": {"Keys": [key]}}}),
+         "1 validation error detected: Value '{\"ab\":{\"Keys\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"0\"}}]}}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]".into()),
+        ("ExecuteStatement", json!({"Statement": "SELECT * FROM \"a;b\""}),
+         "Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.".into()),
+        ("ExecuteStatement", json!({"Statement": "SELECT * FROM \"rules\".\"ix\""}),
+         "Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.".into()),
+    ];
+    for (op, body, want) in cases {
+        assert_eq!(
+            message(&e, op, body.clone()),
+            want,
+            "{op} {}",
+            &body.to_string()[..body.to_string().len().min(300)]
+        );
+    }
+    // EQ and NE compare any type.
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "rules", "Item": key, "Expected": {"m": {"ComparisonOperator": "EQ", "Value": {"M": {"k": s("v")}}}}}),
+    );
+    ok(
+        &e,
+        "Scan",
+        json!({"TableName": "rules", "ScanFilter": {"x": {"ComparisonOperator": "NE", "AttributeValueList": [{"BOOL": true}]}}}),
+    );
+}
+
+/// DescribeTable lists only the attributes some key schema uses: deleting a GSI drops its
+/// key attributes (DynamoDB Local 1.25.1 does; CreateTable refuses unused definitions).
+#[test]
+fn deleting_an_index_drops_its_attribute_definitions() {
+    let e = engine();
+    setup(&e);
+    ok(
+        &e,
+        "UpdateTable",
+        json!({"TableName": "rules", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "keys"}}]}),
+    );
+    let defs = |e: &dynolab_engine::Engine| {
+        let d = ok(e, "DescribeTable", json!({"TableName": "rules"}));
+        let mut names: Vec<String> = d["Table"]["AttributeDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["AttributeName"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    // `g` is still the key of `incl`.
+    assert_eq!(defs(&e), ["g", "l", "pk", "sk"]);
+    ok(
+        &e,
+        "UpdateTable",
+        json!({"TableName": "rules", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "incl"}}]}),
+    );
+    assert_eq!(defs(&e), ["l", "pk", "sk"]);
+}
