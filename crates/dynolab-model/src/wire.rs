@@ -46,6 +46,9 @@ pub enum Check {
     TableName,
     /// The keys of a map are table names (`RequestItems`).
     KeysAreTableNames,
+    /// On a list's members: a `null` member is kept (as `Value::Null`) for the operation to
+    /// refuse with its own message; elsewhere a `null` member is dropped.
+    KeepsNull,
 }
 
 #[derive(Debug)]
@@ -217,14 +220,26 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
         },
         // A `null` where an attribute value belongs is kept for the engine to refuse with
         // DynamoDB's message (value::NULL_VALUE); elsewhere it is an absent member.
-        Ty::List(child, _) => match value {
-            Value::Array(items) => Ok(Value::Array(
-                items
-                    .iter()
-                    .filter(|v| !v.is_null() || holds_attributes(child))
-                    .map(|v| check_type(v, child))
-                    .collect::<Result<_, _>>()?,
-            )),
+        Ty::List(child, member_checks) => match value {
+            Value::Array(items) => {
+                let keep = holds_attributes(child)
+                    || member_checks
+                        .iter()
+                        .any(|c| matches!(c, Check::KeepsNull | Check::NotNull));
+                Ok(Value::Array(
+                    items
+                        .iter()
+                        .filter(|v| !v.is_null() || keep)
+                        .map(|v| {
+                            if v.is_null() {
+                                Ok(Value::Null)
+                            } else {
+                                check_type(v, child)
+                            }
+                        })
+                        .collect::<Result<_, _>>()?,
+                ))
+            }
             Value::Object(_) => Err(struct_found()),
             _ => Err(type_error("Unexpected field type")),
         },
@@ -480,7 +495,7 @@ fn length(value: &Value) -> usize {
 fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
     if let Check::NotNull = check {
         return value
-            .is_none()
+            .is_none_or(Value::is_null)
             .then(|| "Member must not be null".to_string());
     }
     let value = value?;
@@ -524,7 +539,7 @@ fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
                 "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]".to_string()
             })
         }
-        Check::NotNull | Check::Required | Check::TableName => None,
+        Check::NotNull | Check::Required | Check::TableName | Check::KeepsNull => None,
     }
 }
 

@@ -29,7 +29,10 @@ static KEYS_AND_ATTRIBUTES: Ty = Ty::Struct(
         ),
         field(
             "Keys",
-            Ty::List(&Ty::Map("AttributeValue", &Ty::Attr, &[]), &[]),
+            Ty::List(
+                &Ty::Map("AttributeValue", &Ty::Attr, &[]),
+                &[Check::KeepsNull],
+            ),
             &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)],
         ),
         field("ProjectionExpression", Ty::String, &[]),
@@ -71,8 +74,13 @@ fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError>
                 legacy::check_attributes_to_get(spec)?;
                 let mut keys = Vec::new();
                 for key in spec.list_field("Keys").into_iter().flatten() {
-                    let key = item_from_json(key.as_object().unwrap_or(&Map::new()))
-                        .map_err(ApiError::validation)?;
+                    // DynamoDB Local 1.25.1's answer (found by tests/differential).
+                    let Some(key) = key.as_object() else {
+                        return Err(ApiError::validation(format!(
+                            "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {name} has one or more empty keys"
+                        )));
+                    };
+                    let key = item_from_json(key).map_err(ApiError::validation)?;
                     keys.push(key);
                 }
                 Ok(keys)

@@ -49,7 +49,7 @@ pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_ITEM_COLLECTION_METRICS,
     field(
         "RequestItems",
-        Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[]), &[]),
+        Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[Check::KeepsNull]), &[]),
         &[Check::NotNull, Check::LenMin(1), Check::KeysAreTableNames],
     ),
 ];
@@ -66,6 +66,12 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<(String, Vec<Write>)>, ApiError
     let mut total = 0;
     for (table, list) in req.obj_field("RequestItems").into_iter().flatten() {
         let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
+        // DynamoDB Local 1.25.1's answer to a null request (found by tests/differential).
+        if list.iter().any(Value::is_null) {
+            return Err(ApiError::validation(
+                "The batch write request list for a table cannot be null or empty",
+            ));
+        }
         if list.is_empty() || list.len() > MAX_REQUESTS {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '{{{table}={}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",

@@ -36,7 +36,7 @@ pub(crate) static SHAPE: super::Shape = &[
     RETURN_CONSUMED_CAPACITY,
     field(
         "TransactItems",
-        Ty::List(&TRANSACT_GET_ITEM, &[]),
+        Ty::List(&TRANSACT_GET_ITEM, &[Check::NotNull]),
         &[Check::NotNull, Check::LenMin(1), Check::LenMax(100)],
     ),
 ];

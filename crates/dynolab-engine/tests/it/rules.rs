@@ -347,7 +347,7 @@ fn nested_key_paths_are_refused_in_batches_and_transactions_too() {
         message(
             &e,
             "TransactWriteItems",
-            json!({"TransactItems": [{"ConditionCheck": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_exists(pk.z)"}}]})
+            json!({"TransactItems": [{"Delete": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_exists(pk.z)"}}]})
         ),
         text
     );
@@ -593,4 +593,45 @@ fn deleting_an_index_drops_its_attribute_definitions() {
         json!({"TableName": "rules", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "incl"}}]}),
     );
     assert_eq!(defs(&e), ["l", "pk", "sk"]);
+}
+
+/// Null members of request lists, and a ConditionCheck's condition on a key path (DynamoDB
+/// Local 1.25.1's answers, found by tests/differential).
+#[test]
+fn null_list_members_and_condition_check_key_paths() {
+    let e = engine();
+    setup(&e);
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    assert_eq!(
+        message(
+            &e,
+            "BatchGetItem",
+            json!({"RequestItems": {"rules": {"Keys": [key, null]}}})
+        ),
+        "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: rules has one or more empty keys"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "BatchWriteItem",
+            json!({"RequestItems": {"rules": [null, {"PutRequest": {"Item": key}}]}})
+        ),
+        "The batch write request list for a table cannot be null or empty"
+    );
+    // DynamoDB Local answers HTTP 500 here; a client's mistake is a 400.
+    assert_eq!(
+        message(
+            &e,
+            "TransactWriteItems",
+            json!({"TransactItems": [null, {"Put": {"TableName": "rules", "Item": key}}]})
+        ),
+        "1 validation error detected: Value null at 'transactItems.1.member' failed to satisfy constraint: Member must not be null"
+    );
+    ok(
+        &e,
+        "TransactWriteItems",
+        json!({"TransactItems": [{"ConditionCheck": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_not_exists(g.z)"}}]}),
+    );
+    assert!(message(&e, "TransactWriteItems", json!({"TransactItems": [{"Delete": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_not_exists(g.z)"}}]}))
+        .ends_with("IndexKey: g"));
 }
