@@ -25,7 +25,7 @@ pub(crate) const EXPECTED: Ty = Ty::Map(
             field("Value", Ty::AttrField, &[]),
         ],
     ),
-    &[],
+    &[Check::KeepsNull],
 );
 
 /// `QueryFilter`, `ScanFilter` and `KeyConditions`: attribute name → `Condition`.
@@ -42,7 +42,7 @@ pub(crate) const CONDITIONS: Ty = Ty::Map(
             ),
         ],
     ),
-    &[],
+    &[Check::KeepsNull],
 );
 
 /// `AttributeUpdates`: attribute name → `AttributeValueUpdate`.

@@ -410,8 +410,11 @@ fn index_of<'a>(state: &'a TableState, sel: &Select) -> Result<Option<&'a IndexM
     match &sel.index {
         None => Ok(None),
         Some(name) => {
+            // Query and Scan say it without the name; PartiQL names it (DynamoDB Local 1.25.1).
             let index = state.meta.index(name).ok_or_else(|| {
-                ApiError::validation("The table does not have the specified index")
+                ApiError::validation(format!(
+                    "The table does not have the specified index: {name}"
+                ))
             })?;
             // As Query and Scan answer (read::index).
             if index.creating_until.is_some() {

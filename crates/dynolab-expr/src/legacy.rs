@@ -65,6 +65,11 @@ impl ExpectedAttr {
     pub fn from_json(map: &Map<String, Value>) -> Result<Vec<(String, ExpectedAttr)>, ExprError> {
         map.iter()
             .map(|(k, v)| {
+                if v.is_null() {
+                    return Err(invalid(format!(
+                        "ExpectedAttributeValue must not be null for Attribute: {k}"
+                    )));
+                }
                 let o = v.as_object().cloned().unwrap_or_default();
                 Ok((
                     k.clone(),
@@ -94,6 +99,11 @@ impl FilterCondition {
     ) -> Result<Vec<(String, FilterCondition)>, ExprError> {
         map.iter()
             .map(|(k, v)| {
+                if v.is_null() {
+                    return Err(ExprError::Legacy(format!(
+                        "The filter condition for an attribute cannot be null: {k}"
+                    )));
+                }
                 let o = v.as_object().cloned().unwrap_or_default();
                 Ok((
                     k.clone(),

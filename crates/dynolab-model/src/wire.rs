@@ -243,11 +243,15 @@ fn check_type(value: &Value, ty: &'static Ty) -> Result<Value, ApiError> {
             Value::Object(_) => Err(struct_found()),
             _ => Err(type_error("Unexpected field type")),
         },
-        Ty::Map(java_name, child, _) => match value {
+        Ty::Map(java_name, child, member_checks) => match value {
             Value::Object(map) => {
+                let keep = holds_attributes(child)
+                    || member_checks.iter().any(|c| matches!(c, Check::KeepsNull));
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if !v.is_null() || holds_attributes(child) {
+                    if v.is_null() && keep {
+                        out.insert(k.clone(), Value::Null);
+                    } else if !v.is_null() {
                         out.insert(k.clone(), check_type(v, child)?);
                     }
                 }

@@ -202,11 +202,12 @@ pub fn prepare(text: &str, params: &[AttributeValue]) -> Result<Statement, Parti
     bind(stmt, params)
 }
 
-/// The table (and index) a statement names must be valid names, checked before the table is
-/// looked up.
+/// The table (and index) a SELECT, UPDATE or DELETE names must be valid names, checked before
+/// the table is looked up; an INSERT's table is only looked up (as DynamoDB Local 1.25.1 does).
 pub fn check_names(stmt: &Statement) -> Result<(), PartiqlError> {
     let index = match stmt {
         Statement::Select(s) | Statement::Exists(s) => s.index.as_deref(),
+        Statement::Insert(_) => return Ok(()),
         _ => None,
     };
     if !valid_table_name(stmt.table()) || index.is_some_and(|i| !valid_table_name(i)) {

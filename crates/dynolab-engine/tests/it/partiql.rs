@@ -210,7 +210,7 @@ fn statement_errors_answer_dynamodb_messages() {
         ),
         (
             "SELECT * FROM tbl.nope WHERE pk = 'a'",
-            "The table does not have the specified index",
+            "The table does not have the specified index: nope",
         ),
         (
             "SELECT * FROM tbl ORDER BY sk",

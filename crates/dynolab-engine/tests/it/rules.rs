@@ -529,6 +529,22 @@ fn request_validation_matches_dynamodb_local() {
          "One or more parameter values were invalid: ComparisonOperator IN is not valid for NULL AttributeValue type".into()),
         ("Scan", json!({"TableName": "rules", "ScanFilter": {"x": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"M": {}}]}}}),
          "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for M AttributeValue type".into()),
+        // A null condition.
+        (
+            "PutItem",
+            json!({"TableName": "rules", "Item": key, "Expected": {"c": null}}),
+            "One or more parameter values were invalid: ExpectedAttributeValue must not be null for Attribute: c".into(),
+        ),
+        (
+            "Scan",
+            json!({"TableName": "rules", "ScanFilter": {"c": null}}),
+            "The filter condition for an attribute cannot be null: c".into(),
+        ),
+        (
+            "Query",
+            json!({"TableName": "rules", "KeyConditions": {"pk": null}}),
+            "The filter condition for an attribute cannot be null: pk".into(),
+        ),
         // ConditionalOperator joins two or more conditions.
         ("PutItem", json!({"TableName": "rules", "Item": key, "Expected": {"x": {"Exists": false}}, "ConditionalOperator": "OR"}),
          "ConditionalOperator can only be used when Filter or Expected has two or more elements".into()),
@@ -550,6 +566,17 @@ fn request_validation_matches_dynamodb_local() {
             &body.to_string()[..body.to_string().len().min(300)]
         );
     }
+    // An INSERT's table is only looked up.
+    let err = call(
+        &e,
+        "ExecuteStatement",
+        json!({"Statement": "INSERT INTO \"ab\" VALUE {'pk': 'a'}"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.code,
+        dynolab_model::ErrorCode::ResourceNotFoundException
+    );
     // EQ and NE compare any type.
     ok(
         &e,
