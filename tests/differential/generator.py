@@ -621,7 +621,9 @@ class Generator:
                 where.append(self.pq_key_where(t, params, full=False))
                 pinned = True
             if r.random() < 0.5:
-                where.append(self.pq_condition(params))
+                # In parentheses: a top-level OR would unpin the partition (a Scan, unordered).
+                cond = self.pq_condition(params)
+                where.append(f"({cond})" if pinned else cond)
             stmt = f"SELECT {proj} FROM {target}" + (f" WHERE {' AND '.join(where)}" if where else "")
             body = {"Statement": stmt}
             self.maybe(body, "Limit", 0.3, lambda: r.randint(1, 5))

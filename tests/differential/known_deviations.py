@@ -573,6 +573,15 @@ def no_tagging(req, dl, dd, diffs, h):
             and dd.type == "UnknownOperationException")
 
 
+def index_filter_base_item(req, dl, dd, diffs, h):
+    b = body(req)
+    t = table_of(b.get("TableName"))
+    index = t.index(b["IndexName"]) if t is not None and isinstance(b.get("IndexName"), str) else None
+    return (req.op in ("Scan", "Query") and index is not None and not index.local and dl.ok and dd.ok
+            and {d.field for d in diffs} <= {"Items", "Count", "ScannedCount", "ConsumedCapacity"}
+            and unprojected_reference(req, dl, dd, diffs, h))
+
+
 def partiql_index_filter(req, dl, dd, diffs, h):
     return (req.op == "ExecuteStatement" and outcome(diffs) is not None and dd.ok
             and "does not project" in (dl.message or "") and unprojected_reference(req, dl, dd, diffs, h))
@@ -826,6 +835,16 @@ DEVIATIONS = [
          "index, you can only request attributes that are projected into the index' and 'a global secondary index "
          "... does not fetch attributes from the base table'"],
         partiql_index_filter),
+    Deviation(
+        "index-filter-base-item",
+        "A Scan or Query of a global secondary index whose filter names attributes the index does not project",
+        "the filter is evaluated on the index's item, where an unprojected attribute is absent (a global secondary "
+        "index never reads the base table)",
+        "evaluates the filter on the table's full item, so items pass that the index's data could not select",
+        ["AWS Developer Guide, Global secondary indexes / Attribute projections: 'a global secondary index ... does "
+         "not fetch attributes from the base table'; Filter expressions for Query/Scan: the filter is applied to the "
+         "items the read returns"],
+        index_filter_base_item),
 ]
 
 # ---- dynolab gaps under repair (temporary) ---------------------------------------------------------
@@ -955,7 +974,8 @@ GAPS = [
           message_pair("ValidationException", "Transaction cancelled", ("TransactWriteItems",)),
           "unresolved: which check comes first"),
     found("transact-get-bad-key", "TransactGetItems with a key that does not match the schema",
-          message_pair("ValidationException", ("The number of conditions on the keys is invalid", "Type mismatch for key"),
+          message_pair("ValidationException", ("The number of conditions on the keys is invalid", "Type mismatch for key",
+                                               "One of the required keys was not given a value"),
                        ("TransactGetItems",)),
           "unresolved: dynolab ValidationException, DynamoDB Local TransactionCanceledException"),
     found("transaction-item-validation", "An update in a transaction whose operand type does not fit the item",

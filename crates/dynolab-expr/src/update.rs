@@ -246,7 +246,11 @@ pub(crate) fn apply(
     for i in order {
         let action = &actions[i];
         let path = action.path();
-        touched.insert(path.head().to_string());
+        // A REMOVE that finds nothing (an absent attribute, map key or list index) updates
+        // nothing: UPDATED_OLD / UPDATED_NEW leave it out (DynamoDB Local 1.25.1).
+        if !matches!(action, UpdateAction::Remove(_)) {
+            touched.insert(path.head().to_string());
+        }
         let Some(mut slot) = slot(&mut new, &path) else {
             // A missing top-level attribute is fine (the map is the item); a missing or
             // mistyped parent is not.
@@ -259,7 +263,12 @@ pub(crate) fn apply(
                     slot.put(v);
                 }
             }
-            UpdateAction::Remove(_) => slot.remove(),
+            UpdateAction::Remove(_) => {
+                if slot.get().is_some() {
+                    touched.insert(path.head().to_string());
+                }
+                slot.remove();
+            }
             UpdateAction::Add(_, v) => {
                 let v = add_value(slot.get().map(|x| &*x), v, false, msg::INCORRECT_OPERAND)?;
                 slot.put(v);

@@ -86,6 +86,13 @@ fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError>
                 Ok(keys)
             },
         )?;
+        // Keys written the same twice are refused before the table is looked up (DynamoDB
+        // Local 1.25.1); keys that are equal only once encoded (`1` and `1.0`) after.
+        if keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k)) {
+            return Err(ApiError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
         total += keys.len();
         let projection = exprs.projection.or_else(|| legacy::attributes_to_get(spec));
         out.push(TableRequest {

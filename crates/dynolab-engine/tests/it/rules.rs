@@ -662,3 +662,50 @@ fn null_list_members_and_condition_check_key_paths() {
     assert!(message(&e, "TransactWriteItems", json!({"TransactItems": [{"Delete": {"TableName": "rules", "Key": key, "ConditionExpression": "attribute_not_exists(g.z)"}}]}))
         .ends_with("IndexKey: g"));
 }
+
+/// UPDATED_OLD / UPDATED_NEW hold what an update changed: a REMOVE that finds nothing (an absent
+/// attribute, map key or list index) changed nothing (DynamoDB Local 1.25.1, found by
+/// tests/differential); a SET to the same value is still an update.
+#[test]
+fn updated_values_leave_out_removes_that_found_nothing() {
+    let e = engine();
+    setup(&e);
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    ok(
+        &e,
+        "UpdateItem",
+        json!({"TableName": "rules", "Key": key, "UpdateExpression": "SET l2 = :l", "ExpressionAttributeValues": {":l": {"L": [s("a")]}}}),
+    );
+    for (update, want) in [
+        ("REMOVE l2[3]", json!(null)),
+        ("REMOVE m.nothing", json!(null)),
+        ("REMOVE l2[3] SET a = :x", json!({"a": s("x")})),
+        ("REMOVE m.k", json!({"m": {"M": {"k": s("v")}}})),
+    ] {
+        let mut body = json!({"TableName": "rules", "Key": key, "UpdateExpression": update, "ReturnValues": "UPDATED_OLD"});
+        if update.contains(":x") {
+            body["ExpressionAttributeValues"] = json!({":x": s("x")});
+        }
+        let r = ok(&e, "UpdateItem", body);
+        assert_eq!(
+            r.get("Attributes").cloned().unwrap_or(Value::Null),
+            want,
+            "{update}"
+        );
+    }
+}
+
+/// Keys written twice are refused before the table is looked up (DynamoDB Local 1.25.1).
+#[test]
+fn batch_get_duplicates_come_before_the_table_lookup() {
+    let e = engine();
+    let key = json!({"pk": s("p"), "sk": s("0")});
+    assert_eq!(
+        message(
+            &e,
+            "BatchGetItem",
+            json!({"RequestItems": {"missing_table": {"Keys": [key, key]}}})
+        ),
+        "Provided list of item keys contains duplicates"
+    );
+}
