@@ -269,15 +269,19 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
             }
         }
     }
-    let cost = read_cost(bytes, page.kind) + extra_base_reads;
+    let cost = read_cost(bytes, page.kind);
     match page.index {
         Some(i) if i.global => {
             out.consumed
                 .add_gsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO)
         }
-        Some(i) => out
-            .consumed
-            .add_lsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO),
+        Some(i) => {
+            out.consumed
+                .add_lsi(&i.name, cost, dynolab_capacity::HalfUnits::ZERO);
+            // The base items an LSI read fetches are read from the table, and reported there
+            // (as DynamoDB Local reports them with ReturnConsumedCapacity INDEXES).
+            out.consumed.table_read = extra_base_reads;
+        }
         None => out.consumed.table_read = cost,
     }
     out

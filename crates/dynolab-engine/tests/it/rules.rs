@@ -709,3 +709,27 @@ fn batch_get_duplicates_come_before_the_table_lookup() {
         "Provided list of item keys contains duplicates"
     );
 }
+
+/// An LSI read that needs attributes the index does not project fetches each base item: the
+/// fetches are charged to the table, the index entries to the index (DynamoDB Local 1.25.1
+/// reports them so; the Developer Guide's LSI page describes the fetch).
+#[test]
+fn lsi_fetches_are_charged_to_the_table() {
+    let e = engine();
+    setup(&e);
+    let r = ok(
+        &e,
+        "Query",
+        json!({"TableName": "rules", "IndexName": "by_l", "KeyConditionExpression": "pk = :p",
+               "ExpressionAttributeValues": {":p": s("p")}, "ProjectionExpression": "a",
+               "ReturnConsumedCapacity": "INDEXES"}),
+    );
+    let c = &r["ConsumedCapacity"];
+    // Three entries, one 0.5-unit eventually consistent read; three fetches of 0.5 each.
+    assert_eq!(
+        c["LocalSecondaryIndexes"]["by_l"]["CapacityUnits"], 0.5,
+        "{c}"
+    );
+    assert_eq!(c["Table"]["CapacityUnits"], 1.5, "{c}");
+    assert_eq!(c["CapacityUnits"], 2.0, "{c}");
+}
