@@ -43,7 +43,11 @@ pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_CONSUMED_CAPACITY,
     field(
         "RequestItems",
-        Ty::Map("KeysAndAttributes", &KEYS_AND_ATTRIBUTES, &[]),
+        Ty::Map(
+            "KeysAndAttributes",
+            &KEYS_AND_ATTRIBUTES,
+            &[Check::KeepsNull],
+        ),
         &[Check::NotNull, Check::LenMin(1), Check::KeysAreTableNames],
     ),
 ];
@@ -63,9 +67,12 @@ fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError>
     let mut total = 0;
     let mut out = Vec::new();
     for (name, spec) in req.obj_field("RequestItems").into_iter().flatten() {
-        let spec = spec
-            .as_object()
-            .ok_or_else(|| ApiError::validation("Invalid RequestItems"))?;
+        // DynamoDB Local 1.25.1's answer to a null entry (found by tests/differential).
+        let spec = spec.as_object().ok_or_else(|| {
+            ApiError::validation(format!(
+                "The list of keys in RequestItems for BatchGetItem is required: {name} has empty list"
+            ))
+        })?;
         let (keys, exprs) = exprs::parse_with(
             spec,
             &["ProjectionExpression"],

@@ -49,7 +49,11 @@ pub(crate) static SHAPE: super::Shape = &[
     wire::RETURN_ITEM_COLLECTION_METRICS,
     field(
         "RequestItems",
-        Ty::Map("List", &Ty::List(&WRITE_REQUEST, &[Check::KeepsNull]), &[]),
+        Ty::Map(
+            "List",
+            &Ty::List(&WRITE_REQUEST, &[Check::KeepsNull]),
+            &[Check::KeepsNull],
+        ),
         &[Check::NotNull, Check::LenMin(1), Check::KeysAreTableNames],
     ),
 ];
@@ -65,13 +69,18 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<(String, Vec<Write>)>, ApiError
     let mut out = Vec::new();
     let mut total = 0;
     for (table, list) in req.obj_field("RequestItems").into_iter().flatten() {
-        let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
-        // DynamoDB Local 1.25.1's answer to a null request (found by tests/differential).
-        if list.iter().any(Value::is_null) {
-            return Err(ApiError::validation(
-                "The batch write request list for a table cannot be null or empty",
-            ));
+        // DynamoDB Local 1.25.1's answer to a null list or a null request in it (found by
+        // tests/differential).
+        if list.is_null()
+            || list
+                .as_array()
+                .is_some_and(|l| l.iter().any(Value::is_null))
+        {
+            return Err(ApiError::validation(format!(
+                "The batch write request list for a table cannot be null or empty: {table}"
+            )));
         }
+        let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
         if list.is_empty() || list.len() > MAX_REQUESTS {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '{{{table}={}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",

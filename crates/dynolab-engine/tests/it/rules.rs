@@ -643,7 +643,23 @@ fn null_list_members_and_condition_check_key_paths() {
             "BatchWriteItem",
             json!({"RequestItems": {"rules": [null, {"PutRequest": {"Item": key}}]}})
         ),
-        "The batch write request list for a table cannot be null or empty"
+        "The batch write request list for a table cannot be null or empty: rules"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "BatchGetItem",
+            json!({"RequestItems": {"rules": {"Keys": [key]}, "other_table": null}})
+        ),
+        "The list of keys in RequestItems for BatchGetItem is required: other_table has empty list"
+    );
+    assert_eq!(
+        message(
+            &e,
+            "BatchWriteItem",
+            json!({"RequestItems": {"rules": [{"PutRequest": {"Item": key}}], "other_table": null}})
+        ),
+        "The batch write request list for a table cannot be null or empty: other_table"
     );
     // DynamoDB Local answers HTTP 500 here; a client's mistake is a 400.
     assert_eq!(
