@@ -1021,3 +1021,25 @@ def classify(req, dl, dd, diffs, harness):
         if d.matches(req, dl, dd, diffs, harness):
             return "gap:" + d.id
     return None
+
+
+def markdown():
+    """The two tables docs/COMPAT.md shows between its `deviations` markers (test_differential.py
+    checks they are the same; `python3 tests/differential/known_deviations.py` prints them)."""
+    def cell(text):
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = ["| Id | What | DynamoDB | DynamoDB Local 1.25.1 | Evidence |", "|---|---|---|---|---|"]
+    for d in DEVIATIONS:
+        out.append(f"| `{d.id}` | {cell(d.title)} | {cell(d.dynamodb)} | {cell(d.ddblocal)} | "
+                   f"{cell('; '.join(d.evidence))} |")
+    out += ["", "Divergences where dynolab is likely wrong, or where neither answer is established yet "
+            "(`GAPS`; CI reports them apart and tolerates them):", "",
+            "| Id | What | Status |", "|---|---|---|"]
+    for d in GAPS:
+        out.append(f"| `{d.id}` | {cell(d.title)} | {cell(d.dynamodb)} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown())

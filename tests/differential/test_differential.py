@@ -21,3 +21,16 @@ def test_fixed_seed_run_has_no_unclassified_divergence(capsys):
     assert total.dl_dropped == 0 and total.dd_dropped == 0, "a connection was dropped"
     assert total.unclassified == 0, "dynolab differs from DynamoDB Local; reduced cases are printed above"
     assert status == 0
+
+
+def test_compat_md_lists_every_known_deviation():
+    """docs/COMPAT.md shows the tables known_deviations.markdown() makes, word for word."""
+    import pathlib
+
+    import known_deviations
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "COMPAT.md").read_text()
+    begin, end = "<!-- deviations:begin -->\n", "\n<!-- deviations:end -->"
+    shown = text[text.index(begin) + len(begin):text.index(end)]
+    assert shown == known_deviations.markdown(), (
+        "docs/COMPAT.md's deviation tables are stale: paste `python3 tests/differential/known_deviations.py`")
