@@ -602,6 +602,21 @@ def index_filter_base_item(req, dl, dd, diffs, h):
             and unprojected_reference(req, dl, dd, diffs, h))
 
 
+def lsi_scan_fetch_units(req, dl, dd, diffs, h):
+    b = body(req)
+    t = table_of(b.get("TableName"))
+    index = t.index(b["IndexName"]) if t is not None and isinstance(b.get("IndexName"), str) else None
+    if req.op != "Scan" or index is None or not index.local or not only(diffs, "ConsumedCapacity"):
+        return False
+    a, c = norm_cc(dl.body.get("ConsumedCapacity")), norm_cc(dd.body.get("ConsumedCapacity"))
+    ea, ec = (a or {}).get(t.name), (c or {}).get(t.name)
+    if not isinstance(ea, dict) or not isinstance(ec, dict):
+        return False
+    lsi = lambda e: float(((e.get("LocalSecondaryIndexes") or {}).get(index.name) or {}).get("CapacityUnits") or 0)
+    table = lambda e: float((e.get("Table") or {}).get("CapacityUnits") or 0)
+    return lsi(ea) == lsi(ec) and table(ec) == 0 and table(ea) > 0
+
+
 def partiql_index_filter(req, dl, dd, diffs, h):
     return (req.op == "ExecuteStatement" and outcome(diffs) is not None and dd.ok
             and "does not project" in (dl.message or "") and unprojected_reference(req, dl, dd, diffs, h))
@@ -867,6 +882,16 @@ DEVIATIONS = [
          "not fetch attributes from the base table'; Filter expressions for Query/Scan: the filter is applied to the "
          "items the read returns"],
         index_filter_base_item),
+    Deviation(
+        "lsi-scan-fetch-units",
+        "A Scan of a local secondary index that fetches attributes the index does not project",
+        "each item fetched from the table is a table read, charged beside the index read (as for a Query of the "
+        "index)",
+        "charges the index read only, for a Scan (it charges the fetches for a Query)",
+        ["AWS Developer Guide, LSI.html: 'If you query or scan a local secondary index, you can request attributes "
+         "that are not projected in to the index. DynamoDB automatically fetches those attributes from the base "
+         "table', at the cost of a table read per item fetched"],
+        lsi_scan_fetch_units),
 ]
 
 # ---- dynolab gaps under repair (temporary) ---------------------------------------------------------

@@ -64,6 +64,21 @@ struct TableRequest<'a> {
 }
 
 fn validate(req: &Map<String, Value>) -> Result<Vec<TableRequest<'_>>, ApiError> {
+    // One request uses expressions or the legacy parameters, across all its tables (DynamoDB
+    // Local 1.25.1, found by tests/differential).
+    let specs = || {
+        req.obj_field("RequestItems")
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, spec)| spec.as_object())
+    };
+    if specs().any(|s| s.contains_key("AttributesToGet"))
+        && specs().any(|s| s.contains_key("ProjectionExpression"))
+    {
+        return Err(ApiError::validation(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+        ));
+    }
     let mut total = 0;
     let mut out = Vec::new();
     for (name, spec) in req.obj_field("RequestItems").into_iter().flatten() {

@@ -749,3 +749,28 @@ fn lsi_fetches_are_charged_to_the_table() {
     assert_eq!(c["Table"]["CapacityUnits"], 1.5, "{c}");
     assert_eq!(c["CapacityUnits"], 2.0, "{c}");
 }
+
+/// A BatchGetItem uses expressions or the legacy parameters, across all its tables (DynamoDB
+/// Local 1.25.1, found by tests/differential).
+#[test]
+fn batch_get_does_not_mix_expressions_across_tables() {
+    let e = engine();
+    setup(&e);
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "other", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    assert_eq!(
+        message(
+            &e,
+            "BatchGetItem",
+            json!({"RequestItems": {
+            "rules": {"Keys": [{"pk": s("p"), "sk": s("0")}], "AttributesToGet": ["a"]},
+            "other": {"Keys": [{"pk": s("p")}], "ProjectionExpression": "a"}}})
+        ),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"
+    );
+}
