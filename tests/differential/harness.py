@@ -254,7 +254,8 @@ class Harness:
             elif klass.startswith("gap:"):
                 stats.gaps[klass[4:]] = stats.gaps.get(klass[4:], 0) + 1
             else:
-                stats.known[klass] = stats.known.get(klass, 0) + 1
+                for part in klass.split("+"):
+                    stats.known[part] = stats.known.get(part, 0) + 1
             if on_divergence is not None:
                 on_divergence(Outcome(gen.n, req, dl, dd, diffs, klass, stored), pre)
         stats.seconds += time.monotonic() - started

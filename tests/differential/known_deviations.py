@@ -617,6 +617,20 @@ def lsi_scan_fetch_units(req, dl, dd, diffs, h):
     return lsi(ea) == lsi(ec) and table(ec) == 0 and table(ea) > 0
 
 
+def size_in_bytes(req, dl, dd, diffs, h):
+    """A condition or filter with size() over items holding non-ASCII strings."""
+    import json as _json
+    if "size(" not in expressions_text(req):
+        return False
+    o = outcome(diffs)
+    if o is None:
+        if not ({d.field for d in diffs} <= {"Items", "Count", "ScannedCount", "ConsumedCapacity"}):
+            return False
+    elif not {dl.type, dd.type} <= {None, "ConditionalCheckFailedException", "TransactionCanceledException"}:
+        return False
+    return any(not _json.dumps(items, ensure_ascii=False).isascii() for items in h.pre.values())
+
+
 def partiql_index_filter(req, dl, dd, diffs, h):
     return (req.op == "ExecuteStatement" and outcome(diffs) is not None and dd.ok
             and "does not project" in (dl.message or "") and unprojected_reference(req, dl, dd, diffs, h))
@@ -892,6 +906,15 @@ DEVIATIONS = [
          "that are not projected in to the index. DynamoDB automatically fetches those attributes from the base "
          "table', at the cost of a table read per item fetched"],
         lsi_scan_fetch_units),
+    Deviation(
+        "size-in-bytes",
+        "size() of a string with characters outside ASCII",
+        "the size of a String is its length in bytes (UTF-8), as for a Binary",
+        "counts characters",
+        ["AWS Developer Guide, ql-functions.size.html: size 'Returns a number representing an attribute's size in "
+         "bytes' (the PartiQL page, which defers to the condition-expression size function for the types); the "
+         "item-size rules count strings in UTF-8 bytes (CapacityUnitCalculations.html)"],
+        size_in_bytes),
 ]
 
 # ---- dynolab gaps under repair (temporary) ---------------------------------------------------------
@@ -910,14 +933,6 @@ def ddblocal_says(*texts):
 def expressions_text(req):
     import json as _json
     return _json.dumps(req.body) if isinstance(req.body, dict) else str(req.body)
-
-
-
-
-
-
-
-
 
 
 def projected(table, index):
@@ -963,12 +978,8 @@ def unprojected_reference(req, dl, dd, diffs, h):
     return bool(refs - have)
 
 
-
-
 def found(id, title, matches, note):
     return Deviation(id, title, f"found by this harness: {note}", "", ["tests/differential"], matches)
-
-
 
 
 def message_pair(dl_type, dd_text, ops=None):
@@ -990,8 +1001,6 @@ def query_limit_hash_table(req, dl, dd, diffs, h):
 def null_list_element(req, dl, dd, diffs, h):
     o = outcome(diffs)
     return o is not None and (dd.status or 0) >= 500 and dl.ok and "null" in expressions_text(req)
-
-
 
 
 def capacity_combined(req, dl, dd, diffs, h):
@@ -1045,6 +1054,16 @@ def classify(req, dl, dd, diffs, harness):
     for d in GAPS:
         if d.matches(req, dl, dd, diffs, harness):
             return "gap:" + d.id
+    # Several differences in one answer, each explained by a known deviation on its own (an
+    # ItemCollectionMetrics DynamoDB Local leaves out beside a capacity it over-charges): "a+b".
+    if len(diffs) > 1:
+        ids = set()
+        for diff in diffs:
+            one = next((d.id for d in DEVIATIONS if d.matches(req, dl, dd, [diff], harness)), None)
+            if one is None:
+                return None
+            ids.add(one)
+        return "+".join(sorted(ids))
     return None
 
 
