@@ -631,6 +631,13 @@ def size_in_bytes(req, dl, dd, diffs, h):
     return any(not _json.dumps(items, ensure_ascii=False).isascii() for items in h.pre.values())
 
 
+def start_key_at_le_bound(req, dl, dd, diffs, h):
+    b = body(req)
+    kce = b.get("KeyConditionExpression") if isinstance(b.get("KeyConditionExpression"), str) else ""
+    return (req.op == "Query" and outcome(diffs) is not None and dl.ok and "ExclusiveStartKey" in b
+            and "<=" in kce and "does not match the range key predicate" in (dd.message or ""))
+
+
 def partiql_index_filter(req, dl, dd, diffs, h):
     return (req.op == "ExecuteStatement" and outcome(diffs) is not None and dd.ok
             and "does not project" in (dl.message or "") and unprojected_reference(req, dl, dd, diffs, h))
@@ -915,6 +922,18 @@ DEVIATIONS = [
          "bytes' (the PartiQL page, which defers to the condition-expression size function for the types); the "
          "item-size rules count strings in UTF-8 bytes (CapacityUnitCalculations.html)"],
         size_in_bytes),
+    Deviation(
+        "start-key-at-le-bound",
+        "A Query whose ExclusiveStartKey's sort key equals the bound of a `<=` key condition",
+        "the start key satisfies the condition (`sk <= :v` with sk = :v), so the page starts after it (an empty "
+        "page when it was the last); a start key outside the condition is refused ('The provided starting key does "
+        "not match the range key predicate', which dynolab gives as DynamoDB Local does for `<`, `>`, `>=`, `=`, "
+        "BETWEEN and begins_with)",
+        "refuses it, as if the condition were `<`",
+        ["AWS API Reference, Query: ExclusiveStartKey is 'The primary key of the first item that this operation "
+         "will evaluate', and a key that satisfies `sk <= :v` is within the condition; DynamoDB Local accepts the "
+         "same start key for `sk >= :v` (tests/differential)"],
+        start_key_at_le_bound),
 ]
 
 # ---- dynolab gaps under repair (temporary) ---------------------------------------------------------
@@ -1010,20 +1029,10 @@ def capacity_combined(req, dl, dd, diffs, h):
 
 
 GAPS = [
-    found("start-key-range-predicate", "A Query ExclusiveStartKey outside the sort-key condition",
-          ddblocal_says("does not match the range key predicate"),
-          "DynamoDB Local: 'The provided starting key does not match the range key predicate'; dynolab answers "
-          "an empty page here (it makes the check elsewhere: docs/COMPAT.md)"),
     found("capacity-combined", "Write capacity where several of DynamoDB Local's capacity deviations combine",
           capacity_combined,
           "unresolved: a write touching an item outside an index (sparse-index-write-units) where another capacity "
           "rule also applies, so the classifiers cannot attribute the difference"),
-    # Found by this harness: dynolab answers differently and DynamoDB Local's answer is the likely one
-    # (its request validation is DynamoDB's). To be fixed or settled with a source.
-    found("filter-on-key-attribute", "Query FilterExpression naming a key attribute",
-          ddblocal_says("Filter Expression can only contain non-primary key attributes"),
-          "DynamoDB Local: 'Filter Expression can only contain non-primary key attributes: Primary key attribute: pk'"),
-    # Unresolved: the two disagree and neither answer is established yet.
     found("query-limit-last-item", "A Query whose Limit is reached on the last item of its key range",
           query_limit_hash_table, "unresolved: dynolab returns LastEvaluatedKey, DynamoDB Local does not"),
     found("transaction-duplicate-order", "TransactWriteItems naming one item twice whose conditions fail",
