@@ -110,6 +110,43 @@ fn check_key_operands(
     Ok(())
 }
 
+/// A select list names each value once: no path inside another (the message of a
+/// ProjectionExpression), no two values under one output name (DynamoDB Local 1.25.1).
+fn check_select_list(sel: &Select) -> Result<(), ApiError> {
+    let Some(paths) = &sel.projection else {
+        return Ok(());
+    };
+    for (i, path) in paths.iter().enumerate() {
+        for prev in &paths[..i] {
+            let n = prev.0.len().min(path.0.len());
+            if prev.0[..n] == path.0[..n] {
+                // The enclosing path first (DynamoDB Local's order).
+                let (one, two) = if prev.0.len() <= path.0.len() {
+                    (prev, path)
+                } else {
+                    (path, prev)
+                };
+                return Err(ApiError::validation(format!(
+                    "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+                    one.describe(),
+                    two.describe()
+                )));
+            }
+        }
+    }
+    let names: Vec<String> = paths.iter().map(Projection::output_name).collect();
+    if let Some(dup) = names
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+    {
+        return Err(ApiError::validation(format!(
+            "Duplicate identifiers in select clause: {dup}"
+        )));
+    }
+    Ok(())
+}
+
 /// A SELECT may not look inside a key attribute of the table or of any of its indexes, in its
 /// WHERE clause or its projection: "Key: pk" for the table's keys, "IndexKey: g" for the others.
 fn check_scalar_keys(meta: &TableMeta, sel: &Select) -> Result<(), ApiError> {
@@ -473,11 +510,12 @@ pub(crate) fn select(
         .transpose()
         .map_err(invalid)?
         .map(Condition::from_ast);
-    let projection = sel.projection.clone().map(Projection::from_paths);
+    let projection = sel.projection.clone().map(Projection::select_list);
     if let Some(i) = index {
         check_projected(&state.meta, i, filter.as_ref(), sel.projection.as_deref())?;
     }
     check_scalar_keys(&state.meta, sel)?;
+    check_select_list(sel)?;
     if let Some(w) = &sel.where_ {
         check_key_operands(&state.meta, index, w)?;
     }
@@ -660,10 +698,11 @@ pub(crate) fn item_read(
         .ok_or_else(|| ApiError::validation(msg::INCOMPLETE_KEY))?;
     let (key, rest) = translate::key_item(where_, &key_names(meta)).map_err(invalid)?;
     check_key_types(meta, &key)?;
+    check_select_list(sel)?;
     Ok((
         key,
         rest.map(Condition::from_ast),
-        sel.projection.clone().map(Projection::from_paths),
+        sel.projection.clone().map(Projection::select_list),
     ))
 }
 

@@ -303,19 +303,52 @@ pub fn parse_update(text: &str, params: &mut Params) -> Result<Update, ExprError
 #[derive(Clone, PartialEq, Debug)]
 pub struct Projection {
     paths: Vec<Path>,
+    /// A PartiQL select list: each path's value under its own last name (`m.b.c` gives `c`),
+    /// not nested.
+    flat: bool,
 }
 
 impl Projection {
     pub fn from_paths(paths: Vec<Path>) -> Projection {
-        Projection { paths }
+        Projection { paths, flat: false }
+    }
+
+    /// A PartiQL select list (see [`Projection::output_name`]).
+    pub fn select_list(paths: Vec<Path>) -> Projection {
+        Projection { paths, flat: true }
+    }
+
+    /// The name a PartiQL select list gives a path's value: its last map key, or for a path
+    /// that ends in list indexes the last name with them (`m.l[2]` gives `l[2]`).
+    pub fn output_name(path: &Path) -> String {
+        let start = path
+            .0
+            .iter()
+            .rposition(|e| matches!(e, PathElem::Attr(_)))
+            .unwrap_or(0);
+        path.0[start..]
+            .iter()
+            .map(|e| match e {
+                PathElem::Attr(a) => a.clone(),
+                PathElem::Index(i) => format!("[{i}]"),
+            })
+            .collect()
     }
 
     pub fn paths(&self) -> &[Path] {
         &self.paths
     }
 
-    /// The item restricted to the projected paths, nested structure kept.
+    /// The item restricted to the projected paths, nested structure kept (a select list's
+    /// values each under its output name).
     pub fn apply(&self, item: &Item) -> Item {
+        if self.flat {
+            return self
+                .paths
+                .iter()
+                .filter_map(|p| Some((Self::output_name(p), eval::lookup(item, p)?.clone())))
+                .collect();
+        }
         projection::project(&self.paths, item)
     }
 
@@ -349,5 +382,5 @@ pub fn parse_projection(text: &str, params: &mut Params) -> Result<Projection, E
     let paths = resolve::Resolver::new(params)
         .projection(&raw)
         .map_err(|d| ExprError::invalid(kind, d))?;
-    Ok(Projection { paths })
+    Ok(Projection::from_paths(paths))
 }

@@ -41,10 +41,7 @@ fn insert_select_update_delete_round_trip() {
     assert_eq!(got["Item"]["ss"], json!({"SS": ["p", "q"]}));
 
     let sel = exec(&e, "SELECT n, m.k FROM tbl WHERE pk = 'a' AND sk = '1'");
-    assert_eq!(
-        items(&sel),
-        vec![json!({"n": n("1"), "m": {"M": {"k": {"BOOL": true}}}})]
-    );
+    assert_eq!(items(&sel), vec![json!({"n": n("1"), "k": {"BOOL": true}})]);
 
     let up = exec(
         &e,
@@ -771,5 +768,56 @@ fn partiql_writes_spend_provisioned_capacity_and_throttle() {
         get(&e, "prov", json!({"pk": s("late")}))
             .get("Item")
             .is_none()
+    );
+}
+
+/// A select list returns each path's value under its last name, not nested (DynamoDB Local
+/// 1.25.1; issue 12), and names each value once.
+#[test]
+fn select_lists_return_nested_values_under_their_own_names() {
+    let e = engine();
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "nest", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "nest", "Item": {"pk": {"S": "n"},
+        "m": {"M": {"b": {"M": {"c": {"S": "deep"}, "d": {"N": "1"}}}}},
+        "x": {"M": {"c": {"S": "other"}}}, "l": {"L": [{"S": "x"}, {"M": {"k": {"S": "v"}}}]}}}),
+    );
+    let select = |statement: &str| {
+        ok(&e, "ExecuteStatement", json!({"Statement": statement}))["Items"].clone()
+    };
+    assert_eq!(
+        select("SELECT m.b.c FROM nest WHERE pk = 'n'"),
+        json!([{"c": {"S": "deep"}}])
+    );
+    assert_eq!(
+        select("SELECT pk, m.b.d FROM nest WHERE pk = 'n'"),
+        json!([{"pk": {"S": "n"}, "d": {"N": "1"}}])
+    );
+    assert_eq!(
+        select("SELECT l[0] FROM nest WHERE pk = 'n'"),
+        json!([{"l[0]": {"S": "x"}}])
+    );
+    assert_eq!(select("SELECT m.zz FROM nest WHERE pk = 'n'"), json!([{}]));
+    let refused = |statement: &str| {
+        call(&e, "ExecuteStatement", json!({"Statement": statement}))
+            .unwrap_err()
+            .message
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        refused("SELECT m.b.c, x.c FROM nest WHERE pk = 'n'"),
+        "Duplicate identifiers in select clause: c"
+    );
+    assert_eq!(
+        refused("SELECT m.b.c, m FROM nest WHERE pk = 'n'"),
+        "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, b, c]"
     );
 }
