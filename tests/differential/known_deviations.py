@@ -631,7 +631,7 @@ def size_in_bytes(req, dl, dd, diffs, h):
             return False
     elif not {dl.type, dd.type} <= {None, "ConditionalCheckFailedException", "TransactionCanceledException"}:
         return False
-    return any(not _json.dumps(items, ensure_ascii=False).isascii() for items in h.pre.values())
+    return any(not _json.dumps(list(items.values()), ensure_ascii=False).isascii() for items in h.pre.values())
 
 
 def start_key_at_closing_bound(req, dl, dd, diffs, h):
