@@ -125,11 +125,12 @@ pub(crate) fn table_name<'a>(engine: &Engine, arn: Option<&'a str>) -> Result<&'
 }
 
 /// The table a `ResourceArn` names: one that does not exist, or is still being created, is
-/// ResourceNotFoundException.
+/// ResourceNotFoundException. The text is DynamoDB's, misspelling included ("ResourcArn":
+/// dynalite's tests of TagResource and ListTagsOfResource, recorded against DynamoDB).
 pub(crate) fn table(engine: &Engine, name: &str, arn: &str) -> Result<TableHandle, ApiError> {
     let not_found = || {
         ApiError::resource_not_found_message(format!(
-            "Requested resource not found: ResourceArn: {arn} not found"
+            "Requested resource not found: ResourcArn: {arn} not found"
         ))
     };
     let handle = engine.any_table(name).map_err(|_| not_found())?;

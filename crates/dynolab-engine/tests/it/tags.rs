@@ -173,7 +173,7 @@ fn bad_tags_and_arns_get_dynamodbs_messages() {
         assert_eq!(e2.code, ErrorCode::ResourceNotFoundException);
         assert_eq!(
             e2.message.unwrap(),
-            format!("Requested resource not found: ResourceArn: {missing} not found")
+            format!("Requested resource not found: ResourcArn: {missing} not found")
         );
     }
 }
