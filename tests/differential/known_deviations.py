@@ -597,7 +597,7 @@ def index_filter_base_item(req, dl, dd, diffs, h):
     b = body(req)
     t = table_of(b.get("TableName"))
     index = t.index(b["IndexName"]) if t is not None and isinstance(b.get("IndexName"), str) else None
-    return (req.op in ("Scan", "Query") and index is not None and not index.local and dl.ok and dd.ok
+    return (req.op in ("Scan", "Query") and index is not None and dl.ok and dd.ok
             and {d.field for d in diffs} <= {"Items", "Count", "ScannedCount", "ConsumedCapacity"}
             and unprojected_reference(req, dl, dd, diffs, h))
 
@@ -899,10 +899,11 @@ DEVIATIONS = [
         partiql_index_filter),
     Deviation(
         "index-filter-base-item",
-        "A Scan or Query of a global secondary index whose filter names attributes the index does not project",
+        "A Scan of a secondary index whose filter names attributes the index does not project",
         "the filter is evaluated on the index's item, where an unprojected attribute is absent (a global secondary "
-        "index never reads the base table)",
-        "evaluates the filter on the table's full item, so items pass that the index's data could not select",
+        "index never reads the base table; a Query of any index with such a filter is refused, as DynamoDB Local "
+        "refuses it too, and dynolab's Scan reads the index as its Query does)",
+        "evaluates a Scan's filter on the table's full item, so items pass that the index's data could not select",
         ["AWS Developer Guide, Global secondary indexes / Attribute projections: 'a global secondary index ... does "
          "not fetch attributes from the base table'; Filter expressions for Query/Scan: the filter is applied to the "
          "items the read returns"],
