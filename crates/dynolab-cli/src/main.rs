@@ -12,7 +12,7 @@ use dynolab_capacity::CapacityConfig;
 use dynolab_capacity::pricing::Prices;
 use dynolab_clock::{Clock, SystemClock, VirtualClock};
 use dynolab_engine::{Engine, EngineConfig};
-use dynolab_server::{Limits, Server};
+use dynolab_server::{Access, Limits, Server};
 
 #[derive(Parser)]
 #[command(
@@ -128,6 +128,15 @@ struct ServeArgs {
     /// connection idle; and again for its body.
     #[arg(long, default_value_t = 60)]
     request_timeout_secs: u64,
+    /// A TOML file of `[[key]]` entries (`id`, `secret`, optional `tables = [...]`): every
+    /// request must carry a valid AWS Signature Version 4 of one of these keys, and a key
+    /// with `tables` may use only those. Without it any credentials (or none) are accepted.
+    #[arg(long, env = "DYNOLAB_CREDENTIALS")]
+    credentials: Option<PathBuf>,
+    /// The admin API (`/_dynolab/...`: clock, cost, top keys) and the live page; `off` answers
+    /// 404 for all of it. With --credentials they need a key too.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    admin: Switch,
     /// Benchmarking only: run Scans, batches, transactions and PartiQL on the async workers
     /// instead of the blocking pool (docs/benchmarks.md §7).
     #[arg(long, hide = true)]
@@ -291,6 +300,22 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .map_err(|e| format!("bad address: {e}"))?;
+    let keys = args
+        .credentials
+        .as_deref()
+        .map(dynolab_server::auth::Keys::load)
+        .transpose()?;
+    if keys.is_none() && !addr.ip().is_loopback() {
+        eprintln!(
+            "dynolab: warning: listening on {} without --credentials: anyone who can reach it can read, write and move its clock",
+            addr.ip()
+        );
+    }
+    let access = Access {
+        keys,
+        admin: args.admin == Switch::On,
+        ..Access::default()
+    };
     let limits = Limits {
         max_connections: args.max_connections.max(1),
         header_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
@@ -316,7 +341,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         // The address line is the contract with scripts and tests that start the server.
         println!("dynolab listening on http://{local} ({storage})");
         let engine = Arc::new(engine);
-        let server = Server::with_limits(Arc::clone(&engine), virtual_clock, limits);
+        let server = Server::with_access(Arc::clone(&engine), virtual_clock, limits, access);
         tokio::spawn(Arc::clone(&server).tick_every_second());
         let result = tokio::select! {
             res = server.serve(listener) => res.map_err(|e| e.to_string()),

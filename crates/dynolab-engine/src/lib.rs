@@ -843,7 +843,8 @@ impl Engine {
         self.store.submit(mutations)
     }
 
-    pub(crate) fn table_arn(&self, name: &str) -> String {
+    /// The ARN DynamoDB gives a table of this name in the server's region and account.
+    pub fn table_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:dynamodb:{}:{}:table/{name}",
             self.config.region, self.config.account_id

@@ -16,6 +16,14 @@ pub enum ErrorCode {
     /// `X-Amz-Target` names no operation.
     UnknownOperationException,
     MissingAuthenticationTokenException,
+    /// `serve --credentials`: the access key is not one the server knows.
+    UnrecognizedClientException,
+    /// `serve --credentials`: the signature does not verify, or its date is out of the window.
+    InvalidSignatureException,
+    /// `serve --credentials`: the Authorization header lacks a part SigV4 needs.
+    IncompleteSignatureException,
+    /// `serve --credentials`: the key may not use the table.
+    AccessDeniedException,
     ResourceNotFoundException,
     ResourceInUseException,
     ConditionalCheckFailedException,
@@ -62,6 +70,16 @@ impl ErrorCode {
             ErrorCode::MissingAuthenticationTokenException => {
                 "com.amazon.coral.service#MissingAuthenticationTokenException"
             }
+            ErrorCode::UnrecognizedClientException => {
+                "com.amazon.coral.service#UnrecognizedClientException"
+            }
+            ErrorCode::InvalidSignatureException => {
+                "com.amazon.coral.service#InvalidSignatureException"
+            }
+            ErrorCode::IncompleteSignatureException => {
+                "com.amazon.coral.service#IncompleteSignatureException"
+            }
+            ErrorCode::AccessDeniedException => "com.amazon.coral.service#AccessDeniedException",
             ErrorCode::ThrottlingException => "com.amazon.coral.availability#ThrottlingException",
             ErrorCode::ResourceNotFoundException => {
                 "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"

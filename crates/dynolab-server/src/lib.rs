@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+pub mod auth;
+
 /// DynamoDB rejects request bodies above 16 MB.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 const JSON_1_0: &str = "application/x-amz-json-1.0";
@@ -57,9 +59,32 @@ impl Default for Limits {
     }
 }
 
+/// Who may use a shared server (`serve --credentials`, `--admin`).
+#[derive(Clone)]
+pub struct Access {
+    /// `None`: any request is served, signed or not (DynamoDB Local's behaviour).
+    pub keys: Option<auth::Keys>,
+    /// `false`: the admin API (`/_dynolab/...`) and the live page answer 404.
+    pub admin: bool,
+    /// The clock a signature's `X-Amz-Date` is checked against: the real one even when the
+    /// tables run on a virtual clock (an SDK signs with the time of day).
+    pub wall_clock: Arc<dyn dynolab_clock::Clock>,
+}
+
+impl Default for Access {
+    fn default() -> Access {
+        Access {
+            keys: None,
+            admin: true,
+            wall_clock: Arc::new(dynolab_clock::SystemClock),
+        }
+    }
+}
+
 pub struct Server {
     engine: Arc<Engine>,
     limits: Limits,
+    access: Access,
     connections: Arc<Semaphore>,
     /// The clock the admin API moves, when the server runs on virtual time.
     virtual_clock: Option<VirtualClock>,
@@ -78,11 +103,21 @@ impl Server {
         virtual_clock: Option<VirtualClock>,
         limits: Limits,
     ) -> Arc<Server> {
+        Server::with_access(engine, virtual_clock, limits, Access::default())
+    }
+
+    pub fn with_access(
+        engine: Arc<Engine>,
+        virtual_clock: Option<VirtualClock>,
+        limits: Limits,
+        access: Access,
+    ) -> Arc<Server> {
         let start = engine.now().as_micros();
         Arc::new(Server {
             engine,
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             limits,
+            access,
             virtual_clock,
             next_request_id: AtomicU64::new(1),
             id_prefix: format!("{start:016X}"),
@@ -191,10 +226,23 @@ impl Server {
             .unwrap_or_default()
             .to_string();
         if req.uri().path().starts_with(ADMIN_PREFIX) {
+            if !self.access.admin {
+                return admin_error(
+                    StatusCode::NOT_FOUND,
+                    "the admin API is off (--admin off)",
+                    &request_id,
+                );
+            }
             return self.admin(req, &request_id).await;
         }
         // A browser's GET / gets the live page; SDKs only ever POST.
         if req.method() == Method::GET && req.uri().path() == "/" {
+            if !self.access.admin {
+                return unknown_operation_xml(&request_id);
+            }
+            if let Some(refusal) = self.page_login(req.headers(), &request_id) {
+                return refusal;
+            }
             return respond_raw(
                 StatusCode::OK,
                 Bytes::from_static(PAGE.as_bytes()),
@@ -213,9 +261,10 @@ impl Server {
         if req.method() != Method::POST {
             return unknown_operation_xml(&request_id);
         }
+        let (parts, body) = req.into_parts();
         let collected = tokio::time::timeout(
             self.limits.body_timeout,
-            Limited::new(req.into_body(), MAX_REQUEST_BYTES).collect(),
+            Limited::new(body, MAX_REQUEST_BYTES).collect(),
         )
         .await;
         let body = match collected {
@@ -245,14 +294,91 @@ impl Server {
         if !body.is_empty() && !json_content {
             return unknown_operation_xml(&request_id);
         }
-        let result = self.dispatch(&target, body).await;
+        let key = match self.verify(&parts, &body) {
+            Ok(key) => key,
+            Err(e) => return error_response(&e, &request_id),
+        };
+        let result = self.dispatch(&target, body, key).await;
         match result {
             Ok(value) => respond_json(StatusCode::OK, &value, &request_id),
             Err(e) => error_response(&e, &request_id),
         }
     }
 
-    async fn dispatch(&self, target: &str, body: Bytes) -> Result<Value, ApiError> {
+    /// `--credentials`: the key whose SigV4 signature the request carries (`None` without).
+    fn verify(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: &[u8],
+    ) -> Result<Option<&auth::Key>, ApiError> {
+        let Some(keys) = &self.access.keys else {
+            return Ok(None);
+        };
+        let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let now =
+            std::time::UNIX_EPOCH + Duration::from_micros(self.access.wall_clock.now().as_micros());
+        keys.verify(
+            parts.method.as_str(),
+            path_and_query,
+            &parts.headers,
+            body,
+            now,
+        )
+        .map(Some)
+    }
+
+    /// A key restricted to some tables may use only those: every table a request names (by
+    /// name, ARN, RequestItems, TransactItems or in a PartiQL statement) must be among them.
+    fn authorize(&self, key: &auth::Key, operation: &str, parsed: &Value) -> Result<(), ApiError> {
+        if key.tables.is_none() {
+            return Ok(());
+        }
+        for table in tables_named(parsed) {
+            if !key.may_use(&table) {
+                let arn = self.engine.table_arn(&table);
+                let account = arn.split(':').nth(4).unwrap_or_default();
+                return Err(auth::access_denied(account, &key.id, operation, &arn));
+            }
+        }
+        Ok(())
+    }
+
+    /// The live page and its data with `--credentials`: HTTP basic auth with a key's id and
+    /// secret (a browser asks for them once), or a SigV4-signed request. `Some` is the refusal.
+    fn page_login(
+        &self,
+        headers: &hyper::HeaderMap,
+        request_id: &str,
+    ) -> Option<Response<Full<Bytes>>> {
+        let Some(keys) = &self.access.keys else {
+            return None;
+        };
+        if headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| keys.basic_auth(v))
+        {
+            return None;
+        }
+        let mut response = respond_raw(
+            StatusCode::UNAUTHORIZED,
+            Bytes::from_static(b"a key of the server's --credentials file is needed"),
+            request_id,
+            "text/plain; charset=utf-8",
+        );
+        response.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"dynolab\""),
+        );
+        Some(response)
+    }
+
+    async fn dispatch(
+        &self,
+        target: &str,
+        body: Bytes,
+        key: Option<&auth::Key>,
+    ) -> Result<Value, ApiError> {
         let parsed: Value = if body.is_empty() {
             return Err(ApiError::bad_json());
         } else {
@@ -276,6 +402,9 @@ impl Server {
             if !streams::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
+            if let Some(key) = key {
+                self.authorize(key, operation, &parsed)?;
+            }
             return self.engine.call_streams(operation, &parsed).await;
         }
         let operation = target
@@ -283,6 +412,9 @@ impl Server {
             .ok_or_else(ApiError::unknown_operation)?;
         if !Engine::is_operation(operation) {
             return Err(ApiError::unknown_operation());
+        }
+        if let Some(key) = key {
+            self.authorize(key, operation, &parsed)?;
         }
         let stopwatch = Stopwatch::start();
         let (started, parsed) = if self.limits.blocking_pool && Engine::runs_long(operation) {
@@ -313,6 +445,70 @@ impl Server {
     }
 }
 
+/// The tables a request names: `TableName` (or a table's ARN), the keys of `RequestItems`,
+/// each `TransactItems` action's table, a resource, stream or backup ARN, and the table of
+/// each PartiQL statement.
+fn tables_named(parsed: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let from_arn = |arn: &str| {
+        arn.split_once(":table/")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_string())
+    };
+    let add_name = |v: &Value, out: &mut Vec<String>| {
+        if let Some(text) = v.as_str() {
+            out.push(if text.starts_with("arn:") {
+                from_arn(text).unwrap_or_default()
+            } else {
+                text.to_string()
+            });
+        }
+    };
+    for field in ["TableName", "SourceTableName", "TargetTableName"] {
+        if let Some(v) = parsed.get(field) {
+            add_name(v, &mut out);
+        }
+    }
+    for field in [
+        "ResourceArn",
+        "StreamArn",
+        "TableArn",
+        "BackupArn",
+        "SourceTableArn",
+    ] {
+        if let Some(name) = parsed.get(field).and_then(Value::as_str).and_then(from_arn) {
+            out.push(name);
+        }
+    }
+    if let Some(items) = parsed.get("RequestItems").and_then(Value::as_object) {
+        out.extend(items.keys().cloned());
+    }
+    for action in parsed
+        .get("TransactItems")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|a| a.values())
+    {
+        if let Some(v) = action.get("TableName") {
+            add_name(v, &mut out);
+        }
+    }
+    let statements = parsed.get("Statement").into_iter().chain(
+        ["Statements", "TransactStatements"]
+            .iter()
+            .filter_map(|f| parsed.get(*f).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|s| s.get("Statement")),
+    );
+    for text in statements.filter_map(Value::as_str) {
+        if let Ok((statement, _)) = dynolab_partiql::parse(text) {
+            out.push(statement.table().to_string());
+        }
+    }
+    out
+}
+
 /// The live page served on `GET /`: self-contained HTML that polls `/_dynolab/dashboard.json`.
 const PAGE: &str = include_str!("page.html");
 
@@ -327,12 +523,21 @@ impl Server {
         let path = req.uri().path().to_string();
         let query = req.uri().query().unwrap_or_default().to_string();
         let method = req.method().clone();
-        let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, 64 * 1024).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => {
                 return admin_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large", request_id);
             }
         };
+        // With --credentials the admin API needs a key too: a SigV4 signature (any service
+        // name), or the page's basic auth.
+        if self.access.keys.is_some()
+            && self.page_login(&parts.headers, request_id).is_some()
+            && let Err(e) = self.verify(&parts, &body)
+        {
+            return error_response(&e, request_id);
+        }
         let args: Value = if body.is_empty() {
             json!({})
         } else {

@@ -3,6 +3,7 @@
 //!
 //! Modules are named after what they cover; `support` starts servers and builds clients.
 
+mod auth;
 mod durability;
 mod hardening;
 mod history;

@@ -1,0 +1,100 @@
+"""`serve --credentials`: boto3's and the AWS CLI's SigV4 signatures verified over a real socket,
+each failure answered as DynamoDB answers it (issue 17)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+
+import boto3
+import botocore
+import pytest
+from botocore.config import Config
+
+from conftest import start_server
+
+KEYS = """
+[[key]]
+id = "AKIDADMIN"
+secret = "admin-secret"
+
+[[key]]
+id = "AKIDORDERS"
+secret = "orders-secret"
+tables = ["orders"]
+"""
+
+
+@pytest.fixture(scope="module")
+def signed_endpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("auth") / "credentials.toml"
+    path.write_text(KEYS)
+    proc, url = start_server("--credentials", str(path))
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+def client(endpoint, key, secret, **config):
+    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}, **config))
+
+
+def error(call):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call()
+    return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+
+def test_boto3_with_the_right_key_and_each_refusal(signed_endpoint):
+    admin = client(signed_endpoint, "AKIDADMIN", "admin-secret")
+    for name in ("orders", "other"):
+        admin.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")
+    admin.put_item(TableName="orders", Item={"pk": {"S": "o1"}})
+    orders = client(signed_endpoint, "AKIDORDERS", "orders-secret")
+    assert orders.get_item(TableName="orders", Key={"pk": {"S": "o1"}})["Item"] == {"pk": {"S": "o1"}}
+
+    code, message = error(lambda: orders.get_item(TableName="other", Key={"pk": {"S": "o1"}}))
+    assert code == "AccessDeniedException"
+    assert message.startswith("User: arn:aws:iam::000000000000:user/AKIDORDERS is not authorized to perform: "
+                              "dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/other")
+    # A PartiQL statement and a batch name their tables too.
+    code, _ = error(lambda: orders.execute_statement(Statement='SELECT * FROM "other"'))
+    assert code == "AccessDeniedException"
+    code, _ = error(lambda: orders.batch_get_item(RequestItems={"other": {"Keys": [{"pk": {"S": "o1"}}]}}))
+    assert code == "AccessDeniedException"
+
+    assert error(lambda: client(signed_endpoint, "AKIDADMIN", "nope").list_tables()) == (
+        "InvalidSignatureException",
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
+        "Access Key and signing method. Consult the service documentation for details.")
+    assert error(lambda: client(signed_endpoint, "AKIDWHO", "x").list_tables()) == (
+        "UnrecognizedClientException", "The security token included in the request is invalid.")
+    unsigned = client(signed_endpoint, "AKIDADMIN", "admin-secret", signature_version=botocore.UNSIGNED)
+    assert error(lambda: unsigned.list_tables()) == (
+        "MissingAuthenticationTokenException", "Request is missing Authentication Token")
+
+
+def aws(endpoint, key, secret, *args):
+    exe = shutil.which("aws", path=os.path.dirname(sys.executable)) or "aws"
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1",
+               NO_PROXY="127.0.0.1,localhost")
+    return subprocess.run([exe, "--endpoint-url", endpoint, "--output", "json", *args], env=env,
+                          capture_output=True, text=True)
+
+
+def test_aws_cli_signatures(signed_endpoint):
+    table = "cli-" + uuid.uuid4().hex[:8]
+    out = aws(signed_endpoint, "AKIDADMIN", "admin-secret", "dynamodb", "create-table", "--table-name", table,
+              "--attribute-definitions", "AttributeName=pk,AttributeType=S", "--key-schema",
+              "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    assert out.returncode == 0, out.stderr
+    out = aws(signed_endpoint, "AKIDADMIN", "wrong", "dynamodb", "list-tables")
+    assert out.returncode != 0
+    assert "InvalidSignatureException" in out.stderr
+    out = aws(signed_endpoint, "AKIDORDERS", "orders-secret", "dynamodb", "describe-table", "--table-name", table)
+    assert out.returncode != 0
+    assert "AccessDeniedException" in out.stderr
