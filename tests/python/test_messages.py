@@ -10,7 +10,6 @@ must still differ, so a fix shows up as a row to promote.
 """
 
 import json
-import pathlib
 import urllib.error
 import urllib.request
 
@@ -106,7 +105,12 @@ def answer(server, client, row):
     op, request = row["op"], row["request"]
     if row["type"] == "SerializationException" or has_blob(request) or not fits_model(client, op, request):
         return raw_call(server, op, request)
-    return sdk_call(client, op, request)
+    try:
+        return sdk_call(client, op, request)
+    except (botocore.exceptions.BotoCoreError, TypeError, ValueError, KeyError):
+        # boto3 cannot build this request at all (its endpoint rules read members the row
+        # leaves out, e.g. `keys(RequestItems)`): the body goes as raw JSON 1.0 instead.
+        return raw_call(server, op, request)
 
 
 def test_every_sourced_message_matches_over_the_socket(server, client):
