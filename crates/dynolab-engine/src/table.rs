@@ -397,7 +397,9 @@ pub fn check_key_value(name: &str, value: &AttributeValue, is_hash: bool) -> Res
     // own message.
     if is_hash && len > 2048 {
         return Err(ApiError::invalid_parameter(
-            "Size of hashkey has exceeded the maximum size limit of 2048 bytes",
+            // DynamoDB's text, missing space included (dynalite test/getItem.js and putItem.js,
+            // 'should return ValidationException if hash key is too big', recorded against DynamoDB).
+            "Size of hashkey has exceeded the maximum size limit of2048 bytes",
         ));
     }
     if !is_hash && len > 1024 {

@@ -63,9 +63,24 @@ pub const fn field(name: &'static str, ty: Ty, checks: &'static [Check]) -> Fiel
     Field { name, ty, checks }
 }
 
-/// The constraints shared by every `TableName` member.
+/// The constraints of the control-plane operations' `TableName` (CreateTable, DescribeTable,
+/// UpdateTable, DeleteTable, the TTL operations): a missing name is refused first, alone ("The
+/// parameter 'TableName' is required but was not present in the request"), then a name of the
+/// wrong length ("TableName must be at least 3 characters long..."), as dynalite's recordings of
+/// DynamoDB show for those operations.
 pub const TABLE_NAME_CHECKS: &[Check] = &[
+    Check::Required,
     Check::TableName,
+    Check::NotNull,
+    Check::NamePattern,
+    Check::LenMin(3),
+    Check::LenMax(255),
+];
+/// The constraints of the data operations' `TableName` (GetItem, PutItem, UpdateItem,
+/// DeleteItem, Query, Scan): the length is one more aggregated constraint ("3 validation errors
+/// detected: ... Member must have length greater than or equal to 3; ..."), as dynalite's
+/// recordings of DynamoDB show for those operations (issue 12).
+pub const ITEM_TABLE_NAME_CHECKS: &[Check] = &[
     Check::NotNull,
     Check::NamePattern,
     Check::LenMin(3),

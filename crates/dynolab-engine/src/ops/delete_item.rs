@@ -2,7 +2,7 @@
 //! missing item costs one write unit (see docs/design/capacity-model.md).
 
 use dynolab_model::ApiError;
-use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
 use super::required_item;
@@ -11,12 +11,12 @@ use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    KEY,
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     CONDITIONAL_OPERATOR,
     field("Expected", legacy::EXPECTED, &[]),
     RETURN_VALUES,
     RETURN_ITEM_COLLECTION_METRICS,
+    KEY,
     CONDITION_EXPRESSION,
     EXPRESSION_ATTRIBUTE_VALUES,
     EXPRESSION_ATTRIBUTE_NAMES,

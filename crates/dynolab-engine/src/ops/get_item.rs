@@ -3,7 +3,7 @@
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
 use dynolab_model::ApiError;
 use dynolab_model::size::item_size_bytes;
-use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
 use super::shapes::*;
@@ -13,7 +13,7 @@ use crate::{Engine, Outcome, exprs, legacy, read_lock};
 pub(crate) static SHAPE: super::Shape = &[
     RETURN_CONSUMED_CAPACITY,
     ATTRIBUTES_TO_GET,
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     KEY,
     CONSISTENT_READ,
     PROJECTION_EXPRESSION,

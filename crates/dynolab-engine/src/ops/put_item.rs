@@ -3,7 +3,7 @@
 
 use dynolab_model::ApiError;
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
-use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Check, Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
 use super::required_item;
@@ -13,7 +13,7 @@ use crate::{Engine, Outcome, exprs, legacy, write_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
     RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     field(
         "Item",
         Ty::Map("AttributeValue", &Ty::Attr, &[]),

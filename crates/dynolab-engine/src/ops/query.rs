@@ -3,7 +3,7 @@
 use std::ops::Bound;
 
 use dynolab_expr::{KeyCondition, RangeCondition};
-use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, AttributeValue, ValueType};
 use dynolab_storage::keys;
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ pub(crate) static SHAPE: super::Shape = &[
     INDEX_NAME,
     RETURN_CONSUMED_CAPACITY,
     field("QueryFilter", legacy::CONDITIONS, &[]),
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     CONDITIONAL_OPERATOR,
     ATTRIBUTES_TO_GET,
     LIMIT,

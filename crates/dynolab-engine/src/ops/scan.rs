@@ -4,7 +4,7 @@
 use std::ops::Bound;
 
 use dynolab_model::ApiError;
-use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Check, Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value};
 
 use super::item_param;
@@ -23,7 +23,7 @@ pub(crate) static SHAPE: super::Shape = &[
         &[Check::Min(1), Check::Max(1_000_000)],
     ),
     SELECT,
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     INDEX_NAME,
     field("ScanFilter", legacy::CONDITIONS, &[]),
     field(

@@ -149,6 +149,15 @@ fn parse(req: &Map<String, Value>) -> Result<Vec<Action>, ApiError> {
             .into_iter()
             .filter(|k| entry.contains_key(*k))
             .collect();
+        // No known action at all (an unknown one is dropped by the type pass) and more than one
+        // are different mistakes with different texts: dynalite's test/transactWriteItem.js
+        // 'should return ValidationException for single invalid action', and moto's
+        // test_transact_write_items_multiple_operations_fail, both asserted as DynamoDB's.
+        if present.is_empty() {
+            return Err(ApiError::validation(
+                "The action or operation requested is invalid. Verify that the action is typed correctly.",
+            ));
+        }
         let (&[which], Some(spec)) = (
             present.as_slice(),
             present.first().and_then(|k| entry.obj_field(k)),

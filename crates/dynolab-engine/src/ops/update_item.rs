@@ -2,7 +2,7 @@
 //! item; the new item is computed whole before anything is written.
 
 use dynolab_model::size::{MAX_ITEM_SIZE_BYTES, item_size_bytes};
-use dynolab_model::wire::{Checked, TABLE_NAME_CHECKS, Ty, field};
+use dynolab_model::wire::{Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, Item};
 use serde_json::{Map, Value};
 
@@ -14,12 +14,12 @@ use crate::{Engine, Outcome, exprs, legacy, write_lock};
 pub(crate) static SHAPE: super::Shape = &[
     field("AttributeUpdates", legacy::ATTRIBUTE_UPDATES, &[]),
     RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, TABLE_NAME_CHECKS),
-    KEY,
+    field("TableName", Ty::String, ITEM_TABLE_NAME_CHECKS),
     CONDITIONAL_OPERATOR,
     field("Expected", legacy::EXPECTED, &[]),
-    RETURN_VALUES,
     RETURN_ITEM_COLLECTION_METRICS,
+    RETURN_VALUES,
+    KEY,
     field("UpdateExpression", Ty::String, &[]),
     CONDITION_EXPRESSION,
     EXPRESSION_ATTRIBUTE_VALUES,

@@ -81,7 +81,7 @@ fn item_validation_messages() {
         ),
         (
             json!({"TableName": "tab", "Item": {"pk": s(&"x".repeat(2049)), "sk": s("b")}}),
-            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes",
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
         ),
         (
             json!({"TableName": "tab", "Item": {"pk": s("a"), "sk": s("b")}, "ConditionExpression": "attribute_exists(pk)", "Expected": {"pk": {"Exists": false}}}),

@@ -4,6 +4,7 @@
 mod capacity;
 mod items;
 mod lifecycle;
+mod messages;
 mod oracle;
 mod partiql;
 mod reads;
