@@ -21,7 +21,7 @@ def start_server(*extra):
         text=True,
     )
     line = proc.stdout.readline()
-    return proc, next(word for word in line.split() if word.startswith("http://"))
+    return proc, next(word for word in line.split() if word.startswith(("http://", "https://")))
 
 
 def admin(endpoint, path, body=None):

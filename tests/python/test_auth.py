@@ -98,3 +98,41 @@ def test_aws_cli_signatures(signed_endpoint):
     out = aws(signed_endpoint, "AKIDORDERS", "orders-secret", "dynamodb", "describe-table", "--table-name", table)
     assert out.returncode != 0
     assert "AccessDeniedException" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def tls_endpoint(tmp_path_factory):
+    """A server on HTTPS with a self-signed certificate for 127.0.0.1, and the certificate."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    proc, url = start_server("--tls-cert", str(cert), "--tls-key", str(key))
+    yield url, str(cert)
+    proc.kill()
+    proc.wait()
+
+
+def test_https_with_a_certificate_the_client_trusts(tls_endpoint):
+    url, cert = tls_endpoint
+    assert url.startswith("https://")
+    ddb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDTEST",
+                       aws_secret_access_key="secret", verify=cert)
+    table = "tls-" + uuid.uuid4().hex[:8]
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "k"}})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "k"}})["Item"] == {"pk": {"S": "k"}}
+    # A client that does not trust the certificate refuses the connection.
+    untrusting = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDTEST",
+                              aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(botocore.exceptions.SSLError):
+        untrusting.list_tables()
+    out = subprocess.run([shutil.which("aws", path=os.path.dirname(sys.executable)) or "aws", "--endpoint-url", url,
+                          "--ca-bundle", cert, "--output", "json", "dynamodb", "describe-table", "--table-name", table],
+                         env=dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
+                                  AWS_DEFAULT_REGION="us-east-1", NO_PROXY="127.0.0.1,localhost"),
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"TableStatus": "ACTIVE"' in out.stdout

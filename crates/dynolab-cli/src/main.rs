@@ -124,6 +124,10 @@ struct ServeArgs {
     /// Open connections at once; a connection beyond it is closed at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// The largest request body served (bytes); a larger one gets HTTP 413. DynamoDB's limit
+    /// is 16 MiB.
+    #[arg(long, default_value_t = dynolab_server::MAX_REQUEST_BYTES)]
+    max_request_bytes: usize,
     /// Seconds a client may take to send a request's headers, or leave a kept-alive
     /// connection idle; and again for its body.
     #[arg(long, default_value_t = 60)]
@@ -133,6 +137,12 @@ struct ServeArgs {
     /// with `tables` may use only those. Without it any credentials (or none) are accepted.
     #[arg(long, env = "DYNOLAB_CREDENTIALS")]
     credentials: Option<PathBuf>,
+    /// A PEM certificate chain: with --tls-key, the port serves HTTPS (and only HTTPS).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The admin API (`/_dynolab/...`: clock, cost, top keys) and the live page; `off` answers
     /// 404 for all of it. With --credentials they need a key too.
     #[arg(long, value_enum, default_value_t = Switch::On)]
@@ -311,15 +321,24 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             addr.ip()
         );
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(dynolab_server::auth::tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let access = Access {
         keys,
         admin: args.admin == Switch::On,
+        tls,
         ..Access::default()
     };
     let limits = Limits {
         max_connections: args.max_connections.max(1),
         header_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         body_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        max_request_bytes: args
+            .max_request_bytes
+            .clamp(1, dynolab_server::MAX_REQUEST_BYTES),
         blocking_pool: !args.inline_long_operations,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -339,7 +358,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             "in memory".to_string()
         };
         // The address line is the contract with scripts and tests that start the server.
-        println!("dynolab listening on http://{local} ({storage})");
+        println!("dynolab listening on {scheme}://{local} ({storage})");
         let engine = Arc::new(engine);
         let server = Server::with_access(Arc::clone(&engine), virtual_clock, limits, access);
         tokio::spawn(Arc::clone(&server).tick_every_second());

@@ -43,6 +43,9 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Time to send a request's body once its headers are in.
     pub body_timeout: Duration,
+    /// The largest request body served; a larger one is answered HTTP 413 (DynamoDB's own
+    /// limit, [`MAX_REQUEST_BYTES`], by default; lower on a shared server).
+    pub max_request_bytes: usize,
     /// Run the operations [`Engine::runs_long`] names on tokio's blocking pool, so they never
     /// hold an async worker. Off only to measure what it buys (docs/benchmarks.md §7).
     pub blocking_pool: bool,
@@ -54,6 +57,7 @@ impl Default for Limits {
             max_connections: 4096,
             header_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(60),
+            max_request_bytes: MAX_REQUEST_BYTES,
             blocking_pool: true,
         }
     }
@@ -69,6 +73,8 @@ pub struct Access {
     /// The clock a signature's `X-Amz-Date` is checked against: the real one even when the
     /// tables run on a virtual clock (an SDK signs with the time of day).
     pub wall_clock: Arc<dyn dynolab_clock::Clock>,
+    /// `--tls-cert`/`--tls-key`: every connection on the port is HTTPS.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Default for Access {
@@ -77,6 +83,7 @@ impl Default for Access {
             keys: None,
             admin: true,
             wall_clock: Arc::new(dynolab_clock::SystemClock),
+            tls: None,
         }
     }
 }
@@ -179,6 +186,7 @@ impl Server {
                 ) {
                     return;
                 }
+                let tls = server.access.tls.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let server = Arc::clone(&server);
                     async move { Ok::<_, Infallible>(server.handle_isolated(req).await) }
@@ -193,10 +201,26 @@ impl Server {
                     .http2()
                     .timer(TokioTimer::new())
                     .keep_alive_interval(header_timeout);
-                if let Err(e) = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
+                let served = match tls {
+                    None => {
+                        builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await
+                    }
+                    Some(acceptor) => {
+                        // The handshake is timed like the headers: a client that stalls it
+                        // holds nothing for long.
+                        let Ok(Ok(stream)) =
+                            tokio::time::timeout(header_timeout, acceptor.accept(stream)).await
+                        else {
+                            return;
+                        };
+                        builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await
+                    }
+                };
+                if let Err(e) = served {
                     tracing::debug!(error = %e, "connection closed with an error");
                 }
             });
@@ -264,7 +288,7 @@ impl Server {
         let (parts, body) = req.into_parts();
         let collected = tokio::time::timeout(
             self.limits.body_timeout,
-            Limited::new(body, MAX_REQUEST_BYTES).collect(),
+            Limited::new(body, self.limits.max_request_bytes).collect(),
         )
         .await;
         let body = match collected {

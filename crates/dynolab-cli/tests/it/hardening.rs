@@ -575,3 +575,29 @@ fn slow_and_idle_clients_are_cut_off() {
     assert_eq!(closed, 2000, "idle connections left open");
     assert_alive(&server);
 }
+
+#[test]
+fn a_shared_server_can_take_smaller_bodies() {
+    let server = support::start(&["--in-memory", "--max-request-bytes", "1024"]);
+    let target = "DynamoDB_20120810.ListTables";
+    let small = br#"{"Limit": 5}"#;
+    let (status, _) = exchange(
+        &server,
+        &head(target, Some("application/x-amz-json-1.0"), small.len()),
+        small,
+    );
+    assert_eq!(status, 200);
+    let big = format!(r#"{{"ExclusiveStartTableName": "{}"}}"#, "a".repeat(2000));
+    let (status, _) = exchange(
+        &server,
+        &head(target, Some("application/x-amz-json-1.0"), big.len()),
+        big.as_bytes(),
+    );
+    assert!(matches!(status, 413 | 0), "status {status}");
+    let (status, _) = exchange(
+        &server,
+        &head(target, Some("application/x-amz-json-1.0"), small.len()),
+        small,
+    );
+    assert_eq!(status, 200, "the server still answers");
+}
