@@ -73,6 +73,12 @@ def test_boto3_with_the_right_key_and_each_refusal(signed_endpoint):
         "Access Key and signing method. Consult the service documentation for details.")
     assert error(lambda: client(signed_endpoint, "AKIDWHO", "x").list_tables()) == (
         "UnrecognizedClientException", "The security token included in the request is invalid.")
+    # The credential scope names the server's region (`serve --region`, us-east-1 here).
+    elsewhere = boto3.client("dynamodb", endpoint_url=signed_endpoint, region_name="eu-west-1",
+                             aws_access_key_id="AKIDADMIN", aws_secret_access_key="admin-secret",
+                             config=Config(retries={"max_attempts": 1}))
+    assert error(lambda: elsewhere.list_tables()) == (
+        "InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'. ")
     unsigned = client(signed_endpoint, "AKIDADMIN", "admin-secret", signature_version=botocore.UNSIGNED)
     assert error(lambda: unsigned.list_tables()) == (
         "MissingAuthenticationTokenException", "Request is missing Authentication Token")

@@ -287,7 +287,7 @@ const SERVER_THREAD_STACK: usize = 8 * 1024 * 1024;
 fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = EngineConfig {
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
-        region: args.region,
+        region: args.region.clone(),
         lifecycle: args.lifecycle.config(),
         record: args.record.clone(),
         fault_panic_table: args.fault_panic_table.clone(),
@@ -330,6 +330,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         keys,
         admin: args.admin == Switch::On,
         tls,
+        region: args.region.clone(),
         ..Access::default()
     };
     let limits = Limits {

@@ -84,6 +84,20 @@ impl Keys {
         body: &[u8],
         now: SystemTime,
     ) -> Result<&Key, ApiError> {
+        self.verify_scoped(method, path_and_query, headers, body, now, None)
+    }
+
+    /// [`Keys::verify`], and the credential scope must name `region` and one of `services`
+    /// when given (DynamoDB's endpoint checks both).
+    pub fn verify_scoped(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+        scope: Option<(&str, &[&str])>,
+    ) -> Result<&Key, ApiError> {
         let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
             return Err(ApiError::new(
                 ErrorCode::MissingAuthenticationTokenException,
@@ -91,6 +105,20 @@ impl Keys {
             ));
         };
         let parts = parse_authorization(auth)?;
+        if let Some((region, services)) = scope {
+            if parts.region != region {
+                return Err(invalid_signature(format!(
+                    "Credential should be scoped to a valid region, not '{}'. ",
+                    parts.region
+                )));
+            }
+            if !services.contains(&parts.service) {
+                return Err(invalid_signature(format!(
+                    "Credential should be scoped to correct service: '{}'. ",
+                    services[0]
+                )));
+            }
+        }
         let key = self.keys.get(parts.key_id).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::UnrecognizedClientException,

@@ -75,6 +75,8 @@ pub struct Access {
     pub wall_clock: Arc<dyn dynolab_clock::Clock>,
     /// `--tls-cert`/`--tls-key`: every connection on the port is HTTPS.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The region a signature's credential scope must name (`serve --region`).
+    pub region: String,
 }
 
 impl Default for Access {
@@ -84,6 +86,7 @@ impl Default for Access {
             admin: true,
             wall_clock: Arc::new(dynolab_clock::SystemClock),
             tls: None,
+            region: "us-east-1".into(),
         }
     }
 }
@@ -341,12 +344,26 @@ impl Server {
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let now =
             std::time::UNIX_EPOCH + Duration::from_micros(self.access.wall_clock.now().as_micros());
-        keys.verify(
+        // DynamoDB's clients sign for `dynamodb` (Streams' too); CloudWatch's for `monitoring`.
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let services: &[&str] = if parts.uri.path().starts_with(ADMIN_PREFIX) {
+            &["dynamodb", "monitoring", "execute-api"]
+        } else if target.starts_with(cloudwatch::TARGET_PREFIX) {
+            &["monitoring"]
+        } else {
+            &["dynamodb"]
+        };
+        keys.verify_scoped(
             parts.method.as_str(),
             path_and_query,
             &parts.headers,
             body,
             now,
+            Some((&self.access.region, services)),
         )
         .map(Some)
     }
