@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use dynolab_capacity::pricing::Prices;
-use dynolab_capacity::{CapacityConfig, Mode, Op, Resource, TableCapacity};
+use dynolab_capacity::{Admission, CapacityConfig, Mode, Op, PlanSum, Resource, TableCapacity};
 use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
 use serde::Serialize;
@@ -298,6 +298,8 @@ pub fn capacity_of(
 /// Per-flow state that survives a rebuild of the flows (kept per pattern and key).
 struct FlowState {
     carry: f64,
+    /// New requests this second.
+    new: u64,
     /// Requests due for attempt k + 2 in the next second.
     retry: Vec<u64>,
 }
@@ -330,6 +332,10 @@ fn key_index(
             Some(id)
         })
         .collect()
+}
+
+fn sum_of(flows: &[flows::Flow]) -> PlanSum {
+    PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
 
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
@@ -398,6 +404,7 @@ pub fn simulate(
         .iter()
         .map(|_| FlowState {
             carry: 0.0,
+            new: 0,
             retry: vec![0; max_attempts - 1],
         })
         .collect();
@@ -449,6 +456,8 @@ pub fn simulate(
     let mut scaling_actions = Vec::new();
     let mut rates = vec![0.0; workload.patterns.len()];
     let mut attempts: Vec<u64> = vec![0; max_attempts];
+    let mut plan_sum = sum_of(&flows);
+    let mut offered: Vec<u64> = vec![0; flows.len()];
 
     for s in 0..total_s {
         let now = Timestamp::from_secs(START_EPOCH_S + s);
@@ -458,18 +467,39 @@ pub fn simulate(
                 *r = c.at_minute(minute_of_day);
             }
         }
+        // Each flow's requests this second: new ones, then the retries due.
         for (fi, flow) in flows.iter().enumerate() {
             let st = &mut state[fi];
             let demand = rates[flow.pattern] * flow.share + st.carry;
             let new = demand.floor();
             st.carry = demand - new;
-            attempts[0] = new as u64;
-            attempts[1..].copy_from_slice(&st.retry);
-            let offered: u64 = attempts.iter().sum();
+            st.new = new as u64;
+            offered[fi] = st.new + st.retry.iter().sum::<u64>();
+        }
+        let mut resources = capacity.resources_mut();
+        // Most seconds everything fits: one admission of the second's sum admits (and spends)
+        // exactly what admitting flow after flow would. Otherwise, flow after flow.
+        let all_fit = resources
+            .admit_many(plan_sum.fill(&offered), 1, config, now)
+            .admitted
+            == 1;
+        for (fi, flow) in flows.iter().enumerate() {
+            let st = &mut state[fi];
+            let offered = offered[fi];
             if offered == 0 {
                 continue;
             }
-            let admission = capacity.admit_many(&flow.plan, offered, config, now);
+            attempts[0] = st.new;
+            attempts[1..].copy_from_slice(&st.retry);
+            let admission = if all_fit {
+                Admission {
+                    admitted: offered,
+                    throttles: Vec::new(),
+                    binding: None,
+                }
+            } else {
+                resources.admit_many(&flow.plan, offered, config, now)
+            };
             let admitted = admission.admitted;
             let throttled = offered - admitted;
             // The oldest attempts go first; the rest retry or fail.
@@ -529,6 +559,7 @@ pub fn simulate(
                 }
             }
         }
+        drop(resources);
         capacity.maintain(config, now);
         for (e, units) in keys.iter_mut().zip(key_second.iter_mut()) {
             e.2 = e.2.max(*units);
@@ -555,11 +586,14 @@ pub fn simulate(
                 }
             }
             flows = flows::build(design, workload, &capacity)?;
+            plan_sum = sum_of(&flows);
+            offered = vec![0; flows.len()];
             flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
             state = flows
                 .iter()
                 .map(|_| FlowState {
                     carry: 0.0,
+                    new: 0,
                     retry: vec![0; max_attempts - 1],
                 })
                 .collect();
