@@ -76,6 +76,12 @@ impl TokenBucket {
         }
     }
 
+    /// Whether the bucket holds all it can now (refilling first).
+    pub fn is_full(&mut self, now: Timestamp) -> bool {
+        self.refill(now);
+        self.tokens_micro >= self.capacity_micro
+    }
+
     pub fn rate_half_units_per_s(&self) -> u64 {
         self.rate_half_units_per_s
     }

@@ -439,6 +439,16 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Cost per request on each (resource, op): the table-level limits it draws on.
+    pub fn levels(&self) -> &[(usize, Op, HalfUnits)] {
+        &self.levels
+    }
+
+    /// Cost per request on each (resource, op, partition): the partition caps it draws on.
+    pub fn parts(&self) -> &[(usize, Op, usize, HalfUnits)] {
+        &self.parts
+    }
+
     /// Partition (index into the resource's partitions) of the first charge on `resource`
     /// (0 = the table, 1.. = the GSIs in name order).
     pub fn partition_on(&self, resource: usize) -> Option<usize> {
@@ -531,6 +541,26 @@ impl PlanSum {
             charge_costs: vec![(0, false); charges.len()],
             charges,
         }
+    }
+
+    /// (resource, op) of each table-level limit of the sum, in slot order.
+    pub fn levels(&self) -> impl Iterator<Item = (usize, Op)> + '_ {
+        self.sum.levels.iter().map(|l| (l.0, l.1))
+    }
+
+    /// (resource, op, partition) of each partition cost of the sum, in slot order.
+    pub fn parts(&self) -> impl Iterator<Item = (usize, Op, usize)> + '_ {
+        self.sum.parts.iter().map(|p| (p.0, p.1, p.2))
+    }
+
+    /// (slot in [`PlanSum::levels`], half-units per request) of plan `k`'s table-level costs.
+    pub fn plan_levels(&self, k: usize) -> &[(usize, u64)] {
+        &self.levels[k]
+    }
+
+    /// (slot in [`PlanSum::parts`], half-units per request) of plan `k`'s partition costs.
+    pub fn plan_parts(&self, k: usize) -> &[(usize, u64)] {
+        &self.parts[k]
     }
 
     /// The plan of one request that costs what `counts[k]` requests of plan `k` cost together.
@@ -829,5 +859,113 @@ impl ResourcesMut<'_> {
             throttles,
             binding: binding.map(|(t, r, p, _)| (t, r, p)),
         }
+    }
+}
+
+/// A run of seconds in which every request fits: what each second costs each table-level
+/// limit, and the most any second costs each partition ([`ResourcesMut::admit_quiet_run`]).
+#[derive(Clone, Debug, Default)]
+pub struct QuietRun {
+    /// The first second of the run.
+    pub start: Timestamp,
+    /// (resource, op) of each table-level limit.
+    pub levels: Vec<(usize, Op)>,
+    /// Per second of the run, in order, the half-units spent on each of `levels` (second `k`'s
+    /// costs are `level_costs[k * levels.len()..][..levels.len()]`).
+    pub level_costs: Vec<u64>,
+    /// (resource, op, partition, most half-units spent in any one second of the run).
+    pub parts: Vec<(usize, Op, usize, u64)>,
+}
+
+impl ResourcesMut<'_> {
+    /// Admits a whole run of seconds at once when it can show that every request of every
+    /// second fits and that no partition comes near its cap or its heat threshold; then the
+    /// state afterwards is what admitting second after second would leave (the table-level
+    /// buckets and on-demand peaks are stepped second by second, partitions stay as they are:
+    /// see [`PartitionMap::runs_cold`]). Returns false, having changed nothing, when it cannot.
+    /// The caller must call [`TableCapacity::maintain`] after the run's last second.
+    pub fn admit_quiet_run(&mut self, run: &QuietRun, config: &CapacityConfig) -> bool {
+        let at = |k: usize| Timestamp(run.start.as_micros() + k as u64 * 1_000_000);
+        let width = run.levels.len().max(1);
+        let seconds = run.level_costs.len() / width;
+        let cost = |k: usize, l: usize| run.level_costs[k * width + l];
+        for &(i, op, partition, most) in &run.parts {
+            if most > 0
+                && !self.resources[i]
+                    .partitions
+                    .runs_cold(partition, op, most, run.start, config)
+            {
+                return false;
+            }
+        }
+        // Table-level limits, second by second, on copies first.
+        let mut buckets: Vec<Option<TokenBucket>> = Vec::with_capacity(run.levels.len());
+        for (l, &(i, op)) in run.levels.iter().enumerate() {
+            let resource = &mut *self.resources[i];
+            match resource.mode {
+                Mode::Provisioned { .. } => {
+                    let mut bucket = resource.bucket(op).clone();
+                    for k in 0..seconds {
+                        if bucket.available(at(k)).0 < cost(k, l) {
+                            return false;
+                        }
+                        bucket.spend(HalfUnits(cost(k, l)), at(k));
+                    }
+                    buckets.push(Some(bucket));
+                }
+                Mode::OnDemand {
+                    max_read_units,
+                    max_write_units,
+                } => {
+                    // Every second starts with nothing spent, and the settled peak only grows.
+                    let max = match op {
+                        Op::Read => max_read_units,
+                        Op::Write => max_write_units,
+                    };
+                    let allowed = (resource.tracker(op).settled_peak * 2)
+                        .min(config.table_quota_units_per_s * 2)
+                        .min(max.map_or(u64::MAX, |m| m * 2));
+                    if (0..seconds).any(|k| cost(k, l) > allowed) {
+                        return false;
+                    }
+                    buckets.push(None);
+                }
+            }
+        }
+        // On demand, partitions grow with the peak: the run must not make them grow.
+        for (i, resource) in self.resources.iter().enumerate() {
+            if !matches!(resource.mode, Mode::OnDemand { .. }) {
+                continue;
+            }
+            let most = |op: Op| {
+                run.levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, level)| **level == (i, op))
+                    .flat_map(|(l, _)| (0..seconds).map(move |k| cost(k, l)))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let read = resource.on_demand_read.peak().max(most(Op::Read));
+            let write = resource.on_demand_write.peak().max(most(Op::Write));
+            if on_demand_partitions(read, write, config) > resource.partition_count() {
+                return false;
+            }
+        }
+        for (l, (&(i, op), bucket)) in run.levels.iter().zip(buckets).enumerate() {
+            let resource = &mut *self.resources[i];
+            match bucket {
+                Some(bucket) => *resource.bucket(op) = bucket,
+                None => {
+                    for k in 0..seconds {
+                        let now_s = at(k).as_micros() / 1_000_000;
+                        let tracker = resource.tracker(op);
+                        tracker.settle(now_s, config.on_demand_peak_window_s);
+                        tracker.add(now_s, cost(k, l));
+                    }
+                }
+            }
+        }
+        true
     }
 }

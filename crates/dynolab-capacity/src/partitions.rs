@@ -125,6 +125,38 @@ impl PartitionMap {
         self.partitions[index].bucket(op).available(now)
     }
 
+    /// Whether a run of seconds that spends at most `most_per_second` of `op` on partition
+    /// `index` in any one second, starting at `now`, leaves the partition as if nothing had been
+    /// spent: its bucket is full now and refills within each second what a second takes, no
+    /// second comes near the heat threshold, and the partition is not counting hot seconds.
+    /// (Its bucket is then full again a second after the run, and the first spend after the run
+    /// finds the last second counted not hot, as it would have.)
+    pub fn runs_cold(
+        &mut self,
+        index: usize,
+        op: Op,
+        most_per_second: u64,
+        now: Timestamp,
+        config: &CapacityConfig,
+    ) -> bool {
+        let p = &mut self.partitions[index];
+        let cap_read = config.partition_read_units_per_s * 2;
+        let cap_write = config.partition_write_units_per_s * 2;
+        let threshold = config.heat_threshold_percent;
+        let last_hot = p.heat.read_in_second * 100 >= cap_read * threshold
+            || p.heat.write_in_second * 100 >= cap_write * threshold;
+        let cap = match op {
+            Op::Read => cap_read,
+            Op::Write => cap_write,
+        };
+        let counting = p.heat.hot_seconds > 0 || last_hot;
+        let bucket = p.bucket(op);
+        !counting
+            && most_per_second * 100 < cap * threshold
+            && most_per_second <= bucket.rate_half_units_per_s()
+            && bucket.is_full(now)
+    }
+
     /// Spends `cost` on a partition and records the key for split-for-heat.
     pub fn spend(
         &mut self,

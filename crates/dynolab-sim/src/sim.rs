@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use dynolab_capacity::pricing::Prices;
-use dynolab_capacity::{Admission, CapacityConfig, Mode, Op, PlanSum, Resource, TableCapacity};
+use dynolab_capacity::{
+    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, TableCapacity,
+};
 use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
 use serde::Serialize;
@@ -338,6 +340,112 @@ fn sum_of(flows: &[flows::Flow]) -> PlanSum {
     PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
 
+/// `x.floor()`, without the library call for the values demand takes (non-negative, far below
+/// 2^53, where truncation is flooring).
+fn floor(x: f64) -> f64 {
+    if (0.0..4.0e15).contains(&x) {
+        (x as i64) as f64
+    } else {
+        x.floor()
+    }
+}
+
+/// A minute computed in one step: every flow's new requests in each of its 60 seconds (with
+/// the same floating-point carries as second by second), what each second costs each limit, and
+/// the most any second costs each partition. When the capacity model accepts it as a
+/// [`QuietRun`], every request of the minute is admitted, nothing is retried or throttled, and
+/// the minute's figures follow from these sums.
+#[derive(Default)]
+struct QuietBuffers {
+    /// New requests per flow and second (flow-major, 60 per flow).
+    new: Vec<u64>,
+    /// Each flow's carry after the minute.
+    carry: Vec<f64>,
+    /// Each flow's new requests per second this minute, before flooring.
+    per_second: Vec<f64>,
+    run: QuietRun,
+    /// Units spent on each of `run.parts` in each second (second-major).
+    part_seconds: Vec<u64>,
+    /// Units spent on each of `run.parts` over the minute.
+    part_totals: Vec<u64>,
+    /// Per key statistics slot, units offered in each second.
+    key_sums: BTreeMap<usize, [u64; 60]>,
+}
+
+impl QuietBuffers {
+    fn plan(
+        &mut self,
+        flows: &[flows::Flow],
+        state: &[FlowState],
+        rates: &[f64],
+        plan_sum: &PlanSum,
+        start: Timestamp,
+    ) {
+        self.new.resize(flows.len() * 60, 0);
+        self.carry.clear();
+        self.carry.extend(state.iter().map(|st| st.carry));
+        self.per_second.clear();
+        self.per_second
+            .extend(flows.iter().map(|f| rates[f.pattern] * f.share));
+        // Second by second across the flows (not flow by flow), so that the carries, each a
+        // chain of dependent floating-point steps, advance side by side.
+        for k in 0..60 {
+            for (fi, (carry, rate)) in self.carry.iter_mut().zip(&self.per_second).enumerate() {
+                let demand = rate + *carry;
+                let new = floor(demand);
+                *carry = demand - new;
+                self.new[fi * 60 + k] = new as i64 as u64;
+            }
+        }
+        // What each second costs each limit and partition: each flow's costs per request times
+        // its requests in that second, summed over the flows.
+        self.run.start = start;
+        self.run.levels.clear();
+        self.run.levels.extend(plan_sum.levels());
+        self.run.parts.clear();
+        self.run
+            .parts
+            .extend(plan_sum.parts().map(|(i, op, p)| (i, op, p, 0)));
+        let (width, parts) = (self.run.levels.len(), self.run.parts.len());
+        self.run.level_costs.clear();
+        self.run.level_costs.resize(60 * width, 0);
+        self.part_seconds.clear();
+        self.part_seconds.resize(60 * parts, 0);
+        for fi in 0..flows.len() {
+            let new = &self.new[fi * 60..fi * 60 + 60];
+            if new.iter().all(|n| *n == 0) {
+                continue;
+            }
+            for &(slot, cost) in plan_sum.plan_levels(fi) {
+                for (k, n) in new.iter().enumerate() {
+                    self.run.level_costs[k * width + slot] += cost * n;
+                }
+            }
+            for &(slot, cost) in plan_sum.plan_parts(fi) {
+                for (k, n) in new.iter().enumerate() {
+                    self.part_seconds[k * parts + slot] += cost * n;
+                }
+            }
+        }
+        self.part_totals.clear();
+        self.part_totals.resize(parts, 0);
+        for k in 0..60 {
+            for (j, units) in self.part_seconds[k * parts..(k + 1) * parts]
+                .iter()
+                .enumerate()
+            {
+                self.run.parts[j].3 = self.run.parts[j].3.max(*units);
+                self.part_totals[j] += units;
+            }
+        }
+    }
+
+    /// New requests of flow `fi` over the minute.
+    fn total(&self, fi: usize) -> u64 {
+        self.new[fi * 60..fi * 60 + 60].iter().sum()
+    }
+}
+
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
 fn cause_label(throttle: &dynolab_capacity::Throttle, design: &TableDesign) -> String {
     match &throttle.target {
@@ -459,107 +567,177 @@ pub fn simulate(
     let mut plan_sum = sum_of(&flows);
     let mut offered: Vec<u64> = vec![0; flows.len()];
 
-    for s in 0..total_s {
-        let now = Timestamp::from_secs(START_EPOCH_S + s);
+    let mut quiet = QuietBuffers::default();
+    let mut s = 0;
+    while s < total_s {
+        let mut now = Timestamp::from_secs(START_EPOCH_S + s);
         if s % 60 == 0 {
             let minute_of_day = ((s / 60) % 1440) as usize;
             for (r, c) in rates.iter_mut().zip(&curves) {
                 *r = c.at_minute(minute_of_day);
             }
         }
-        // Each flow's requests this second: new ones, then the retries due.
-        for (fi, flow) in flows.iter().enumerate() {
-            let st = &mut state[fi];
-            let demand = rates[flow.pattern] * flow.share + st.carry;
-            let new = demand.floor();
-            st.carry = demand - new;
-            st.new = new as u64;
-            offered[fi] = st.new + st.retry.iter().sum::<u64>();
-        }
-        let mut resources = capacity.resources_mut();
-        // Most seconds everything fits: one admission of the second's sum admits (and spends)
-        // exactly what admitting flow after flow would. Otherwise, flow after flow.
-        let all_fit = resources
-            .admit_many(plan_sum.fill(&offered), 1, config, now)
-            .admitted
-            == 1;
-        for (fi, flow) in flows.iter().enumerate() {
-            let st = &mut state[fi];
-            let offered = offered[fi];
-            if offered == 0 {
-                continue;
-            }
-            attempts[0] = st.new;
-            attempts[1..].copy_from_slice(&st.retry);
-            let admission = if all_fit {
-                Admission {
-                    admitted: offered,
-                    throttles: Vec::new(),
-                    binding: None,
-                }
-            } else {
-                resources.admit_many(&flow.plan, offered, config, now)
-            };
-            let admitted = admission.admitted;
-            let throttled = offered - admitted;
-            // The oldest attempts go first; the rest retry or fail.
-            let mut left = admitted;
-            for k in (0..max_attempts).rev() {
-                let take = attempts[k].min(left);
-                attempts[k] -= take;
-                left -= take;
-            }
-            let failed = attempts[max_attempts - 1];
-            st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
-            if admitted > 0 {
-                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
-                    stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
-                }
-            }
-            let p = &mut pattern_totals[flow.pattern];
-            p.0 += offered;
-            p.1 += throttled;
-            p.2 += failed;
-            hour.requests += offered;
-            hour.throttled += throttled;
-            hour.failed += failed;
-            for part in &flow.parts {
-                let units = part.cost.0 * admitted;
-                second[part.resource][op_index(part.op)] += units;
-                p.3 += units;
-                if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
-                    h[op_index(part.op)] += units;
-                }
-            }
-            if let Some(id) = flow_keys[fi] {
-                let e = &mut keys[id];
-                e.0 += offered;
-                e.1 += throttled;
-                key_second[id] += flow.parts[0].cost.0 * offered;
-            }
-            // A request counts under every limit it hit; its partition is the binding one's.
-            for throttle in &admission.throttles {
-                let label = cause_label(throttle, design);
-                *hour.by_cause.entry(label.clone()).or_default() += throttled;
-                *causes.entry(label).or_default() += throttled;
-            }
-            if throttled > 0
-                && let Some((_, resource, partition)) = &admission.binding
-            {
-                let partition = partition.or_else(|| {
-                    flow.parts
+        // A minute with nothing to retry is tried in one step first (exactly what the seconds
+        // would do, when the capacity model can show that everything fits); see `quiet_minute`.
+        let quiet_minute = s % 60 == 0
+            && s + 60 <= total_s
+            && state.iter().all(|st| st.retry.iter().all(|r| *r == 0))
+            && {
+                quiet.plan(&flows, &state, &rates, &plan_sum, now);
+                let deletes_fit = stored.iter().enumerate().all(|(i, b)| {
+                    let deleted: i128 = flows
                         .iter()
-                        .find(|p| p.resource == *resource)
-                        .map(|p| p.partition)
+                        .enumerate()
+                        .map(|(fi, f)| growth[f.pattern][i].min(0) * i128::from(quiet.total(fi)))
+                        .sum();
+                    b + deleted >= 0
                 });
-                if let Some(partition) = partition {
-                    *partition_throttles
-                        .entry((*resource, partition))
-                        .or_default() += throttled;
+                deletes_fit && capacity.resources_mut().admit_quiet_run(&quiet.run, config)
+            };
+        if quiet_minute {
+            // Commit the minute: carries, counts, and the per-second figures of its first 59
+            // seconds; the 60th second's go through the end of the second below.
+            for (fi, flow) in flows.iter().enumerate() {
+                state[fi].carry = quiet.carry[fi];
+                let requests = quiet.total(fi);
+                if requests == 0 {
+                    continue;
+                }
+                let p = &mut pattern_totals[flow.pattern];
+                p.0 += requests;
+                p.3 += flow.parts.iter().map(|part| part.cost.0).sum::<u64>() * requests;
+                hour.requests += requests;
+                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
+                    stored[i] = (stored[i] + bytes * i128::from(requests)).max(0);
+                }
+                if let Some(id) = flow_keys[fi] {
+                    keys[id].0 += requests;
+                    // Several flows can share a key: their units add up per second.
+                    let cost = flow.parts[0].cost.0;
+                    let sums = quiet.key_sums.entry(id).or_insert([0; 60]);
+                    for (sum, n) in sums.iter_mut().zip(&quiet.new[fi * 60..fi * 60 + 60]) {
+                        *sum += cost * n;
+                    }
                 }
             }
+            for (id, sums) in std::mem::take(&mut quiet.key_sums) {
+                let e = &mut keys[id];
+                e.2 = sums[..59].iter().fold(e.2, |m, u| m.max(*u));
+                key_second[id] += sums[59];
+            }
+            let width = quiet.run.levels.len();
+            for (l, &(i, op)) in quiet.run.levels.iter().enumerate() {
+                let op = op_index(op);
+                for k in 0..59 {
+                    let units = quiet.run.level_costs[k * width + l];
+                    peak_second[i][op] = peak_second[i][op].max(units);
+                    minute[i][op] += units;
+                    total[i][op] += units;
+                }
+                second[i][op] += quiet.run.level_costs[59 * width + l];
+            }
+            for (&(i, op, partition, _), units) in quiet.run.parts.iter().zip(&quiet.part_totals) {
+                if let Some(h) = heat_now[i].get_mut(partition) {
+                    h[op_index(op)] += units;
+                }
+            }
+            s += 59;
+            now = Timestamp::from_secs(START_EPOCH_S + s);
+        } else {
+            // Each flow's requests this second: new ones, then the retries due.
+            for (fi, flow) in flows.iter().enumerate() {
+                let st = &mut state[fi];
+                let demand = rates[flow.pattern] * flow.share + st.carry;
+                let new = floor(demand);
+                st.carry = demand - new;
+                st.new = new as u64;
+                offered[fi] = st.new + st.retry.iter().sum::<u64>();
+            }
+            let mut resources = capacity.resources_mut();
+            // Most seconds everything fits: one admission of the second's sum admits (and spends)
+            // exactly what admitting flow after flow would. Otherwise, flow after flow.
+            let all_fit = resources
+                .admit_many(plan_sum.fill(&offered), 1, config, now)
+                .admitted
+                == 1;
+            for (fi, flow) in flows.iter().enumerate() {
+                let st = &mut state[fi];
+                let offered = offered[fi];
+                if offered == 0 {
+                    continue;
+                }
+                attempts[0] = st.new;
+                attempts[1..].copy_from_slice(&st.retry);
+                let admission = if all_fit {
+                    Admission {
+                        admitted: offered,
+                        throttles: Vec::new(),
+                        binding: None,
+                    }
+                } else {
+                    resources.admit_many(&flow.plan, offered, config, now)
+                };
+                let admitted = admission.admitted;
+                let throttled = offered - admitted;
+                // The oldest attempts go first; the rest retry or fail.
+                let mut left = admitted;
+                for k in (0..max_attempts).rev() {
+                    let take = attempts[k].min(left);
+                    attempts[k] -= take;
+                    left -= take;
+                }
+                let failed = attempts[max_attempts - 1];
+                st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
+                if admitted > 0 {
+                    for (i, bytes) in growth[flow.pattern].iter().enumerate() {
+                        stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
+                    }
+                }
+                let p = &mut pattern_totals[flow.pattern];
+                p.0 += offered;
+                p.1 += throttled;
+                p.2 += failed;
+                hour.requests += offered;
+                hour.throttled += throttled;
+                hour.failed += failed;
+                for part in &flow.parts {
+                    let units = part.cost.0 * admitted;
+                    second[part.resource][op_index(part.op)] += units;
+                    p.3 += units;
+                    if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
+                        h[op_index(part.op)] += units;
+                    }
+                }
+                if let Some(id) = flow_keys[fi] {
+                    let e = &mut keys[id];
+                    e.0 += offered;
+                    e.1 += throttled;
+                    key_second[id] += flow.parts[0].cost.0 * offered;
+                }
+                // A request counts under every limit it hit; its partition is the binding one's.
+                for throttle in &admission.throttles {
+                    let label = cause_label(throttle, design);
+                    *hour.by_cause.entry(label.clone()).or_default() += throttled;
+                    *causes.entry(label).or_default() += throttled;
+                }
+                if throttled > 0
+                    && let Some((_, resource, partition)) = &admission.binding
+                {
+                    let partition = partition.or_else(|| {
+                        flow.parts
+                            .iter()
+                            .find(|p| p.resource == *resource)
+                            .map(|p| p.partition)
+                    });
+                    if let Some(partition) = partition {
+                        *partition_throttles
+                            .entry((*resource, partition))
+                            .or_default() += throttled;
+                    }
+                }
+            }
+            drop(resources);
         }
-        drop(resources);
         capacity.maintain(config, now);
         for (e, units) in keys.iter_mut().zip(key_second.iter_mut()) {
             e.2 = e.2.max(*units);
@@ -723,6 +901,7 @@ pub fn simulate(
             }
             progress(s + 1, total_s);
         }
+        s += 1;
     }
 
     // The report.
