@@ -30,6 +30,9 @@ pub struct SimOptions {
     /// Seconds from an auto-scaling decision until the new capacity is in effect (choice: 120;
     /// AWS: UpdateTable "takes several minutes").
     pub scaling_delay_s: u64,
+    /// Admit flow after flow, second after second: no `PlanSum` of a second, no quiet minutes.
+    /// Slower, and the same results (the tests compare both).
+    pub second_by_second: bool,
 }
 
 impl Default for SimOptions {
@@ -39,6 +42,7 @@ impl Default for SimOptions {
             prices: Prices::us_east_1(),
             days: None,
             scaling_delay_s: 120,
+            second_by_second: false,
         }
     }
 }
@@ -579,7 +583,8 @@ pub fn simulate(
         }
         // A minute with nothing to retry is tried in one step first (exactly what the seconds
         // would do, when the capacity model can show that everything fits); see `quiet_minute`.
-        let quiet_minute = s % 60 == 0
+        let quiet_minute = !options.second_by_second
+            && s % 60 == 0
             && s + 60 <= total_s
             && state.iter().all(|st| st.retry.iter().all(|r| *r == 0))
             && {
@@ -656,10 +661,11 @@ pub fn simulate(
             let mut resources = capacity.resources_mut();
             // Most seconds everything fits: one admission of the second's sum admits (and spends)
             // exactly what admitting flow after flow would. Otherwise, flow after flow.
-            let all_fit = resources
-                .admit_many(plan_sum.fill(&offered), 1, config, now)
-                .admitted
-                == 1;
+            let all_fit = !options.second_by_second
+                && resources
+                    .admit_many(plan_sum.fill(&offered), 1, config, now)
+                    .admitted
+                    == 1;
             for (fi, flow) in flows.iter().enumerate() {
                 let st = &mut state[fi];
                 let offered = offered[fi];

@@ -197,3 +197,55 @@ fn accumulating_storage_grows_with_new_orders() {
         steady.resources[0].partitions_at_end
     );
 }
+
+/// The two shortcuts (a second's flows admitted as one sum, quiet minutes in one step) change
+/// nothing: every report is the one second-by-second admission gives, on a design that throttles,
+/// on-demand, with storage that grows and shrinks, and on the advised design.
+#[test]
+fn the_shortcuts_give_the_second_by_second_report() {
+    let (design, mut workload) = orders();
+    let fast = SimOptions {
+        days: Some(1.5),
+        ..SimOptions::default()
+    };
+    let exact = SimOptions {
+        second_by_second: true,
+        ..fast.clone()
+    };
+    let same = |design: &TableDesign, workload: &Workload| {
+        let a = simulate(design, workload, &fast, &mut |_, _| {}).unwrap();
+        let b = simulate(design, workload, &exact, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        a
+    };
+    let before = same(&design, &workload);
+    assert!(before.throttled > 0 && before.requests > 10_000_000);
+    let mut on_demand = design.clone();
+    on_demand.billing = dynolab_design::Billing::OnDemand {
+        max_read: None,
+        max_write: Some(500),
+    };
+    on_demand.autoscaling = None;
+    for g in &mut on_demand.gsis {
+        g.provisioned = None;
+        g.autoscaling = None;
+    }
+    let od = same(&on_demand, &workload);
+    assert!(od.throttled > 0, "the 500 WCU maximum throttles the sales");
+    // New orders accumulate while a delete pattern removes some.
+    workload.storage = dynolab_sim::workload::StorageModel::Accumulate;
+    let mut delete = workload.patterns[0].clone();
+    delete.name = "retire order".into();
+    delete.operation = dynolab_sim::workload::Operation::DeleteItem;
+    delete.rate.base = 10.0;
+    delete.rate.spikes.clear();
+    workload.patterns.push(delete);
+    same(&design, &workload);
+    let (design, workload) = orders();
+    let a = advise(&design, &workload, &fast, &mut |_, _, _| {}).unwrap();
+    let after = same(&a.after_design, &a.after_workload);
+    assert_eq!(after.throttled, 0);
+}
