@@ -615,6 +615,10 @@ pub struct Admission {
     /// The limit that admitted the fewest: the cause of the throttles, with the resource it is
     /// on (0 = the table, 1.. = the GSIs in name order) and, for a partition cap, the partition.
     pub binding: Option<(Throttle, usize, Option<usize>)>,
+    /// Each limit in `throttles` with how many of the requests it would have let in (requests
+    /// arrive in order: request `j` is refused by every limit that lets in `j` or fewer), so a
+    /// caller can tell which reasons each throttled request carries.
+    pub fits: Vec<(Throttle, u64)>,
 }
 
 impl TableCapacity {
@@ -824,6 +828,7 @@ impl ResourcesMut<'_> {
         }
         let mut throttles: Vec<Throttle> = Vec::new();
         let mut binding: Option<(Throttle, usize, Option<usize>, u64)> = None;
+        let mut all_fits: Vec<(Throttle, u64)> = Vec::new();
         for (i, op, limit, scaling, partition, fits) in hits {
             let throttle = Throttle {
                 target: self.target(i),
@@ -834,11 +839,16 @@ impl ResourcesMut<'_> {
             if binding.as_ref().is_none_or(|b| fits < b.3) {
                 binding = Some((throttle.clone(), i, partition, fits));
             }
+            match all_fits.iter_mut().find(|(t, _)| *t == throttle) {
+                Some(entry) => entry.1 = entry.1.min(fits),
+                None => all_fits.push((throttle.clone(), fits)),
+            }
             if !throttles.contains(&throttle) {
                 throttles.push(throttle);
             }
         }
         throttles.sort();
+        all_fits.sort();
         if admitted > 0 {
             for &(i, op, cost) in &plan.levels {
                 self.resources[i].spend_table_level(op, HalfUnits(cost.0 * admitted), now);
@@ -858,6 +868,7 @@ impl ResourcesMut<'_> {
             admitted,
             throttles,
             binding: binding.map(|(t, r, p, _)| (t, r, p)),
+            fits: all_fits,
         }
     }
 }

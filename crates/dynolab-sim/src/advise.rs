@@ -407,11 +407,24 @@ pub fn advise(
     let (before, od) = (before?, od?);
     // Evidence from the run.
     if before.throttled > 0 {
+        // Each throttled request once, under the reasons it carried, then grouped by the
+        // resources that refused it: both add up to the total.
         let mut evidence: Vec<String> = before
-            .by_cause
+            .throttled_by_reasons
             .iter()
-            .map(|(cause, n)| format!("{cause}: {n} throttled requests"))
+            .map(|set| match set.reasons.len() {
+                1 => format!("{} requests throttled by {}", set.requests, set.summary),
+                n => format!(
+                    "{} requests throttled for {n} reasons at once: {}",
+                    set.requests, set.summary
+                ),
+            })
             .collect();
+        evidence.push(format!(
+            "these add up to the {} throttled requests; by resource: {}",
+            before.throttled,
+            by_resources(&before.throttled_by_reasons)
+        ));
         if let Some(h) = &before.busiest_hour {
             evidence.push(format!(
                 "busiest hour: day {} {:02}:00 UTC, {} throttled of {} requests",
@@ -837,6 +850,25 @@ pub fn advise(
         before,
         after: after_report,
     })
+}
+
+/// Throttled requests grouped by the resources whose limits refused them (each request once):
+/// `orders + gsi_a: 12, gsi_a: 3`.
+fn by_resources(sets: &[crate::sim::ReasonSet]) -> String {
+    let mut groups: Vec<(String, u64)> = Vec::new();
+    for set in sets {
+        let key = set.resources.join(" + ");
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += set.requests,
+            None => groups.push((key, set.requests)),
+        }
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups
+        .iter()
+        .map(|(k, n)| format!("{n} refused by {k}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Daily windows (minute of day, UTC) around the workload's spikes: from 15 minutes before a

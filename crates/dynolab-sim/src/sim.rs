@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use dynolab_capacity::pricing::Prices;
 use dynolab_capacity::{
-    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, TableCapacity,
+    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, TableCapacity, Target,
+    Throttle,
 };
 use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
@@ -78,8 +79,21 @@ pub struct HourStats {
     pub requests: u64,
     pub throttled: u64,
     pub failed: u64,
-    /// Cause label → throttled requests.
+    /// Reason label → throttled requests that carried it (one request can carry several).
     pub by_cause: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonSet {
+    /// Reason labels (`IndexWriteProvisionedThroughputExceeded (gsi_x)`): the table's first,
+    /// then each index's by name.
+    pub reasons: Vec<String>,
+    /// The table and indexes those reasons are on.
+    pub resources: Vec<String>,
+    /// The reasons grouped by kind: `IndexWriteProvisionedThroughputExceeded on gsi_a, gsi_b +
+    /// TableWriteKeyRangeThroughputExceeded on orders`.
+    pub summary: String,
+    pub requests: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -145,7 +159,14 @@ pub struct SimReport {
     pub throttled: u64,
     pub failed: u64,
     pub busiest_hour: Option<HourStats>,
+    /// Reason label → throttled requests that carried it. One request can carry several
+    /// reasons (a write refused by its table partition and by a GSI), so these do not add up to
+    /// `throttled`; `throttled_by_reasons` does.
     pub by_cause: BTreeMap<String, u64>,
+    /// Every throttled request once, under the set of reasons it carried (what DynamoDB's
+    /// `ThrottlingReasons` would list for it), largest first: the requests add up to
+    /// `throttled`.
+    pub throttled_by_reasons: Vec<ReasonSet>,
     pub patterns: Vec<PatternStats>,
     pub resources: Vec<ResourceReport>,
     pub top_keys: Vec<KeyStats>,
@@ -450,6 +471,96 @@ impl QuietBuffers {
     }
 }
 
+/// Which reasons the throttled requests carried. Requests of one admission arrive in order and
+/// request `j` is refused by every limit that lets in `j` requests or fewer ([`Admission::fits`]),
+/// so the throttled ones split into runs carrying one reason, then two, and so on.
+#[derive(Default)]
+struct Reasons {
+    /// Per reason, the requests that carried it: this hour's and the run's.
+    hour: BTreeMap<Throttle, u64>,
+    run: BTreeMap<Throttle, u64>,
+    /// Per set of reasons (sorted), the requests that carried exactly that set.
+    sets: BTreeMap<Vec<Throttle>, u64>,
+}
+
+impl Reasons {
+    fn count(&mut self, admission: &Admission, offered: u64) {
+        let mut fits = admission.fits.clone();
+        fits.sort_by_key(|(_, f)| *f);
+        for (throttle, f) in &fits {
+            *self.hour.entry(throttle.clone()).or_default() += offered - f;
+            *self.run.entry(throttle.clone()).or_default() += offered - f;
+        }
+        let mut k = 0;
+        while k < fits.len() {
+            let from = fits[k].1;
+            let end = k + fits[k..].iter().take_while(|(_, f)| *f == from).count();
+            let to = fits.get(end).map_or(offered, |(_, f)| *f);
+            let mut set: Vec<Throttle> = fits[..end].iter().map(|(t, _)| t.clone()).collect();
+            set.sort();
+            *self.sets.entry(set).or_default() += to - from;
+            k = end;
+        }
+    }
+
+    fn take_hour(&mut self, design: &TableDesign) -> BTreeMap<String, u64> {
+        std::mem::take(&mut self.hour)
+            .into_iter()
+            .map(|(t, n)| (cause_label(&t, design), n))
+            .collect()
+    }
+
+    fn by_reason(&self, design: &TableDesign) -> BTreeMap<String, u64> {
+        self.run
+            .iter()
+            .map(|(t, n)| (cause_label(t, design), *n))
+            .collect()
+    }
+
+    fn sets(&self, design: &TableDesign) -> Vec<ReasonSet> {
+        let mut sets: Vec<ReasonSet> = self
+            .sets
+            .iter()
+            .map(|(set, n)| {
+                let mut resources: Vec<String> = Vec::new();
+                for t in set {
+                    let name = match &t.target {
+                        Target::Table => design.name.clone(),
+                        Target::Index(name) => name.clone(),
+                    };
+                    if !resources.contains(&name) {
+                        resources.push(name);
+                    }
+                }
+                let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
+                for t in set {
+                    let on = match &t.target {
+                        Target::Table => design.name.clone(),
+                        Target::Index(name) => name.clone(),
+                    };
+                    match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
+                        Some((_, names)) => names.push(on),
+                        None => kinds.push((t.reason(), vec![on])),
+                    }
+                }
+                let summary = kinds
+                    .iter()
+                    .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                ReasonSet {
+                    reasons: set.iter().map(|t| cause_label(t, design)).collect(),
+                    resources,
+                    summary,
+                    requests: *n,
+                }
+            })
+            .collect();
+        sets.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.reasons.cmp(&b.reasons)));
+        sets
+    }
+}
+
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
 fn cause_label(throttle: &dynolab_capacity::Throttle, design: &TableDesign) -> String {
     match &throttle.target {
@@ -557,7 +668,7 @@ pub fn simulate(
     let mut heat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); n];
     let mut hours: Vec<HourStats> = Vec::new();
     let mut hour = HourStats::default();
-    let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reasons = Reasons::default();
     let mut pattern_totals = vec![(0u64, 0u64, 0u64, 0u64); workload.patterns.len()];
     // Per (key, resource): requests, throttled, peak units in a second, op; ids survive rebuilds.
     let mut key_ids: BTreeMap<(String, usize), usize> = BTreeMap::new();
@@ -679,6 +790,7 @@ pub fn simulate(
                         admitted: offered,
                         throttles: Vec::new(),
                         binding: None,
+                        fits: Vec::new(),
                     }
                 } else {
                     resources.admit_many(&flow.plan, offered, config, now)
@@ -720,11 +832,8 @@ pub fn simulate(
                     e.1 += throttled;
                     key_second[id] += flow.parts[0].cost.0 * offered;
                 }
-                // A request counts under every limit it hit; its partition is the binding one's.
-                for throttle in &admission.throttles {
-                    let label = cause_label(throttle, design);
-                    *hour.by_cause.entry(label.clone()).or_default() += throttled;
-                    *causes.entry(label).or_default() += throttled;
+                if throttled > 0 {
+                    reasons.count(&admission, offered);
                 }
                 if throttled > 0
                     && let Some((_, resource, partition)) = &admission.binding
@@ -886,6 +995,7 @@ pub fn simulate(
                     .observe_size(*b as u64, config, now);
             }
             hour.hour = s / 3600;
+            hour.by_cause = reasons.take_hour(design);
             hours.push(std::mem::take(&mut hour));
             for i in 0..n {
                 let (cap_r, cap_w) = (
@@ -1021,7 +1131,8 @@ pub fn simulate(
         throttled,
         failed,
         busiest_hour,
-        by_cause: causes,
+        by_cause: reasons.by_reason(design),
+        throttled_by_reasons: reasons.sets(design),
         patterns,
         resources,
         top_keys,

@@ -33,6 +33,32 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
         let cause = format!("IndexWriteProvisionedThroughputExceeded ({})", g.name);
         assert!(r.by_cause.get(&cause).is_some_and(|n| *n > 0), "{cause}");
     }
+    // Every throttled request is counted once, under the reasons it carried; per hour too.
+    let by_reasons: u64 = r.throttled_by_reasons.iter().map(|s| s.requests).sum();
+    assert_eq!(by_reasons, r.throttled);
+    assert_eq!(
+        r.hours.iter().map(|h| h.throttled).sum::<u64>(),
+        r.throttled
+    );
+    for (cause, n) in &r.by_cause {
+        assert!(*n <= r.throttled, "{cause}: {n}");
+    }
+    // A write refused by the table partition is refused by the five GSIs too: one request,
+    // eleven reasons, and the reasons name the resources they are on.
+    let widest = r
+        .throttled_by_reasons
+        .iter()
+        .max_by_key(|s| s.reasons.len())
+        .unwrap();
+    assert_eq!(widest.reasons.len(), 11, "{widest:?}");
+    assert_eq!(widest.resources.len(), 6, "{widest:?}");
+    assert!(
+        widest
+            .summary
+            .contains("TableWriteKeyRangeThroughputExceeded on orders"),
+        "{}",
+        widest.summary
+    );
     let sale_hours = [10, 13, 16, 20];
     let in_sales: u64 = r
         .hours
