@@ -16,9 +16,7 @@ use crate::workload::{
     Class, Distinct, Distribution, Entity, Operation, Workload, minute_of_day, template_attributes,
 };
 
-/// Reserved capacity (1-year term) costs this share less than provisioned list prices
-/// (AWS: "up to 54%"; ../shared/reference/dynamodb-facts.md §8).
-pub const RESERVED_1Y_DISCOUNT: f64 = 0.54;
+pub use crate::sim::RESERVED_1Y_DISCOUNT;
 /// Keep a key under this share of its partition's cap; above it, shard (choice).
 pub const PARTITION_HEADROOM: f64 = 0.8;
 /// An attribute with fewer distinct values than this is low-cardinality (choice).
@@ -51,8 +49,12 @@ pub struct Advice {
     pub findings: Vec<Finding>,
     pub recommendations: Vec<Recommendation>,
     pub modes: Vec<ModeCost>,
+    /// The after design, the one `after.tf` and `after.json` hold, and `after` is its run.
     pub after_design: TableDesign,
     pub after_workload: Workload,
+    /// Whether `after` prices the provisioned capacity as 1-year reserved capacity (a purchase
+    /// the design files cannot say; `dynolab simulate --reserved-capacity` prices it so).
+    pub reserved_capacity: bool,
     pub before: SimReport,
     pub after: SimReport,
 }
@@ -727,29 +729,24 @@ pub fn advise(
         (fx, sc, ss)
     });
     let (fx, sc, ss) = (fx?, sc?, ss.transpose()?);
-    let provisioned_part =
-        |r: &SimReport| r.cost_of("provisioned read") + r.cost_of("provisioned write");
-    let reserved_cost = fx.cost_total - provisioned_part(&fx) * RESERVED_1Y_DISCOUNT;
-    let mut runs: Vec<(String, TableDesign, f64, SimReport)> = vec![
-        ("on-demand".into(), on_demand, od.cost_total, od),
-        (
-            "provisioned at the peak".into(),
-            fixed.clone(),
-            fx.cost_total,
-            fx.clone(),
-        ),
+    // (mode, design, its run, priced with reserved capacity).
+    let reserved = crate::sim::with_reserved_capacity(fx.clone());
+    let mut runs: Vec<(String, TableDesign, SimReport, bool)> = vec![
+        ("on-demand".into(), on_demand, od, false),
+        ("provisioned at the peak".into(), fixed.clone(), fx, false),
         (
             "provisioned with auto scaling (70% target)".into(),
             scaled,
-            sc.cost_total,
             sc,
+            false,
         ),
-        // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one.
+        // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one,
+        // its run priced with the discount.
         (
             "provisioned at the peak, 1-year reserved capacity".into(),
             fixed,
-            reserved_cost,
-            fx,
+            reserved,
+            true,
         ),
     ];
     if let Some(ss) = ss {
@@ -759,15 +756,15 @@ pub fn advise(
                 windows.len()
             ),
             scheduled_design,
-            ss.cost_total,
             ss,
+            false,
         ));
     }
     let mut modes: Vec<ModeCost> = runs
         .iter()
-        .map(|(mode, _, cost, report)| ModeCost {
+        .map(|(mode, _, report, _)| ModeCost {
             mode: mode.clone(),
-            cost: *cost,
+            cost: report.cost_total,
             throttled: report.throttled,
             chosen: false,
         })
@@ -780,7 +777,7 @@ pub fn advise(
         })
         .expect("candidates");
     modes[best].chosen = true;
-    let (_, chosen_design, _, chosen_report) = runs.swap_remove(best);
+    let (_, chosen_design, chosen_report, reserved_capacity) = runs.swap_remove(best);
     recs.push(Recommendation {
         kind: "capacity-mode",
         title: format!("capacity mode: {}", modes[best].mode),
@@ -835,7 +832,11 @@ pub fn advise(
     });
     let after_report = if class != after_design.table_class {
         after_design.table_class = class;
-        simulate(&after_design, &after_w, options, &mut |d, t| {
+        let options = SimOptions {
+            reserved_capacity,
+            ..options.clone()
+        };
+        simulate(&after_design, &after_w, &options, &mut |d, t| {
             progress("after", d, t)
         })?
     } else {
@@ -847,6 +848,7 @@ pub fn advise(
         modes,
         after_design,
         after_workload: after_w,
+        reserved_capacity,
         before,
         after: after_report,
     })
@@ -863,7 +865,7 @@ fn by_resources(sets: &[crate::sim::ReasonSet]) -> String {
             None => groups.push((key, set.requests)),
         }
     }
-    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
     groups
         .iter()
         .map(|(k, n)| format!("{n} refused by {k}"))

@@ -206,13 +206,18 @@ pub fn advice_summary(a: &Advice) -> String {
         (a.before.resources.len() - 1).to_string(),
         (a.after.resources.len() - 1).to_string(),
     ]);
-    t.add_row([
-        "cost".to_string(),
-        usd(a.before.cost_total),
-        usd(a.after.cost_total),
-    ]);
+    t.add_row(["cost".to_string(), usd(a.before.cost_total), after_cost(a)]);
     let _ = writeln!(out, "{t}");
     out
+}
+
+/// The after design's cost, as the before/after tables show it.
+pub fn after_cost(a: &Advice) -> String {
+    if a.reserved_capacity {
+        format!("{} (1-year reserved capacity)", usd(a.after.cost_total))
+    } else {
+        usd(a.after.cost_total)
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -368,6 +373,19 @@ pub fn html(r: &SimReport) -> String {
     )
 }
 
+/// `after.tf`: the after design in Terraform, saying when its cost assumes reserved capacity.
+pub fn after_terraform(a: &Advice) -> String {
+    let tf = a.after_design.to_terraform();
+    if a.reserved_capacity {
+        format!(
+            "# dynolab advise: buy 1-year reserved capacity for this table's provisioned throughput;\n# the advice's cost ({}) assumes it (dynolab simulate --reserved-capacity).\n{tf}",
+            usd(a.after.cost_total)
+        )
+    } else {
+        tf
+    }
+}
+
 /// The advice as a self-contained HTML page: the before/after table first.
 pub fn advice_html(a: &Advice) -> String {
     let mut body = String::from(
@@ -390,7 +408,7 @@ pub fn advice_html(a: &Advice) -> String {
             utilization(&a.before),
             utilization(&a.after),
         ),
-        ("cost", usd(a.before.cost_total), usd(a.after.cost_total)),
+        ("cost", usd(a.before.cost_total), after_cost(a)),
     ] {
         let _ = write!(
             body,

@@ -34,6 +34,30 @@ pub struct SimOptions {
     /// Admit flow after flow, second after second: no `PlanSum` of a second, no quiet minutes.
     /// Slower, and the same results (the tests compare both).
     pub second_by_second: bool,
+    /// Price provisioned capacity as bought with 1-year reserved capacity
+    /// ([`RESERVED_1Y_DISCOUNT`] off; [`with_reserved_capacity`]).
+    pub reserved_capacity: bool,
+}
+
+/// Reserved capacity (1-year term) costs this share less than provisioned list prices
+/// (AWS: "up to 54%"; ../shared/reference/dynamodb-facts.md §8).
+pub const RESERVED_1Y_DISCOUNT: f64 = 0.54;
+
+/// The cost component of provisioned capacity bought as 1-year reserved capacity.
+pub const RESERVED_SUFFIX: &str = " (1-year reserved)";
+
+/// The same run priced with 1-year reserved capacity: each provisioned read and write line
+/// costs [`RESERVED_1Y_DISCOUNT`] less, and the total follows. Reserved capacity is a purchase,
+/// not a table setting: the design and the traffic are the same.
+pub fn with_reserved_capacity(mut report: SimReport) -> SimReport {
+    for line in &mut report.cost {
+        if line.component == "provisioned read" || line.component == "provisioned write" {
+            line.component.push_str(RESERVED_SUFFIX);
+            line.usd *= 1.0 - RESERVED_1Y_DISCOUNT;
+        }
+    }
+    report.cost_total = report.cost.iter().map(|c| c.usd).sum();
+    report
 }
 
 impl Default for SimOptions {
@@ -44,6 +68,7 @@ impl Default for SimOptions {
             days: None,
             scaling_delay_s: 120,
             second_by_second: false,
+            reserved_capacity: false,
         }
     }
 }
@@ -1123,7 +1148,7 @@ pub fn simulate(
         .max_by(|a, b| a.throttled.cmp(&b.throttled).then(b.hour.cmp(&a.hour)))
         .filter(|h| h.throttled > 0)
         .cloned();
-    Ok(SimReport {
+    let report = SimReport {
         table: design.name.clone(),
         workload: workload.name.clone(),
         days,
@@ -1156,5 +1181,10 @@ pub fn simulate(
                 hours,
             })
             .collect(),
+    };
+    Ok(if options.reserved_capacity {
+        with_reserved_capacity(report)
+    } else {
+        report
     })
 }
