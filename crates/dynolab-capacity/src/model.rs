@@ -782,17 +782,28 @@ impl ResourcesMut<'_> {
         }
     }
 
-    /// [`TableCapacity::admit_many`].
-    pub fn admit_many(
+    /// How many of `count` requests of `plan` would be admitted now, spending nothing.
+    pub fn would_admit(
         &mut self,
         plan: &Plan,
         count: u64,
         config: &CapacityConfig,
         now: Timestamp,
-    ) -> Admission {
+    ) -> u64 {
+        self.limits(plan, count, config, now).0
+    }
+
+    /// How many of `count` requests fit, and each limit that cannot take them all:
+    /// (resource, op, limit, scaling, partition, fits), in checking order.
+    #[allow(clippy::type_complexity)]
+    fn limits(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> (u64, Vec<(usize, Op, LimitType, bool, Option<usize>, u64)>) {
         let mut admitted = count;
-        // Each limit that cannot take every request: (resource, op, limit, scaling,
-        // partition, fits), in checking order.
         let mut hits: Vec<(usize, Op, LimitType, bool, Option<usize>, u64)> = Vec::new();
         for &(i, op, cost) in &plan.levels {
             if cost.0 == 0 {
@@ -826,6 +837,18 @@ impl ResourcesMut<'_> {
                 hits.push((i, op, limit, false, Some(partition), fits));
             }
         }
+        (admitted, hits)
+    }
+
+    /// [`TableCapacity::admit_many`].
+    pub fn admit_many(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Admission {
+        let (admitted, hits) = self.limits(plan, count, config, now);
         let mut throttles: Vec<Throttle> = Vec::new();
         let mut binding: Option<(Throttle, usize, Option<usize>, u64)> = None;
         let mut all_fits: Vec<(Throttle, u64)> = Vec::new();

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use dynolab_capacity::pricing::Prices;
 use dynolab_capacity::{
-    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, TableCapacity, Target,
-    Throttle,
+    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, ResourcesMut, TableCapacity,
+    Target, Throttle,
 };
 use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
@@ -386,6 +386,47 @@ fn key_index(
         .collect()
 }
 
+/// A second whose requests do not all fit. Requests of different flows arrive interleaved, so a
+/// limit they share refuses each flow in proportion to its requests, not the flows that happen
+/// to come last: admit (and spend) the largest common fraction of every flow's requests that
+/// fits as one sum (found by bisection, to 1/4096), leaving `share[f]` requests of flow `f`
+/// admitted; the caller then admits the rest flow by flow.
+fn admit_common_share(
+    resources: &mut ResourcesMut<'_>,
+    plan_sum: &mut PlanSum,
+    offered: &[u64],
+    share: &mut [u64],
+    config: &CapacityConfig,
+    now: Timestamp,
+) {
+    let part = |fraction: f64, share: &mut [u64]| {
+        for (s, n) in share.iter_mut().zip(offered) {
+            *s = (*n as f64 * fraction).floor() as u64;
+        }
+    };
+    let (mut low, mut high) = (0.0, 1.0);
+    part(1.0, share);
+    if resources.would_admit(plan_sum.fill(share), 1, config, now) == 0 {
+        for _ in 0..12 {
+            let mid = (low + high) / 2.0;
+            part(mid, share);
+            if resources.would_admit(plan_sum.fill(share), 1, config, now) == 1 {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        part(low, share);
+    }
+    if resources
+        .admit_many(plan_sum.fill(share), 1, config, now)
+        .admitted
+        == 0
+    {
+        share.fill(0);
+    }
+}
+
 fn sum_of(flows: &[flows::Flow]) -> PlanSum {
     PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
@@ -706,6 +747,7 @@ pub fn simulate(
     let mut attempts: Vec<u64> = vec![0; max_attempts];
     let mut plan_sum = sum_of(&flows);
     let mut offered: Vec<u64> = vec![0; flows.len()];
+    let mut common_share: Vec<u64> = vec![0; flows.len()];
 
     let mut quiet = QuietBuffers::default();
     let mut s = 0;
@@ -802,6 +844,16 @@ pub fn simulate(
                     .admit_many(plan_sum.fill(&offered), 1, config, now)
                     .admitted
                     == 1;
+            if !all_fit {
+                admit_common_share(
+                    &mut resources,
+                    &mut plan_sum,
+                    &offered,
+                    &mut common_share,
+                    config,
+                    now,
+                );
+            }
             for (fi, flow) in flows.iter().enumerate() {
                 let st = &mut state[fi];
                 let offered = offered[fi];
@@ -818,7 +870,14 @@ pub fn simulate(
                         fits: Vec::new(),
                     }
                 } else {
-                    resources.admit_many(&flow.plan, offered, config, now)
+                    // The common share is in; the rest of the flow's requests come after it.
+                    let first = common_share[fi];
+                    let mut rest = resources.admit_many(&flow.plan, offered - first, config, now);
+                    rest.admitted += first;
+                    for (_, fits) in &mut rest.fits {
+                        *fits += first;
+                    }
+                    rest
                 };
                 let admitted = admission.admitted;
                 let throttled = offered - admitted;
@@ -906,6 +965,7 @@ pub fn simulate(
             flows = flows::build(design, workload, &capacity)?;
             plan_sum = sum_of(&flows);
             offered = vec![0; flows.len()];
+            common_share = vec![0; flows.len()];
             flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
             state = flows
                 .iter()

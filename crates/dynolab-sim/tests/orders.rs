@@ -24,6 +24,19 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
     let r = simulate(&design, &workload, &SimOptions::default(), &mut |_, _| {}).unwrap();
     let busiest = r.busiest_hour.as_ref().expect("it throttles");
     assert!(busiest.throttled >= 500, "{}", busiest.throttled);
+    // The seed's "500+ ProvisionedThroughputExceededException an hour": errors that reach the
+    // application after the SDK's retries, in the busy hour of each day, and none elsewhere.
+    let failing: Vec<_> = r.hours.iter().filter(|h| h.failed > 0).collect();
+    assert_eq!(failing.len(), 30, "one busy hour a day");
+    for h in &failing {
+        assert!(
+            (500..5_000).contains(&h.failed),
+            "hour {}: {}",
+            h.hour,
+            h.failed
+        );
+        assert_eq!(h.hour % 24, 20, "the 20:30 sale on top of the evening peak");
+    }
     // Concentrated on USER#premium...
     let premium = r.top_keys.iter().find(|k| k.key == "USER#premium").unwrap();
     assert!(premium.throttled * 10 >= r.throttled * 7, "{premium:?}");
