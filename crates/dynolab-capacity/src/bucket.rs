@@ -67,7 +67,19 @@ impl TokenBucket {
     /// Whole half-units available now.
     pub fn available(&mut self, now: Timestamp) -> HalfUnits {
         self.refill(now);
-        HalfUnits((self.tokens_micro.max(0) / MICROS_PER_S) as u64)
+        let tokens = self.tokens_micro.max(0);
+        // A 64-bit division when the tokens fit (always, for real rates): 128-bit division is
+        // a slow library call, and the simulator asks this hundreds of millions of times.
+        match u64::try_from(tokens) {
+            Ok(t) => HalfUnits(t / MICROS_PER_S as u64),
+            Err(_) => HalfUnits((tokens / MICROS_PER_S) as u64),
+        }
+    }
+
+    /// Whether the bucket holds all it can now (refilling first).
+    pub fn is_full(&mut self, now: Timestamp) -> bool {
+        self.refill(now);
+        self.tokens_micro >= self.capacity_micro
     }
 
     pub fn rate_half_units_per_s(&self) -> u64 {

@@ -21,7 +21,8 @@ pub mod pricing;
 use std::collections::BTreeMap;
 
 pub use model::{
-    Admission, Charge, LimitType, Mode, Plan, Resource, TableCapacity, Target, Throttle,
+    Admission, Charge, LimitType, Mode, Plan, PlanSum, QuietRun, Resource, ResourcesMut,
+    TableCapacity, Target, Throttle,
 };
 
 /// Reads and writes are limited separately everywhere.

@@ -102,6 +102,9 @@ struct PeakTracker {
     settled_peak: u64,
     /// (second, half-units) of the recent window, oldest first.
     recent: VecDeque<(u64, u64)>,
+    /// The entries of `recent` that are larger than every later one, oldest first (so values
+    /// decrease): the front is the recent window's maximum, kept without scanning the window.
+    recent_max: VecDeque<(u64, u64)>,
 }
 
 impl PeakTracker {
@@ -109,6 +112,7 @@ impl PeakTracker {
         PeakTracker {
             settled_peak: initial_peak,
             recent: VecDeque::new(),
+            recent_max: VecDeque::new(),
         }
     }
 
@@ -119,6 +123,9 @@ impl PeakTracker {
             }
             self.settled_peak = self.settled_peak.max(units);
             self.recent.pop_front();
+            if self.recent_max.front().is_some_and(|m| m.0 == second) {
+                self.recent_max.pop_front();
+            }
         }
     }
 
@@ -130,19 +137,30 @@ impl PeakTracker {
     }
 
     fn add(&mut self, now_s: u64, units: u64) {
-        match self.recent.back_mut() {
-            Some((second, total)) if *second == now_s => *total += units,
-            _ => self.recent.push_back((now_s, units)),
+        let total = match self.recent.back_mut() {
+            Some((second, total)) if *second == now_s => {
+                *total += units;
+                *total
+            }
+            _ => {
+                self.recent.push_back((now_s, units));
+                units
+            }
+        };
+        if self.recent_max.back().is_some_and(|m| m.0 == now_s) {
+            self.recent_max.pop_back();
         }
+        while self.recent_max.back().is_some_and(|m| m.1 <= total) {
+            self.recent_max.pop_back();
+        }
+        self.recent_max.push_back((now_s, total));
     }
 
     /// Highest per-second consumption known, settled or not.
     fn peak(&self) -> u64 {
-        self.recent
-            .iter()
-            .map(|(_, u)| *u)
-            .max()
-            .unwrap_or(0)
+        self.recent_max
+            .front()
+            .map_or(0, |m| m.1)
             .max(self.settled_peak)
     }
 }
@@ -421,10 +439,169 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Cost per request on each (resource, op): the table-level limits it draws on.
+    pub fn levels(&self) -> &[(usize, Op, HalfUnits)] {
+        &self.levels
+    }
+
+    /// Cost per request on each (resource, op, partition): the partition caps it draws on.
+    pub fn parts(&self) -> &[(usize, Op, usize, HalfUnits)] {
+        &self.parts
+    }
+
     /// Partition (index into the resource's partitions) of the first charge on `resource`
     /// (0 = the table, 1.. = the GSIs in name order).
     pub fn partition_on(&self, resource: usize) -> Option<usize> {
         self.charges.iter().find(|c| c.0 == resource).map(|c| c.2)
+    }
+}
+
+/// Different plans admitted together as one request of each, their costs multiplied by how many
+/// requests of each arrive: if the sum fits, admitting it is exactly admitting every request
+/// of every plan in turn (each limit takes the sum of what they cost, and spending is
+/// additive), at the price of one admission. If it does not fit, admitting it spends nothing,
+/// and the caller admits plan by plan. The simulator admits each second this way first.
+#[derive(Clone, Debug)]
+pub struct PlanSum {
+    sum: Plan,
+    /// Per plan: (slot in `sum.levels`, cost) of each of its levels.
+    levels: Vec<Vec<(usize, u64)>>,
+    /// Per plan: (slot in `sum.parts`, cost) of each of its partition costs.
+    parts: Vec<Vec<(usize, u64)>>,
+    /// Per plan: (slot in `charges`, cost) of each of its charges.
+    charge_slots: Vec<Vec<(usize, u64)>>,
+    /// The distinct charges (resource, op, partition, hash), in the order plans first name them.
+    charges: Vec<(usize, Op, usize, u64)>,
+    /// This fill's cost of each distinct charge, and whether a plan with requests has it.
+    charge_costs: Vec<(u64, bool)>,
+}
+
+impl PlanSum {
+    /// The sum of these plans (all made against the same partitions).
+    pub fn new(plans: &[&Plan]) -> PlanSum {
+        let mut sum = Plan {
+            levels: Vec::new(),
+            parts: Vec::new(),
+            charges: Vec::new(),
+            layout: plans.first().map(|p| p.layout.clone()).unwrap_or_default(),
+        };
+        let mut charges: Vec<(usize, Op, usize, u64)> = Vec::new();
+        let (mut levels, mut parts, mut charge_slots) = (Vec::new(), Vec::new(), Vec::new());
+        for plan in plans {
+            levels.push(
+                plan.levels
+                    .iter()
+                    .map(|&(i, op, cost)| {
+                        let slot = match sum.levels.iter().position(|l| l.0 == i && l.1 == op) {
+                            Some(slot) => slot,
+                            None => {
+                                sum.levels.push((i, op, HalfUnits(0)));
+                                sum.levels.len() - 1
+                            }
+                        };
+                        (slot, cost.0)
+                    })
+                    .collect(),
+            );
+            parts.push(
+                plan.parts
+                    .iter()
+                    .map(|&(i, op, partition, cost)| {
+                        let found = sum
+                            .parts
+                            .iter()
+                            .position(|p| (p.0, p.1, p.2) == (i, op, partition));
+                        let slot = found.unwrap_or_else(|| {
+                            sum.parts.push((i, op, partition, HalfUnits(0)));
+                            sum.parts.len() - 1
+                        });
+                        (slot, cost.0)
+                    })
+                    .collect(),
+            );
+            charge_slots.push(
+                plan.charges
+                    .iter()
+                    .map(|&(i, op, partition, cost, hash)| {
+                        let key = (i, op, partition, hash);
+                        let slot = charges.iter().position(|c| *c == key).unwrap_or_else(|| {
+                            charges.push(key);
+                            charges.len() - 1
+                        });
+                        (slot, cost.0)
+                    })
+                    .collect(),
+            );
+        }
+        PlanSum {
+            sum,
+            levels,
+            parts,
+            charge_slots,
+            charge_costs: vec![(0, false); charges.len()],
+            charges,
+        }
+    }
+
+    /// (resource, op) of each table-level limit of the sum, in slot order.
+    pub fn levels(&self) -> impl Iterator<Item = (usize, Op)> + '_ {
+        self.sum.levels.iter().map(|l| (l.0, l.1))
+    }
+
+    /// (resource, op, partition) of each partition cost of the sum, in slot order.
+    pub fn parts(&self) -> impl Iterator<Item = (usize, Op, usize)> + '_ {
+        self.sum.parts.iter().map(|p| (p.0, p.1, p.2))
+    }
+
+    /// (slot in [`PlanSum::levels`], half-units per request) of plan `k`'s table-level costs.
+    pub fn plan_levels(&self, k: usize) -> &[(usize, u64)] {
+        &self.levels[k]
+    }
+
+    /// (slot in [`PlanSum::parts`], half-units per request) of plan `k`'s partition costs.
+    pub fn plan_parts(&self, k: usize) -> &[(usize, u64)] {
+        &self.parts[k]
+    }
+
+    /// The plan of one request that costs what `counts[k]` requests of plan `k` cost together.
+    pub fn fill(&mut self, counts: &[u64]) -> &Plan {
+        for l in &mut self.sum.levels {
+            l.2 = HalfUnits(0);
+        }
+        for p in &mut self.sum.parts {
+            p.3 = HalfUnits(0);
+        }
+        for c in &mut self.charge_costs {
+            *c = (0, false);
+        }
+        for (k, &count) in counts.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            for &(slot, cost) in &self.levels[k] {
+                self.sum.levels[slot].2.0 += cost * count;
+            }
+            for &(slot, cost) in &self.parts[k] {
+                self.sum.parts[slot].3.0 += cost * count;
+            }
+            for &(slot, cost) in &self.charge_slots[k] {
+                let c = &mut self.charge_costs[slot];
+                *c = (c.0 + cost * count, true);
+            }
+        }
+        // Only the charges of plans with requests are spent: a spend, even of nothing, is what
+        // starts a partition's new second of heat accounting.
+        self.sum.charges.clear();
+        for (&(i, op, partition, hash), &(cost, used)) in
+            self.charges.iter().zip(&self.charge_costs)
+        {
+            if used {
+                self.sum
+                    .charges
+                    .push((i, op, partition, HalfUnits(cost), hash));
+            }
+        }
+        &self.sum
     }
 }
 
@@ -438,6 +615,10 @@ pub struct Admission {
     /// The limit that admitted the fewest: the cause of the throttles, with the resource it is
     /// on (0 = the table, 1.. = the GSIs in name order) and, for a partition cap, the partition.
     pub binding: Option<(Throttle, usize, Option<usize>)>,
+    /// Each limit in `throttles` with how many of the requests it would have let in (requests
+    /// arrive in order: request `j` is refused by every limit that lets in `j` or fewer), so a
+    /// caller can tell which reasons each throttled request carries.
+    pub fits: Vec<(Throttle, u64)>,
 }
 
 impl TableCapacity {
@@ -542,100 +723,21 @@ impl TableCapacity {
         config: &CapacityConfig,
         now: Timestamp,
     ) -> Admission {
-        let mut admitted = count;
-        let mut throttles: Vec<Throttle> = Vec::new();
-        let mut binding: Option<(Throttle, usize, Option<usize>, u64)> = None;
-        let mut limit =
-            |throttle: Throttle, resource: usize, partition: Option<usize>, fits: u64| {
-                if fits >= count {
-                    return;
-                }
-                if binding.as_ref().is_none_or(|b| fits < b.3) {
-                    binding = Some((throttle.clone(), resource, partition, fits));
-                }
-                if !throttles.contains(&throttle) {
-                    throttles.push(throttle);
-                }
-            };
-        for &(i, op, cost) in &plan.levels {
-            if cost.0 == 0 {
-                continue;
-            }
-            let headrooms = self.resource_mut(i).table_level_headroom(op, config, now);
-            // The first limit in checking order that cannot take every request is reported.
-            if let Some(&(room, limit_type, scaling)) = headrooms
-                .iter()
-                .flatten()
-                .find(|(room, _, _)| room / cost.0 < count)
-            {
-                let fits = headrooms
-                    .iter()
-                    .flatten()
-                    .map(|(room, _, _)| room / cost.0)
-                    .min()
-                    .unwrap_or(room / cost.0);
-                admitted = admitted.min(fits);
-                limit(
-                    Throttle {
-                        target: self.target(i),
-                        op,
-                        limit: limit_type,
-                        scaling,
-                    },
-                    i,
-                    None,
-                    fits,
-                );
-            }
+        self.resources_mut().admit_many(plan, count, config, now)
+    }
+
+    /// Every resource by number, for admitting many plans in a row without looking each
+    /// resource up again (the simulator admits every flow of a second through one view).
+    pub fn resources_mut(&mut self) -> ResourcesMut<'_> {
+        let mut resources = Vec::with_capacity(1 + self.indexes.len());
+        let mut targets = Vec::with_capacity(1 + self.indexes.len());
+        resources.push(&mut self.table);
+        targets.push(None);
+        for (name, index) in self.indexes.iter_mut() {
+            resources.push(index);
+            targets.push(Some(name.as_str()));
         }
-        for &(i, op, partition, cost) in &plan.parts {
-            if cost.0 == 0 {
-                continue;
-            }
-            let fits = self
-                .resource_mut(i)
-                .partitions
-                .available(partition, op, now)
-                .0
-                / cost.0;
-            if fits < count {
-                admitted = admitted.min(fits);
-                let target = self.target(i);
-                limit(
-                    Throttle {
-                        target,
-                        op,
-                        limit: LimitType::KeyRangeThroughputExceeded,
-                        scaling: false,
-                    },
-                    i,
-                    Some(partition),
-                    fits,
-                );
-            }
-        }
-        throttles.sort();
-        if admitted > 0 {
-            for &(i, op, cost) in &plan.levels {
-                self.resource_mut(i)
-                    .spend_table_level(op, HalfUnits(cost.0 * admitted), now);
-            }
-            for &(i, op, partition, cost, hash) in &plan.charges {
-                self.resource_mut(i).partitions.spend(
-                    partition,
-                    op,
-                    HalfUnits(cost.0 * admitted),
-                    hash,
-                    now,
-                    config,
-                );
-            }
-        }
-        Admission {
-            admitted,
-            throttles,
-            binding: binding.map(|(t, r, p, _)| (t, r, p)),
-        }
+        ResourcesMut { resources, targets }
     }
 
     /// Splits hot partitions and grows on-demand resources (see [`Resource::maintain`]).
@@ -661,5 +763,243 @@ impl TableCapacity {
         }
         self.maintain(config, now);
         Ok(())
+    }
+}
+
+/// Every resource of a table by number (0 = the table, 1.. = the GSIs in name order), from
+/// [`TableCapacity::resources_mut`].
+pub struct ResourcesMut<'a> {
+    resources: Vec<&'a mut Resource>,
+    /// The GSI name of each resource (none for the table).
+    targets: Vec<Option<&'a str>>,
+}
+
+impl ResourcesMut<'_> {
+    fn target(&self, i: usize) -> Target {
+        match self.targets[i] {
+            None => Target::Table,
+            Some(name) => Target::Index(name.to_string()),
+        }
+    }
+
+    /// How many of `count` requests of `plan` would be admitted now, spending nothing.
+    pub fn would_admit(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> u64 {
+        self.limits(plan, count, config, now).0
+    }
+
+    /// How many of `count` requests fit, and each limit that cannot take them all:
+    /// (resource, op, limit, scaling, partition, fits), in checking order.
+    #[allow(clippy::type_complexity)]
+    fn limits(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> (u64, Vec<(usize, Op, LimitType, bool, Option<usize>, u64)>) {
+        let mut admitted = count;
+        let mut hits: Vec<(usize, Op, LimitType, bool, Option<usize>, u64)> = Vec::new();
+        for &(i, op, cost) in &plan.levels {
+            if cost.0 == 0 {
+                continue;
+            }
+            let headrooms = self.resources[i].table_level_headroom(op, config, now);
+            // The first limit in checking order that cannot take every request is reported.
+            if let Some(&(room, limit_type, scaling)) = headrooms
+                .iter()
+                .flatten()
+                .find(|(room, _, _)| room / cost.0 < count)
+            {
+                let fits = headrooms
+                    .iter()
+                    .flatten()
+                    .map(|(room, _, _)| room / cost.0)
+                    .min()
+                    .unwrap_or(room / cost.0);
+                admitted = admitted.min(fits);
+                hits.push((i, op, limit_type, scaling, None, fits));
+            }
+        }
+        for &(i, op, partition, cost) in &plan.parts {
+            if cost.0 == 0 {
+                continue;
+            }
+            let fits = self.resources[i].partitions.available(partition, op, now).0 / cost.0;
+            if fits < count {
+                admitted = admitted.min(fits);
+                let limit = LimitType::KeyRangeThroughputExceeded;
+                hits.push((i, op, limit, false, Some(partition), fits));
+            }
+        }
+        (admitted, hits)
+    }
+
+    /// [`TableCapacity::admit_many`].
+    pub fn admit_many(
+        &mut self,
+        plan: &Plan,
+        count: u64,
+        config: &CapacityConfig,
+        now: Timestamp,
+    ) -> Admission {
+        let (admitted, hits) = self.limits(plan, count, config, now);
+        let mut throttles: Vec<Throttle> = Vec::new();
+        let mut binding: Option<(Throttle, usize, Option<usize>, u64)> = None;
+        let mut all_fits: Vec<(Throttle, u64)> = Vec::new();
+        for (i, op, limit, scaling, partition, fits) in hits {
+            let throttle = Throttle {
+                target: self.target(i),
+                op,
+                limit,
+                scaling,
+            };
+            if binding.as_ref().is_none_or(|b| fits < b.3) {
+                binding = Some((throttle.clone(), i, partition, fits));
+            }
+            match all_fits.iter_mut().find(|(t, _)| *t == throttle) {
+                Some(entry) => entry.1 = entry.1.min(fits),
+                None => all_fits.push((throttle.clone(), fits)),
+            }
+            if !throttles.contains(&throttle) {
+                throttles.push(throttle);
+            }
+        }
+        throttles.sort();
+        all_fits.sort();
+        if admitted > 0 {
+            for &(i, op, cost) in &plan.levels {
+                self.resources[i].spend_table_level(op, HalfUnits(cost.0 * admitted), now);
+            }
+            for &(i, op, partition, cost, hash) in &plan.charges {
+                self.resources[i].partitions.spend(
+                    partition,
+                    op,
+                    HalfUnits(cost.0 * admitted),
+                    hash,
+                    now,
+                    config,
+                );
+            }
+        }
+        Admission {
+            admitted,
+            throttles,
+            binding: binding.map(|(t, r, p, _)| (t, r, p)),
+            fits: all_fits,
+        }
+    }
+}
+
+/// A run of seconds in which every request fits: what each second costs each table-level
+/// limit, and the most any second costs each partition ([`ResourcesMut::admit_quiet_run`]).
+#[derive(Clone, Debug, Default)]
+pub struct QuietRun {
+    /// The first second of the run.
+    pub start: Timestamp,
+    /// (resource, op) of each table-level limit.
+    pub levels: Vec<(usize, Op)>,
+    /// Per second of the run, in order, the half-units spent on each of `levels` (second `k`'s
+    /// costs are `level_costs[k * levels.len()..][..levels.len()]`).
+    pub level_costs: Vec<u64>,
+    /// (resource, op, partition, most half-units spent in any one second of the run).
+    pub parts: Vec<(usize, Op, usize, u64)>,
+}
+
+impl ResourcesMut<'_> {
+    /// Admits a whole run of seconds at once when it can show that every request of every
+    /// second fits and that no partition comes near its cap or its heat threshold; then the
+    /// state afterwards is what admitting second after second would leave (the table-level
+    /// buckets and on-demand peaks are stepped second by second, partitions stay as they are:
+    /// see [`PartitionMap::runs_cold`]). Returns false, having changed nothing, when it cannot.
+    /// The caller must call [`TableCapacity::maintain`] after the run's last second.
+    pub fn admit_quiet_run(&mut self, run: &QuietRun, config: &CapacityConfig) -> bool {
+        let at = |k: usize| Timestamp(run.start.as_micros() + k as u64 * 1_000_000);
+        let width = run.levels.len().max(1);
+        let seconds = run.level_costs.len() / width;
+        let cost = |k: usize, l: usize| run.level_costs[k * width + l];
+        for &(i, op, partition, most) in &run.parts {
+            if most > 0
+                && !self.resources[i]
+                    .partitions
+                    .runs_cold(partition, op, most, run.start, config)
+            {
+                return false;
+            }
+        }
+        // Table-level limits, second by second, on copies first.
+        let mut buckets: Vec<Option<TokenBucket>> = Vec::with_capacity(run.levels.len());
+        for (l, &(i, op)) in run.levels.iter().enumerate() {
+            let resource = &mut *self.resources[i];
+            match resource.mode {
+                Mode::Provisioned { .. } => {
+                    let mut bucket = resource.bucket(op).clone();
+                    for k in 0..seconds {
+                        if bucket.available(at(k)).0 < cost(k, l) {
+                            return false;
+                        }
+                        bucket.spend(HalfUnits(cost(k, l)), at(k));
+                    }
+                    buckets.push(Some(bucket));
+                }
+                Mode::OnDemand {
+                    max_read_units,
+                    max_write_units,
+                } => {
+                    // Every second starts with nothing spent, and the settled peak only grows.
+                    let max = match op {
+                        Op::Read => max_read_units,
+                        Op::Write => max_write_units,
+                    };
+                    let allowed = (resource.tracker(op).settled_peak * 2)
+                        .min(config.table_quota_units_per_s * 2)
+                        .min(max.map_or(u64::MAX, |m| m * 2));
+                    if (0..seconds).any(|k| cost(k, l) > allowed) {
+                        return false;
+                    }
+                    buckets.push(None);
+                }
+            }
+        }
+        // On demand, partitions grow with the peak: the run must not make them grow.
+        for (i, resource) in self.resources.iter().enumerate() {
+            if !matches!(resource.mode, Mode::OnDemand { .. }) {
+                continue;
+            }
+            let most = |op: Op| {
+                run.levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, level)| **level == (i, op))
+                    .flat_map(|(l, _)| (0..seconds).map(move |k| cost(k, l)))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let read = resource.on_demand_read.peak().max(most(Op::Read));
+            let write = resource.on_demand_write.peak().max(most(Op::Write));
+            if on_demand_partitions(read, write, config) > resource.partition_count() {
+                return false;
+            }
+        }
+        for (l, (&(i, op), bucket)) in run.levels.iter().zip(buckets).enumerate() {
+            let resource = &mut *self.resources[i];
+            match bucket {
+                Some(bucket) => *resource.bucket(op) = bucket,
+                None => {
+                    for k in 0..seconds {
+                        let now_s = at(k).as_micros() / 1_000_000;
+                        let tracker = resource.tracker(op);
+                        tracker.settle(now_s, config.on_demand_peak_window_s);
+                        tracker.add(now_s, cost(k, l));
+                    }
+                }
+            }
+        }
+        true
     }
 }

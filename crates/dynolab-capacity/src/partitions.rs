@@ -33,6 +33,25 @@ struct Heat {
     hot_seconds: u64,
     /// Units per key hash while hot.
     keys: HashMap<u64, u64>,
+    /// This second's spends (key hash, units), in order: added to `keys` once the second is
+    /// known to be hot (or when a split looks at them), dropped otherwise. A partition that is
+    /// not hot, which is nearly every partition nearly always, never touches the map.
+    second_keys: Vec<(u64, u64)>,
+}
+
+impl Heat {
+    /// Adds this second's spends to the per-key totals, in the order they happened (the
+    /// tracked-key bound keeps the first keys seen).
+    fn absorb_second(&mut self) {
+        for (key_hash, units) in self.second_keys.drain(..) {
+            let tracked = self.keys.len();
+            if let Some(total) = self.keys.get_mut(&key_hash) {
+                *total += units;
+            } else if tracked < MAX_TRACKED_KEYS {
+                self.keys.insert(key_hash, units);
+            }
+        }
+    }
 }
 
 impl Partition {
@@ -106,6 +125,38 @@ impl PartitionMap {
         self.partitions[index].bucket(op).available(now)
     }
 
+    /// Whether a run of seconds that spends at most `most_per_second` of `op` on partition
+    /// `index` in any one second, starting at `now`, leaves the partition as if nothing had been
+    /// spent: its bucket is full now and refills within each second what a second takes, no
+    /// second comes near the heat threshold, and the partition is not counting hot seconds.
+    /// (Its bucket is then full again a second after the run, and the first spend after the run
+    /// finds the last second counted not hot, as it would have.)
+    pub fn runs_cold(
+        &mut self,
+        index: usize,
+        op: Op,
+        most_per_second: u64,
+        now: Timestamp,
+        config: &CapacityConfig,
+    ) -> bool {
+        let p = &mut self.partitions[index];
+        let cap_read = config.partition_read_units_per_s * 2;
+        let cap_write = config.partition_write_units_per_s * 2;
+        let threshold = config.heat_threshold_percent;
+        let last_hot = p.heat.read_in_second * 100 >= cap_read * threshold
+            || p.heat.write_in_second * 100 >= cap_write * threshold;
+        let cap = match op {
+            Op::Read => cap_read,
+            Op::Write => cap_write,
+        };
+        let counting = p.heat.hot_seconds > 0 || last_hot;
+        let bucket = p.bucket(op);
+        !counting
+            && most_per_second * 100 < cap * threshold
+            && most_per_second <= bucket.rate_half_units_per_s()
+            && bucket.is_full(now)
+    }
+
     /// Spends `cost` on a partition and records the key for split-for-heat.
     pub fn spend(
         &mut self,
@@ -132,6 +183,9 @@ impl PartitionMap {
             };
             if p.heat.hot_seconds == 0 {
                 p.heat.keys.clear();
+                p.heat.second_keys.clear();
+            } else {
+                p.heat.absorb_second();
             }
             p.heat.second = second;
             p.heat.read_in_second = 0;
@@ -141,18 +195,18 @@ impl PartitionMap {
             Op::Read => p.heat.read_in_second += cost.0,
             Op::Write => p.heat.write_in_second += cost.0,
         }
-        let tracked = p.heat.keys.len();
-        if let Some(units) = p.heat.keys.get_mut(&key_hash) {
-            *units += cost.0;
-        } else if tracked < MAX_TRACKED_KEYS {
-            p.heat.keys.insert(key_hash, cost.0);
-        }
+        p.heat.second_keys.push((key_hash, cost.0));
     }
 
     /// Splits partitions that have run hot for long enough, at the median of their observed
     /// key traffic, unless one key carries most of it (splitting cannot help a single hot item).
     /// Returns how many splits happened.
     pub fn split_for_heat(&mut self, config: &CapacityConfig, now: Timestamp) -> usize {
+        for p in &mut self.partitions {
+            if p.heat.hot_seconds >= config.heat_split_after_s {
+                p.heat.absorb_second();
+            }
+        }
         let mut splits = Vec::new();
         for (i, p) in self.partitions.iter().enumerate() {
             if p.heat.hot_seconds < config.heat_split_after_s {

@@ -390,3 +390,53 @@ fn admitting_many_at_once_equals_admitting_one_at_a_time() {
         }
     }
 }
+
+/// Which reasons each refused request carries: 2,500 writes of 1 WCU in one instant, whose GSI
+/// lets 300 in (its banked burst) and whose partitions, in the table and in the GSI, let 1,000
+/// in (the partition cap): requests 300.. carry the GSI's reason, requests 1,000.. all three.
+#[test]
+fn each_limit_says_how_many_it_lets_in() {
+    let config = CapacityConfig::default();
+    let mut t = table(Mode::Provisioned {
+        read_units: 100,
+        write_units: 40_000,
+    });
+    t.indexes.insert(
+        "byStatus".into(),
+        Resource::new(
+            Mode::Provisioned {
+                read_units: 1,
+                write_units: 1,
+            },
+            true,
+            &config,
+            Timestamp(0),
+        ),
+    );
+    let charges = [
+        Charge {
+            target: Target::Table,
+            op: Op::Write,
+            hash: 7,
+            cost: units(1),
+        },
+        Charge {
+            target: Target::Index("byStatus".into()),
+            op: Op::Write,
+            hash: 42,
+            cost: units(1),
+        },
+    ];
+    let plan = t.plan(&charges);
+    let a = t.admit_many(&plan, 2_500, &config, at(0, 0));
+    assert_eq!(a.admitted, 300);
+    let reasons: Vec<(String, u64)> = a.fits.iter().map(|(t, f)| (t.reason(), *f)).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("TableWriteKeyRangeThroughputExceeded".to_string(), 1_000),
+            ("IndexWriteProvisionedThroughputExceeded".to_string(), 300),
+            ("IndexWriteKeyRangeThroughputExceeded".to_string(), 1_000),
+        ]
+    );
+}

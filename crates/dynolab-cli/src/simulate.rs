@@ -34,6 +34,10 @@ pub struct ModelArgs {
 pub struct SimulateArgs {
     #[command(flatten)]
     model: ModelArgs,
+    /// Price provisioned capacity as 1-year reserved capacity (54% off list prices), as
+    /// `dynolab advise` does when it recommends buying it.
+    #[arg(long)]
+    reserved_capacity: bool,
     /// Write the report as JSON to this file (`-` for stdout, instead of the summary).
     #[arg(long)]
     json: Option<PathBuf>,
@@ -108,7 +112,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 pub fn run_simulate(args: SimulateArgs) -> Result<(), String> {
-    let (design, workload, options) = load(&args.model)?;
+    let (design, workload, mut options) = load(&args.model)?;
+    options.reserved_capacity = args.reserved_capacity;
     let bar = bar(args.model.quiet);
     bar.set_prefix("simulating");
     let report = simulate(&design, &workload, &options, &mut |done, total| {
@@ -147,7 +152,7 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     write(
         &args.out.join("after.tf"),
-        &advice.after_design.to_terraform(),
+        &render::after_terraform(&advice),
     )?;
     write(
         &args.out.join("after.json"),

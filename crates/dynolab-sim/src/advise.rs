@@ -16,9 +16,7 @@ use crate::workload::{
     Class, Distinct, Distribution, Entity, Operation, Workload, minute_of_day, template_attributes,
 };
 
-/// Reserved capacity (1-year term) costs this share less than provisioned list prices
-/// (AWS: "up to 54%"; ../shared/reference/dynamodb-facts.md §8).
-pub const RESERVED_1Y_DISCOUNT: f64 = 0.54;
+pub use crate::sim::RESERVED_1Y_DISCOUNT;
 /// Keep a key under this share of its partition's cap; above it, shard (choice).
 pub const PARTITION_HEADROOM: f64 = 0.8;
 /// An attribute with fewer distinct values than this is low-cardinality (choice).
@@ -51,8 +49,12 @@ pub struct Advice {
     pub findings: Vec<Finding>,
     pub recommendations: Vec<Recommendation>,
     pub modes: Vec<ModeCost>,
+    /// The after design, the one `after.tf` and `after.json` hold, and `after` is its run.
     pub after_design: TableDesign,
     pub after_workload: Workload,
+    /// Whether `after` prices the provisioned capacity as 1-year reserved capacity (a purchase
+    /// the design files cannot say; `dynolab simulate --reserved-capacity` prices it so).
+    pub reserved_capacity: bool,
     pub before: SimReport,
     pub after: SimReport,
 }
@@ -117,207 +119,10 @@ pub fn advise(
     options: &SimOptions,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Advice, SimError> {
-    let before = simulate(design, workload, options, &mut |d, t| {
-        progress("before", d, t)
-    })?;
     let mut findings = Vec::new();
     let mut recs = Vec::new();
     let cap_w = options.capacity.partition_write_units_per_s as f64;
     let cap_r = options.capacity.partition_read_units_per_s as f64;
-
-    // Evidence from the run.
-    if before.throttled > 0 {
-        let mut evidence: Vec<String> = before
-            .by_cause
-            .iter()
-            .map(|(cause, n)| format!("{cause}: {n} throttled requests"))
-            .collect();
-        if let Some(h) = &before.busiest_hour {
-            evidence.push(format!(
-                "busiest hour: day {} {:02}:00 UTC, {} throttled of {} requests",
-                h.hour / 24 + 1,
-                h.hour % 24,
-                h.throttled,
-                h.requests
-            ));
-        }
-        evidence.push(format!(
-            "{} requests failed after {} attempts",
-            before.failed, workload.retry.max_attempts
-        ));
-        findings.push(Finding {
-            kind: "throttling",
-            title: format!(
-                "{} of {} requests throttled over {} days",
-                before.throttled, before.requests, before.days
-            ),
-            evidence,
-        });
-    }
-    for k in &before.top_keys {
-        let cap = if k.op == "write" { cap_w } else { cap_r };
-        if k.share >= 0.10 && (k.throttled > 0 || k.peak_units >= cap * 0.5) {
-            findings.push(Finding {
-                kind: "hot-key",
-                title: format!("hot partition key {} on {}", k.key, k.resource),
-                evidence: vec![
-                    format!(
-                        "{:.0}% of the requests addressed to {}",
-                        k.share * 100.0,
-                        k.resource
-                    ),
-                    format!(
-                        "peak {:.0} {} units/s offered against the partition cap of {:.0}",
-                        k.peak_units, k.op, cap
-                    ),
-                    format!("{} of its {} requests throttled", k.throttled, k.requests),
-                ],
-            });
-        }
-    }
-    for r in &before.resources {
-        for (op, util, prov, peak) in [
-            (
-                "read",
-                r.read_utilization,
-                r.read_provisioned_avg,
-                r.read_peak_minute,
-            ),
-            (
-                "write",
-                r.write_utilization,
-                r.write_provisioned_avg,
-                r.write_peak_minute,
-            ),
-        ] {
-            if let (Some(u), Some(p)) = (util, prov)
-                && u < 30.0
-            {
-                findings.push(Finding {
-                    kind: "over-provisioned",
-                    title: format!("{} {op} capacity {:.0}% used", r.name, u),
-                    evidence: vec![format!(
-                        "{p:.0} units provisioned on average, {:.1} consumed on average, {peak:.0} in the busiest minute",
-                        if op == "read" { r.read_avg } else { r.write_avg }
-                    )],
-                });
-            }
-        }
-    }
-    let mut by_pk: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for g in &design.gsis {
-        by_pk
-            .entry(&g.partition_key.name)
-            .or_default()
-            .push(&g.name);
-    }
-    for (pk, names) in &by_pk {
-        if names.len() > 1 {
-            findings.push(Finding {
-                kind: "gsi-sprawl",
-                title: format!("{} GSIs share the partition key {pk}", names.len()),
-                evidence: vec![
-                    format!(
-                        "{}: every write to an item with {pk} writes all of them",
-                        names.join(", ")
-                    ),
-                    "their hottest key is the same value in each, so they throttle together".into(),
-                ],
-            });
-        }
-    }
-    let queried: BTreeSet<&str> = workload
-        .patterns
-        .iter()
-        .filter_map(|p| p.index.as_deref())
-        .collect();
-    for g in &design.gsis {
-        if !queried.contains(g.name.as_str()) {
-            let cost: f64 = before
-                .cost
-                .iter()
-                .filter(|c| c.resource == g.name)
-                .map(|c| c.usd)
-                .sum();
-            findings.push(Finding {
-                kind: "unused-gsi",
-                title: format!("GSI {} is never queried", g.name),
-                evidence: vec![format!(
-                    "no access pattern reads it; it costs {} over the run",
-                    fmt_usd(cost)
-                )],
-            });
-        }
-    }
-    for g in &design.gsis {
-        let patterns: Vec<_> = workload
-            .patterns
-            .iter()
-            .filter(|p| p.index.as_deref() == Some(&g.name))
-            .collect();
-        if g.projection == Projection::All
-            && !patterns.is_empty()
-            && patterns.iter().all(|p| p.projection.is_some())
-        {
-            let needed: BTreeSet<String> = patterns
-                .iter()
-                .flat_map(|p| p.projection.clone().unwrap_or_default())
-                .collect();
-            findings.push(Finding {
-                kind: "wide-projection",
-                title: format!(
-                    "GSI {} projects ALL; its queries need {}",
-                    g.name,
-                    needed.iter().cloned().collect::<Vec<_>>().join(", ")
-                ),
-                evidence: vec![
-                    "every write copies the whole item into the index and every read pays for it"
-                        .into(),
-                ],
-            });
-        }
-    }
-    for (p, stats) in workload.patterns.iter().zip(&before.patterns) {
-        let ratio = p.items_read() as f64 / p.items_returned().max(1) as f64;
-        if ratio >= 2.0 {
-            findings.push(Finding {
-                kind: "filter",
-                title: format!(
-                    "{:?} reads {} items to return {}",
-                    p.name,
-                    p.items_read(),
-                    p.items_returned()
-                ),
-                evidence: vec![format!(
-                    "FilterExpression on {}: {:.1} read units per request, {:.0}% of them on items thrown away",
-                    p.filter.join(", "),
-                    stats.units_per_request,
-                    (1.0 - 1.0 / ratio) * 100.0
-                )],
-            });
-        }
-        if p.operation == Operation::Scan {
-            findings.push(Finding {
-                kind: "scan",
-                title: format!("{:?} is a Scan", p.name),
-                evidence: vec![format!(
-                    "{} requests, {:.1} read units each",
-                    stats.requests, stats.units_per_request
-                )],
-            });
-        }
-    }
-    for (name, e) in &workload.entities {
-        if let (Some(days), None) = (e.expire_after_days, &design.ttl_attribute) {
-            findings.push(Finding {
-                kind: "ttl",
-                title: format!(
-                    "{name} items are not needed after {days} days and nothing deletes them"
-                ),
-                evidence: vec!["TTL deletes them for free (no write capacity)".into()],
-            });
-        }
-    }
 
     // The after design.
     let mut after = design.clone();
@@ -589,9 +394,226 @@ pub fn advise(
         g.provisioned = None;
         g.autoscaling = None;
     }
-    let od = simulate(&on_demand, &after_w, options, &mut |d, t| {
-        progress("on-demand", d, t)
-    })?;
+    // The before design and the after design on demand are independent: run them side by side
+    // (the machine this targets has two cores).
+    let (before, od) = std::thread::scope(|scope| {
+        let od = scope.spawn(|| simulate(&on_demand, &after_w, options, &mut |_, _| {}));
+        let before = simulate(design, workload, options, &mut |d, t| {
+            progress("before and on-demand", d, t)
+        });
+        (
+            before,
+            od.join().expect("the on-demand simulation does not panic"),
+        )
+    });
+    let (before, od) = (before?, od?);
+    // Evidence from the run.
+    if before.throttled > 0 {
+        // Each throttled request once, under the reasons it carried, then grouped by the
+        // resources that refused it: both add up to the total.
+        let mut evidence: Vec<String> = before
+            .throttled_by_reasons
+            .iter()
+            .map(|set| match set.reasons.len() {
+                1 => format!("{} requests throttled by {}", set.requests, set.summary),
+                n => format!(
+                    "{} requests throttled for {n} reasons at once: {}",
+                    set.requests, set.summary
+                ),
+            })
+            .collect();
+        evidence.push(format!(
+            "these add up to the {} throttled requests; by resource: {}",
+            before.throttled,
+            by_resources(&before.throttled_by_reasons)
+        ));
+        if let Some(h) = &before.busiest_hour {
+            evidence.push(format!(
+                "busiest hour: day {} {:02}:00 UTC, {} throttled of {} requests",
+                h.hour / 24 + 1,
+                h.hour % 24,
+                h.throttled,
+                h.requests
+            ));
+        }
+        evidence.push(format!(
+            "{} requests failed after {} attempts",
+            before.failed, workload.retry.max_attempts
+        ));
+        findings.push(Finding {
+            kind: "throttling",
+            title: format!(
+                "{} of {} requests throttled over {} days",
+                before.throttled, before.requests, before.days
+            ),
+            evidence,
+        });
+    }
+    for k in &before.top_keys {
+        let cap = if k.op == "write" { cap_w } else { cap_r };
+        if k.share >= 0.10 && (k.throttled > 0 || k.peak_units >= cap * 0.5) {
+            findings.push(Finding {
+                kind: "hot-key",
+                title: format!("hot partition key {} on {}", k.key, k.resource),
+                evidence: vec![
+                    format!(
+                        "{:.0}% of the requests addressed to {}",
+                        k.share * 100.0,
+                        k.resource
+                    ),
+                    format!(
+                        "peak {:.0} {} units/s offered against the partition cap of {:.0}",
+                        k.peak_units, k.op, cap
+                    ),
+                    format!("{} of its {} requests throttled", k.throttled, k.requests),
+                ],
+            });
+        }
+    }
+    for r in &before.resources {
+        for (op, util, prov, peak) in [
+            (
+                "read",
+                r.read_utilization,
+                r.read_provisioned_avg,
+                r.read_peak_minute,
+            ),
+            (
+                "write",
+                r.write_utilization,
+                r.write_provisioned_avg,
+                r.write_peak_minute,
+            ),
+        ] {
+            if let (Some(u), Some(p)) = (util, prov)
+                && u < 30.0
+            {
+                findings.push(Finding {
+                    kind: "over-provisioned",
+                    title: format!("{} {op} capacity {:.0}% used", r.name, u),
+                    evidence: vec![format!(
+                        "{p:.0} units provisioned on average, {:.1} consumed on average, {peak:.0} in the busiest minute",
+                        if op == "read" { r.read_avg } else { r.write_avg }
+                    )],
+                });
+            }
+        }
+    }
+    let mut by_pk: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for g in &design.gsis {
+        by_pk
+            .entry(&g.partition_key.name)
+            .or_default()
+            .push(&g.name);
+    }
+    for (pk, names) in &by_pk {
+        if names.len() > 1 {
+            findings.push(Finding {
+                kind: "gsi-sprawl",
+                title: format!("{} GSIs share the partition key {pk}", names.len()),
+                evidence: vec![
+                    format!(
+                        "{}: every write to an item with {pk} writes all of them",
+                        names.join(", ")
+                    ),
+                    "their hottest key is the same value in each, so they throttle together".into(),
+                ],
+            });
+        }
+    }
+    let queried: BTreeSet<&str> = workload
+        .patterns
+        .iter()
+        .filter_map(|p| p.index.as_deref())
+        .collect();
+    for g in &design.gsis {
+        if !queried.contains(g.name.as_str()) {
+            let cost: f64 = before
+                .cost
+                .iter()
+                .filter(|c| c.resource == g.name)
+                .map(|c| c.usd)
+                .sum();
+            findings.push(Finding {
+                kind: "unused-gsi",
+                title: format!("GSI {} is never queried", g.name),
+                evidence: vec![format!(
+                    "no access pattern reads it; it costs {} over the run",
+                    fmt_usd(cost)
+                )],
+            });
+        }
+    }
+    for g in &design.gsis {
+        let patterns: Vec<_> = workload
+            .patterns
+            .iter()
+            .filter(|p| p.index.as_deref() == Some(&g.name))
+            .collect();
+        if g.projection == Projection::All
+            && !patterns.is_empty()
+            && patterns.iter().all(|p| p.projection.is_some())
+        {
+            let needed: BTreeSet<String> = patterns
+                .iter()
+                .flat_map(|p| p.projection.clone().unwrap_or_default())
+                .collect();
+            findings.push(Finding {
+                kind: "wide-projection",
+                title: format!(
+                    "GSI {} projects ALL; its queries need {}",
+                    g.name,
+                    needed.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                evidence: vec![
+                    "every write copies the whole item into the index and every read pays for it"
+                        .into(),
+                ],
+            });
+        }
+    }
+    for (p, stats) in workload.patterns.iter().zip(&before.patterns) {
+        let ratio = p.items_read() as f64 / p.items_returned().max(1) as f64;
+        if ratio >= 2.0 {
+            findings.push(Finding {
+                kind: "filter",
+                title: format!(
+                    "{:?} reads {} items to return {}",
+                    p.name,
+                    p.items_read(),
+                    p.items_returned()
+                ),
+                evidence: vec![format!(
+                    "FilterExpression on {}: {:.1} read units per request, {:.0}% of them on items thrown away",
+                    p.filter.join(", "),
+                    stats.units_per_request,
+                    (1.0 - 1.0 / ratio) * 100.0
+                )],
+            });
+        }
+        if p.operation == Operation::Scan {
+            findings.push(Finding {
+                kind: "scan",
+                title: format!("{:?} is a Scan", p.name),
+                evidence: vec![format!(
+                    "{} requests, {:.1} read units each",
+                    stats.requests, stats.units_per_request
+                )],
+            });
+        }
+    }
+    for (name, e) in &workload.entities {
+        if let (Some(days), None) = (e.expire_after_days, &design.ttl_attribute) {
+            findings.push(Finding {
+                kind: "ttl",
+                title: format!(
+                    "{name} items are not needed after {days} days and nothing deletes them"
+                ),
+                evidence: vec!["TTL deletes them for free (no write capacity)".into()],
+            });
+        }
+    }
+
     let units = |name: &str, op: &str, f: &dyn Fn(f64) -> u64| -> u64 {
         od.resources.iter().find(|r| r.name == name).map_or(1, |r| {
             f(if op == "read" {
@@ -693,56 +715,56 @@ pub fn advise(
             schedule(t);
         }
     }
-    let fx = simulate(&fixed, &after_w, options, &mut |d, t| {
-        progress("provisioned", d, t)
-    })?;
-    let sc = simulate(&scaled, &after_w, options, &mut |d, t| {
-        progress("auto scaling", d, t)
-    })?;
-    let provisioned_part =
-        |r: &SimReport| r.cost_of("provisioned read") + r.cost_of("provisioned write");
-    let reserved_cost = fx.cost_total - provisioned_part(&fx) * RESERVED_1Y_DISCOUNT;
-    let mut runs: Vec<(String, TableDesign, f64, SimReport)> = vec![
-        ("on-demand".into(), on_demand, od.cost_total, od),
-        (
-            "provisioned at the peak".into(),
-            fixed.clone(),
-            fx.cost_total,
-            fx.clone(),
-        ),
+    // The provisioned candidates are independent: run them side by side.
+    let (fx, sc, ss) = std::thread::scope(|scope| {
+        let fx = scope.spawn(|| simulate(&fixed, &after_w, options, &mut |_, _| {}));
+        let ss = (!windows.is_empty()).then(|| {
+            scope.spawn(|| simulate(&scheduled_design, &after_w, options, &mut |_, _| {}))
+        });
+        let sc = simulate(&scaled, &after_w, options, &mut |d, t| {
+            progress("provisioned candidates", d, t)
+        });
+        let fx = fx.join().expect("a simulation does not panic");
+        let ss = ss.map(|h| h.join().expect("a simulation does not panic"));
+        (fx, sc, ss)
+    });
+    let (fx, sc, ss) = (fx?, sc?, ss.transpose()?);
+    // (mode, design, its run, priced with reserved capacity).
+    let reserved = crate::sim::with_reserved_capacity(fx.clone());
+    let mut runs: Vec<(String, TableDesign, SimReport, bool)> = vec![
+        ("on-demand".into(), on_demand, od, false),
+        ("provisioned at the peak".into(), fixed.clone(), fx, false),
         (
             "provisioned with auto scaling (70% target)".into(),
             scaled,
-            sc.cost_total,
             sc,
+            false,
         ),
-        // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one.
+        // Reserved capacity is a purchase, not a design: the table is the fixed provisioned one,
+        // its run priced with the discount.
         (
             "provisioned at the peak, 1-year reserved capacity".into(),
             fixed,
-            reserved_cost,
-            fx,
+            reserved,
+            true,
         ),
     ];
-    if !windows.is_empty() {
-        let ss = simulate(&scheduled_design, &after_w, options, &mut |d, t| {
-            progress("scheduled scaling", d, t)
-        })?;
+    if let Some(ss) = ss {
         runs.push((
             format!(
                 "provisioned with auto scaling and scheduled scaling for the {} daily spikes",
                 windows.len()
             ),
             scheduled_design,
-            ss.cost_total,
             ss,
+            false,
         ));
     }
     let mut modes: Vec<ModeCost> = runs
         .iter()
-        .map(|(mode, _, cost, report)| ModeCost {
+        .map(|(mode, _, report, _)| ModeCost {
             mode: mode.clone(),
-            cost: *cost,
+            cost: report.cost_total,
             throttled: report.throttled,
             chosen: false,
         })
@@ -755,7 +777,7 @@ pub fn advise(
         })
         .expect("candidates");
     modes[best].chosen = true;
-    let (_, chosen_design, _, chosen_report) = runs.swap_remove(best);
+    let (_, chosen_design, chosen_report, reserved_capacity) = runs.swap_remove(best);
     recs.push(Recommendation {
         kind: "capacity-mode",
         title: format!("capacity mode: {}", modes[best].mode),
@@ -810,7 +832,11 @@ pub fn advise(
     });
     let after_report = if class != after_design.table_class {
         after_design.table_class = class;
-        simulate(&after_design, &after_w, options, &mut |d, t| {
+        let options = SimOptions {
+            reserved_capacity,
+            ..options.clone()
+        };
+        simulate(&after_design, &after_w, &options, &mut |d, t| {
             progress("after", d, t)
         })?
     } else {
@@ -822,9 +848,29 @@ pub fn advise(
         modes,
         after_design,
         after_workload: after_w,
+        reserved_capacity,
         before,
         after: after_report,
     })
+}
+
+/// Throttled requests grouped by the resources whose limits refused them (each request once):
+/// `orders + gsi_a: 12, gsi_a: 3`.
+fn by_resources(sets: &[crate::sim::ReasonSet]) -> String {
+    let mut groups: Vec<(String, u64)> = Vec::new();
+    for set in sets {
+        let key = set.resources.join(" + ");
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += set.requests,
+            None => groups.push((key, set.requests)),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+    groups
+        .iter()
+        .map(|(k, n)| format!("{n} refused by {k}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Daily windows (minute of day, UTC) around the workload's spikes: from 15 minutes before a

@@ -63,15 +63,34 @@ pub fn summary(r: &SimReport) -> String {
     t.add_row(["table utilization".to_string(), utilization(r)]);
     t.add_row(["cost".to_string(), usd(r.cost_total)]);
     let _ = writeln!(out, "{t}");
+    if !r.throttled_by_reasons.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header([
+            "throttled requests by the reasons each carried (each request once)",
+            "requests",
+        ]);
+        for set in &r.throttled_by_reasons {
+            let n = set.reasons.len();
+            let label = if n == 1 {
+                set.summary.clone()
+            } else {
+                format!("{n} reasons: {}", set.summary.replace(" + ", "\n + "))
+            };
+            t.add_row([label, count(set.requests)]);
+        }
+        t.add_row(["total".to_string(), count(r.throttled)]);
+        let _ = writeln!(out, "{t}");
+    }
     if !r.by_cause.is_empty() {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED);
         t.set_header([
-            "throttled by cause (a request counts under each limit it hit)",
+            "requests that carried each reason (one request can carry several)",
             "requests",
         ]);
         let mut causes: Vec<_> = r.by_cause.iter().collect();
-        causes.sort_by(|a, b| b.1.cmp(a.1));
+        causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (cause, n) in causes {
             t.add_row([cause.clone(), count(*n)]);
         }
@@ -187,13 +206,18 @@ pub fn advice_summary(a: &Advice) -> String {
         (a.before.resources.len() - 1).to_string(),
         (a.after.resources.len() - 1).to_string(),
     ]);
-    t.add_row([
-        "cost".to_string(),
-        usd(a.before.cost_total),
-        usd(a.after.cost_total),
-    ]);
+    t.add_row(["cost".to_string(), usd(a.before.cost_total), after_cost(a)]);
     let _ = writeln!(out, "{t}");
     out
+}
+
+/// The after design's cost, as the before/after tables show it.
+pub fn after_cost(a: &Advice) -> String {
+    if a.reserved_capacity {
+        format!("{} (1-year reserved capacity)", usd(a.after.cost_total))
+    } else {
+        usd(a.after.cost_total)
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -297,6 +321,22 @@ fn run_section(title: &str, r: &SimReport) -> String {
     );
     s.push_str("<h3>Throttled requests per hour</h3>");
     s.push_str(&throttle_svg(r));
+    if !r.throttled_by_reasons.is_empty() {
+        s.push_str("<h3>Throttled requests by the reasons each carried (each request once)</h3><table class=\"reasons\"><tr><th>reasons</th><th>requests</th></tr>");
+        for set in &r.throttled_by_reasons {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(&set.summary),
+                count(set.requests)
+            );
+        }
+        let _ = write!(
+            s,
+            "<tr><td><b>total</b></td><td><b>{}</b></td></tr></table>",
+            count(r.throttled)
+        );
+    }
     s.push_str("<h3>Partition heat (share of each partition's cap, per hour)</h3>");
     for h in &r.heat {
         let _ = write!(s, "<h4>{}</h4>{}", esc(&h.resource), heat_svg(h));
@@ -333,6 +373,19 @@ pub fn html(r: &SimReport) -> String {
     )
 }
 
+/// `after.tf`: the after design in Terraform, saying when its cost assumes reserved capacity.
+pub fn after_terraform(a: &Advice) -> String {
+    let tf = a.after_design.to_terraform();
+    if a.reserved_capacity {
+        format!(
+            "# dynolab advise: buy 1-year reserved capacity for this table's provisioned throughput;\n# the advice's cost ({}) assumes it (dynolab simulate --reserved-capacity).\n{tf}",
+            usd(a.after.cost_total)
+        )
+    } else {
+        tf
+    }
+}
+
 /// The advice as a self-contained HTML page: the before/after table first.
 pub fn advice_html(a: &Advice) -> String {
     let mut body = String::from(
@@ -355,7 +408,7 @@ pub fn advice_html(a: &Advice) -> String {
             utilization(&a.before),
             utilization(&a.after),
         ),
-        ("cost", usd(a.before.cost_total), usd(a.after.cost_total)),
+        ("cost", usd(a.before.cost_total), after_cost(a)),
     ] {
         let _ = write!(
             body,

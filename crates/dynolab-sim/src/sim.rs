@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use dynolab_capacity::pricing::Prices;
-use dynolab_capacity::{CapacityConfig, Mode, Op, Resource, TableCapacity};
+use dynolab_capacity::{
+    Admission, CapacityConfig, Mode, Op, PlanSum, QuietRun, Resource, ResourcesMut, TableCapacity,
+    Target, Throttle,
+};
 use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
 use serde::Serialize;
@@ -28,6 +31,33 @@ pub struct SimOptions {
     /// Seconds from an auto-scaling decision until the new capacity is in effect (choice: 120;
     /// AWS: UpdateTable "takes several minutes").
     pub scaling_delay_s: u64,
+    /// Admit flow after flow, second after second: no `PlanSum` of a second, no quiet minutes.
+    /// Slower, and the same results (the tests compare both).
+    pub second_by_second: bool,
+    /// Price provisioned capacity as bought with 1-year reserved capacity
+    /// ([`RESERVED_1Y_DISCOUNT`] off; [`with_reserved_capacity`]).
+    pub reserved_capacity: bool,
+}
+
+/// Reserved capacity (1-year term) costs this share less than provisioned list prices
+/// (AWS: "up to 54%"; ../shared/reference/dynamodb-facts.md §8).
+pub const RESERVED_1Y_DISCOUNT: f64 = 0.54;
+
+/// The cost component of provisioned capacity bought as 1-year reserved capacity.
+pub const RESERVED_SUFFIX: &str = " (1-year reserved)";
+
+/// The same run priced with 1-year reserved capacity: each provisioned read and write line
+/// costs [`RESERVED_1Y_DISCOUNT`] less, and the total follows. Reserved capacity is a purchase,
+/// not a table setting: the design and the traffic are the same.
+pub fn with_reserved_capacity(mut report: SimReport) -> SimReport {
+    for line in &mut report.cost {
+        if line.component == "provisioned read" || line.component == "provisioned write" {
+            line.component.push_str(RESERVED_SUFFIX);
+            line.usd *= 1.0 - RESERVED_1Y_DISCOUNT;
+        }
+    }
+    report.cost_total = report.cost.iter().map(|c| c.usd).sum();
+    report
 }
 
 impl Default for SimOptions {
@@ -37,6 +67,8 @@ impl Default for SimOptions {
             prices: Prices::us_east_1(),
             days: None,
             scaling_delay_s: 120,
+            second_by_second: false,
+            reserved_capacity: false,
         }
     }
 }
@@ -72,8 +104,21 @@ pub struct HourStats {
     pub requests: u64,
     pub throttled: u64,
     pub failed: u64,
-    /// Cause label → throttled requests.
+    /// Reason label → throttled requests that carried it (one request can carry several).
     pub by_cause: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonSet {
+    /// Reason labels (`IndexWriteProvisionedThroughputExceeded (gsi_x)`): the table's first,
+    /// then each index's by name.
+    pub reasons: Vec<String>,
+    /// The table and indexes those reasons are on.
+    pub resources: Vec<String>,
+    /// The reasons grouped by kind: `IndexWriteProvisionedThroughputExceeded on gsi_a, gsi_b +
+    /// TableWriteKeyRangeThroughputExceeded on orders`.
+    pub summary: String,
+    pub requests: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -139,7 +184,14 @@ pub struct SimReport {
     pub throttled: u64,
     pub failed: u64,
     pub busiest_hour: Option<HourStats>,
+    /// Reason label → throttled requests that carried it. One request can carry several
+    /// reasons (a write refused by its table partition and by a GSI), so these do not add up to
+    /// `throttled`; `throttled_by_reasons` does.
     pub by_cause: BTreeMap<String, u64>,
+    /// Every throttled request once, under the set of reasons it carried (what DynamoDB's
+    /// `ThrottlingReasons` would list for it), largest first: the requests add up to
+    /// `throttled`.
+    pub throttled_by_reasons: Vec<ReasonSet>,
     pub patterns: Vec<PatternStats>,
     pub resources: Vec<ResourceReport>,
     pub top_keys: Vec<KeyStats>,
@@ -298,6 +350,8 @@ pub fn capacity_of(
 /// Per-flow state that survives a rebuild of the flows (kept per pattern and key).
 struct FlowState {
     carry: f64,
+    /// New requests this second.
+    new: u64,
     /// Requests due for attempt k + 2 in the next second.
     retry: Vec<u64>,
 }
@@ -330,6 +384,247 @@ fn key_index(
             Some(id)
         })
         .collect()
+}
+
+/// A second whose requests do not all fit. Requests of different flows arrive interleaved, so a
+/// limit they share refuses each flow in proportion to its requests, not the flows that happen
+/// to come last: admit (and spend) the largest common fraction of every flow's requests that
+/// fits as one sum (found by bisection, to 1/4096), leaving `share[f]` requests of flow `f`
+/// admitted; the caller then admits the rest flow by flow.
+fn admit_common_share(
+    resources: &mut ResourcesMut<'_>,
+    plan_sum: &mut PlanSum,
+    offered: &[u64],
+    share: &mut [u64],
+    config: &CapacityConfig,
+    now: Timestamp,
+) {
+    let part = |fraction: f64, share: &mut [u64]| {
+        for (s, n) in share.iter_mut().zip(offered) {
+            *s = (*n as f64 * fraction).floor() as u64;
+        }
+    };
+    let (mut low, mut high) = (0.0, 1.0);
+    part(1.0, share);
+    if resources.would_admit(plan_sum.fill(share), 1, config, now) == 0 {
+        for _ in 0..12 {
+            let mid = (low + high) / 2.0;
+            part(mid, share);
+            if resources.would_admit(plan_sum.fill(share), 1, config, now) == 1 {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        part(low, share);
+    }
+    if resources
+        .admit_many(plan_sum.fill(share), 1, config, now)
+        .admitted
+        == 0
+    {
+        share.fill(0);
+    }
+}
+
+fn sum_of(flows: &[flows::Flow]) -> PlanSum {
+    PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
+}
+
+/// `x.floor()`, without the library call for the values demand takes (non-negative, far below
+/// 2^53, where truncation is flooring).
+fn floor(x: f64) -> f64 {
+    if (0.0..4.0e15).contains(&x) {
+        (x as i64) as f64
+    } else {
+        x.floor()
+    }
+}
+
+/// A minute computed in one step: every flow's new requests in each of its 60 seconds (with
+/// the same floating-point carries as second by second), what each second costs each limit, and
+/// the most any second costs each partition. When the capacity model accepts it as a
+/// [`QuietRun`], every request of the minute is admitted, nothing is retried or throttled, and
+/// the minute's figures follow from these sums.
+#[derive(Default)]
+struct QuietBuffers {
+    /// New requests per flow and second (flow-major, 60 per flow).
+    new: Vec<u64>,
+    /// Each flow's carry after the minute.
+    carry: Vec<f64>,
+    /// Each flow's new requests per second this minute, before flooring.
+    per_second: Vec<f64>,
+    run: QuietRun,
+    /// Units spent on each of `run.parts` in each second (second-major).
+    part_seconds: Vec<u64>,
+    /// Units spent on each of `run.parts` over the minute.
+    part_totals: Vec<u64>,
+    /// Per key statistics slot, units offered in each second.
+    key_sums: BTreeMap<usize, [u64; 60]>,
+}
+
+impl QuietBuffers {
+    fn plan(
+        &mut self,
+        flows: &[flows::Flow],
+        state: &[FlowState],
+        rates: &[f64],
+        plan_sum: &PlanSum,
+        start: Timestamp,
+    ) {
+        self.new.resize(flows.len() * 60, 0);
+        self.carry.clear();
+        self.carry.extend(state.iter().map(|st| st.carry));
+        self.per_second.clear();
+        self.per_second
+            .extend(flows.iter().map(|f| rates[f.pattern] * f.share));
+        // Second by second across the flows (not flow by flow), so that the carries, each a
+        // chain of dependent floating-point steps, advance side by side.
+        for k in 0..60 {
+            for (fi, (carry, rate)) in self.carry.iter_mut().zip(&self.per_second).enumerate() {
+                let demand = rate + *carry;
+                let new = floor(demand);
+                *carry = demand - new;
+                self.new[fi * 60 + k] = new as i64 as u64;
+            }
+        }
+        // What each second costs each limit and partition: each flow's costs per request times
+        // its requests in that second, summed over the flows.
+        self.run.start = start;
+        self.run.levels.clear();
+        self.run.levels.extend(plan_sum.levels());
+        self.run.parts.clear();
+        self.run
+            .parts
+            .extend(plan_sum.parts().map(|(i, op, p)| (i, op, p, 0)));
+        let (width, parts) = (self.run.levels.len(), self.run.parts.len());
+        self.run.level_costs.clear();
+        self.run.level_costs.resize(60 * width, 0);
+        self.part_seconds.clear();
+        self.part_seconds.resize(60 * parts, 0);
+        for fi in 0..flows.len() {
+            let new = &self.new[fi * 60..fi * 60 + 60];
+            if new.iter().all(|n| *n == 0) {
+                continue;
+            }
+            for &(slot, cost) in plan_sum.plan_levels(fi) {
+                for (k, n) in new.iter().enumerate() {
+                    self.run.level_costs[k * width + slot] += cost * n;
+                }
+            }
+            for &(slot, cost) in plan_sum.plan_parts(fi) {
+                for (k, n) in new.iter().enumerate() {
+                    self.part_seconds[k * parts + slot] += cost * n;
+                }
+            }
+        }
+        self.part_totals.clear();
+        self.part_totals.resize(parts, 0);
+        for k in 0..60 {
+            for (j, units) in self.part_seconds[k * parts..(k + 1) * parts]
+                .iter()
+                .enumerate()
+            {
+                self.run.parts[j].3 = self.run.parts[j].3.max(*units);
+                self.part_totals[j] += units;
+            }
+        }
+    }
+
+    /// New requests of flow `fi` over the minute.
+    fn total(&self, fi: usize) -> u64 {
+        self.new[fi * 60..fi * 60 + 60].iter().sum()
+    }
+}
+
+/// Which reasons the throttled requests carried. Requests of one admission arrive in order and
+/// request `j` is refused by every limit that lets in `j` requests or fewer ([`Admission::fits`]),
+/// so the throttled ones split into runs carrying one reason, then two, and so on.
+#[derive(Default)]
+struct Reasons {
+    /// Per reason, the requests that carried it: this hour's and the run's.
+    hour: BTreeMap<Throttle, u64>,
+    run: BTreeMap<Throttle, u64>,
+    /// Per set of reasons (sorted), the requests that carried exactly that set.
+    sets: BTreeMap<Vec<Throttle>, u64>,
+}
+
+impl Reasons {
+    fn count(&mut self, admission: &Admission, offered: u64) {
+        let mut fits = admission.fits.clone();
+        fits.sort_by_key(|(_, f)| *f);
+        for (throttle, f) in &fits {
+            *self.hour.entry(throttle.clone()).or_default() += offered - f;
+            *self.run.entry(throttle.clone()).or_default() += offered - f;
+        }
+        let mut k = 0;
+        while k < fits.len() {
+            let from = fits[k].1;
+            let end = k + fits[k..].iter().take_while(|(_, f)| *f == from).count();
+            let to = fits.get(end).map_or(offered, |(_, f)| *f);
+            let mut set: Vec<Throttle> = fits[..end].iter().map(|(t, _)| t.clone()).collect();
+            set.sort();
+            *self.sets.entry(set).or_default() += to - from;
+            k = end;
+        }
+    }
+
+    fn take_hour(&mut self, design: &TableDesign) -> BTreeMap<String, u64> {
+        std::mem::take(&mut self.hour)
+            .into_iter()
+            .map(|(t, n)| (cause_label(&t, design), n))
+            .collect()
+    }
+
+    fn by_reason(&self, design: &TableDesign) -> BTreeMap<String, u64> {
+        self.run
+            .iter()
+            .map(|(t, n)| (cause_label(t, design), *n))
+            .collect()
+    }
+
+    fn sets(&self, design: &TableDesign) -> Vec<ReasonSet> {
+        let mut sets: Vec<ReasonSet> = self
+            .sets
+            .iter()
+            .map(|(set, n)| {
+                let mut resources: Vec<String> = Vec::new();
+                for t in set {
+                    let name = match &t.target {
+                        Target::Table => design.name.clone(),
+                        Target::Index(name) => name.clone(),
+                    };
+                    if !resources.contains(&name) {
+                        resources.push(name);
+                    }
+                }
+                let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
+                for t in set {
+                    let on = match &t.target {
+                        Target::Table => design.name.clone(),
+                        Target::Index(name) => name.clone(),
+                    };
+                    match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
+                        Some((_, names)) => names.push(on),
+                        None => kinds.push((t.reason(), vec![on])),
+                    }
+                }
+                let summary = kinds
+                    .iter()
+                    .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                ReasonSet {
+                    reasons: set.iter().map(|t| cause_label(t, design)).collect(),
+                    resources,
+                    summary,
+                    requests: *n,
+                }
+            })
+            .collect();
+        sets.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.reasons.cmp(&b.reasons)));
+        sets
+    }
 }
 
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
@@ -398,6 +693,7 @@ pub fn simulate(
         .iter()
         .map(|_| FlowState {
             carry: 0.0,
+            new: 0,
             retry: vec![0; max_attempts - 1],
         })
         .collect();
@@ -438,7 +734,7 @@ pub fn simulate(
     let mut heat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); n];
     let mut hours: Vec<HourStats> = Vec::new();
     let mut hour = HourStats::default();
-    let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reasons = Reasons::default();
     let mut pattern_totals = vec![(0u64, 0u64, 0u64, 0u64); workload.patterns.len()];
     // Per (key, resource): requests, throttled, peak units in a second, op; ids survive rebuilds.
     let mut key_ids: BTreeMap<(String, usize), usize> = BTreeMap::new();
@@ -449,85 +745,197 @@ pub fn simulate(
     let mut scaling_actions = Vec::new();
     let mut rates = vec![0.0; workload.patterns.len()];
     let mut attempts: Vec<u64> = vec![0; max_attempts];
+    let mut plan_sum = sum_of(&flows);
+    let mut offered: Vec<u64> = vec![0; flows.len()];
+    let mut common_share: Vec<u64> = vec![0; flows.len()];
 
-    for s in 0..total_s {
-        let now = Timestamp::from_secs(START_EPOCH_S + s);
+    let mut quiet = QuietBuffers::default();
+    let mut s = 0;
+    while s < total_s {
+        let mut now = Timestamp::from_secs(START_EPOCH_S + s);
         if s % 60 == 0 {
             let minute_of_day = ((s / 60) % 1440) as usize;
             for (r, c) in rates.iter_mut().zip(&curves) {
                 *r = c.at_minute(minute_of_day);
             }
         }
-        for (fi, flow) in flows.iter().enumerate() {
-            let st = &mut state[fi];
-            let demand = rates[flow.pattern] * flow.share + st.carry;
-            let new = demand.floor();
-            st.carry = demand - new;
-            attempts[0] = new as u64;
-            attempts[1..].copy_from_slice(&st.retry);
-            let offered: u64 = attempts.iter().sum();
-            if offered == 0 {
-                continue;
-            }
-            let admission = capacity.admit_many(&flow.plan, offered, config, now);
-            let admitted = admission.admitted;
-            let throttled = offered - admitted;
-            // The oldest attempts go first; the rest retry or fail.
-            let mut left = admitted;
-            for k in (0..max_attempts).rev() {
-                let take = attempts[k].min(left);
-                attempts[k] -= take;
-                left -= take;
-            }
-            let failed = attempts[max_attempts - 1];
-            st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
-            if admitted > 0 {
-                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
-                    stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
-                }
-            }
-            let p = &mut pattern_totals[flow.pattern];
-            p.0 += offered;
-            p.1 += throttled;
-            p.2 += failed;
-            hour.requests += offered;
-            hour.throttled += throttled;
-            hour.failed += failed;
-            for part in &flow.parts {
-                let units = part.cost.0 * admitted;
-                second[part.resource][op_index(part.op)] += units;
-                p.3 += units;
-                if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
-                    h[op_index(part.op)] += units;
-                }
-            }
-            if let Some(id) = flow_keys[fi] {
-                let e = &mut keys[id];
-                e.0 += offered;
-                e.1 += throttled;
-                key_second[id] += flow.parts[0].cost.0 * offered;
-            }
-            // A request counts under every limit it hit; its partition is the binding one's.
-            for throttle in &admission.throttles {
-                let label = cause_label(throttle, design);
-                *hour.by_cause.entry(label.clone()).or_default() += throttled;
-                *causes.entry(label).or_default() += throttled;
-            }
-            if throttled > 0
-                && let Some((_, resource, partition)) = &admission.binding
-            {
-                let partition = partition.or_else(|| {
-                    flow.parts
+        // A minute with nothing to retry is tried in one step first (exactly what the seconds
+        // would do, when the capacity model can show that everything fits); see `quiet_minute`.
+        let quiet_minute = !options.second_by_second
+            && s % 60 == 0
+            && s + 60 <= total_s
+            && state.iter().all(|st| st.retry.iter().all(|r| *r == 0))
+            && {
+                quiet.plan(&flows, &state, &rates, &plan_sum, now);
+                let deletes_fit = stored.iter().enumerate().all(|(i, b)| {
+                    let deleted: i128 = flows
                         .iter()
-                        .find(|p| p.resource == *resource)
-                        .map(|p| p.partition)
+                        .enumerate()
+                        .map(|(fi, f)| growth[f.pattern][i].min(0) * i128::from(quiet.total(fi)))
+                        .sum();
+                    b + deleted >= 0
                 });
-                if let Some(partition) = partition {
-                    *partition_throttles
-                        .entry((*resource, partition))
-                        .or_default() += throttled;
+                deletes_fit && capacity.resources_mut().admit_quiet_run(&quiet.run, config)
+            };
+        if quiet_minute {
+            // Commit the minute: carries, counts, and the per-second figures of its first 59
+            // seconds; the 60th second's go through the end of the second below.
+            for (fi, flow) in flows.iter().enumerate() {
+                state[fi].carry = quiet.carry[fi];
+                let requests = quiet.total(fi);
+                if requests == 0 {
+                    continue;
+                }
+                let p = &mut pattern_totals[flow.pattern];
+                p.0 += requests;
+                p.3 += flow.parts.iter().map(|part| part.cost.0).sum::<u64>() * requests;
+                hour.requests += requests;
+                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
+                    stored[i] = (stored[i] + bytes * i128::from(requests)).max(0);
+                }
+                if let Some(id) = flow_keys[fi] {
+                    keys[id].0 += requests;
+                    // Several flows can share a key: their units add up per second.
+                    let cost = flow.parts[0].cost.0;
+                    let sums = quiet.key_sums.entry(id).or_insert([0; 60]);
+                    for (sum, n) in sums.iter_mut().zip(&quiet.new[fi * 60..fi * 60 + 60]) {
+                        *sum += cost * n;
+                    }
                 }
             }
+            for (id, sums) in std::mem::take(&mut quiet.key_sums) {
+                let e = &mut keys[id];
+                e.2 = sums[..59].iter().fold(e.2, |m, u| m.max(*u));
+                key_second[id] += sums[59];
+            }
+            let width = quiet.run.levels.len();
+            for (l, &(i, op)) in quiet.run.levels.iter().enumerate() {
+                let op = op_index(op);
+                for k in 0..59 {
+                    let units = quiet.run.level_costs[k * width + l];
+                    peak_second[i][op] = peak_second[i][op].max(units);
+                    minute[i][op] += units;
+                    total[i][op] += units;
+                }
+                second[i][op] += quiet.run.level_costs[59 * width + l];
+            }
+            for (&(i, op, partition, _), units) in quiet.run.parts.iter().zip(&quiet.part_totals) {
+                if let Some(h) = heat_now[i].get_mut(partition) {
+                    h[op_index(op)] += units;
+                }
+            }
+            s += 59;
+            now = Timestamp::from_secs(START_EPOCH_S + s);
+        } else {
+            // Each flow's requests this second: new ones, then the retries due.
+            for (fi, flow) in flows.iter().enumerate() {
+                let st = &mut state[fi];
+                let demand = rates[flow.pattern] * flow.share + st.carry;
+                let new = floor(demand);
+                st.carry = demand - new;
+                st.new = new as u64;
+                offered[fi] = st.new + st.retry.iter().sum::<u64>();
+            }
+            let mut resources = capacity.resources_mut();
+            // Most seconds everything fits: one admission of the second's sum admits (and spends)
+            // exactly what admitting flow after flow would. Otherwise, flow after flow.
+            let all_fit = !options.second_by_second
+                && resources
+                    .admit_many(plan_sum.fill(&offered), 1, config, now)
+                    .admitted
+                    == 1;
+            if !all_fit {
+                admit_common_share(
+                    &mut resources,
+                    &mut plan_sum,
+                    &offered,
+                    &mut common_share,
+                    config,
+                    now,
+                );
+            }
+            for (fi, flow) in flows.iter().enumerate() {
+                let st = &mut state[fi];
+                let offered = offered[fi];
+                if offered == 0 {
+                    continue;
+                }
+                attempts[0] = st.new;
+                attempts[1..].copy_from_slice(&st.retry);
+                let admission = if all_fit {
+                    Admission {
+                        admitted: offered,
+                        throttles: Vec::new(),
+                        binding: None,
+                        fits: Vec::new(),
+                    }
+                } else {
+                    // The common share is in; the rest of the flow's requests come after it.
+                    let first = common_share[fi];
+                    let mut rest = resources.admit_many(&flow.plan, offered - first, config, now);
+                    rest.admitted += first;
+                    for (_, fits) in &mut rest.fits {
+                        *fits += first;
+                    }
+                    rest
+                };
+                let admitted = admission.admitted;
+                let throttled = offered - admitted;
+                // The oldest attempts go first; the rest retry or fail.
+                let mut left = admitted;
+                for k in (0..max_attempts).rev() {
+                    let take = attempts[k].min(left);
+                    attempts[k] -= take;
+                    left -= take;
+                }
+                let failed = attempts[max_attempts - 1];
+                st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
+                if admitted > 0 {
+                    for (i, bytes) in growth[flow.pattern].iter().enumerate() {
+                        stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
+                    }
+                }
+                let p = &mut pattern_totals[flow.pattern];
+                p.0 += offered;
+                p.1 += throttled;
+                p.2 += failed;
+                hour.requests += offered;
+                hour.throttled += throttled;
+                hour.failed += failed;
+                for part in &flow.parts {
+                    let units = part.cost.0 * admitted;
+                    second[part.resource][op_index(part.op)] += units;
+                    p.3 += units;
+                    if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
+                        h[op_index(part.op)] += units;
+                    }
+                }
+                if let Some(id) = flow_keys[fi] {
+                    let e = &mut keys[id];
+                    e.0 += offered;
+                    e.1 += throttled;
+                    key_second[id] += flow.parts[0].cost.0 * offered;
+                }
+                if throttled > 0 {
+                    reasons.count(&admission, offered);
+                }
+                if throttled > 0
+                    && let Some((_, resource, partition)) = &admission.binding
+                {
+                    let partition = partition.or_else(|| {
+                        flow.parts
+                            .iter()
+                            .find(|p| p.resource == *resource)
+                            .map(|p| p.partition)
+                    });
+                    if let Some(partition) = partition {
+                        *partition_throttles
+                            .entry((*resource, partition))
+                            .or_default() += throttled;
+                    }
+                }
+            }
+            drop(resources);
         }
         capacity.maintain(config, now);
         for (e, units) in keys.iter_mut().zip(key_second.iter_mut()) {
@@ -555,11 +963,15 @@ pub fn simulate(
                 }
             }
             flows = flows::build(design, workload, &capacity)?;
+            plan_sum = sum_of(&flows);
+            offered = vec![0; flows.len()];
+            common_share = vec![0; flows.len()];
             flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
             state = flows
                 .iter()
                 .map(|_| FlowState {
                     carry: 0.0,
+                    new: 0,
                     retry: vec![0; max_attempts - 1],
                 })
                 .collect();
@@ -668,6 +1080,7 @@ pub fn simulate(
                     .observe_size(*b as u64, config, now);
             }
             hour.hour = s / 3600;
+            hour.by_cause = reasons.take_hour(design);
             hours.push(std::mem::take(&mut hour));
             for i in 0..n {
                 let (cap_r, cap_w) = (
@@ -689,6 +1102,7 @@ pub fn simulate(
             }
             progress(s + 1, total_s);
         }
+        s += 1;
     }
 
     // The report.
@@ -794,7 +1208,7 @@ pub fn simulate(
         .max_by(|a, b| a.throttled.cmp(&b.throttled).then(b.hour.cmp(&a.hour)))
         .filter(|h| h.throttled > 0)
         .cloned();
-    Ok(SimReport {
+    let report = SimReport {
         table: design.name.clone(),
         workload: workload.name.clone(),
         days,
@@ -802,7 +1216,8 @@ pub fn simulate(
         throttled,
         failed,
         busiest_hour,
-        by_cause: causes,
+        by_cause: reasons.by_reason(design),
+        throttled_by_reasons: reasons.sets(design),
         patterns,
         resources,
         top_keys,
@@ -826,5 +1241,10 @@ pub fn simulate(
                 hours,
             })
             .collect(),
+    };
+    Ok(if options.reserved_capacity {
+        with_reserved_capacity(report)
+    } else {
+        report
     })
 }

@@ -24,6 +24,19 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
     let r = simulate(&design, &workload, &SimOptions::default(), &mut |_, _| {}).unwrap();
     let busiest = r.busiest_hour.as_ref().expect("it throttles");
     assert!(busiest.throttled >= 500, "{}", busiest.throttled);
+    // The seed's "500+ ProvisionedThroughputExceededException an hour": errors that reach the
+    // application after the SDK's retries, in the busy hour of each day, and none elsewhere.
+    let failing: Vec<_> = r.hours.iter().filter(|h| h.failed > 0).collect();
+    assert_eq!(failing.len(), 30, "one busy hour a day");
+    for h in &failing {
+        assert!(
+            (500..5_000).contains(&h.failed),
+            "hour {}: {}",
+            h.hour,
+            h.failed
+        );
+        assert_eq!(h.hour % 24, 20, "the 20:30 sale on top of the evening peak");
+    }
     // Concentrated on USER#premium...
     let premium = r.top_keys.iter().find(|k| k.key == "USER#premium").unwrap();
     assert!(premium.throttled * 10 >= r.throttled * 7, "{premium:?}");
@@ -33,6 +46,32 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
         let cause = format!("IndexWriteProvisionedThroughputExceeded ({})", g.name);
         assert!(r.by_cause.get(&cause).is_some_and(|n| *n > 0), "{cause}");
     }
+    // Every throttled request is counted once, under the reasons it carried; per hour too.
+    let by_reasons: u64 = r.throttled_by_reasons.iter().map(|s| s.requests).sum();
+    assert_eq!(by_reasons, r.throttled);
+    assert_eq!(
+        r.hours.iter().map(|h| h.throttled).sum::<u64>(),
+        r.throttled
+    );
+    for (cause, n) in &r.by_cause {
+        assert!(*n <= r.throttled, "{cause}: {n}");
+    }
+    // A write refused by the table partition is refused by the five GSIs too: one request,
+    // eleven reasons, and the reasons name the resources they are on.
+    let widest = r
+        .throttled_by_reasons
+        .iter()
+        .max_by_key(|s| s.reasons.len())
+        .unwrap();
+    assert_eq!(widest.reasons.len(), 11, "{widest:?}");
+    assert_eq!(widest.resources.len(), 6, "{widest:?}");
+    assert!(
+        widest
+            .summary
+            .contains("TableWriteKeyRangeThroughputExceeded on orders"),
+        "{}",
+        widest.summary
+    );
     let sale_hours = [10, 13, 16, 20];
     let in_sales: u64 = r
         .hours
@@ -196,4 +235,56 @@ fn accumulating_storage_grows_with_new_orders() {
         steady.resources[0].partitions_at_start,
         steady.resources[0].partitions_at_end
     );
+}
+
+/// The two shortcuts (a second's flows admitted as one sum, quiet minutes in one step) change
+/// nothing: every report is the one second-by-second admission gives, on a design that throttles,
+/// on-demand, with storage that grows and shrinks, and on the advised design.
+#[test]
+fn the_shortcuts_give_the_second_by_second_report() {
+    let (design, mut workload) = orders();
+    let fast = SimOptions {
+        days: Some(1.5),
+        ..SimOptions::default()
+    };
+    let exact = SimOptions {
+        second_by_second: true,
+        ..fast.clone()
+    };
+    let same = |design: &TableDesign, workload: &Workload| {
+        let a = simulate(design, workload, &fast, &mut |_, _| {}).unwrap();
+        let b = simulate(design, workload, &exact, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        a
+    };
+    let before = same(&design, &workload);
+    assert!(before.throttled > 0 && before.requests > 10_000_000);
+    let mut on_demand = design.clone();
+    on_demand.billing = dynolab_design::Billing::OnDemand {
+        max_read: None,
+        max_write: Some(500),
+    };
+    on_demand.autoscaling = None;
+    for g in &mut on_demand.gsis {
+        g.provisioned = None;
+        g.autoscaling = None;
+    }
+    let od = same(&on_demand, &workload);
+    assert!(od.throttled > 0, "the 500 WCU maximum throttles the sales");
+    // New orders accumulate while a delete pattern removes some.
+    workload.storage = dynolab_sim::workload::StorageModel::Accumulate;
+    let mut delete = workload.patterns[0].clone();
+    delete.name = "retire order".into();
+    delete.operation = dynolab_sim::workload::Operation::DeleteItem;
+    delete.rate.base = 10.0;
+    delete.rate.spikes.clear();
+    workload.patterns.push(delete);
+    same(&design, &workload);
+    let (design, workload) = orders();
+    let a = advise(&design, &workload, &fast, &mut |_, _, _| {}).unwrap();
+    let after = same(&a.after_design, &a.after_workload);
+    assert_eq!(after.throttled, 0);
 }

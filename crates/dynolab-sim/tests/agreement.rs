@@ -1,0 +1,118 @@
+//! The advice describes one design at one cost everywhere (issue 14): the after column of the
+//! terminal summary, advice.json, the HTML report, after.tf (simulated again) and the capacity
+//! mode it chose; also when the chosen mode is a purchase (reserved capacity), not a setting.
+
+use std::path::{Path, PathBuf};
+
+use dynolab_design::TableDesign;
+use dynolab_sim::advise::{Advice, advise};
+use dynolab_sim::{SimOptions, Workload, render, simulate};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn check_agreement(design: &TableDesign, a: &Advice, options: &SimOptions) {
+    let after_cost = render::after_cost(a);
+    assert!(after_cost.starts_with(&format!("${:.2}", a.after.cost_total)));
+    // The terminal summary's before/after table.
+    let summary = render::advice_summary(a);
+    let cost_row = summary
+        .lines()
+        .find(|l| l.contains(" cost ") && l.contains(&after_cost))
+        .unwrap_or_else(|| panic!("no after cost {after_cost} in\n{summary}"));
+    assert!(cost_row.contains(&format!("${:.2}", a.before.cost_total)));
+    // The HTML report's before/after table.
+    let html = render::advice_html(a);
+    let row = format!(
+        "<tr><td>cost</td><td>${:.2}</td><td>{}</td></tr>",
+        a.before.cost_total, after_cost
+    );
+    assert!(html.contains(&row), "{row}");
+    // advice.json.
+    let json = serde_json::to_value(a).unwrap();
+    assert_eq!(
+        json["after"]["cost_total"],
+        serde_json::json!(a.after.cost_total)
+    );
+    assert_eq!(
+        json["after_design"],
+        serde_json::to_value(&a.after_design).unwrap()
+    );
+    assert_eq!(
+        json["reserved_capacity"],
+        serde_json::json!(a.reserved_capacity)
+    );
+    // The chosen capacity mode is the after design's cost (the table class did not change).
+    let chosen = a.modes.iter().find(|m| m.chosen).unwrap();
+    assert_eq!(a.after_design.table_class, design.table_class);
+    assert_eq!(chosen.cost, a.after.cost_total, "{}", chosen.mode);
+    assert_eq!(chosen.throttled, a.after.throttled);
+    assert_eq!(
+        a.reserved_capacity,
+        chosen.mode.contains("reserved capacity")
+    );
+    // after.tf is the after design, and simulating it again gives the after column.
+    let tf = render::after_terraform(a);
+    let reloaded = TableDesign::from_terraform(&tf).unwrap().remove(0);
+    assert_eq!(reloaded, a.after_design);
+    let again = simulate(
+        &reloaded,
+        &a.after_workload,
+        &SimOptions {
+            reserved_capacity: a.reserved_capacity,
+            ..options.clone()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(again.throttled, a.after.throttled);
+    assert!(
+        (again.cost_total - a.after.cost_total).abs() < 1e-9,
+        "{} against {}",
+        again.cost_total,
+        a.after.cost_total
+    );
+}
+
+#[test]
+fn the_orders_advice_agrees_with_itself() {
+    let design = TableDesign::load(root().join("examples/orders/before.tf"))
+        .unwrap()
+        .remove(0);
+    let workload = Workload::load(&root().join("examples/orders/workload.toml")).unwrap();
+    let options = SimOptions {
+        days: Some(3.0),
+        ..SimOptions::default()
+    };
+    let a = advise(&design, &workload, &options, &mut |_, _, _| {}).unwrap();
+    assert!(!a.reserved_capacity);
+    check_agreement(&design, &a, &options);
+}
+
+#[test]
+fn reserved_capacity_is_the_after_cost_when_it_is_chosen() {
+    let dir = root().join("crates/dynolab-sim/tests/fixtures");
+    let design = TableDesign::load(dir.join("events.json"))
+        .unwrap()
+        .remove(0);
+    let workload = Workload::load(&dir.join("steady.toml")).unwrap();
+    let options = SimOptions::default();
+    let a = advise(&design, &workload, &options, &mut |_, _, _| {}).unwrap();
+    assert!(a.reserved_capacity, "{:#?}", a.modes);
+    check_agreement(&design, &a, &options);
+    // The reserved price is the provisioned run's less the discount on its capacity lines.
+    let provisioned = a
+        .modes
+        .iter()
+        .find(|m| m.mode == "provisioned at the peak")
+        .unwrap();
+    assert!(a.after.cost_total < provisioned.cost);
+    assert!(
+        a.after
+            .cost
+            .iter()
+            .any(|c| c.component == "provisioned write (1-year reserved)")
+    );
+    assert!(render::after_terraform(&a).starts_with("# dynolab advise: buy 1-year reserved"));
+}
