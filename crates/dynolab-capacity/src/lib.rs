@@ -61,6 +61,12 @@ pub struct CapacityConfig {
     /// No split for heat when one key carries this share of the partition's traffic
     /// (choice: 50%; AWS: no split for a single hot item).
     pub single_key_share_percent: u64,
+    /// A request larger than what its limits have left is still admitted while none of them is
+    /// exhausted, and charged in full: the buckets go into debt that their refill repays, so
+    /// the next requests wait (choice, docs/design/capacity-model.md "Requests larger than what
+    /// is left": DynamoDB serves a 400 KB write on a 1-WCU table and a 4 MB transaction on a new
+    /// on-demand table; the exact rule is not documented). `false`: all or nothing.
+    pub admit_in_debt: bool,
 }
 
 impl Default for CapacityConfig {
@@ -78,6 +84,7 @@ impl Default for CapacityConfig {
             heat_threshold_percent: 80,
             heat_split_after_s: 300,
             single_key_share_percent: 50,
+            admit_in_debt: true,
         }
     }
 }

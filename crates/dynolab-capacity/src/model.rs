@@ -759,7 +759,13 @@ impl TableCapacity {
         let plan = self.plan(charges);
         let admission = self.admit_many(&plan, 1, config, now);
         if admission.admitted == 0 {
-            return Err(admission.throttles);
+            // Larger than what is left, but nothing it touches is exhausted: admitted, and
+            // charged in full (CapacityConfig::admit_in_debt).
+            let mut resources = self.resources_mut();
+            if !(config.admit_in_debt && resources.has_room(&plan, config, now)) {
+                return Err(admission.throttles);
+            }
+            resources.spend(&plan, 1, config, now);
         }
         self.maintain(config, now);
         Ok(())
@@ -840,6 +846,40 @@ impl ResourcesMut<'_> {
         (admitted, hits)
     }
 
+    /// Spends what `count` requests of `plan` cost, whatever is left.
+    fn spend(&mut self, plan: &Plan, count: u64, config: &CapacityConfig, now: Timestamp) {
+        for &(i, op, cost) in &plan.levels {
+            self.resources[i].spend_table_level(op, HalfUnits(cost.0 * count), now);
+        }
+        for &(i, op, partition, cost, hash) in &plan.charges {
+            self.resources[i].partitions.spend(
+                partition,
+                op,
+                HalfUnits(cost.0 * count),
+                hash,
+                now,
+                config,
+            );
+        }
+    }
+
+    /// Whether every limit `plan` touches has something left now (a request larger than that
+    /// is admitted in debt: [`CapacityConfig::admit_in_debt`]).
+    fn has_room(&mut self, plan: &Plan, config: &CapacityConfig, now: Timestamp) -> bool {
+        for &(i, op, cost) in &plan.levels {
+            if cost.0 == 0 {
+                continue;
+            }
+            let headrooms = self.resources[i].table_level_headroom(op, config, now);
+            if headrooms.iter().flatten().any(|(room, _, _)| *room == 0) {
+                return false;
+            }
+        }
+        plan.parts.iter().all(|&(i, op, partition, cost)| {
+            cost.0 == 0 || self.resources[i].partitions.available(partition, op, now).0 > 0
+        })
+    }
+
     /// [`TableCapacity::admit_many`].
     pub fn admit_many(
         &mut self,
@@ -873,19 +913,7 @@ impl ResourcesMut<'_> {
         throttles.sort();
         all_fits.sort();
         if admitted > 0 {
-            for &(i, op, cost) in &plan.levels {
-                self.resources[i].spend_table_level(op, HalfUnits(cost.0 * admitted), now);
-            }
-            for &(i, op, partition, cost, hash) in &plan.charges {
-                self.resources[i].partitions.spend(
-                    partition,
-                    op,
-                    HalfUnits(cost.0 * admitted),
-                    hash,
-                    now,
-                    config,
-                );
-            }
+            self.spend(plan, admitted, config, now);
         }
         Admission {
             admitted,

@@ -182,6 +182,10 @@ struct ModelArgs {
     /// Consecutive seconds a partition must run hot before it splits for heat.
     #[arg(long, default_value_t = 300)]
     heat_split_after_secs: u64,
+    /// A request larger than what its limits have left is served while none is exhausted, and
+    /// charged in full (`off`: refused unless it fits whole). See docs/design/capacity-model.md.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    admit_in_debt: Switch,
 }
 
 impl ModelArgs {
@@ -194,6 +198,7 @@ impl ModelArgs {
             on_demand_initial_write_units: self.on_demand_initial_write_units,
             table_quota_units_per_s: self.table_quota_units,
             heat_split_after_s: self.heat_split_after_secs,
+            admit_in_debt: self.admit_in_debt == Switch::On,
             ..CapacityConfig::default()
         }
     }

@@ -295,3 +295,39 @@ fn the_per_table_quota_answers_request_limit_exceeded() {
         "TableWriteAccountLimitExceeded"
     );
 }
+
+/// A 4 MB transaction (100 items of about 40 KB: 8,000 write units, transactional) on a new
+/// on-demand table, whose limits have 4,000 a second: DynamoDB serves it (issue 12). A request
+/// larger than what is left is admitted while no limit it touches is exhausted, and charged in
+/// full; the debt then holds the next requests back until refill repays it
+/// (docs/design/capacity-model.md, "Requests larger than what is left").
+#[test]
+fn a_request_larger_than_what_is_left_is_served_and_charged_in_full() {
+    let (e, clock) = engine_with_capacity();
+    ok(
+        &e,
+        "CreateTable",
+        json!({"TableName": "big", "BillingMode": "PAY_PER_REQUEST",
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    let blob = "x".repeat(40_000);
+    let transaction = |round: usize| {
+        let items: Vec<Value> = (0..100)
+            .map(|i| json!({"Put": {"TableName": "big", "Item": {"pk": s(&format!("r{round}-{i}")), "data": s(&blob)}}}))
+            .collect();
+        call(
+            &e,
+            "TransactWriteItems",
+            json!({"TransactItems": items, "ReturnConsumedCapacity": "TOTAL"}),
+        )
+    };
+    let first = transaction(0).expect("the 4 MB transaction is served");
+    assert_eq!(first["ConsumedCapacity"][0]["CapacityUnits"], 8_000.0);
+    // The same second: every limit it touched is in debt.
+    let err = transaction(1).unwrap_err();
+    assert_eq!(err.code, ErrorCode::TransactionCanceledException);
+    // Once refill has repaid the debt, the next one is served too.
+    clock.advance_micros(3_000_000);
+    transaction(2).expect("served again once the debt is repaid");
+}

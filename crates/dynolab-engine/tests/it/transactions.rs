@@ -200,7 +200,14 @@ fn throttling_cancels_with_the_capacity_modes_reason() {
         err.cancellation_reasons[0].code,
         "ProvisionedThroughputExceeded"
     );
-    // On-demand: ThrottlingError, and only the throttled table's action carries it.
+    // On-demand: ThrottlingError, and only the throttled table's action carries it. A first
+    // write larger than the 2 units a second the table may take is served in debt
+    // (CapacityConfig::admit_in_debt); the transaction in the same second is not.
+    ok(
+        &e,
+        "PutItem",
+        json!({"TableName": "capped", "Item": {"pk": s("first"), "pad": s(&"x".repeat(3000))}}),
+    );
     let err = call(
         &e,
         "TransactWriteItems",
