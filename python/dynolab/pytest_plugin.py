@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from .assertions import assert_no_throttles, assert_throttled, expect_throttle
-from .server import Server
+from .server import Server, merge_flags
 
 __all__ = [
     "assert_no_throttles",
@@ -102,7 +102,7 @@ def dynolab_virtual(request: pytest.FixtureRequest, pytestconfig: pytest.Config)
     args = _ini_args(pytestconfig)
     capacity = True
     if marker is not None:
-        args += list(marker.kwargs.get("args", ()))
+        args = merge_flags(args, list(marker.kwargs.get("args", ())))
         capacity = bool(marker.kwargs.get("capacity", True))
     with Server(clock="virtual", capacity=capacity, args=args) as server:
         _track(request, server)

@@ -33,6 +33,7 @@ __all__ = [
     "Metric",
     "Server",
     "ServerStartError",
+    "merge_flags",
     "reason_of_metric",
 ]
 
@@ -43,6 +44,25 @@ DUMMY_SECRET_KEY = "dynolab"
 #: The per-cause CloudWatch metrics the server records for throttles (one event per throttled
 #: table or index of a request), by the suffix of DynamoDB's `ThrottlingReasons` reason.
 _TOTAL_THROTTLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents")
+
+
+def _flag_groups(args: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """`["--a", "1", "--b", "--c=2"]` -> `[("--a", ["--a", "1"]), ("--b", ["--b"]), ("--c", ["--c=2"])]`."""
+    groups: list[tuple[str, list[str]]] = []
+    for token in args:
+        if token.startswith("--") or not groups:
+            groups.append((token.split("=", 1)[0], [token]))
+        else:
+            groups[-1][1].append(token)
+    return groups
+
+
+def merge_flags(base: Sequence[str], override: Sequence[str]) -> list[str]:
+    """`serve` flags: `base` less every flag that `override` gives again, then `override`
+    (the `serve` command refuses a flag given twice)."""
+    overridden = {name for name, _ in _flag_groups(override)}
+    kept = [t for name, tokens in _flag_groups(base) if name not in overridden for t in tokens]
+    return kept + list(override)
 
 
 class DynolabError(RuntimeError):
@@ -107,7 +127,9 @@ class Server:
             `"system"` (the default) is the real clock.
         capacity: False turns the partition and throttling model off (`--capacity off`).
         args: more `dynolab serve` flags, passed as given (for example
-            `["--partition-write-units", "100"]`; `dynolab serve --help` lists them).
+            `["--partition-write-units", "100"]`; `dynolab serve --help` lists them). A flag
+            given here replaces the one `Server` would pass (`--in-memory` is no flag with a
+            value: use `data_dir` instead).
         region: the region in ARNs and in the clients' configuration.
         binary: the `dynolab` binary; default `find_binary()` (the wheel's, or `DYNOLAB_BIN`).
         env: extra environment variables for the process (for example `DYNOLAB_LOG=debug`).
@@ -137,11 +159,15 @@ class Server:
         self.region = region
         self.binary = Path(binary) if binary is not None else find_binary()
         self.data_dir = Path(data_dir) if data_dir is not None else None
-        command = [str(self.binary), "serve", "--host", "127.0.0.1", "--port", "0"]
-        command += ["--region", region, "--clock", clock, "--capacity", "on" if capacity else "off"]
-        command += ["--data-dir", str(self.data_dir)] if self.data_dir else ["--in-memory"]
-        command += list(args)
-        self.command: list[str] = command
+        defaults = ["--host", "127.0.0.1", "--port", "0", "--region", region, "--clock", clock]
+        defaults += ["--capacity", "on" if capacity else "off"]
+        defaults += ["--data-dir", str(self.data_dir)] if self.data_dir else ["--in-memory"]
+        self.command: list[str] = [str(self.binary), "serve", *merge_flags(defaults, args)]
+        command = self.command
+        for name, tokens in _flag_groups(command[2:]):
+            if name == "--clock":
+                value = tokens[0].split("=", 1)[1] if "=" in tokens[0] else tokens[-1]
+                self.clock = "virtual" if value == "virtual" else "system"
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._stderr_file = tempfile.NamedTemporaryFile(prefix="dynolab-stderr-", suffix=".log", delete=False)
         self._stderr_saved: str | None = None
