@@ -11,8 +11,8 @@ Fixtures:
   `serve` flags to it.
 - `dynolab_table`: a factory: `dynolab_table({...CreateTable request...})` creates a table on
   the test's server (`dynolab_virtual` if the test uses it, else `dynolab`) and returns a boto3
-  `Table` resource. A path to a JSON file with a CreateTable request or `describe-table` output
-  works too.
+  `Table` resource. A path to a Terraform file (`aws_dynamodb_table`) or to a JSON file with a
+  CreateTable request or `describe-table` output works too (read by `dynolab design`).
 
 The ini option `dynolab_args` adds `serve` flags to every server the plugin starts.
 When a test fails, the report gets a section with the stderr of each server it used.
@@ -20,11 +20,9 @@ When a test fails, the report gets a section with the stderr of each server it u
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,24 +107,11 @@ def dynolab_virtual(request: pytest.FixtureRequest, pytestconfig: pytest.Config)
         yield server
 
 
-def create_table_request(definition: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
-    """A CreateTable request from a dict (a CreateTable request, or `describe-table` output:
-    `{"Table": {...}}`) or a path to a JSON file holding one.
-
-    What a request leaves out is filled in: `AttributeDefinitions` for key attributes
-    (type `S`) and `BillingMode` `PAY_PER_REQUEST` when there is no `ProvisionedThroughput`.
-    """
-    if isinstance(definition, (str, os.PathLike)):
-        path = Path(definition)
-        if path.suffix != ".json":
-            raise ValueError(
-                f"{path}: dynolab_table takes a dict or a .json file (a CreateTable request or "
-                "describe-table output)"
-            )
-        definition = json.loads(path.read_text())
+def create_table_request(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """A CreateTable request from a dict, with what it leaves out filled in:
+    `AttributeDefinitions` for key attributes not defined (type `S`), and `BillingMode`
+    `PAY_PER_REQUEST` when there is no `ProvisionedThroughput`."""
     request = dict(definition)
-    if "Table" in request and isinstance(request["Table"], Mapping):
-        request = _from_description(request["Table"])
     keys = [k["AttributeName"] for k in request.get("KeySchema", [])]
     for index in [*request.get("GlobalSecondaryIndexes", []), *request.get("LocalSecondaryIndexes", [])]:
         keys += [k["AttributeName"] for k in index.get("KeySchema", [])]
@@ -141,57 +126,35 @@ def create_table_request(definition: Mapping[str, Any] | str | os.PathLike[str])
     return request
 
 
-def _from_description(table: Mapping[str, Any]) -> dict[str, Any]:
-    """A CreateTable request from DescribeTable's `Table`."""
-    request: dict[str, Any] = {
-        "TableName": table["TableName"],
-        "KeySchema": table["KeySchema"],
-        "AttributeDefinitions": table["AttributeDefinitions"],
-    }
-    billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    throughput = table.get("ProvisionedThroughput", {})
-
-    def capacity(t: Mapping[str, Any]) -> dict[str, int]:
-        return {"ReadCapacityUnits": t["ReadCapacityUnits"], "WriteCapacityUnits": t["WriteCapacityUnits"]}
-
-    if billing == "PAY_PER_REQUEST":
-        request["BillingMode"] = "PAY_PER_REQUEST"
-    else:
-        request["ProvisionedThroughput"] = capacity(throughput)
-    gsis = []
-    for g in table.get("GlobalSecondaryIndexes", []):
-        gsi = {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
-        if billing != "PAY_PER_REQUEST":
-            gsi["ProvisionedThroughput"] = capacity(g["ProvisionedThroughput"])
-        gsis.append(gsi)
-    if gsis:
-        request["GlobalSecondaryIndexes"] = gsis
-    lsis = [
-        {"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"]}
-        for i in table.get("LocalSecondaryIndexes", [])
-    ]
-    if lsis:
-        request["LocalSecondaryIndexes"] = lsis
-    if "StreamSpecification" in table:
-        request["StreamSpecification"] = table["StreamSpecification"]
-    if "TableClassSummary" in table:
-        request["TableClass"] = table["TableClassSummary"]["TableClass"]
-    return request
-
-
 @pytest.fixture
 def dynolab_table(request: pytest.FixtureRequest) -> Callable[..., Any]:
-    """A factory: `dynolab_table(definition, server=None)` creates a table and returns its boto3
-    `Table` resource. `definition` is what `create_table_request` takes; the table is created
-    on `server`, else on `dynolab_virtual` if the test uses it, else on `dynolab`."""
+    """A factory: `dynolab_table(definition, server=None, table=None)` creates a table and returns
+    its boto3 `Table` resource. `definition` is a CreateTable request (a dict, completed by
+    `create_table_request`) or the path of a design file (Terraform `.tf`, or CreateTable /
+    describe-table `.json`: every table in it is created, and `table` chooses the one returned
+    when there are several). The table is created on `server`, else on `dynolab_virtual` if the
+    test uses it, else on `dynolab`."""
 
-    def make(definition: Mapping[str, Any] | str | os.PathLike[str], *, server: Server | None = None) -> Any:
+    def make(
+        definition: Mapping[str, Any] | str | os.PathLike[str],
+        *,
+        server: Server | None = None,
+        table: str | None = None,
+    ) -> Any:
         if server is None:
             name = "dynolab_virtual" if "dynolab_virtual" in request.fixturenames else "dynolab"
             server = request.getfixturevalue(name)
-        table_request = create_table_request(definition)
-        server.client().create_table(**table_request)
-        return server.resource().Table(table_request["TableName"])
+        if isinstance(definition, Mapping):
+            table_request = create_table_request(definition)
+            server.client().create_table(**table_request)
+            return server.resource().Table(table_request["TableName"])
+        names = server.apply_terraform(definition)
+        if table is None and len(names) != 1:
+            raise ValueError(f"{definition} has the tables {names}: pass table=NAME to choose one")
+        chosen = table if table is not None else names[0]
+        if chosen not in names:
+            raise ValueError(f"{definition} has no table {chosen} (it has {names})")
+        return server.resource().Table(chosen)
 
     return make
 

@@ -492,6 +492,32 @@ class Server:
                 return names
             kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
 
+    def design_requests(self, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+        """The CreateTable requests of a design file, as `dynolab design` reads it: a Terraform
+        file (every `aws_dynamodb_table`, its variables and locals evaluated), a CreateTable
+        request or `describe-table` output (`.json`).
+
+        Raises:
+            DynolabError: the binary could not read the file (its message says why).
+        """
+        out = subprocess.run(
+            [str(self.binary), "design", "--design", os.fspath(path)], capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            raise DynolabError(out.stderr.strip() or f"dynolab design exited with status {out.returncode}")
+        return list(json.loads(out.stdout))
+
+    def apply_terraform(self, path: str | os.PathLike[str]) -> list[str]:
+        """Creates on this server every table of a Terraform file (or CreateTable /
+        describe-table JSON) and returns their names. Auto scaling policies are not applied:
+        the tables get the design's provisioned capacity."""
+        ddb = self.client()
+        names = []
+        for request in self.design_requests(path):
+            ddb.create_table(**request)
+            names.append(request["TableName"])
+        return names
+
     def delete_all_tables(self) -> list[str]:
         """Deletes every table and returns their names (what the plugin does between tests)."""
         ddb = self.client()

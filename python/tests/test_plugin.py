@@ -6,6 +6,7 @@ test runs a small test file of its own in a separate pytest session (pytester)."
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 
 import pytest
@@ -78,7 +79,10 @@ def test_the_session_server_is_shared_and_virtual_servers_are_per_test(pytester)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
-def test_dynolab_table_goes_to_the_virtual_server_and_reads_json_files(pytester):
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_dynolab_table_goes_to_the_virtual_server_and_reads_design_files(pytester):
     described = {
         "Table": {
             "TableName": "from_json",
@@ -89,6 +93,7 @@ def test_dynolab_table_goes_to_the_virtual_server_and_reads_json_files(pytester)
         }
     }
     pytester.path.joinpath("table.json").write_text(json.dumps(described))
+    pytester.path.joinpath("before.tf").write_text((ROOT / "examples" / "orders" / "before.tf").read_text())
     pytester.makepyfile(
         TABLE
         + """
@@ -104,12 +109,23 @@ def test_dynolab_table_goes_to_the_virtual_server_and_reads_json_files(pytester)
             assert table.provisioned_throughput["WriteCapacityUnits"] == 7
             assert {a["AttributeName"]: a["AttributeType"] for a in table.attribute_definitions}["SK"] == "N"
 
+        def test_terraform(dynolab_virtual, dynolab_table):
+            # The seed's table as Terraform describes it: variables evaluated, five GSIs.
+            table = dynolab_table(pathlib.Path(__file__).parent / "before.tf")
+            assert table.name == "orders"
+            assert table.provisioned_throughput["WriteCapacityUnits"] == 1000
+            assert table.provisioned_throughput["ReadCapacityUnits"] == 5000
+            gsis = {g["IndexName"]: g for g in table.global_secondary_indexes}
+            assert len(gsis) == 5
+            assert gsis["gsi_user_type_amount"]["KeySchema"][0]["AttributeName"] == "user_type"
+            assert gsis["gsi_user_type_amount"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 500
+
         def test_session_by_default(dynolab, dynolab_table):
             dynolab_table(KEY)
             assert dynolab.table_names() == ["orders"]
         """
     )
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
 
 
 def test_serve_flags_from_the_marker_and_the_ini_file(pytester):

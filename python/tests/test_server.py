@@ -216,3 +216,54 @@ def test_flags_given_twice_keep_the_last():
     with Server(args=["--clock", "virtual"]) as server:
         assert server.clock == "virtual"
         assert server.advance(1) > 0
+
+
+def test_apply_terraform_creates_the_designs_tables(tmp_path):
+    design = tmp_path / "tables.tf"
+    design.write_text("""
+variable "wcu" {
+  default = 40
+}
+
+resource "aws_dynamodb_table" "events" {
+  name           = "events"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 10
+  write_capacity = var.wcu * 2
+  hash_key       = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+resource "aws_dynamodb_table" "audit" {
+  name         = "audit"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "day"
+  range_key    = "at"
+
+  attribute {
+    name = "day"
+    type = "S"
+  }
+
+  attribute {
+    name = "at"
+    type = "N"
+  }
+}
+""")
+    with Server() as server:
+        assert sorted(server.apply_terraform(design)) == ["audit", "events"]
+        ddb = server.client()
+        events = ddb.describe_table(TableName="events")["Table"]
+        assert events["ProvisionedThroughput"]["WriteCapacityUnits"] == 80
+        audit = ddb.describe_table(TableName="audit")["Table"]
+        assert audit["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert {a["AttributeName"]: a["AttributeType"] for a in audit["AttributeDefinitions"]} == {"day": "S", "at": "N"}
+        broken = tmp_path / "broken.tf"
+        broken.write_text('resource "aws_dynamodb_table" "x" {\n  name = "x"\n}\n')
+        with pytest.raises(dynolab.DynolabError, match="hash_key"):
+            server.apply_terraform(broken)
