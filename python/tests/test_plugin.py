@@ -206,3 +206,10 @@ def test_one_server_per_xdist_worker(pytester, monkeypatch, tmp_path):
     endpoints = {p.read_text() for p in seen}
     workers = {p.name.split("-")[1] for p in seen}
     assert len(seen) == 8 and len(workers) == 2 and len(endpoints) == 2
+
+
+def test_the_readme_example(pytester):
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\nimport dynolab\n", 1)[1].split("```", 1)[0]
+    pytester.makepyfile("import dynolab\n" + example)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
