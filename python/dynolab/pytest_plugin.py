@@ -14,7 +14,8 @@ Fixtures:
   `Table` resource. A path to a Terraform file (`aws_dynamodb_table`) or to a JSON file with a
   CreateTable request or `describe-table` output works too (read by `dynolab design`).
 
-The ini option `dynolab_args` adds `serve` flags to every server the plugin starts.
+The ini option `dynolab_args` (and the environment variable `DYNOLAB_SERVE_ARGS`, split as a
+shell would) adds `serve` flags to every server the plugin starts.
 When a test fails, the report gets a section with the stderr of each server it used.
 """
 
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 #: The servers a test used, with the length of their stderr when it started.
-_SERVERS_USED = pytest.StashKey[list[tuple[Server, int]]]()
+_SERVERS_USED: pytest.StashKey[list[tuple[Server, int]]] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -319,13 +319,13 @@ class Server:
         """
         import boto3
 
-        return boto3.session.Session().client(service, **self._client_kwargs(kwargs))  # type: ignore[call-overload]
+        return boto3.session.Session().client(service, **self._client_kwargs(kwargs))
 
     def resource(self, service: str = "dynamodb", **kwargs: Any) -> Any:
         """A boto3 resource (`boto3.resource("dynamodb", ...)`) of this server; as `client`."""
         import boto3
 
-        return boto3.session.Session().resource(service, **self._client_kwargs(kwargs))  # type: ignore[call-overload]
+        return boto3.session.Session().resource(service, **self._client_kwargs(kwargs))
 
     # --- admin API -------------------------------------------------------------------------
 
