@@ -188,6 +188,17 @@ def get_products_by_category(table: Any, category: str) -> list[dict[str, Any]]:
     return table.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(f"CATEGORY#{category}"))["Items"]
 
 
+def order_summaries(table: Any, user_id: str) -> dict[str, Any]:
+    """A user's orders, only the fields a list page shows (a ProjectionExpression): less data on
+    the wire, but DynamoDB charges for reading the whole items."""
+    return table.query(
+        KeyConditionExpression=Key("PK").eq(f"USER#{user_id}") & Key("SK").begins_with("ORDER#"),
+        ProjectionExpression="order_id, amount, #s",
+        ExpressionAttributeNames={"#s": "status"},
+        ReturnConsumedCapacity="TOTAL",
+    )
+
+
 def high_value_orders_filtered(table: Any, user_id: str, minimum: int) -> dict[str, Any]:
     """Orders over `minimum` with a FilterExpression: DynamoDB reads (and charges for) every
     order of the user, then drops the cheap ones."""

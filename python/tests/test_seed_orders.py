@@ -10,8 +10,8 @@ proved by counting.
 - `batch_write_orders`' UnprocessedItems loop loses no order under real throttling.
 - The seed's `batch_get_orders` never retries UnprocessedKeys: on a 1-RCU table it silently
   returns fewer orders than asked, while the corrected loop returns all of them.
-- A FilterExpression query is charged for every order it read, not for the few it returned;
-  the GSI on amount reads only those.
+- A FilterExpression query is charged for every order it read, not for the few it returned (and
+  a ProjectionExpression for the whole items); the GSI on amount reads only the matching orders.
 - The five single-table access patterns answer what was written.
 
 Waits never sleep: the seed's backoff and the SDK's own retry waits move the server's clock.
@@ -184,7 +184,7 @@ def order_item(user_id, n, amount, status="PAID"):
             "GSI1PK": f"STATUS#{status}", "GSI1SK": created, "GSI2PK": f"ORDER#o{user_id}-{n}"}
 
 
-def test_filter_expression_is_charged_for_what_it_read(dynolab_virtual, dynolab_table):
+def test_filter_and_projection_are_charged_for_what_was_read(dynolab_virtual, dynolab_table):
     table = dynolab_table(SINGLE_TABLE)
     with table.batch_writer() as batch:
         for n in range(100):
@@ -198,6 +198,11 @@ def test_filter_expression_is_charged_for_what_it_read(dynolab_virtual, dynolab_
     charged = filtered["ConsumedCapacity"]["CapacityUnits"]
     assert charged == everything["ConsumedCapacity"]["CapacityUnits"]
     assert charged >= 100 * 1000 / 4096 / 2
+    # A ProjectionExpression trims what comes back, not what is read: same charge.
+    summaries = seed.order_summaries(table, "u1")
+    assert summaries["Count"] == 100
+    assert set(summaries["Items"][0]) == {"order_id", "amount", "status"}
+    assert summaries["ConsumedCapacity"]["CapacityUnits"] == charged
     by_amount = seed.high_value_orders_by_amount(table, "u1", 900)
     assert by_amount["Count"] == 9
     assert by_amount["ConsumedCapacity"]["CapacityUnits"] == 0.5
