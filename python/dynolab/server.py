@@ -173,6 +173,9 @@ class Server:
         self._stderr_saved: str | None = None
         self._stdout_tail: list[str] = []
         self.endpoint_url = ""
+        # Clients this object uses itself (CloudWatch for metrics, DynamoDB for table cleanup),
+        # made once: a boto3 client takes tens of milliseconds to build.
+        self._own_clients: dict[str, Any] = {}
         process_env = dict(os.environ)
         process_env.update(env or {})
         self._process = subprocess.Popen(
@@ -321,6 +324,11 @@ class Server:
 
         return boto3.session.Session().client(service, **self._client_kwargs(kwargs))
 
+    def _own(self, service: str) -> Any:
+        if service not in self._own_clients:
+            self._own_clients[service] = self.client(service)
+        return self._own_clients[service]
+
     def resource(self, service: str = "dynamodb", **kwargs: Any) -> Any:
         """A boto3 resource (`boto3.resource("dynamodb", ...)`) of this server; as `client`."""
         import boto3
@@ -438,7 +446,7 @@ class Server:
         if operation is not None:
             dimensions.append({"Name": "Operation", "Value": operation})
         now = self.now()
-        answer = self.client("cloudwatch").get_metric_statistics(
+        answer = self._own("cloudwatch").get_metric_statistics(
             Namespace="AWS/DynamoDB",
             MetricName=metric,
             Dimensions=dimensions,
@@ -459,7 +467,7 @@ class Server:
         or GSI it was throttled on, so index events are summed over the table's GSIs (or only
         `index`'s when given). Empty when nothing was throttled.
         """
-        listed = self.client("cloudwatch").list_metrics(
+        listed = self._own("cloudwatch").list_metrics(
             Namespace="AWS/DynamoDB", Dimensions=[{"Name": "TableName", "Value": table}]
         )["Metrics"]
         counts: dict[str, int] = {}
@@ -482,7 +490,7 @@ class Server:
 
     def table_names(self) -> list[str]:
         """Every table's name (all ListTables pages)."""
-        ddb = self.client()
+        ddb = self._own("dynamodb")
         names: list[str] = []
         kwargs: dict[str, Any] = {}
         while True:
@@ -520,7 +528,7 @@ class Server:
 
     def delete_all_tables(self) -> list[str]:
         """Deletes every table and returns their names (what the plugin does between tests)."""
-        ddb = self.client()
+        ddb = self._own("dynamodb")
         names = self.table_names()
         for name in names:
             try:
