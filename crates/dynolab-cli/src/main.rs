@@ -40,6 +40,16 @@ enum Command {
     /// Write a workload file from a `serve --record` log or from CloudWatch exports.
     #[command(subcommand)]
     Workload(workload::WorkloadCommand),
+    /// Print the tables of a design (Terraform, CreateTable or describe-table JSON) as a JSON
+    /// array of CreateTable requests, to create them on a server (the Python package does).
+    Design(DesignArgs),
+}
+
+#[derive(clap::Args)]
+struct DesignArgs {
+    /// A Terraform file (`aws_dynamodb_table`), a CreateTable request or describe-table output.
+    #[arg(long)]
+    design: PathBuf,
 }
 
 /// How the commands that ask a running server reach it and print its answer.
@@ -276,6 +286,7 @@ fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run_simulate(args),
         Command::Advise(args) => simulate::run_advise(args),
         Command::Workload(command) => workload::run(command),
+        Command::Design(args) => design(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -284,6 +295,17 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Every table of a design file as a CreateTable request. Auto scaling has no CreateTable
+/// form and is left out; the provisioned capacity is the design's.
+fn design(args: DesignArgs) -> Result<(), String> {
+    let tables = dynolab_design::TableDesign::load(&args.design).map_err(|e| e.to_string())?;
+    let requests: Vec<serde_json::Value> =
+        tables.iter().map(|t| t.to_create_table_json()).collect();
+    let text = serde_json::to_string_pretty(&requests).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
 }
 
 /// Stack of each of the server's threads (async workers and the blocking pool).
