@@ -1,4 +1,4 @@
-"""`dynolab.Server()` start time (docs/benchmarks.md, section 9).
+"""`dynolab.Server()` start time (docs/benchmarks.md, section 11).
 
 From the constructor's call to its return, that is until the server has printed its address and
 answered a first request (GET /_dynolab/clock). Median of 30 starts per mode. Run it with the
