@@ -125,7 +125,7 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
     assert_eq!(a.after.throttled, 0);
     assert_eq!(a.after.days, 30.0);
     // The cheapest mode without throttling: auto scaling with scheduled actions around the four
-    // known flash sales (on-demand is $301.98, target tracking alone throttles in the sales).
+    // known flash sales (on-demand is $271.88, target tracking alone throttles in the sales).
     let chosen = a.modes.iter().find(|m| m.chosen).unwrap();
     assert!(chosen.mode.contains("scheduled scaling"), "{chosen:?}");
     let on_demand = a.modes.iter().find(|m| m.mode == "on-demand").unwrap();
