@@ -34,6 +34,9 @@ pub struct SimOptions {
     /// Admit flow after flow, second after second: no `PlanSum` of a second, no quiet minutes.
     /// Slower, and the same results (the tests compare both).
     pub second_by_second: bool,
+    /// Stop at the end of the first hour in which more requests than this have been throttled:
+    /// the advisor's candidates stop once they cannot beat one it already has.
+    pub give_up_above_throttled: Option<u64>,
     /// Price provisioned capacity as bought with 1-year reserved capacity
     /// ([`RESERVED_1Y_DISCOUNT`] off; [`with_reserved_capacity`]).
     pub reserved_capacity: bool,
@@ -68,6 +71,7 @@ impl Default for SimOptions {
             days: None,
             scaling_delay_s: 120,
             second_by_second: false,
+            give_up_above_throttled: None,
             reserved_capacity: false,
         }
     }
@@ -180,6 +184,10 @@ pub struct SimReport {
     pub table: String,
     pub workload: String,
     pub days: f64,
+    /// Set when the run gave up ([`SimOptions::give_up_above_throttled`]) after this many
+    /// seconds: the report covers only them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_after_s: Option<u64>,
     pub requests: u64,
     pub throttled: u64,
     pub failed: u64,
@@ -750,6 +758,7 @@ pub fn simulate(
     let mut common_share: Vec<u64> = vec![0; flows.len()];
 
     let mut quiet = QuietBuffers::default();
+    let mut stopped_after_s = None;
     let mut s = 0;
     while s < total_s {
         let mut now = Timestamp::from_secs(START_EPOCH_S + s);
@@ -1101,18 +1110,25 @@ pub fn simulate(
                 }
             }
             progress(s + 1, total_s);
+            if let Some(limit) = options.give_up_above_throttled
+                && pattern_totals.iter().map(|p| p.1).sum::<u64>() > limit
+            {
+                stopped_after_s = Some(s + 1);
+                break;
+            }
         }
         s += 1;
     }
 
     // The report.
-    let secs = total_s as f64;
+    let run_s = stopped_after_s.unwrap_or(total_s);
+    let secs = run_s as f64;
     let mut resources = Vec::new();
     let mut cost = Vec::new();
     for i in 0..n {
         let r = capacity.resource(i);
         let on_demand = matches!(r.mode(), Mode::OnDemand { .. });
-        let minutes = (total_s / 60).max(1) as f64;
+        let minutes = (run_s / 60).max(1) as f64;
         let prov = |op: usize| {
             (!on_demand || provisioned_unit_minutes[i][op] > 0)
                 .then(|| provisioned_unit_minutes[i][op] as f64 / minutes)
@@ -1211,7 +1227,12 @@ pub fn simulate(
     let report = SimReport {
         table: design.name.clone(),
         workload: workload.name.clone(),
-        days,
+        days: if stopped_after_s.is_some() {
+            run_s as f64 / 86_400.0
+        } else {
+            days
+        },
+        stopped_after_s,
         requests,
         throttled,
         failed,

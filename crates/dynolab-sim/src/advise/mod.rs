@@ -41,9 +41,14 @@ pub struct Recommendation {
 #[derive(Clone, Debug, Serialize)]
 pub struct ModeCost {
     pub mode: String,
+    /// The run's cost; for a run that stopped early, the cost of the days it ran.
     pub cost: f64,
     pub throttled: u64,
     pub chosen: bool,
+    /// Set when the run stopped early, after this many days, because it had throttled more
+    /// requests than on-demand does over the whole run: it could no longer be chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_after_days: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -147,12 +147,17 @@ pub(super) fn choose(
             schedule(t);
         }
     }
-    // The provisioned candidates are independent: run them side by side.
+    // The provisioned candidates are independent: run them side by side. On-demand is a
+    // candidate, so one that throttles more than it can never be chosen: it stops there.
+    let pruned = SimOptions {
+        give_up_above_throttled: Some(od.throttled),
+        ..options.clone()
+    };
     let (fx, sc, ss) = std::thread::scope(|scope| {
-        let fx = scope.spawn(|| simulate(&fixed, after_w, options, &mut |_, _| {}));
+        let fx = scope.spawn(|| simulate(&fixed, after_w, &pruned, &mut |_, _| {}));
         let ss = (!windows.is_empty())
-            .then(|| scope.spawn(|| simulate(&scheduled_design, after_w, options, &mut |_, _| {})));
-        let sc = simulate(&scaled, after_w, options, &mut |d, t| {
+            .then(|| scope.spawn(|| simulate(&scheduled_design, after_w, &pruned, &mut |_, _| {})));
+        let sc = simulate(&scaled, after_w, &pruned, &mut |d, t| {
             progress("provisioned candidates", d, t)
         });
         let fx = fx.join().expect("a simulation does not panic");
@@ -194,6 +199,7 @@ pub(super) fn choose(
     let mut modes: Vec<ModeCost> = runs
         .iter()
         .map(|(mode, _, report, _)| ModeCost {
+            stopped_after_days: report.stopped_after_s.map(|s| s as f64 / 86_400.0),
             mode: mode.clone(),
             cost: report.cost_total,
             throttled: report.throttled,
@@ -214,13 +220,17 @@ pub(super) fn choose(
         title: format!("capacity mode: {}", modes[best].mode),
         detail: modes
             .iter()
-            .map(|m| {
-                format!(
+            .map(|m| match m.stopped_after_days {
+                None => format!(
                     "{}: {} over the run, {} throttled",
                     m.mode,
                     fmt_usd(m.cost),
                     m.throttled
-                )
+                ),
+                Some(days) => format!(
+                    "{}: stopped after {days:.2} days with {} throttled, more than on-demand over the whole run",
+                    m.mode, m.throttled
+                ),
             })
             .collect(),
     };
