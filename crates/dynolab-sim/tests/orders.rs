@@ -131,6 +131,19 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
     let on_demand = a.modes.iter().find(|m| m.mode == "on-demand").unwrap();
     assert_eq!(on_demand.throttled, 0);
     assert!(chosen.cost < on_demand.cost);
+    assert!(chosen.stopped_after_days.is_none());
+    // Target tracking alone throttles in the first sale: once it has throttled more than
+    // on-demand does, it cannot be chosen, and its run stops.
+    let tracking = a
+        .modes
+        .iter()
+        .find(|m| m.mode.contains("70% target"))
+        .unwrap();
+    let stopped = tracking.stopped_after_days.expect("it stops early");
+    assert!(
+        stopped < 1.0 && tracking.throttled > on_demand.throttled,
+        "{tracking:?}"
+    );
     let write = after.autoscaling.as_ref().unwrap().write.as_ref().unwrap();
     assert_eq!(
         write.scheduled.len(),
