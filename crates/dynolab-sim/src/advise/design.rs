@@ -56,14 +56,7 @@ pub(super) fn fix(
             .cloned();
         let ew = after_w.entities.get_mut(ename).expect("same entities");
         if let (Some(attr), false) = (candidate, low.is_empty()) {
-            let mut new = template.clone();
-            for a in &low {
-                new = new.replace(&format!("{{{a}}}"), &format!("{{{attr}}}"));
-            }
-            // Two placeholders of the same attribute collapse into one.
-            while new.contains(&format!("{{{attr}}}#{{{attr}}}")) {
-                new = new.replace(&format!("{{{attr}}}#{{{attr}}}"), &format!("{{{attr}}}"));
-            }
+            let new = rekey(template, &low, &attr);
             recs.push(Recommendation {
                 kind: "key-design",
                 title: format!("partition {ename} items by {attr}: {pk} = \"{new}\""),
@@ -296,5 +289,74 @@ fn include(attrs: BTreeSet<String>, entity: &Entity) -> Projection {
         Projection::KeysOnly
     } else {
         Projection::Include(stored)
+    }
+}
+
+/// The key prefix for an attribute: its name in capitals, without an `_id` ending
+/// (`device_id` → `DEVICE`, `user_id` → `USER`, `tenant` → `TENANT`).
+fn prefix_of(attr: &str) -> String {
+    attr.strip_suffix("_id").unwrap_or(attr).to_uppercase()
+}
+
+/// `template` with each of the `low` attributes replaced by `attr`: a `PREFIX#{low}` segment
+/// becomes `ATTR#{attr}` (the prefix names the new attribute, not the one it replaced), a bare
+/// `{low}` becomes `{attr}`, and repeats of the new segment collapse into one.
+fn rekey(template: &str, low: &[String], attr: &str) -> String {
+    let segment = format!("{}#{{{attr}}}", prefix_of(attr));
+    let mut parts: Vec<String> = Vec::new();
+    let pieces: Vec<&str> = template.split('#').collect();
+    let mut i = 0;
+    while i < pieces.len() {
+        let is_low = |p: &str| low.iter().any(|a| p == format!("{{{a}}}"));
+        let literal = |p: &str| !p.is_empty() && !p.contains('{');
+        if i + 1 < pieces.len() && literal(pieces[i]) && is_low(pieces[i + 1]) {
+            if parts.last() != Some(&segment) {
+                parts.push(segment.clone());
+            }
+            i += 2;
+        } else if is_low(pieces[i]) {
+            let bare = format!("{{{attr}}}");
+            if parts.last() != Some(&bare) && parts.last() != Some(&segment) {
+                parts.push(bare);
+            }
+            i += 1;
+        } else {
+            parts.push(pieces[i].to_string());
+            i += 1;
+        }
+    }
+    parts.join("#")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn low(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_new_key_is_named_after_its_attribute() {
+        assert_eq!(
+            rekey("USER#{user_type}", &low(&["user_type"]), "user_id"),
+            "USER#{user_id}"
+        );
+        assert_eq!(
+            rekey("CLASS#{device_class}", &low(&["device_class"]), "device_id"),
+            "DEVICE#{device_id}"
+        );
+        assert_eq!(
+            rekey("TENANT#{tenant}#CLASS#{plan}", &low(&["plan"]), "user_id"),
+            "TENANT#{tenant}#USER#{user_id}"
+        );
+        assert_eq!(
+            rekey("{region}", &low(&["region"]), "order_id"),
+            "{order_id}"
+        );
+        assert_eq!(
+            rekey("T#{tier}#R#{region}", &low(&["tier", "region"]), "account"),
+            "ACCOUNT#{account}"
+        );
     }
 }
