@@ -110,6 +110,9 @@ pub struct HourStats {
     pub failed: u64,
     /// Reason label → throttled requests that carried it (one request can carry several).
     pub by_cause: BTreeMap<String, u64>,
+    /// The reasons a request carried, grouped as in [`ReasonSet::summary`] → throttled requests
+    /// that carried exactly those: these add up to `throttled`.
+    pub by_reasons: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -553,8 +556,10 @@ struct Reasons {
     /// Per reason, the requests that carried it: this hour's and the run's.
     hour: BTreeMap<Throttle, u64>,
     run: BTreeMap<Throttle, u64>,
-    /// Per set of reasons (sorted), the requests that carried exactly that set.
+    /// Per set of reasons (sorted), the requests that carried exactly that set: the run's and
+    /// this hour's.
     sets: BTreeMap<Vec<Throttle>, u64>,
+    hour_sets: BTreeMap<Vec<Throttle>, u64>,
 }
 
 impl Reasons {
@@ -572,16 +577,28 @@ impl Reasons {
             let to = fits.get(end).map_or(offered, |(_, f)| *f);
             let mut set: Vec<Throttle> = fits[..end].iter().map(|(t, _)| t.clone()).collect();
             set.sort();
+            *self.hour_sets.entry(set.clone()).or_default() += to - from;
             *self.sets.entry(set).or_default() += to - from;
             k = end;
         }
     }
 
-    fn take_hour(&mut self, design: &TableDesign) -> BTreeMap<String, u64> {
-        std::mem::take(&mut self.hour)
+    /// This hour's requests per reason, and per set of reasons (by its summary: these add up
+    /// to the hour's throttled requests).
+    #[allow(clippy::type_complexity)]
+    fn take_hour(
+        &mut self,
+        design: &TableDesign,
+    ) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+        let by_reason = std::mem::take(&mut self.hour)
             .into_iter()
             .map(|(t, n)| (cause_label(&t, design), n))
-            .collect()
+            .collect();
+        let by_reasons = std::mem::take(&mut self.hour_sets)
+            .into_iter()
+            .map(|(set, n)| (describe(&set, design).1, n))
+            .collect();
+        (by_reason, by_reasons)
     }
 
     fn by_reason(&self, design: &TableDesign) -> BTreeMap<String, u64> {
@@ -596,32 +613,7 @@ impl Reasons {
             .sets
             .iter()
             .map(|(set, n)| {
-                let mut resources: Vec<String> = Vec::new();
-                for t in set {
-                    let name = match &t.target {
-                        Target::Table => design.name.clone(),
-                        Target::Index(name) => name.clone(),
-                    };
-                    if !resources.contains(&name) {
-                        resources.push(name);
-                    }
-                }
-                let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
-                for t in set {
-                    let on = match &t.target {
-                        Target::Table => design.name.clone(),
-                        Target::Index(name) => name.clone(),
-                    };
-                    match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
-                        Some((_, names)) => names.push(on),
-                        None => kinds.push((t.reason(), vec![on])),
-                    }
-                }
-                let summary = kinds
-                    .iter()
-                    .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join(" + ");
+                let (resources, summary) = describe(set, design);
                 ReasonSet {
                     reasons: set.iter().map(|t| cause_label(t, design)).collect(),
                     resources,
@@ -633,6 +625,32 @@ impl Reasons {
         sets.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.reasons.cmp(&b.reasons)));
         sets
     }
+}
+
+/// The resources a set of reasons is on, and the set grouped by kind:
+/// `IndexWriteProvisionedThroughputExceeded on gsi_a, gsi_b + TableWrite… on orders`.
+fn describe(set: &[Throttle], design: &TableDesign) -> (Vec<String>, String) {
+    let on = |t: &Throttle| match &t.target {
+        Target::Table => design.name.clone(),
+        Target::Index(name) => name.clone(),
+    };
+    let mut resources: Vec<String> = Vec::new();
+    let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
+    for t in set {
+        if !resources.contains(&on(t)) {
+            resources.push(on(t));
+        }
+        match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
+            Some((_, names)) => names.push(on(t)),
+            None => kinds.push((t.reason(), vec![on(t)])),
+        }
+    }
+    let summary = kinds
+        .iter()
+        .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    (resources, summary)
 }
 
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
@@ -1089,7 +1107,7 @@ pub fn simulate(
                     .observe_size(*b as u64, config, now);
             }
             hour.hour = s / 3600;
-            hour.by_cause = reasons.take_hour(design);
+            (hour.by_cause, hour.by_reasons) = reasons.take_hour(design);
             hours.push(std::mem::take(&mut hour));
             for i in 0..n {
                 let (cap_r, cap_w) = (

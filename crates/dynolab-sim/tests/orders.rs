@@ -53,6 +53,14 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
         r.hours.iter().map(|h| h.throttled).sum::<u64>(),
         r.throttled
     );
+    for h in &r.hours {
+        assert_eq!(
+            h.by_reasons.values().sum::<u64>(),
+            h.throttled,
+            "hour {}",
+            h.hour
+        );
+    }
     for (cause, n) in &r.by_cause {
         assert!(*n <= r.throttled, "{cause}: {n}");
     }
