@@ -2,7 +2,7 @@ resource "aws_dynamodb_table" "orders" {
   name           = "orders"
   billing_mode   = "PROVISIONED"
   read_capacity  = 172
-  write_capacity = 105
+  write_capacity = 92
   hash_key       = "PK"
   range_key      = "SK"
 
@@ -33,7 +33,7 @@ resource "aws_dynamodb_table" "orders" {
     projection_type    = "INCLUDE"
     non_key_attributes = ["amount", "created_at", "status"]
     read_capacity      = 43
-    write_capacity     = 105
+    write_capacity     = 92
   }
 
   tags = {
@@ -76,8 +76,8 @@ resource "aws_appautoscaling_target" "orders_table_write" {
   service_namespace  = "dynamodb"
   resource_id        = "table/${aws_dynamodb_table.orders.name}"
   scalable_dimension = "dynamodb:table:WriteCapacityUnits"
-  min_capacity       = 105
-  max_capacity       = 1014
+  min_capacity       = 92
+  max_capacity       = 765
 }
 
 resource "aws_appautoscaling_policy" "orders_table_write" {
@@ -104,8 +104,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_0" {
   schedule           = "cron(45 9 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -117,8 +117,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_1" {
   schedule           = "cron(20 10 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -130,8 +130,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_2" {
   schedule           = "cron(45 12 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -143,8 +143,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_3" {
   schedule           = "cron(20 13 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -156,8 +156,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_4" {
   schedule           = "cron(45 15 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -169,8 +169,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_5" {
   schedule           = "cron(20 16 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -182,8 +182,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_6" {
   schedule           = "cron(15 20 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -195,8 +195,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_table_write_7" {
   schedule           = "cron(50 20 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -228,8 +228,8 @@ resource "aws_appautoscaling_target" "orders_index_GSI1_write" {
   service_namespace  = "dynamodb"
   resource_id        = "table/${aws_dynamodb_table.orders.name}/index/GSI1"
   scalable_dimension = "dynamodb:index:WriteCapacityUnits"
-  min_capacity       = 105
-  max_capacity       = 1014
+  min_capacity       = 92
+  max_capacity       = 765
 }
 
 resource "aws_appautoscaling_policy" "orders_index_GSI1_write" {
@@ -256,8 +256,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_0" {
   schedule           = "cron(45 9 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -269,8 +269,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_1" {
   schedule           = "cron(20 10 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -282,8 +282,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_2" {
   schedule           = "cron(45 12 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -295,8 +295,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_3" {
   schedule           = "cron(20 13 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -308,8 +308,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_4" {
   schedule           = "cron(45 15 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -321,8 +321,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_5" {
   schedule           = "cron(20 16 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }
 
@@ -334,8 +334,8 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_6" {
   schedule           = "cron(15 20 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 1014
-    max_capacity = 1014
+    min_capacity = 765
+    max_capacity = 765
   }
 }
 
@@ -347,7 +347,7 @@ resource "aws_appautoscaling_scheduled_action" "orders_index_GSI1_write_7" {
   schedule           = "cron(50 20 * * ? *)"
 
   scalable_target_action {
-    min_capacity = 105
-    max_capacity = 1014
+    min_capacity = 92
+    max_capacity = 765
   }
 }

@@ -435,13 +435,21 @@ pub fn advice_html(a: &Advice) -> String {
     }
     body.push_str("</ul><h3>Capacity mode, simulated on the fixed design</h3><table><tr><th>mode</th><th>cost</th><th>throttled</th></tr>");
     for m in &a.modes {
+        let cost = match m.stopped_after_days {
+            None => usd(m.cost),
+            Some(days) => format!("stopped after {days:.2} days"),
+        };
+        let throttled = match m.stopped_after_days {
+            None => count(m.throttled),
+            Some(_) => format!("{}+", count(m.throttled)),
+        };
         let _ = write!(
             body,
             "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
             esc(&m.mode),
             if m.chosen { " (chosen)" } else { "" },
-            usd(m.cost),
-            count(m.throttled)
+            esc(&cost),
+            esc(&throttled)
         );
     }
     body.push_str("</table></section>");

@@ -34,6 +34,9 @@ pub struct SimOptions {
     /// Admit flow after flow, second after second: no `PlanSum` of a second, no quiet minutes.
     /// Slower, and the same results (the tests compare both).
     pub second_by_second: bool,
+    /// Stop at the end of the first hour in which more requests than this have been throttled:
+    /// the advisor's candidates stop once they cannot beat one it already has.
+    pub give_up_above_throttled: Option<u64>,
     /// Price provisioned capacity as bought with 1-year reserved capacity
     /// ([`RESERVED_1Y_DISCOUNT`] off; [`with_reserved_capacity`]).
     pub reserved_capacity: bool,
@@ -68,6 +71,7 @@ impl Default for SimOptions {
             days: None,
             scaling_delay_s: 120,
             second_by_second: false,
+            give_up_above_throttled: None,
             reserved_capacity: false,
         }
     }
@@ -106,6 +110,9 @@ pub struct HourStats {
     pub failed: u64,
     /// Reason label → throttled requests that carried it (one request can carry several).
     pub by_cause: BTreeMap<String, u64>,
+    /// The reasons a request carried, grouped as in [`ReasonSet::summary`] → throttled requests
+    /// that carried exactly those: these add up to `throttled`.
+    pub by_reasons: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -180,6 +187,10 @@ pub struct SimReport {
     pub table: String,
     pub workload: String,
     pub days: f64,
+    /// Set when the run gave up ([`SimOptions::give_up_above_throttled`]) after this many
+    /// seconds: the report covers only them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_after_s: Option<u64>,
     pub requests: u64,
     pub throttled: u64,
     pub failed: u64,
@@ -545,8 +556,10 @@ struct Reasons {
     /// Per reason, the requests that carried it: this hour's and the run's.
     hour: BTreeMap<Throttle, u64>,
     run: BTreeMap<Throttle, u64>,
-    /// Per set of reasons (sorted), the requests that carried exactly that set.
+    /// Per set of reasons (sorted), the requests that carried exactly that set: the run's and
+    /// this hour's.
     sets: BTreeMap<Vec<Throttle>, u64>,
+    hour_sets: BTreeMap<Vec<Throttle>, u64>,
 }
 
 impl Reasons {
@@ -564,16 +577,28 @@ impl Reasons {
             let to = fits.get(end).map_or(offered, |(_, f)| *f);
             let mut set: Vec<Throttle> = fits[..end].iter().map(|(t, _)| t.clone()).collect();
             set.sort();
+            *self.hour_sets.entry(set.clone()).or_default() += to - from;
             *self.sets.entry(set).or_default() += to - from;
             k = end;
         }
     }
 
-    fn take_hour(&mut self, design: &TableDesign) -> BTreeMap<String, u64> {
-        std::mem::take(&mut self.hour)
+    /// This hour's requests per reason, and per set of reasons (by its summary: these add up
+    /// to the hour's throttled requests).
+    #[allow(clippy::type_complexity)]
+    fn take_hour(
+        &mut self,
+        design: &TableDesign,
+    ) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+        let by_reason = std::mem::take(&mut self.hour)
             .into_iter()
             .map(|(t, n)| (cause_label(&t, design), n))
-            .collect()
+            .collect();
+        let by_reasons = std::mem::take(&mut self.hour_sets)
+            .into_iter()
+            .map(|(set, n)| (describe(&set, design).1, n))
+            .collect();
+        (by_reason, by_reasons)
     }
 
     fn by_reason(&self, design: &TableDesign) -> BTreeMap<String, u64> {
@@ -588,32 +613,7 @@ impl Reasons {
             .sets
             .iter()
             .map(|(set, n)| {
-                let mut resources: Vec<String> = Vec::new();
-                for t in set {
-                    let name = match &t.target {
-                        Target::Table => design.name.clone(),
-                        Target::Index(name) => name.clone(),
-                    };
-                    if !resources.contains(&name) {
-                        resources.push(name);
-                    }
-                }
-                let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
-                for t in set {
-                    let on = match &t.target {
-                        Target::Table => design.name.clone(),
-                        Target::Index(name) => name.clone(),
-                    };
-                    match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
-                        Some((_, names)) => names.push(on),
-                        None => kinds.push((t.reason(), vec![on])),
-                    }
-                }
-                let summary = kinds
-                    .iter()
-                    .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join(" + ");
+                let (resources, summary) = describe(set, design);
                 ReasonSet {
                     reasons: set.iter().map(|t| cause_label(t, design)).collect(),
                     resources,
@@ -625,6 +625,32 @@ impl Reasons {
         sets.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.reasons.cmp(&b.reasons)));
         sets
     }
+}
+
+/// The resources a set of reasons is on, and the set grouped by kind:
+/// `IndexWriteProvisionedThroughputExceeded on gsi_a, gsi_b + TableWrite… on orders`.
+fn describe(set: &[Throttle], design: &TableDesign) -> (Vec<String>, String) {
+    let on = |t: &Throttle| match &t.target {
+        Target::Table => design.name.clone(),
+        Target::Index(name) => name.clone(),
+    };
+    let mut resources: Vec<String> = Vec::new();
+    let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
+    for t in set {
+        if !resources.contains(&on(t)) {
+            resources.push(on(t));
+        }
+        match kinds.iter_mut().find(|(kind, _)| *kind == t.reason()) {
+            Some((_, names)) => names.push(on(t)),
+            None => kinds.push((t.reason(), vec![on(t)])),
+        }
+    }
+    let summary = kinds
+        .iter()
+        .map(|(kind, names)| format!("{kind} on {}", names.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    (resources, summary)
 }
 
 /// `IndexWriteProvisionedThroughputExceeded (status-index)`.
@@ -750,6 +776,7 @@ pub fn simulate(
     let mut common_share: Vec<u64> = vec![0; flows.len()];
 
     let mut quiet = QuietBuffers::default();
+    let mut stopped_after_s = None;
     let mut s = 0;
     while s < total_s {
         let mut now = Timestamp::from_secs(START_EPOCH_S + s);
@@ -1080,7 +1107,7 @@ pub fn simulate(
                     .observe_size(*b as u64, config, now);
             }
             hour.hour = s / 3600;
-            hour.by_cause = reasons.take_hour(design);
+            (hour.by_cause, hour.by_reasons) = reasons.take_hour(design);
             hours.push(std::mem::take(&mut hour));
             for i in 0..n {
                 let (cap_r, cap_w) = (
@@ -1101,18 +1128,25 @@ pub fn simulate(
                 }
             }
             progress(s + 1, total_s);
+            if let Some(limit) = options.give_up_above_throttled
+                && pattern_totals.iter().map(|p| p.1).sum::<u64>() > limit
+            {
+                stopped_after_s = Some(s + 1);
+                break;
+            }
         }
         s += 1;
     }
 
     // The report.
-    let secs = total_s as f64;
+    let run_s = stopped_after_s.unwrap_or(total_s);
+    let secs = run_s as f64;
     let mut resources = Vec::new();
     let mut cost = Vec::new();
     for i in 0..n {
         let r = capacity.resource(i);
         let on_demand = matches!(r.mode(), Mode::OnDemand { .. });
-        let minutes = (total_s / 60).max(1) as f64;
+        let minutes = (run_s / 60).max(1) as f64;
         let prov = |op: usize| {
             (!on_demand || provisioned_unit_minutes[i][op] > 0)
                 .then(|| provisioned_unit_minutes[i][op] as f64 / minutes)
@@ -1211,7 +1245,12 @@ pub fn simulate(
     let report = SimReport {
         table: design.name.clone(),
         workload: workload.name.clone(),
-        days,
+        days: if stopped_after_s.is_some() {
+            run_s as f64 / 86_400.0
+        } else {
+            days
+        },
+        stopped_after_s,
         requests,
         throttled,
         failed,

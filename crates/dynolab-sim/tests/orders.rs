@@ -53,6 +53,14 @@ fn the_seed_table_throttles_on_user_premium_while_mostly_idle_and_costs_about_24
         r.hours.iter().map(|h| h.throttled).sum::<u64>(),
         r.throttled
     );
+    for h in &r.hours {
+        assert_eq!(
+            h.by_reasons.values().sum::<u64>(),
+            h.throttled,
+            "hour {}",
+            h.hour
+        );
+    }
     for (cause, n) in &r.by_cause {
         assert!(*n <= r.throttled, "{cause}: {n}");
     }
@@ -125,12 +133,25 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
     assert_eq!(a.after.throttled, 0);
     assert_eq!(a.after.days, 30.0);
     // The cheapest mode without throttling: auto scaling with scheduled actions around the four
-    // known flash sales (on-demand is $301.98, target tracking alone throttles in the sales).
+    // known flash sales (on-demand is $271.88, target tracking alone throttles in the sales).
     let chosen = a.modes.iter().find(|m| m.chosen).unwrap();
     assert!(chosen.mode.contains("scheduled scaling"), "{chosen:?}");
     let on_demand = a.modes.iter().find(|m| m.mode == "on-demand").unwrap();
     assert_eq!(on_demand.throttled, 0);
     assert!(chosen.cost < on_demand.cost);
+    assert!(chosen.stopped_after_days.is_none());
+    // Target tracking alone throttles in the first sale: once it has throttled more than
+    // on-demand does, it cannot be chosen, and its run stops.
+    let tracking = a
+        .modes
+        .iter()
+        .find(|m| m.mode.contains("70% target"))
+        .unwrap();
+    let stopped = tracking.stopped_after_days.expect("it stops early");
+    assert!(
+        stopped < 1.0 && tracking.throttled > on_demand.throttled,
+        "{tracking:?}"
+    );
     let write = after.autoscaling.as_ref().unwrap().write.as_ref().unwrap();
     assert_eq!(
         write.scheduled.len(),

@@ -1,0 +1,362 @@
+//! The fixed design: a key that spreads the hot entity (or write sharding when no attribute
+//! can), one overloaded GSI facet per distinct access key (sharded if it would run hot), and TTL
+//! for entities that expire. It depends on the design and the workload only, not on a run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dynolab_design::{AttrType, Gsi, KeyAttr, Projection, TableDesign};
+
+use super::{PARTITION_HEADROOM, Recommendation, high_cardinality, peak_writes, top_share};
+use crate::flows;
+use crate::sim::SimOptions;
+use crate::workload::{Distinct, Distribution, Entity, Operation, Workload, template_attributes};
+
+/// The after design and workload, and the recommendations that made them.
+pub(super) fn fix(
+    design: &TableDesign,
+    workload: &Workload,
+    options: &SimOptions,
+) -> (TableDesign, Workload, Vec<Recommendation>) {
+    let mut recs = Vec::new();
+    let cap_w = options.capacity.partition_write_units_per_s as f64;
+    // The after design.
+    let mut after = design.clone();
+    let mut after_w = workload.clone();
+    let pk = design.partition_key.name.clone();
+    for (ename, entity) in workload.entities.iter() {
+        let Some(template) = entity.layout.get(&pk) else {
+            continue;
+        };
+        let low: Vec<String> = template_attributes(template)
+            .into_iter()
+            .filter(|a| !high_cardinality(&entity.attributes[a]))
+            .collect();
+        let share = top_share(entity, template);
+        let peak_units = peak_writes(workload, ename)
+            * share
+            * dynolab_capacity::write_cost(entity.item_bytes, false).0 as f64
+            / 2.0;
+        // Only a key that runs hot is redesigned: low cardinality alone is fine for a small
+        // entity (a category of products).
+        if peak_units < cap_w * PARTITION_HEADROOM * 0.5 {
+            continue;
+        }
+        // A high-cardinality attribute the table's queries select by: filters first (they
+        // read what they throw away), then what patterns are "by".
+        let on_table = || {
+            workload
+                .patterns
+                .iter()
+                .filter(|p| p.entity == *ename && p.index.is_none())
+        };
+        let candidate = on_table()
+            .flat_map(|p| &p.filter)
+            .chain(on_table().flat_map(|p| &p.by))
+            .find(|a| high_cardinality(&entity.attributes[*a]))
+            .cloned();
+        let ew = after_w.entities.get_mut(ename).expect("same entities");
+        if let (Some(attr), false) = (candidate, low.is_empty()) {
+            let new = rekey(template, &low, &attr);
+            recs.push(Recommendation {
+                kind: "key-design",
+                title: format!("partition {ename} items by {attr}: {pk} = \"{new}\""),
+                detail: vec![
+                    format!("was \"{template}\": {} carries {:.0}% of the traffic", low.join(", "), share * 100.0),
+                    format!("{attr} is what the queries on the table select by (today through a FilterExpression)"),
+                ],
+            });
+            ew.layout.insert(pk.clone(), new);
+            for p in after_w
+                .patterns
+                .iter_mut()
+                .filter(|p| p.entity == *ename && p.index.is_none())
+            {
+                if p.filter.contains(&attr) {
+                    p.filter.retain(|f| *f != attr);
+                    p.items_read = Some(p.items_returned());
+                }
+            }
+        } else {
+            // Write sharding: enough shards to keep the hottest key under the headroom.
+            let shards = (peak_units / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64;
+            let calculated = workload
+                .patterns
+                .iter()
+                .any(|p| p.entity == *ename && p.operation == Operation::GetItem);
+            ew.attributes.insert(
+                "shard".into(),
+                Distribution {
+                    distinct: Some(Distinct::Count(shards)),
+                    bytes: Some(2),
+                    ..Default::default()
+                },
+            );
+            let new = format!("{template}#{{shard}}");
+            ew.layout.insert(pk.clone(), new.clone());
+            for p in after_w.patterns.iter_mut().filter(|p| {
+                p.entity == *ename && p.index.is_none() && p.operation == Operation::Query
+            }) {
+                p.rate.base *= shards as f64;
+                for s in &mut p.rate.spikes {
+                    s.rate *= shards as f64;
+                }
+                p.items_read = Some(p.items_read().div_ceil(shards));
+                p.items_returned = Some(p.items_returned().div_ceil(shards).min(p.items_read()));
+            }
+            recs.push(Recommendation {
+                kind: "write-sharding",
+                title: format!("shard {ename} writes {shards} ways: {pk} = \"{new}\""),
+                detail: vec![
+                    format!("peak {peak_units:.0} WCU/s on one key against a partition cap of {cap_w:.0} (kept under {:.0}%)", PARTITION_HEADROOM * 100.0),
+                    if calculated {
+                        "suffix calculated from the item's id (hash mod shards), so GetItem still finds it directly".into()
+                    } else {
+                        "random suffix".into()
+                    },
+                    format!("a Query on the key becomes {shards} queries (scatter-gather; dynolab-client does it)"),
+                ],
+            });
+        }
+    }
+
+    // One overloaded GSI per distinct access key of an entity (GSI1, GSI2, …).
+    let mut slots: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
+    let mut new_gsis: BTreeMap<String, Gsi> = BTreeMap::new();
+    let mut moved = Vec::new();
+    for (pi, p) in workload.patterns.iter().enumerate() {
+        let Some(index) = &p.index else { continue };
+        let Some(old) = design.gsis.iter().find(|g| &g.name == index) else {
+            continue;
+        };
+        let entity = after_w.entities[&p.entity].clone();
+        // Served by the new table key?
+        let table_attrs = template_attributes(&entity.layout[&pk]);
+        if !p.by.is_empty() && p.by.iter().all(|b| table_attrs.contains(b)) {
+            after_w.patterns[pi].index = None;
+            moved.push(format!("{:?} now queries the table", p.name));
+            continue;
+        }
+        let by = if p.by.is_empty() {
+            template_attributes(&entity.layout[&old.partition_key.name])
+        } else {
+            p.by.clone()
+        };
+        let entity_slots = slots.entry(p.entity.clone()).or_default();
+        let slot = match entity_slots.iter().position(|(_, b)| *b == by) {
+            Some(i) => i,
+            None => {
+                entity_slots.push((String::new(), by.clone()));
+                entity_slots.len() - 1
+            }
+        };
+        let name = format!("GSI{}", slot + 1);
+        entity_slots[slot].0 = name.clone();
+        let gpk = format!("{name}PK");
+        let gsk = format!("{name}SK");
+        let mut gtemplate = by
+            .iter()
+            .map(|b| format!("{}#{{{b}}}", b.to_uppercase()))
+            .collect::<Vec<_>>()
+            .join("#");
+        // Shard the index key too if one value would run hot.
+        let share = top_share(&entity, &gtemplate);
+        let peak = peak_writes(workload, &p.entity) * share;
+        let mut fanout = 1;
+        if peak >= cap_w * PARTITION_HEADROOM {
+            fanout = (peak / (cap_w * PARTITION_HEADROOM)).ceil() as u64;
+            let ew = after_w.entities.get_mut(&p.entity).expect("entity");
+            ew.attributes.insert(
+                "gsi_shard".into(),
+                Distribution {
+                    distinct: Some(Distinct::Count(fanout)),
+                    bytes: Some(2),
+                    ..Default::default()
+                },
+            );
+            gtemplate = format!("{gtemplate}#{{gsi_shard}}");
+            recs.push(Recommendation {
+                kind: "write-sharding",
+                title: format!("shard {name}PK {fanout} ways"),
+                detail: vec![format!(
+                    "{:.0} writes/s at peak on one {} value",
+                    peak,
+                    by.join("+")
+                )],
+            });
+        }
+        let sort_template = match &old.sort_key {
+            Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
+            _ => None,
+        }
+        .or_else(|| {
+            design
+                .sort_key
+                .as_ref()
+                .and_then(|sk| entity.layout.get(&sk.name).cloned())
+        });
+        let ew = after_w.entities.get_mut(&p.entity).expect("entity");
+        let added: u64 = gpk.len() as u64
+            + flows::rendered_bytes(&gtemplate, ew)
+            + sort_template
+                .as_ref()
+                .map_or(0, |t| gsk.len() as u64 + flows::rendered_bytes(t, ew));
+        if !ew.layout.contains_key(&gpk) {
+            ew.item_bytes += added;
+        }
+        ew.layout.insert(gpk.clone(), gtemplate.clone());
+        if let Some(t) = &sort_template {
+            ew.layout.insert(gsk.clone(), t.clone());
+        }
+        let projection: Option<BTreeSet<String>> =
+            p.projection.as_ref().map(|v| v.iter().cloned().collect());
+        let gsi = new_gsis.entry(name.clone()).or_insert_with(|| Gsi {
+            name: name.clone(),
+            partition_key: KeyAttr {
+                name: gpk.clone(),
+                ty: AttrType::S,
+            },
+            sort_key: sort_template.as_ref().map(|_| KeyAttr {
+                name: gsk.clone(),
+                ty: AttrType::S,
+            }),
+            projection: Projection::KeysOnly,
+            provisioned: None,
+            autoscaling: None,
+        });
+        gsi.projection = match (&gsi.projection, projection) {
+            (Projection::All, _) | (_, None) => Projection::All,
+            (Projection::KeysOnly, Some(attrs)) => include(attrs, ew),
+            (Projection::Include(have), Some(attrs)) => {
+                include(have.iter().cloned().chain(attrs).collect(), ew)
+            }
+        };
+        let q = &mut after_w.patterns[pi];
+        q.index = Some(name.clone());
+        if fanout > 1 {
+            q.rate.base *= fanout as f64;
+            q.items_read = Some(q.items_read().div_ceil(fanout));
+            q.items_returned = Some(q.items_returned().div_ceil(fanout).min(q.items_read()));
+        }
+        moved.push(format!(
+            "{:?} queries {name} ({gpk} = \"{gtemplate}\")",
+            p.name
+        ));
+    }
+    // Entity attributes only old GSIs needed stay as plain item attributes.
+    after.gsis = new_gsis.into_values().collect();
+    if !design.gsis.is_empty() {
+        recs.push(Recommendation {
+            kind: "gsi-consolidation",
+            title: format!(
+                "replace {} GSIs with {} overloaded GSI{}",
+                design.gsis.len(),
+                after.gsis.len(),
+                if after.gsis.len() == 1 { "" } else { "s" }
+            ),
+            detail: moved,
+        });
+    }
+    if workload
+        .entities
+        .values()
+        .any(|e| e.expire_after_days.is_some())
+        && design.ttl_attribute.is_none()
+    {
+        after.ttl_attribute = Some("expires_at".into());
+        recs.push(Recommendation {
+            kind: "ttl",
+            title: "enable TTL on expires_at".into(),
+            detail: vec!["write expires_at = created_at + the retention on every item".into()],
+        });
+    }
+    (after, after_w, recs)
+}
+
+/// The projection for these needed attributes: KEYS_ONLY when keys suffice, else INCLUDE.
+fn include(attrs: BTreeSet<String>, entity: &Entity) -> Projection {
+    let stored: Vec<String> = attrs
+        .into_iter()
+        .filter_map(|a| {
+            // The design attribute that holds this entity attribute as it is.
+            entity
+                .layout
+                .iter()
+                .find(|(_, t)| **t == format!("{{{a}}}"))
+                .map(|(k, _)| k.clone())
+        })
+        .collect();
+    if stored.is_empty() {
+        Projection::KeysOnly
+    } else {
+        Projection::Include(stored)
+    }
+}
+
+/// The key prefix for an attribute: its name in capitals, without an `_id` ending
+/// (`device_id` → `DEVICE`, `user_id` → `USER`, `tenant` → `TENANT`).
+fn prefix_of(attr: &str) -> String {
+    attr.strip_suffix("_id").unwrap_or(attr).to_uppercase()
+}
+
+/// `template` with each of the `low` attributes replaced by `attr`: a `PREFIX#{low}` segment
+/// becomes `ATTR#{attr}` (the prefix names the new attribute, not the one it replaced), a bare
+/// `{low}` becomes `{attr}`, and repeats of the new segment collapse into one.
+fn rekey(template: &str, low: &[String], attr: &str) -> String {
+    let segment = format!("{}#{{{attr}}}", prefix_of(attr));
+    let mut parts: Vec<String> = Vec::new();
+    let pieces: Vec<&str> = template.split('#').collect();
+    let mut i = 0;
+    while i < pieces.len() {
+        let is_low = |p: &str| low.iter().any(|a| p == format!("{{{a}}}"));
+        let literal = |p: &str| !p.is_empty() && !p.contains('{');
+        if i + 1 < pieces.len() && literal(pieces[i]) && is_low(pieces[i + 1]) {
+            if parts.last() != Some(&segment) {
+                parts.push(segment.clone());
+            }
+            i += 2;
+        } else if is_low(pieces[i]) {
+            let bare = format!("{{{attr}}}");
+            if parts.last() != Some(&bare) && parts.last() != Some(&segment) {
+                parts.push(bare);
+            }
+            i += 1;
+        } else {
+            parts.push(pieces[i].to_string());
+            i += 1;
+        }
+    }
+    parts.join("#")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn low(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_new_key_is_named_after_its_attribute() {
+        assert_eq!(
+            rekey("USER#{user_type}", &low(&["user_type"]), "user_id"),
+            "USER#{user_id}"
+        );
+        assert_eq!(
+            rekey("CLASS#{device_class}", &low(&["device_class"]), "device_id"),
+            "DEVICE#{device_id}"
+        );
+        assert_eq!(
+            rekey("TENANT#{tenant}#CLASS#{plan}", &low(&["plan"]), "user_id"),
+            "TENANT#{tenant}#USER#{user_id}"
+        );
+        assert_eq!(
+            rekey("{region}", &low(&["region"]), "order_id"),
+            "{order_id}"
+        );
+        assert_eq!(
+            rekey("T#{tier}#R#{region}", &low(&["tier", "region"]), "account"),
+            "ACCOUNT#{account}"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! The advisor: simulate the design, read the evidence, fix the key design, shard what is still
+//! hot, fold the GSIs into overloaded ones, pick the capacity mode and table class from simulated
+//! costs, and simulate the result on the same traffic (docs/design/simulate.md, "advise").
+//!
+//! The stages, one module each: [`design`] fixes the table (key design, write sharding, one
+//! overloaded GSI per access key, TTL) from the design and the workload alone; the before design
+//! and the fixed one on demand are simulated side by side; [`findings`] reads the before run;
+//! [`modes`] sizes the provisioned candidates from the on-demand run, simulates them side by
+//! side and chooses; the table class comes last, and the chosen run is the after column.
+
+mod design;
+mod findings;
+mod modes;
+
+use dynolab_design::{TableClass, TableDesign};
+use serde::Serialize;
+
+use crate::sim::{SimError, SimOptions, SimReport, simulate};
+use crate::workload::{Class, Distinct, Distribution, Entity, Workload, template_attributes};
+
+pub use crate::sim::RESERVED_1Y_DISCOUNT;
+/// Keep a key under this share of its partition's cap; above it, shard (choice).
+pub const PARTITION_HEADROOM: f64 = 0.8;
+/// An attribute with fewer distinct values than this is low-cardinality (choice).
+pub const HIGH_CARDINALITY: u64 = 1_000;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub title: String,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Recommendation {
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModeCost {
+    pub mode: String,
+    /// The run's cost; for a run that stopped early, the cost of the days it ran.
+    pub cost: f64,
+    pub throttled: u64,
+    pub chosen: bool,
+    /// Set when the run stopped early, after this many days, because it had throttled more
+    /// requests than on-demand does over the whole run: it could no longer be chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_after_days: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Advice {
+    pub findings: Vec<Finding>,
+    pub recommendations: Vec<Recommendation>,
+    pub modes: Vec<ModeCost>,
+    /// The after design, the one `after.tf` and `after.json` hold, and `after` is its run.
+    pub after_design: TableDesign,
+    pub after_workload: Workload,
+    /// Whether `after` prices the provisioned capacity as 1-year reserved capacity (a purchase
+    /// the design files cannot say; `dynolab simulate --reserved-capacity` prices it so).
+    pub reserved_capacity: bool,
+    pub before: SimReport,
+    pub after: SimReport,
+}
+
+fn distinct_of(d: &Distribution) -> Option<u64> {
+    if !d.values.is_empty() {
+        return Some(d.values.len() as u64);
+    }
+    match &d.distinct {
+        Some(Distinct::Count(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Many distinct values, none of them carrying 5% of the requests or more.
+fn high_cardinality(d: &Distribution) -> bool {
+    distinct_of(d).is_none_or(|n| n >= HIGH_CARDINALITY)
+        && d.classes("x").iter().all(|c| match c {
+            Class::Value { share, .. } => *share < 0.05,
+            Class::Spread { .. } => true,
+        })
+}
+
+fn fmt_usd(x: f64) -> String {
+    format!("${x:.2}")
+}
+
+/// Largest share of requests one value combination of `template` gets.
+fn top_share(entity: &Entity, template: &str) -> f64 {
+    template_attributes(template)
+        .iter()
+        .map(|a| {
+            entity.attributes[a]
+                .classes(a)
+                .iter()
+                .map(|c| match c {
+                    Class::Value { share, .. } => *share,
+                    Class::Spread { share, distinct } => {
+                        distinct.map_or(0.0, |n| share / n.max(1) as f64)
+                    }
+                })
+                .fold(0.0, f64::max)
+        })
+        .product()
+}
+
+/// Peak writes per second of an entity (all write patterns, daily peak with spikes).
+fn peak_writes(workload: &Workload, entity: &str) -> f64 {
+    workload
+        .patterns
+        .iter()
+        .filter(|p| p.entity == entity && p.operation.is_write())
+        .filter_map(|p| crate::workload::DailyCurve::new(&p.rate).ok())
+        .map(|c| c.peak())
+        .sum()
+}
+
+/// Runs the whole advice: before, findings, the after design and workload, modes, after.
+/// Runs the whole advice: the after design and workload, before and the modes simulated,
+/// findings, the chosen mode and table class, after.
+pub fn advise(
+    design: &TableDesign,
+    workload: &Workload,
+    options: &SimOptions,
+    progress: &mut dyn FnMut(&str, u64, u64),
+) -> Result<Advice, SimError> {
+    let (after, after_w, mut recs) = design::fix(design, workload, options);
+    let on_demand = modes::on_demand(&after);
+    // The before design and the after design on demand are independent: run them side by side
+    // (the machine this targets has two cores).
+    let (before, od) = std::thread::scope(|scope| {
+        let od = scope.spawn(|| simulate(&on_demand, &after_w, options, &mut |_, _| {}));
+        let before = simulate(design, workload, options, &mut |d, t| {
+            progress("before and on-demand", d, t)
+        });
+        (
+            before,
+            od.join().expect("the on-demand simulation does not panic"),
+        )
+    });
+    let (before, od) = (before?, od?);
+    let mut findings = findings::findings(design, workload, &before, options);
+    let choice = modes::choose(
+        design, workload, &after, &after_w, on_demand, od, options, progress,
+    )?;
+    recs.push(choice.recommendation);
+    findings.push(choice.finding);
+    let (modes, chosen_design, chosen_report, reserved_capacity) = (
+        choice.modes,
+        choice.design,
+        choice.report,
+        choice.reserved_capacity,
+    );
+    // Table class: Standard-IA pays off when storage dominates.
+    let mut after_design = chosen_design;
+    let storage = chosen_report.cost_of("storage");
+    let throughput = chosen_report.cost_total - storage;
+    let std = options.prices.class("STANDARD");
+    let ia = options.prices.class("STANDARD_INFREQUENT_ACCESS");
+    let ia_total = storage * ia.storage_gb_month / std.storage_gb_month
+        + throughput * ia.on_demand_write_per_million / std.on_demand_write_per_million;
+    let class = if ia_total < chosen_report.cost_total {
+        TableClass::StandardInfrequentAccess
+    } else {
+        TableClass::Standard
+    };
+    recs.push(Recommendation {
+        kind: "table-class",
+        title: format!("table class {}", class.as_str()),
+        detail: vec![format!(
+            "STANDARD {} against STANDARD_INFREQUENT_ACCESS about {} (storage {} of the bill)",
+            fmt_usd(chosen_report.cost_total),
+            fmt_usd(ia_total),
+            fmt_usd(storage)
+        )],
+    });
+    let after_report = if class != after_design.table_class {
+        after_design.table_class = class;
+        let options = SimOptions {
+            reserved_capacity,
+            ..options.clone()
+        };
+        simulate(&after_design, &after_w, &options, &mut |d, t| {
+            progress("after", d, t)
+        })?
+    } else {
+        chosen_report
+    };
+    Ok(Advice {
+        findings,
+        recommendations: recs,
+        modes,
+        after_design,
+        after_workload: after_w,
+        reserved_capacity,
+        before,
+        after: after_report,
+    })
+}
