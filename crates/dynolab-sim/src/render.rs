@@ -165,6 +165,7 @@ pub fn advice_summary(a: &Advice) -> String {
         for e in &f.evidence {
             let _ = writeln!(out, "    {e}");
         }
+        let _ = writeln!(out, "    → {}", f.leads_to);
     }
     let _ = writeln!(out, "\nRECOMMENDATIONS");
     for r in &a.recommendations {
@@ -423,6 +424,7 @@ pub fn advice_html(a: &Advice) -> String {
         for e in &f.evidence {
             let _ = write!(body, "<li>{}</li>", esc(e));
         }
+        let _ = write!(body, "<li><i>→ {}</i></li>", esc(&f.leads_to));
         body.push_str("</ul></li>");
     }
     body.push_str("</ul></section><section><h2>Recommendations</h2><ul>");

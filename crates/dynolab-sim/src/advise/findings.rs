@@ -52,6 +52,7 @@ pub(super) fn findings(
             before.failed, workload.retry.max_attempts
         ));
         findings.push(Finding {
+            leads_to: String::new(),
             kind: "throttling",
             title: format!(
                 "{} of {} requests throttled over {} days",
@@ -64,6 +65,7 @@ pub(super) fn findings(
         let cap = if k.op == "write" { cap_w } else { cap_r };
         if k.share >= 0.10 && (k.throttled > 0 || k.peak_units >= cap * 0.5) {
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "hot-key",
                 title: format!("hot partition key {} on {}", k.key, k.resource),
                 evidence: vec![
@@ -100,6 +102,7 @@ pub(super) fn findings(
                 && u < 30.0
             {
                 findings.push(Finding {
+                    leads_to: String::new(),
                     kind: "over-provisioned",
                     title: format!("{} {op} capacity {:.0}% used", r.name, u),
                     evidence: vec![format!(
@@ -120,6 +123,7 @@ pub(super) fn findings(
     for (pk, names) in &by_pk {
         if names.len() > 1 {
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "gsi-sprawl",
                 title: format!("{} GSIs share the partition key {pk}", names.len()),
                 evidence: vec![
@@ -146,6 +150,7 @@ pub(super) fn findings(
                 .map(|c| c.usd)
                 .sum();
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "unused-gsi",
                 title: format!("GSI {} is never queried", g.name),
                 evidence: vec![format!(
@@ -170,6 +175,7 @@ pub(super) fn findings(
                 .flat_map(|p| p.projection.clone().unwrap_or_default())
                 .collect();
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "wide-projection",
                 title: format!(
                     "GSI {} projects ALL; its queries need {}",
@@ -187,6 +193,7 @@ pub(super) fn findings(
         let ratio = p.items_read() as f64 / p.items_returned().max(1) as f64;
         if ratio >= 2.0 {
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "filter",
                 title: format!(
                     "{:?} reads {} items to return {}",
@@ -204,6 +211,7 @@ pub(super) fn findings(
         }
         if p.operation == Operation::Scan {
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "scan",
                 title: format!("{:?} is a Scan", p.name),
                 evidence: vec![format!(
@@ -216,6 +224,7 @@ pub(super) fn findings(
     for (name, e) in &workload.entities {
         if let (Some(days), None) = (e.expire_after_days, &design.ttl_attribute) {
             findings.push(Finding {
+                leads_to: String::new(),
                 kind: "ttl",
                 title: format!(
                     "{name} items are not needed after {days} days and nothing deletes them"

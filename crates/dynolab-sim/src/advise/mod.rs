@@ -29,6 +29,9 @@ pub struct Finding {
     pub kind: &'static str,
     pub title: String,
     pub evidence: Vec<String>,
+    /// The recommendation that answers it (`recommendation: key-design`), or why none does
+    /// (`no recommendation: …`).
+    pub leads_to: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -190,6 +193,9 @@ pub fn advise(
     } else {
         chosen_report
     };
+    for f in &mut findings {
+        f.leads_to = leads_to(f, &recs);
+    }
     Ok(Advice {
         findings,
         recommendations: recs,
@@ -200,4 +206,29 @@ pub fn advise(
         before,
         after: after_report,
     })
+}
+
+/// Which recommendation answers a finding, or why none does: each finding leads somewhere.
+fn leads_to(finding: &Finding, recs: &[Recommendation]) -> String {
+    let answers: &[&str] = match finding.kind {
+        "throttling" | "hot-key" => &["key-design", "write-sharding", "capacity-mode"],
+        "over-provisioned" | "capacity-mode" => &["capacity-mode"],
+        "gsi-sprawl" | "unused-gsi" | "wide-projection" => &["gsi-consolidation"],
+        "filter" => &["key-design"],
+        "ttl" => &["ttl"],
+        _ => &[],
+    };
+    let found: Vec<&str> = answers
+        .iter()
+        .copied()
+        .filter(|kind| recs.iter().any(|r| r.kind == *kind))
+        .collect();
+    if !found.is_empty() {
+        return format!("recommendation: {}", found.join(", "));
+    }
+    match finding.kind {
+        "scan" => "no recommendation: the advisor does not yet design a key or a sparse GSI that serves a Scan".into(),
+        "filter" => "no recommendation: the filtered attribute is not one the advisor can put in a key (only the table's hot entity is re-keyed)".into(),
+        _ => "no recommendation: nothing the advisor changes addresses it".into(),
+    }
 }

@@ -235,6 +235,7 @@ pub(super) fn choose(
             .collect(),
     };
     let finding = Finding {
+        leads_to: String::new(),
         kind: "capacity-mode",
         title: format!(
             "the design is {}",
