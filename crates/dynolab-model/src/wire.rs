@@ -528,11 +528,7 @@ fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
         Check::LenMax(max) => (length(value) > *max)
             .then(|| format!("Member must have length less than or equal to {max}")),
         Check::NamePattern => {
-            let ok = value.as_str().is_some_and(|s| {
-                !s.is_empty()
-                    && s.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            });
+            let ok = value.as_str().is_some_and(matches_name_pattern);
             (!ok).then(|| {
                 "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+".to_string()
             })
@@ -547,19 +543,26 @@ fn violation(check: &Check, value: Option<&Value>) -> Option<String> {
             })
         }
         Check::KeysAreTableNames => {
-            let bad = |k: &String| {
-                let n = k.chars().count();
-                !(3..=255).contains(&n)
-                    || !k
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            };
+            let bad = |k: &String| !is_table_name(k);
             value.as_object().is_some_and(|m| m.keys().any(bad)).then(|| {
                 "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]".to_string()
             })
         }
         Check::NotNull | Check::Required | Check::TableName | Check::KeepsNull => None,
     }
+}
+
+/// `[a-zA-Z0-9_.-]+`, the pattern of table and index names.
+pub fn matches_name_pattern(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// A valid table or index name: 3 to 255 characters of [`matches_name_pattern`].
+pub fn is_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.chars().count()) && matches_name_pattern(name)
 }
 
 /// Accessors over a checked request object.

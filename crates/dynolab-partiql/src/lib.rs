@@ -210,16 +210,10 @@ pub fn check_names(stmt: &Statement) -> Result<(), PartiqlError> {
         Statement::Insert(_) => return Ok(()),
         _ => None,
     };
-    if !valid_table_name(stmt.table()) || index.is_some_and(|i| !valid_table_name(i)) {
+    if !dynolab_model::wire::is_table_name(stmt.table())
+        || index.is_some_and(|i| !dynolab_model::wire::is_table_name(i))
+    {
         return Err(PartiqlError::new(msg::TABLE_NAME));
     }
     Ok(())
-}
-
-/// DynamoDB's table- and index-name rule: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
-fn valid_table_name(name: &str) -> bool {
-    (3..=255).contains(&name.chars().count())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }

@@ -139,11 +139,12 @@ impl Keys {
             ))
         })?;
         check_skew(amz_date, signed_at, now)?;
-        if parts.date != &amz_date[..8] {
+        // `parse_amz_date` accepted 16 ASCII bytes, so the first 8 are the date.
+        let day = amz_date.get(..8).unwrap_or_default();
+        if parts.date != day {
             return Err(invalid_signature(format!(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
-                parts.date,
-                &amz_date[..8]
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{day}', from '{amz_date}'.",
+                parts.date
             )));
         }
         let mut signed = Vec::with_capacity(parts.signed_headers.len());
@@ -259,7 +260,8 @@ fn parse_authorization(header: &str) -> Result<Authorization<'_>, ApiError> {
             missing.join(" ")
         )));
     }
-    let credential = fields["Credential"];
+    let field = |k: &str| fields.get(k).copied().unwrap_or_default();
+    let credential = field("Credential");
     let scope: Vec<&str> = credential.split('/').collect();
     let [key_id, date, region, service, terminator] = scope[..] else {
         return Err(incomplete(format!(
@@ -276,8 +278,8 @@ fn parse_authorization(header: &str) -> Result<Authorization<'_>, ApiError> {
         date,
         region,
         service,
-        signed_headers: fields["SignedHeaders"].split(';').collect(),
-        signature: fields["Signature"],
+        signed_headers: field("SignedHeaders").split(';').collect(),
+        signature: field("Signature"),
     })
 }
 
@@ -359,7 +361,7 @@ fn parse_amz_date(text: &str) -> Option<SystemTime> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+    let secs = dynolab_clock::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
     u64::try_from(secs)
         .ok()
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
@@ -367,44 +369,13 @@ fn parse_amz_date(text: &str) -> Option<SystemTime> {
 
 fn format_amz_date(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let (y, mo, d) = dynolab_clock::civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
     format!(
         "{y:04}{mo:02}{d:02}T{:02}{:02}{:02}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
-    )
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
     )
 }
 

@@ -506,14 +506,7 @@ pub fn parse_timestamp(v: &Value) -> Option<f64> {
     let h: i64 = c.next()?.parse().ok()?;
     let mi: i64 = c.next()?.parse().ok()?;
     let sec: f64 = c.next().map_or(Ok(0.0), |p| p.parse()).ok()?;
-    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = dynolab_clock::days_from_civil(y, m, day);
     Some((days * 86_400 + h * 3600 + mi * 60 - offset) as f64 + sec)
 }
 
