@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a DynamoDB-compatible endpoint (point any AWS SDK at it with --endpoint-url).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Show a running server's most accessed and most throttled keys (Contributor Insights).
     TopKeys(TopKeysArgs),
     /// Show a running server's bill so far and monthly run rate, per table and index.
@@ -134,6 +134,10 @@ struct ServeArgs {
     /// Open connections at once; a connection beyond it is closed at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// Requests a second one connection may send (bursts up to one second's worth); past it a
+    /// request gets DynamoDB's ThrottlingException, which the SDKs retry. Default: no limit.
+    #[arg(long, value_name = "PER_SEC")]
+    max_connection_rate: Option<u32>,
     /// The largest request body served (bytes); a larger one gets HTTP 413. DynamoDB's limit
     /// is 16 MiB.
     #[arg(long, default_value_t = dynolab_server::MAX_REQUEST_BYTES)]
@@ -280,7 +284,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::TopKeys(args) => top_keys(args),
         Command::Cost(args) => cost(args),
         Command::Simulate(args) => simulate::run_simulate(args),
@@ -368,6 +372,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .max_request_bytes
             .clamp(1, dynolab_server::MAX_REQUEST_BYTES),
         blocking_pool: !args.inline_long_operations,
+        requests_per_connection_per_sec: args.max_connection_rate,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

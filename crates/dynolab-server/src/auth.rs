@@ -139,7 +139,11 @@ impl Keys {
                 presented.algorithm
             )));
         }
-        let scope_parts: Vec<&str> = presented.credential.trim_end_matches('/').split('/').collect();
+        let scope_parts: Vec<&str> = presented
+            .credential
+            .trim_end_matches('/')
+            .split('/')
+            .collect();
         let [key_id, date, region, service, terminator] = scope_parts[..] else {
             return Err(incomplete(format!(
                 "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{}'",
@@ -149,7 +153,8 @@ impl Keys {
         let mut wrong = String::new();
         if let Some((want_region, services)) = scope {
             if region != want_region {
-                wrong += &format!("Credential should be scoped to a valid region, not '{region}'. ");
+                wrong +=
+                    &format!("Credential should be scoped to a valid region, not '{region}'. ");
             }
             if !services.contains(&service) {
                 let first = services.first().copied().unwrap_or_default();
@@ -221,15 +226,29 @@ impl Keys {
             },
             date_signed: signed_headers.iter().any(|h| h == "x-amz-date"),
         };
-        // Presigned requests are signed over `UNSIGNED-PAYLOAD` by the SDKs (botocore's
-        // SigV4QueryAuth); a signer may also hash the body, as the header form always does.
-        let bodies: &[SignableBody<'_>] = if presented.in_query {
-            &[SignableBody::UnsignedPayload, SignableBody::Bytes(body)]
-        } else {
-            &[SignableBody::Bytes(body)]
+        // A signed `x-amz-content-sha256` is the payload line of the canonical request: the
+        // body's hash (which must then be this body's) or `UNSIGNED-PAYLOAD`. Presigned
+        // requests are signed over `UNSIGNED-PAYLOAD` by the SDKs' presigners, or over the
+        // body's hash; the header form hashes the body.
+        let content_sha256 = signed
+            .iter()
+            .find(|(name, _)| *name == "x-amz-content-sha256")
+            .map(|(_, v)| v.as_str());
+        let bodies: Vec<SignableBody<'_>> = match content_sha256 {
+            Some("UNSIGNED-PAYLOAD") => vec![SignableBody::UnsignedPayload],
+            Some(claimed) => {
+                if !constant_time_eq(claimed.as_bytes(), sha256_hex(body).as_bytes()) {
+                    return Err(invalid_signature(SIGNATURE_MISMATCH));
+                }
+                vec![SignableBody::Bytes(body)]
+            }
+            None if presented.in_query => {
+                vec![SignableBody::UnsignedPayload, SignableBody::Bytes(body)]
+            }
+            None => vec![SignableBody::Bytes(body)],
         };
         for body in bodies {
-            let computed = signature(key, &canonical, body.clone())?;
+            let computed = signature(key, &canonical, body)?;
             if constant_time_eq(computed.as_bytes(), presented.signature.as_bytes()) {
                 return Ok(key);
             }
@@ -265,7 +284,9 @@ impl Presented {
             Some(_) if in_query => Err(invalid_signature(
                 "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
             )),
-            Some(header) if header.trim().starts_with("AWS4-") => Presented::from_header(header, headers),
+            Some(header) if header.trim().starts_with("AWS4-") => {
+                Presented::from_header(header, headers)
+            }
             None if in_query => Presented::from_query(param),
             _ => Err(ApiError::new(
                 ErrorCode::MissingAuthenticationTokenException,
@@ -478,6 +499,14 @@ fn check_skew(amz_date: &str, signed_at: SystemTime, now: SystemTime) -> Result<
     Ok(())
 }
 
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -595,27 +624,179 @@ mod tests {
     fn malformed_signatures_get_dynamodbs_answers() {
         let keys = Keys::parse("[[key]]\nid = \"A\"\nsecret = \"s\"\n").unwrap();
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 20231114T221320Z
-        let good_date = "20231114T221320Z";
-        let cases: &[(&str, &[(&str, &str)], ErrorCode, &str)] = &[
-            ("/", &[], ErrorCode::MissingAuthenticationTokenException, "Request is missing Authentication Token"),
-            ("/", &[("authorization", "AWS4")], ErrorCode::MissingAuthenticationTokenException, "Request is missing Authentication Token"),
-            ("/?X-Amz-Algorith", &[("authorization", "X")], ErrorCode::MissingAuthenticationTokenException, "Request is missing Authentication Token"),
-            ("/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d", &[], ErrorCode::MissingAuthenticationTokenException, "Request is missing Authentication Token"),
-            ("/?X-Amz-Algorithm", &[("authorization", "X")], ErrorCode::InvalidSignatureException, "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."),
-            ("/", &[("authorization", "AWS4-")], ErrorCode::IncompleteSignatureException, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"),
-            ("/", &[("authorization", "AWS4- Signature=b Credential=a"), ("date", "a")], ErrorCode::IncompleteSignatureException, "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b Credential=a"),
-            ("/", &[("authorization", "AWS4- Signature=b,Credential=a"), ("date", "a")], ErrorCode::IncompleteSignatureException, "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b,Credential=a"),
-            ("/?X-Amz-Algorithm", &[], ErrorCode::IncompleteSignatureException, "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters."),
-            ("/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d", &[], ErrorCode::IncompleteSignatureException, "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."),
+        const GOOD_DATE: &str = "20231114T221320Z";
+        // (path and query, headers, the answer's type, its message)
+        type Case = (
+            &'static str,
+            &'static [(&'static str, &'static str)],
+            ErrorCode,
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (
+                "/",
+                &[],
+                ErrorCode::MissingAuthenticationTokenException,
+                "Request is missing Authentication Token",
+            ),
+            (
+                "/",
+                &[("authorization", "AWS4")],
+                ErrorCode::MissingAuthenticationTokenException,
+                "Request is missing Authentication Token",
+            ),
+            (
+                "/?X-Amz-Algorith",
+                &[("authorization", "X")],
+                ErrorCode::MissingAuthenticationTokenException,
+                "Request is missing Authentication Token",
+            ),
+            (
+                "/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d",
+                &[],
+                ErrorCode::MissingAuthenticationTokenException,
+                "Request is missing Authentication Token",
+            ),
+            (
+                "/?X-Amz-Algorithm",
+                &[("authorization", "X")],
+                ErrorCode::InvalidSignatureException,
+                "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
+            ),
+            (
+                "/",
+                &[("authorization", "AWS4-")],
+                ErrorCode::IncompleteSignatureException,
+                "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-",
+            ),
+            (
+                "/",
+                &[
+                    ("authorization", "AWS4- Signature=b Credential=a"),
+                    ("date", "a"),
+                ],
+                ErrorCode::IncompleteSignatureException,
+                "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b Credential=a",
+            ),
+            (
+                "/",
+                &[
+                    ("authorization", "AWS4- Signature=b,Credential=a"),
+                    ("date", "a"),
+                ],
+                ErrorCode::IncompleteSignatureException,
+                "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b,Credential=a",
+            ),
+            (
+                "/?X-Amz-Algorithm",
+                &[],
+                ErrorCode::IncompleteSignatureException,
+                "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters.",
+            ),
+            (
+                "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d",
+                &[],
+                ErrorCode::IncompleteSignatureException,
+                "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters.",
+            ),
             // The checks after the form, in DynamoDB's order (dynalite's index.js notes).
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=host, Signature=c"), ("x-amz-date", "201")], ErrorCode::IncompleteSignatureException, "Date must be in ISO-8601 'basic format'. Got '201'. See http://en.wikipedia.org/wiki/ISO_8601"),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=host, Signature=c"), ("x-amz-date", "20130301T000000Z")], ErrorCode::InvalidSignatureException, "Signature expired: 20130301T000000Z is now earlier than 20231114T215820Z (20231114T221320Z - 15 min.)"),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=x-amz-date, Signature=c"), ("x-amz-date", good_date)], ErrorCode::InvalidSignatureException, "'Host' must be a 'SignedHeader' in the AWS Authorization."),
-            ("/", &[("authorization", "AWS4-HMAC-SHA25 Credential=a, SignedHeaders=host, Signature=c"), ("x-amz-date", good_date)], ErrorCode::IncompleteSignatureException, "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA25' (only AWS4-HMAC-SHA256 for now). "),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=c"), ("x-amz-date", good_date)], ErrorCode::IncompleteSignatureException, "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'a/b/c/d'"),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=c"), ("x-amz-date", good_date)], ErrorCode::InvalidSignatureException, "Credential should be scoped to a valid region, not 'c'. Credential should be scoped to correct service: 'dynamodb'. Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20231114', from '20231114T221320Z'."),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=Z/20231114/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=c"), ("x-amz-date", good_date)], ErrorCode::UnrecognizedClientException, "The security token included in the request is invalid."),
-            ("/", &[("authorization", "AWS4-HMAC-SHA256 Credential=A/20231114/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=c"), ("x-amz-date", good_date), ("host", "localhost")], ErrorCode::InvalidSignatureException, SIGNATURE_MISMATCH),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", "201"),
+                ],
+                ErrorCode::IncompleteSignatureException,
+                "Date must be in ISO-8601 'basic format'. Got '201'. See http://en.wikipedia.org/wiki/ISO_8601",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", "20130301T000000Z"),
+                ],
+                ErrorCode::InvalidSignatureException,
+                "Signature expired: 20130301T000000Z is now earlier than 20231114T215820Z (20231114T221320Z - 15 min.)",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=x-amz-date, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                ],
+                ErrorCode::InvalidSignatureException,
+                "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA25 Credential=a, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                ],
+                ErrorCode::IncompleteSignatureException,
+                "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA25' (only AWS4-HMAC-SHA256 for now). ",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                ],
+                ErrorCode::IncompleteSignatureException,
+                "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'a/b/c/d'",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                ],
+                ErrorCode::InvalidSignatureException,
+                "Credential should be scoped to a valid region, not 'c'. Credential should be scoped to correct service: 'dynamodb'. Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20231114', from '20231114T221320Z'.",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=Z/20231114/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                ],
+                ErrorCode::UnrecognizedClientException,
+                "The security token included in the request is invalid.",
+            ),
+            (
+                "/",
+                &[
+                    (
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=A/20231114/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=c",
+                    ),
+                    ("x-amz-date", GOOD_DATE),
+                    ("host", "localhost"),
+                ],
+                ErrorCode::InvalidSignatureException,
+                SIGNATURE_MISMATCH,
+            ),
         ];
         for (path, hs, code, message) in cases {
             let mut h = HeaderMap::new();
@@ -623,9 +804,20 @@ mod tests {
                 h.insert(*k, v.parse().unwrap());
             }
             let e = keys
-                .verify_scoped("POST", path, &h, b"{}", now, Some(("us-east-1", &["dynamodb"])))
+                .verify_scoped(
+                    "POST",
+                    path,
+                    &h,
+                    b"{}",
+                    now,
+                    Some(("us-east-1", &["dynamodb"])),
+                )
                 .unwrap_err();
-            assert_eq!((e.code, e.message.as_deref().unwrap_or_default()), (*code, *message), "{path} {hs:?}");
+            assert_eq!(
+                (e.code, e.message.as_deref().unwrap_or_default()),
+                (*code, *message),
+                "{path} {hs:?}"
+            );
         }
     }
 
@@ -672,19 +864,87 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("host", "localhost:8000".parse().unwrap());
         let verify = |path: &str, now: SystemTime| {
-            keys.verify_scoped("POST", path, &h, b"{\"any\":1}", now, Some(("us-east-1", &["dynamodb"])))
-                .map(|k| k.id.clone())
-                .map_err(|e| (e.code, e.message.unwrap_or_default()))
+            keys.verify_scoped(
+                "POST",
+                path,
+                &h,
+                b"{\"any\":1}",
+                now,
+                Some(("us-east-1", &["dynamodb"])),
+            )
+            .map(|k| k.id.clone())
+            .map_err(|e| (e.code, e.message.unwrap_or_default()))
         };
         let url = presign("s", 300);
-        assert_eq!(verify(&url, signed_at + Duration::from_secs(60)), Ok("A".to_string()));
+        assert_eq!(
+            verify(&url, signed_at + Duration::from_secs(60)),
+            Ok("A".to_string())
+        );
         let err = verify(&url.replace("Action=x", "Action=y"), signed_at).unwrap_err();
-        assert_eq!(err, (ErrorCode::InvalidSignatureException, SIGNATURE_MISMATCH.to_string()));
+        assert_eq!(
+            err,
+            (
+                ErrorCode::InvalidSignatureException,
+                SIGNATURE_MISMATCH.to_string()
+            )
+        );
         let err = verify(&presign("wrong", 300), signed_at).unwrap_err();
         assert_eq!(err.0, ErrorCode::InvalidSignatureException);
         let err = verify(&presign("s", 30), signed_at + Duration::from_secs(31)).unwrap_err();
         assert_eq!(err, (ErrorCode::InvalidSignatureException, "Signature expired: 20231114T221320Z is now earlier than 20231114T221321Z (20231114T221351Z - 30 sec.)".to_string()));
-        let err = verify(&url.replace("X-Amz-Expires=300", "X-Amz-Expires=0"), signed_at).unwrap_err();
+        let err = verify(
+            &url.replace("X-Amz-Expires=300", "X-Amz-Expires=0"),
+            signed_at,
+        )
+        .unwrap_err();
         assert_eq!(err.0, ErrorCode::IncompleteSignatureException);
+    }
+
+    /// A signed `x-amz-content-sha256` (S3's style, which some signers use everywhere) stands
+    /// for the body: the body's hash verifies, `UNSIGNED-PAYLOAD` verifies any body, and a
+    /// hash of another body is refused.
+    #[test]
+    fn signed_content_sha256_headers() {
+        use aws_sigv4::http_request::PayloadChecksumKind;
+        let keys = Keys::parse("[[key]]\nid = \"A\"\nsecret = \"s\"\n").unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let sign_headers = |body: SignableBody<'_>| -> HeaderMap {
+            let identity: Identity = AwsCredentials::new("A", "s", None, None, "t").into();
+            let mut settings = SigningSettings::default();
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+            let params = v4::SigningParams::builder()
+                .identity(&identity)
+                .region("us-east-1")
+                .name("dynamodb")
+                .time(at)
+                .settings(settings)
+                .build()
+                .unwrap()
+                .into();
+            let request =
+                SignableRequest::new("POST", "/", [("host", "h")].into_iter(), body).unwrap();
+            let (instructions, _) = sign(request, &params).unwrap().into_parts();
+            let mut h = HeaderMap::new();
+            h.insert("host", "h".parse().unwrap());
+            for (name, value) in instructions.headers() {
+                h.insert(
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    value.parse().unwrap(),
+                );
+            }
+            h
+        };
+        let verify = |h: &HeaderMap, body: &[u8]| {
+            keys.verify("POST", "/", h, body, at).map(|k| k.id.clone())
+        };
+        let hashed = sign_headers(SignableBody::Bytes(b"{}"));
+        assert!(hashed.contains_key("x-amz-content-sha256"));
+        assert_eq!(verify(&hashed, b"{}"), Ok("A".to_string()));
+        assert_eq!(
+            verify(&hashed, b"{\"Limit\":1}").unwrap_err().code,
+            ErrorCode::InvalidSignatureException
+        );
+        let unsigned = sign_headers(SignableBody::UnsignedPayload);
+        assert_eq!(verify(&unsigned, b"{\"any\":1}"), Ok("A".to_string()));
     }
 }

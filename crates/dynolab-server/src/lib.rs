@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use dynolab_clock::{Stopwatch, VirtualClock};
 use dynolab_engine::{Engine, cloudwatch, streams};
-use dynolab_model::{ApiError, value::item_to_json};
+use dynolab_model::{ApiError, ErrorCode, value::item_to_json};
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -49,6 +49,10 @@ pub struct Limits {
     /// Run the operations [`Engine::runs_long`] names on tokio's blocking pool, so they never
     /// hold an async worker. Off only to measure what it buys (docs/benchmarks.md §7).
     pub blocking_pool: bool,
+    /// Requests a second one connection may send (a token bucket holding one second's worth);
+    /// past it a request is answered DynamoDB's `ThrottlingException`, which the SDKs retry
+    /// with back-off. `None`: no limit.
+    pub requests_per_connection_per_sec: Option<u32>,
 }
 
 impl Default for Limits {
@@ -59,6 +63,40 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(60),
             max_request_bytes: MAX_REQUEST_BYTES,
             blocking_pool: true,
+            requests_per_connection_per_sec: None,
+        }
+    }
+}
+
+/// `serve --max-connection-rate`: a token bucket of one second's requests, refilled
+/// continuously on the server's wall clock.
+struct RateLimit {
+    per_sec: f64,
+    tokens: f64,
+    last: dynolab_clock::Timestamp,
+}
+
+impl RateLimit {
+    fn new(per_sec: u32) -> RateLimit {
+        let per_sec = f64::from(per_sec.max(1));
+        RateLimit {
+            per_sec,
+            tokens: per_sec,
+            last: dynolab_clock::Timestamp(0),
+        }
+    }
+
+    fn admit(&mut self, now: dynolab_clock::Timestamp) -> bool {
+        if self.last.0 != 0 {
+            let elapsed = now.0.saturating_sub(self.last.0) as f64 / 1e6;
+            self.tokens = (self.tokens + elapsed * self.per_sec).min(self.per_sec);
+        }
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 }
@@ -190,9 +228,29 @@ impl Server {
                     return;
                 }
                 let tls = server.access.tls.clone();
+                let rate = server
+                    .limits
+                    .requests_per_connection_per_sec
+                    .map(|r| Arc::new(std::sync::Mutex::new(RateLimit::new(r))));
                 let service = hyper::service::service_fn(move |req| {
                     let server = Arc::clone(&server);
-                    async move { Ok::<_, Infallible>(server.handle_isolated(req).await) }
+                    let rate = rate.clone();
+                    async move {
+                        if let Some(rate) = rate {
+                            let now = server.access.wall_clock.now();
+                            let admitted = rate.lock().map_or(true, |mut r| r.admit(now));
+                            if !admitted {
+                                return Ok::<_, Infallible>(error_response(
+                                    &ApiError::new(
+                                        ErrorCode::ThrottlingException,
+                                        "Rate of requests exceeds the allowed throughput.",
+                                    ),
+                                    &server.request_id(),
+                                ));
+                            }
+                        }
+                        Ok::<_, Infallible>(server.handle_isolated(req).await)
+                    }
                 });
                 let mut builder =
                     hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());

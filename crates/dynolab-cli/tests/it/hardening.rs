@@ -601,3 +601,42 @@ fn a_shared_server_can_take_smaller_bodies() {
     );
     assert_eq!(status, 200, "the server still answers");
 }
+
+#[test]
+fn a_connection_past_its_rate_is_throttled_and_others_are_not() {
+    let server = support::start(&["--in-memory", "--max-connection-rate", "5"]);
+    let body = br#"{}"#;
+    let request = [
+        head(
+            "DynamoDB_20120810.ListTables",
+            Some("application/x-amz-json-1.0"),
+            body.len(),
+        )
+        .into_bytes(),
+        body.to_vec(),
+    ]
+    .concat();
+    // 20 requests in a row on one kept-alive connection: the first second's 5 pass, then the
+    // bucket refills at 5 a second, far slower than the requests come.
+    let mut stream = connect(&server);
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        stream.write_all(&request).unwrap();
+        answers.push(read_response(&mut stream));
+    }
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    let throttled: Vec<Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 400)
+        .map(|(_, b)| serde_json::from_slice(b).unwrap())
+        .collect();
+    assert_eq!(ok + throttled.len(), 20, "{answers:?}");
+    assert!((5..10).contains(&ok), "{ok} passed");
+    assert_eq!(
+        throttled[0],
+        json!({"__type": "com.amazon.coral.availability#ThrottlingException",
+               "message": "Rate of requests exceeds the allowed throughput."})
+    );
+    // The limit is per connection: a new one starts with a full bucket.
+    assert_eq!(call(&server, "ListTables", &json!({})).0, 200);
+}
