@@ -3,12 +3,14 @@
 //! (`ProvideErrorMetadata::code` and `message` of the operation's error).
 //!
 //! Method: the SDK has no way to build a request from JSON, and its typed builders cannot express
-//! most rows (a member of the wrong JSON type, a null, a required member left out, a member the
-//! model does not have). So each row is sent by the SDK's own operation for the row's `op` (its
-//! `X-Amz-Target`, its HTTP client, SigV4 over the bytes sent, retries off, its error
-//! deserializer), with the body it serialized from an empty input replaced by the row's JSON
-//! just before signing (`customize().mutate_request`). A row the SDK cannot send at all would be
-//! counted and skipped; the test asserts a floor on the rows it checked. The same rows run in
+//! most rows (a member of the wrong JSON type, a null, a member the model does not have). So each
+//! row is sent by the SDK's own operation for the row's `op` (its `X-Amz-Target`, its HTTP
+//! client, SigV4 over the bytes sent, retries off, its error deserializer), with the body it
+//! serialized replaced by the row's JSON just before signing (`customize().mutate_request`).
+//! The SDK checks one member client-side, the one its endpoint rules read (`TableName`,
+//! `BackupArn`, `TargetTableName` or `ResourceArn`, by operation): it is given the row's own
+//! value, and a row without a non-blank string there cannot be sent by the SDK at all; those rows
+//! are counted and skipped, and the test asserts floors on the rows checked. The same rows run in
 //! process (`crates/dynolab-engine/tests/it/messages.rs`) and with boto3
 //! (`tests/python/test_messages.py`); a row with a `gap` must still differ here too.
 
@@ -27,7 +29,7 @@ enum Outcome {
     Succeeded,
     /// The operation's error: its code and message as the SDK's error metadata gives them.
     Refused(Option<String>, Option<String>),
-    /// The SDK did not send the request (it could not build it).
+    /// The SDK cannot send the row: it lacks the member the SDK requires client-side.
     NotSent(String),
 }
 
@@ -46,19 +48,22 @@ fn outcome<T, E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
 ) -> Outcome {
     match result {
         Ok(_) => Outcome::Succeeded,
-        Err(SdkError::ConstructionFailure(e)) => Outcome::NotSent(format!("{e:?}")),
         Err(e) => Outcome::Refused(e.code().map(str::to_owned), e.message().map(str::to_owned)),
     }
 }
 
-/// Sends `body` as operation `op` of DynamoDB (or, with `streams`, of DynamoDB Streams).
+/// Sends the row's `request` as operation `op` of DynamoDB (or, with `streams`, of DynamoDB
+/// Streams).
 async fn send(
     ddb: &aws_sdk_dynamodb::Client,
     streams: &aws_sdk_dynamodbstreams::Client,
     service: Option<&str>,
     op: &str,
-    body: String,
+    request: &Value,
 ) -> Outcome {
+    let body = request.to_string();
+    // `run!(client.method)`, or `run!(client.method, setter "Member")` for an operation whose
+    // endpoint rules require `Member`: the SDK gets the row's value, or the row is not sent.
     macro_rules! run {
         ($client:ident . $method:ident) => {
             outcome(
@@ -70,6 +75,20 @@ async fn send(
                     .await,
             )
         };
+        ($client:ident . $method:ident, $setter:ident $member:literal) => {
+            match request[$member].as_str().filter(|s| !s.trim().is_empty()) {
+                Some(value) => outcome(
+                    $client
+                        .$method()
+                        .$setter(value)
+                        .customize()
+                        .mutate_request(with_body(body))
+                        .send()
+                        .await,
+                ),
+                None => Outcome::NotSent(format!("the SDK requires {}", $member)),
+            }
+        };
     }
     match (service, op) {
         (Some("streams"), "DescribeStream") => run!(streams.describe_stream),
@@ -79,38 +98,52 @@ async fn send(
         (None, "BatchExecuteStatement") => run!(ddb.batch_execute_statement),
         (None, "BatchGetItem") => run!(ddb.batch_get_item),
         (None, "BatchWriteItem") => run!(ddb.batch_write_item),
-        (None, "CreateBackup") => run!(ddb.create_backup),
-        (None, "CreateTable") => run!(ddb.create_table),
-        (None, "DeleteBackup") => run!(ddb.delete_backup),
-        (None, "DeleteItem") => run!(ddb.delete_item),
-        (None, "DeleteTable") => run!(ddb.delete_table),
-        (None, "DescribeBackup") => run!(ddb.describe_backup),
-        (None, "DescribeContinuousBackups") => run!(ddb.describe_continuous_backups),
-        (None, "DescribeContributorInsights") => run!(ddb.describe_contributor_insights),
-        (None, "DescribeTable") => run!(ddb.describe_table),
-        (None, "DescribeTimeToLive") => run!(ddb.describe_time_to_live),
+        (None, "CreateBackup") => run!(ddb.create_backup, table_name "TableName"),
+        (None, "CreateTable") => run!(ddb.create_table, table_name "TableName"),
+        (None, "DeleteBackup") => run!(ddb.delete_backup, backup_arn "BackupArn"),
+        (None, "DeleteItem") => run!(ddb.delete_item, table_name "TableName"),
+        (None, "DeleteTable") => run!(ddb.delete_table, table_name "TableName"),
+        (None, "DescribeBackup") => run!(ddb.describe_backup, backup_arn "BackupArn"),
+        (None, "DescribeContinuousBackups") => {
+            run!(ddb.describe_continuous_backups, table_name "TableName")
+        }
+        (None, "DescribeContributorInsights") => {
+            run!(ddb.describe_contributor_insights, table_name "TableName")
+        }
+        (None, "DescribeTable") => run!(ddb.describe_table, table_name "TableName"),
+        (None, "DescribeTimeToLive") => run!(ddb.describe_time_to_live, table_name "TableName"),
         (None, "ExecuteStatement") => run!(ddb.execute_statement),
         (None, "ExecuteTransaction") => run!(ddb.execute_transaction),
-        (None, "GetItem") => run!(ddb.get_item),
+        (None, "GetItem") => run!(ddb.get_item, table_name "TableName"),
         (None, "ListBackups") => run!(ddb.list_backups),
         (None, "ListContributorInsights") => run!(ddb.list_contributor_insights),
         (None, "ListTables") => run!(ddb.list_tables),
-        (None, "ListTagsOfResource") => run!(ddb.list_tags_of_resource),
-        (None, "PutItem") => run!(ddb.put_item),
-        (None, "Query") => run!(ddb.query),
-        (None, "RestoreTableFromBackup") => run!(ddb.restore_table_from_backup),
-        (None, "RestoreTableToPointInTime") => run!(ddb.restore_table_to_point_in_time),
-        (None, "Scan") => run!(ddb.scan),
-        (None, "TagResource") => run!(ddb.tag_resource),
+        (None, "ListTagsOfResource") => {
+            run!(ddb.list_tags_of_resource, resource_arn "ResourceArn")
+        }
+        (None, "PutItem") => run!(ddb.put_item, table_name "TableName"),
+        (None, "Query") => run!(ddb.query, table_name "TableName"),
+        (None, "RestoreTableFromBackup") => {
+            run!(ddb.restore_table_from_backup, target_table_name "TargetTableName")
+        }
+        (None, "RestoreTableToPointInTime") => {
+            run!(ddb.restore_table_to_point_in_time, target_table_name "TargetTableName")
+        }
+        (None, "Scan") => run!(ddb.scan, table_name "TableName"),
+        (None, "TagResource") => run!(ddb.tag_resource, resource_arn "ResourceArn"),
         (None, "TransactGetItems") => run!(ddb.transact_get_items),
         (None, "TransactWriteItems") => run!(ddb.transact_write_items),
-        (None, "UntagResource") => run!(ddb.untag_resource),
-        (None, "UpdateContinuousBackups") => run!(ddb.update_continuous_backups),
-        (None, "UpdateContributorInsights") => run!(ddb.update_contributor_insights),
-        (None, "UpdateItem") => run!(ddb.update_item),
-        (None, "UpdateTable") => run!(ddb.update_table),
-        (None, "UpdateTimeToLive") => run!(ddb.update_time_to_live),
-        _ => Outcome::NotSent(format!("no SDK operation for {service:?} {op}")),
+        (None, "UntagResource") => run!(ddb.untag_resource, resource_arn "ResourceArn"),
+        (None, "UpdateContinuousBackups") => {
+            run!(ddb.update_continuous_backups, table_name "TableName")
+        }
+        (None, "UpdateContributorInsights") => {
+            run!(ddb.update_contributor_insights, table_name "TableName")
+        }
+        (None, "UpdateItem") => run!(ddb.update_item, table_name "TableName"),
+        (None, "UpdateTable") => run!(ddb.update_table, table_name "TableName"),
+        (None, "UpdateTimeToLive") => run!(ddb.update_time_to_live, table_name "TableName"),
+        _ => panic!("no SDK operation for {service:?} {op}"),
     }
 }
 
@@ -121,7 +154,7 @@ async fn every_sourced_message_matches_through_the_rust_sdk() {
     let ddb = support::client(&server);
     let streams = support::streams_client(&server);
     for table in file["tables"].as_array().expect("tables") {
-        let created = send(&ddb, &streams, None, "CreateTable", table.to_string()).await;
+        let created = send(&ddb, &streams, None, "CreateTable", table).await;
         assert_eq!(created, Outcome::Succeeded, "{table}");
     }
     let rows = file["cases"].as_array().expect("cases");
@@ -129,8 +162,11 @@ async fn every_sourced_message_matches_through_the_rust_sdk() {
     let (mut failures, mut fixed_gaps) = (Vec::new(), Vec::new());
     for row in rows {
         let id = row["id"].as_str().unwrap_or_default();
-        let (op, service) = (row["op"].as_str().unwrap_or_default(), row["service"].as_str());
-        let got = send(&ddb, &streams, service, op, row["request"].to_string()).await;
+        let (op, service) = (
+            row["op"].as_str().unwrap_or_default(),
+            row["service"].as_str(),
+        );
+        let got = send(&ddb, &streams, service, op, &row["request"]).await;
         if let Outcome::NotSent(why) = got {
             not_sent.push(format!("{id}: {why}"));
             continue;
@@ -158,7 +194,17 @@ async fn every_sourced_message_matches_through_the_rust_sdk() {
         fixed_gaps.is_empty(),
         "rows marked as gaps now match; drop their `gap`: {fixed_gaps:?}"
     );
-    // Every row goes through the SDK; a floor keeps the test from passing on nothing.
-    assert!(not_sent.is_empty(), "rows the SDK did not send: {not_sent:?}");
-    assert!(checked >= 390, "only {checked} rows checked");
+    eprintln!(
+        "{checked} rows checked through the Rust SDK; {} not sent",
+        not_sent.len()
+    );
+    // Floors, so the test cannot pass on nothing: what the SDK can send (it refuses only rows
+    // without the member its endpoint rules read) is most of the table.
+    assert!(checked >= 360, "only {checked} rows checked");
+    assert!(
+        not_sent.len() <= 40,
+        "{} rows not sent: {not_sent:?}",
+        not_sent.len()
+    );
+    assert_eq!(checked + not_sent.len(), rows.len());
 }
