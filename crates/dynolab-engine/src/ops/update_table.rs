@@ -335,6 +335,7 @@ fn apply(
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     check_request(req)?;
+    check_table_class(req)?;
     let name = req.str_field("TableName").unwrap_or_default();
     let handle = engine
         .any_table(name)
