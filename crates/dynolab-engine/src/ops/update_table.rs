@@ -86,8 +86,10 @@ fn check_request(req: &Map<String, Value>) -> Result<(), ApiError> {
         && !has_gsi_updates
         && !other.iter().any(|k| req.contains_key(*k))
     {
+        // The live service's current text (docs/COMPAT.md, "Error messages"); dynalite recorded
+        // an older, shorter list.
         return Err(ApiError::validation(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
         ));
     }
     if req.str_field("BillingMode") == Some("PROVISIONED")
