@@ -3,8 +3,9 @@
 Goal: every sourced row gets DynamoDB's exact error code and message from `dynolab serve`, as an
 SDK sees it. Method: one server of our own (so no other test's tables interfere), the file's
 tables created first, then each row sent through boto3's serializer with parameter validation
-off (`client._make_api_call`), or as raw JSON 1.0 when boto3 would change the body (a wrong JSON
-type, a blob it would base64-encode again, a member its model does not have). Every differing row
+off (`client._make_api_call`; a row with `"service": "streams"` through a DynamoDB Streams client), or
+as raw JSON 1.0 when boto3 would change the body (a wrong JSON type, a blob it would base64-encode
+again, a member its model does not have). Every differing row
 is collected and reported at once. A row with a `gap` (docs/COMPAT.md, "Known message gaps")
 must still differ, so a fix shows up as a row to promote.
 """
@@ -32,19 +33,31 @@ def server():
     proc.wait()
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    ddb = boto3.client(
-        "dynamodb",
+TARGETS = {"dynamodb": "DynamoDB_20120810", "dynamodbstreams": "DynamoDBStreams_20120810"}
+
+
+def service(row):
+    return "dynamodbstreams" if row.get("service") == "streams" else "dynamodb"
+
+
+def boto_client(server, name):
+    return boto3.client(
+        name,
         endpoint_url=server,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",
         config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}),
     )
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """One boto3 client per service the rows name, after the file's tables exist."""
+    clients = {name: boto_client(server, name) for name in TARGETS}
     for table in CASES["tables"]:
-        ddb.create_table(**table)
-    return ddb
+        clients["dynamodb"].create_table(**table)
+    return clients
 
 
 def has_blob(value):
@@ -73,7 +86,7 @@ def fits_model(client, op, request):
     return fits(model, request)
 
 
-def raw_call(endpoint, op, request):
+def raw_call(endpoint, op, request, target="DynamoDB_20120810"):
     """The row as raw JSON 1.0, with a dummy SigV4 header (dynolab does not verify it)."""
     req = urllib.request.Request(
         endpoint + "/",
@@ -81,7 +94,7 @@ def raw_call(endpoint, op, request):
         method="POST",
         headers={
             "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810." + op,
+            "X-Amz-Target": f"{target}.{op}",
             "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, "
             "SignedHeaders=host;x-amz-target, Signature=0",
         },
@@ -101,16 +114,22 @@ def sdk_call(client, op, request):
         return e.response["Error"]["Code"], e.response["Error"]["Message"]
 
 
+def sendable(client, row):
+    """Whether boto3 can send the row's body unchanged."""
+    request = row["request"]
+    return not has_blob(request) and fits_model(client[service(row)], row["op"], request)
+
+
 def answer(server, client, row):
-    op, request = row["op"], row["request"]
-    if row["type"] == "SerializationException" or has_blob(request) or not fits_model(client, op, request):
-        return raw_call(server, op, request)
+    op, request, name = row["op"], row["request"], service(row)
+    if row["type"] == "SerializationException" or not sendable(client, row):
+        return raw_call(server, op, request, TARGETS[name])
     try:
-        return sdk_call(client, op, request)
+        return sdk_call(client[name], op, request)
     except (botocore.exceptions.BotoCoreError, TypeError, ValueError, KeyError):
         # boto3 cannot build this request at all (its endpoint rules read members the row
         # leaves out, e.g. `keys(RequestItems)`): the body goes as raw JSON 1.0 instead.
-        return raw_call(server, op, request)
+        return raw_call(server, op, request, TARGETS[name])
 
 
 def test_every_sourced_message_matches_over_the_socket(server, client):
@@ -130,5 +149,6 @@ def test_every_sourced_message_matches_over_the_socket(server, client):
 
 def test_rows_take_both_paths(client):
     # Both transports must carry rows, or one of them would be checked by nothing.
-    sdk = [r for r in CASES["cases"] if not has_blob(r["request"]) and fits_model(client, r["op"], r["request"])]
+    sdk = [r for r in CASES["cases"] if sendable(client, r)]
     assert 100 <= len(sdk) < len(CASES["cases"])
+    assert any(service(r) == "dynamodbstreams" for r in sdk)

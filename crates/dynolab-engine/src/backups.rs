@@ -102,11 +102,27 @@ impl Backup {
     }
 }
 
+/// The answer for a `BackupArn` that names no backup: a string that is not a backup ARN at all
+/// (a table ARN, say) is the ValidationException "Invalid Backup ARN", as DynamoDB answers it
+/// (docs/COMPAT.md, "Error messages"); a well-formed ARN of no backup is BackupNotFoundException.
 pub(crate) fn backup_not_found(arn: &str) -> ApiError {
+    if !is_backup_arn(arn) {
+        return ApiError::validation("Invalid Backup ARN");
+    }
     ApiError::new(
         ErrorCode::BackupNotFoundException,
         format!("Backup not found: {arn}"),
     )
+}
+
+/// `arn:…:table/<name>/backup/<id>`, the form CreateBackup gives its backups.
+fn is_backup_arn(arn: &str) -> bool {
+    match arn.split_once(":table/") {
+        Some((prefix, rest)) if prefix.starts_with("arn:") => rest
+            .split_once("/backup/")
+            .is_some_and(|(table, id)| !table.is_empty() && !id.is_empty() && !id.contains('/')),
+        _ => false,
+    }
 }
 
 pub(crate) fn table_not_found(name: &str) -> ApiError {

@@ -9,6 +9,7 @@ mod hardening;
 mod history;
 mod idempotency;
 mod lifecycle;
+mod messages;
 mod protocol;
 mod record;
 mod sdk_items;

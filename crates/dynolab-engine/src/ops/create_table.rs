@@ -395,6 +395,7 @@ pub(crate) fn table_uuid(id: u64, micros: u64) -> String {
 }
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
+    check_table_class(req)?;
     let stream = crate::history::stream_change(req.obj_field("StreamSpecification"), None)?;
     let mut meta = validate(engine, req)?;
     if let Some(until) = engine.transition_end(engine.config.lifecycle.table_create_secs) {

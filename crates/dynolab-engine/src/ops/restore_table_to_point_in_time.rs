@@ -48,7 +48,13 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
             table_name(arn)
         }
         (None, Some(name)) => name,
-        _ => {
+        // DynamoDB's answers, as recorded live (docs/COMPAT.md, "Error messages").
+        (None, None) => {
+            return Err(ApiError::validation(
+                "The parameter 'TableName' is required but was not present in the request",
+            ));
+        }
+        (Some(_), Some(_)) => {
             return Err(ApiError::validation(
                 "Invalid Request: Must provide exactly one of: sourceTableArn, sourceTableName",
             ));

@@ -1,7 +1,9 @@
 //! Request-shape pieces shared by several operations: the members that CreateTable and
 //! UpdateTable, the item writes, and Query and Scan have in common.
 
+use dynolab_model::ApiError;
 use dynolab_model::wire::{self, Check, Field, INDEX_NAME_CHECKS, Ty, field};
+use serde_json::{Map, Value};
 
 pub(crate) const KEY_SCHEMA_CHECKS: &[Check] =
     &[Check::NotNull, Check::LenMin(1), Check::LenMax(2)];
@@ -105,11 +107,20 @@ pub(crate) const SSE_SPECIFICATION: Ty = Ty::Struct(
         field("KMSMasterKeyId", Ty::String, &[]),
     ],
 );
-pub(crate) const TABLE_CLASS: Field = field(
-    "TableClass",
-    Ty::String,
-    &[Check::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
-);
+/// CreateTable's and UpdateTable's `TableClass`: DynamoDB checks its value itself, with its own
+/// message rather than the enum constraint ([`check_table_class`]).
+pub(crate) const TABLE_CLASS: Field = field("TableClass", Ty::String, &[]);
+
+/// A `TableClass` other than the two DynamoDB has: its answer as the 2026 probes record it
+/// (docs/COMPAT.md, "Error messages").
+pub(crate) fn check_table_class(req: &Map<String, Value>) -> Result<(), ApiError> {
+    match req.get("TableClass").and_then(Value::as_str) {
+        None | Some("STANDARD" | "STANDARD_INFREQUENT_ACCESS") => Ok(()),
+        Some(_) => Err(ApiError::validation(
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].",
+        )),
+    }
+}
 pub(crate) const DELETION_PROTECTION: Field = field("DeletionProtectionEnabled", Ty::Boolean, &[]);
 
 /// A GSI definition (CreateTable's GlobalSecondaryIndexes, UpdateTable's Create action).

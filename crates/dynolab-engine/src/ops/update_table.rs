@@ -86,8 +86,10 @@ fn check_request(req: &Map<String, Value>) -> Result<(), ApiError> {
         && !has_gsi_updates
         && !other.iter().any(|k| req.contains_key(*k))
     {
+        // The live service's current text (docs/COMPAT.md, "Error messages"); dynalite recorded
+        // an older, shorter list.
         return Err(ApiError::validation(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
         ));
     }
     if req.str_field("BillingMode") == Some("PROVISIONED")
@@ -335,6 +337,7 @@ fn apply(
 
 pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outcome, ApiError> {
     check_request(req)?;
+    check_table_class(req)?;
     let name = req.str_field("TableName").unwrap_or_default();
     let handle = engine
         .any_table(name)

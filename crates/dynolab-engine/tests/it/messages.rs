@@ -1,6 +1,8 @@
 //! The message table (`tests/messages/cases.json`, issue 12): every row is one request that
 //! DynamoDB refuses, with the exact `__type` and message it answers and where that answer was
-//! recorded. The same rows run over a socket with boto3 in `tests/python/test_messages.py`.
+//! recorded (a row with `"service": "streams"` is a DynamoDB Streams request). The same rows run
+//! over a socket with boto3 in `tests/python/test_messages.py` and with the AWS SDK for Rust in
+//! `crates/dynolab-cli/tests/it/messages.rs`.
 //!
 //! Method: create the file's tables, send every row in process, and collect every row whose
 //! answer differs before asserting, so one failure lists them all. A row with a `gap` is a
@@ -9,7 +11,7 @@
 
 use serde_json::Value;
 
-use crate::support::{call, engine, ok};
+use crate::support::{call, engine, ok, streams};
 
 const CASES: &str = include_str!("../../../../tests/messages/cases.json");
 
@@ -18,7 +20,12 @@ fn mismatch(e: &dynolab_engine::Engine, row: &Value) -> Option<String> {
     let op = row["op"].as_str().unwrap_or_default();
     let want_type = row["type"].as_str().unwrap_or_default();
     let want_message = row["message"].as_str().unwrap_or_default();
-    match call(e, op, row["request"].clone()) {
+    let request = row["request"].clone();
+    let answer = match row["service"].as_str() {
+        Some("streams") => streams(e, op, request),
+        _ => call(e, op, request),
+    };
+    match answer {
         Ok(answer) => Some(format!("succeeded: {answer}")),
         Err(err) => {
             let got_type = err.code.type_name().rsplit('#').next().unwrap_or_default();
@@ -79,5 +86,40 @@ fn row_ids_are_unique_and_rows_are_complete() {
             assert!(row[field].is_string(), "{id}: {field} missing");
         }
         assert!(row["request"].is_object(), "{id}: request is not an object");
+    }
+}
+
+/// Operations no request can make fail: they take no parameters and ignore unknown members.
+const NOTHING_TO_REFUSE: &[&str] = &["DescribeEndpoints", "DescribeLimits"];
+
+/// Issue 12: the table covers every operation (DynamoDB's and DynamoDB Streams').
+#[test]
+fn every_operation_has_rows() {
+    let file: Value = serde_json::from_str(CASES).expect("cases.json is JSON");
+    let rows = file["cases"].as_array().expect("cases");
+    let count = |op: &str, service: Option<&str>| {
+        rows.iter()
+            .filter(|r| r["op"] == op && r["service"].as_str() == service)
+            .count()
+    };
+    let missing: Vec<&str> = dynolab_engine::OPERATIONS
+        .iter()
+        .filter(|op| !NOTHING_TO_REFUSE.contains(op) && count(op, None) == 0)
+        .chain(
+            dynolab_engine::streams::OPERATIONS
+                .iter()
+                .filter(|op| count(op, Some("streams")) == 0),
+        )
+        .copied()
+        .collect();
+    assert!(missing.is_empty(), "operations without rows: {missing:?}");
+    let e = engine();
+    for op in NOTHING_TO_REFUSE {
+        assert_eq!(
+            count(op, None),
+            0,
+            "{op} has rows: drop it from NOTHING_TO_REFUSE"
+        );
+        ok(&e, op, serde_json::json!({"Unknown": [1, {"x": null}]}));
     }
 }
