@@ -40,9 +40,26 @@ enum Command {
     /// Write a workload file from a `serve --record` log or from CloudWatch exports.
     #[command(subcommand)]
     Workload(workload::WorkloadCommand),
+    /// Exit 0 when a server answers HTTP at the endpoint, 1 when nothing does (a container's
+    /// health check; any answer counts, so it works with --credentials and --admin off too).
+    Ping(PingArgs),
     /// Print the tables of a design (Terraform, CreateTable or describe-table JSON) as a JSON
     /// array of CreateTable requests, to create them on a server (the Python package does).
     Design(DesignArgs),
+}
+
+#[derive(clap::Args)]
+struct PingArgs {
+    /// The server to ask (plain HTTP).
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8000",
+        env = "DYNOLAB_ENDPOINT"
+    )]
+    endpoint: String,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 3)]
+    timeout_secs: u64,
 }
 
 #[derive(clap::Args)]
@@ -287,6 +304,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(*args),
         Command::TopKeys(args) => top_keys(args),
         Command::Cost(args) => cost(args),
+        Command::Ping(args) => ping(args),
         Command::Simulate(args) => simulate::run_simulate(args),
         Command::Advise(args) => simulate::run_advise(args),
         Command::Workload(command) => workload::run(command),
@@ -423,6 +441,36 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn ping(args: PingArgs) -> Result<(), String> {
+    let url = args.endpoint.trim_end_matches('/').to_string() + "/";
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad endpoint: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let answer = runtime.block_on(async {
+        let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(args.timeout_secs.max(1)),
+            client.get(uri),
+        )
+        .await
+    });
+    match answer {
+        Ok(Ok(response)) => {
+            println!("{url} answered HTTP {}", response.status().as_u16());
+            Ok(())
+        }
+        Ok(Err(e)) => Err(format!("no answer from {url}: {e}")),
+        Err(_) => Err(format!(
+            "no answer from {url} within {} s",
+            args.timeout_secs.max(1)
+        )),
     }
 }
 

@@ -145,3 +145,39 @@ async fn every_answer_has_a_request_id_and_a_correct_crc32() {
         );
     }
 }
+
+/// `dynolab ping`, the container image's health check: 0 when anything answers HTTP (a locked
+/// down server too), 1 when nothing does.
+#[test]
+fn ping_tells_a_running_server_from_none() {
+    let ping = |endpoint: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dynolab"))
+            .args(["ping", "--endpoint", endpoint, "--timeout-secs", "5"])
+            .output()
+            .expect("run dynolab ping")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    std::fs::write(&keys, "[[key]]\nid = \"A\"\nsecret = \"s\"\n").unwrap();
+    let open = crate::support::start_in_memory();
+    let locked = crate::support::start(&[
+        "--in-memory",
+        "--admin",
+        "off",
+        "--credentials",
+        keys.to_str().unwrap(),
+    ]);
+    for server in [&open, &locked] {
+        let out = ping(&server.endpoint);
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("answered HTTP"));
+    }
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = ping(&format!("http://127.0.0.1:{port}"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
