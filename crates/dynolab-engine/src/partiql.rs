@@ -625,7 +625,7 @@ pub(crate) fn select(
                 }
                 charges.push(crate::capacity::read_charge(
                     index,
-                    dynolab_storage::keys::partition_hash(value),
+                    dynolab_model::partition::partition_hash(value),
                     result.consumed.total_read(),
                 ));
                 out.consumed.merge(&result.consumed);

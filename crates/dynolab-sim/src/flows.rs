@@ -380,7 +380,7 @@ fn hash_of(value: &str, ty: AttrType) -> u64 {
         AttrType::B => AttributeValue::B(value.as_bytes().to_vec()),
         AttrType::S => AttributeValue::S(value.to_string()),
     };
-    dynolab_storage::keys::partition_hash(&av)
+    dynolab_model::partition::partition_hash(&av)
 }
 
 /// A key resolved for one combination of classes: one hash, or spread over the resource.

@@ -6,43 +6,16 @@
 //! [hash: 8 bytes][partition key: tag, u32 length, bytes][sort key: escaped, terminated]
 //! ```
 //!
-//! The hash is the first 8 bytes of MD5 over the partition key's tag and bytes. It spreads
-//! partition keys the way DynamoDB's internal hash does, gives Scan its hash order, and lets a
-//! parallel Scan segment be a contiguous hash range. The sort key is written so that comparing
+//! The hash is `dynolab_model::partition::partition_hash` (MD5 of the key's tag and bytes): it
+//! gives Scan its hash order and makes a parallel Scan segment a contiguous hash range. The sort key is written so that comparing
 //! encodings bytewise compares values as DynamoDB does (strings and binaries by unsigned bytes,
 //! numbers by value): `0x00` is escaped as `0x00 0xFF` and the key ends with `0x00 0x00`, so a
 //! shorter value sorts before its extensions and anything may follow (index entries append the
 //! base table's key to stay unique).
 
+pub use dynolab_model::partition::partition_hash;
+use dynolab_model::partition::{key_bytes as raw, key_tag as tag};
 use dynolab_model::{AttributeValue, Number};
-use md5::{Digest, Md5};
-
-fn tag(value: &AttributeValue) -> u8 {
-    match value {
-        AttributeValue::S(_) => b'S',
-        AttributeValue::N(_) => b'N',
-        _ => b'B',
-    }
-}
-
-/// The bytes of a key attribute (S, N or B); other types never reach key encoding.
-fn raw(value: &AttributeValue) -> Vec<u8> {
-    match value {
-        AttributeValue::S(s) => s.as_bytes().to_vec(),
-        AttributeValue::N(n) => n.sortable_bytes().to_vec(),
-        AttributeValue::B(b) => b.clone(),
-        _ => Vec::new(),
-    }
-}
-
-/// The 64-bit partition hash of a partition-key value.
-pub fn partition_hash(pk: &AttributeValue) -> u64 {
-    let mut hasher = Md5::new();
-    hasher.update([tag(pk)]);
-    hasher.update(raw(pk));
-    let digest = hasher.finalize();
-    u64::from_be_bytes(digest[..8].try_into().expect("md5 digest has 16 bytes"))
-}
 
 /// The prefix shared by every entry with this partition key.
 pub fn partition_prefix(pk: &AttributeValue) -> Vec<u8> {

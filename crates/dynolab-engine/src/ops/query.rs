@@ -275,6 +275,6 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         projection.as_ref(),
         select,
     );
-    let hash = dynolab_storage::keys::partition_hash(&cond.hash_value);
+    let hash = dynolab_model::partition::partition_hash(&cond.hash_value);
     read::answer(engine, &state, req, page, Some(hash), &keys)
 }

@@ -277,7 +277,7 @@ fn the_per_table_quota_answers_request_limit_exceeded() {
     let mut used = std::collections::HashSet::new();
     let mut keys = (0..).map(|n| format!("k{n}")).filter(move |k| {
         let hash =
-            dynolab_storage::keys::partition_hash(&dynolab_model::AttributeValue::S(k.clone()));
+            dynolab_model::partition::partition_hash(&dynolab_model::AttributeValue::S(k.clone()));
         used.insert(hash >> 57)
     });
     let mut written = 0;

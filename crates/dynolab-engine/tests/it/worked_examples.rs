@@ -76,7 +76,7 @@ fn adaptive_capacity_serves_150_wcu_on_one_of_four_partitions_of_a_400_wcu_table
     for n in 0.. {
         let k = format!("key{n}");
         let quarter =
-            (dynolab_storage::keys::partition_hash(&dynolab_model::AttributeValue::S(k.clone()))
+            (dynolab_model::partition::partition_hash(&dynolab_model::AttributeValue::S(k.clone()))
                 >> 62) as usize;
         keys[quarter].get_or_insert(k);
         if keys.iter().all(Option::is_some) {
