@@ -1,0 +1,124 @@
+//! The same table declared in the forms teams keep it in (the community Terraform module, dynamic
+//! blocks with variable files, CloudFormation, SAM, CDK output, serverless.yml) reads as the same
+//! `TableDesign` as the plain declaration next to it; and the after design written in each form
+//! reads back as the design it was written from.
+
+use std::path::PathBuf;
+
+use dynolab_design::{Inputs, Loaded, Origin, TableDesign, choose};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/equivalent")
+        .join(name)
+}
+
+struct Case {
+    input: &'static str,
+    var_files: &'static [&'static str],
+    vars: &'static [(&'static str, &'static str)],
+    parameters: &'static [(&'static str, &'static str)],
+    table: Option<&'static str>,
+    /// The plain `aws_dynamodb_table` (or CreateTable JSON) the input must equal.
+    plain: &'static str,
+}
+
+const CASE: Case = Case {
+    input: "",
+    var_files: &[],
+    vars: &[],
+    parameters: &[],
+    table: None,
+    plain: "",
+};
+
+const CASES: &[Case] = &[
+    Case {
+        input: "module-basic.tf",
+        plain: "module-basic.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "module-autoscaling.tf",
+        plain: "module-autoscaling.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "module-v6.tf",
+        plain: "module-v6.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "module-dir",
+        plain: "module-basic.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "dynamic.tf",
+        var_files: &["dynamic.tfvars"],
+        vars: &[("table_name", "events")],
+        plain: "dynamic.plain.tf",
+        ..CASE
+    },
+];
+
+fn inputs(case: &Case) -> Inputs {
+    Inputs {
+        var_files: case.var_files.iter().map(|f| fixture(f)).collect(),
+        vars: case
+            .vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        parameters: case
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn load(case: &Case) -> Loaded {
+    let loaded = TableDesign::load_with(fixture(case.input), &inputs(case))
+        .unwrap_or_else(|e| panic!("{}: {e}", case.input));
+    choose(loaded, case.table, case.input).unwrap()
+}
+
+#[test]
+fn every_form_reads_as_its_plain_declaration() {
+    for case in CASES {
+        let got = load(case).design;
+        let plain = TableDesign::load(fixture(case.plain))
+            .unwrap_or_else(|e| panic!("{}: {e}", case.plain));
+        assert_eq!(vec![got], plain, "{} vs {}", case.input, case.plain);
+    }
+}
+
+/// A changed design written in the input's own form reads back as that design.
+#[test]
+fn after_in_the_inputs_form_reads_back() {
+    for case in CASES {
+        let loaded = load(case);
+        let mut after = loaded.design.clone();
+        after.tags.insert("Changed".into(), "yes".into());
+        if let Some(g) = after.gsis.first_mut() {
+            g.projection = dynolab_design::Projection::KeysOnly;
+        }
+        let (name, text) = loaded.write_after(&after).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &text).unwrap();
+        let back = TableDesign::load_with(&path, &Inputs::default())
+            .unwrap_or_else(|e| panic!("{}: {e}\n{text}", case.input));
+        let back = choose(back, Some(&after.name), case.input).unwrap();
+        assert_eq!(back.design, after, "{}:\n{text}", case.input);
+        match (&loaded.origin, &back.origin) {
+            (Origin::Module(a), Origin::Module(b)) => {
+                assert_eq!((&a.source, &a.version, a.v6), (&b.source, &b.version, b.v6))
+            }
+            (Origin::CloudFormation(_), Origin::CloudFormation(_))
+            | (Origin::Plain, Origin::Plain) => {}
+            (a, b) => panic!("{}: read as {a:?}, written back as {b:?}", case.input),
+        }
+    }
+}
