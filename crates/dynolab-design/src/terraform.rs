@@ -761,7 +761,7 @@ fn unknown_dimension(at: String, found: &str) -> DesignError {
 }
 
 /// `table/NAME` or `table/NAME/index/INDEX`.
-fn parse_resource_id(id: &str) -> Option<(String, Option<String>)> {
+pub(crate) fn parse_resource_id(id: &str) -> Option<(String, Option<String>)> {
     let rest = id.strip_prefix("table/")?;
     match rest.split_once("/index/") {
         Some((table, index)) if !table.is_empty() && !index.is_empty() && !index.contains('/') => {
@@ -1421,7 +1421,7 @@ pub(crate) fn scaling_blocks(
 }
 
 /// The minute of the day of a daily `cron(M H * * ? *)` schedule.
-fn daily_cron(schedule: &str) -> Option<u32> {
+pub(crate) fn daily_cron(schedule: &str) -> Option<u32> {
     let inner = schedule.trim().strip_prefix("cron(")?.strip_suffix(')')?;
     let fields: Vec<&str> = inner.split_whitespace().collect();
     match fields.as_slice() {

@@ -60,6 +60,32 @@ const CASES: &[Case] = &[
         plain: "dynamic.plain.tf",
         ..CASE
     },
+    Case {
+        input: "cfn-orders.yaml",
+        plain: "cfn-orders.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "cfn-orders.yaml",
+        parameters: &[("Env", "prod")],
+        plain: "cfn-orders-prod.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "cdk.template.json",
+        plain: "cdk.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "sam.yaml",
+        plain: "sam.plain.tf",
+        ..CASE
+    },
+    Case {
+        input: "serverless.yml",
+        plain: "serverless.plain.tf",
+        ..CASE
+    },
 ];
 
 fn inputs(case: &Case) -> Inputs {
