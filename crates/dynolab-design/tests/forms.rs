@@ -148,3 +148,16 @@ fn after_in_the_inputs_form_reads_back() {
         }
     }
 }
+
+/// examples/orders holds the same before design as a resource, a module call and a template.
+#[test]
+fn the_orders_example_reads_the_same_in_every_form() {
+    let orders = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/orders");
+    let plain = TableDesign::load(orders.join("before.tf")).unwrap();
+    for form in ["before.module.tf", "before.template.yaml"] {
+        let loaded = TableDesign::load_with(orders.join(form), &Inputs::default())
+            .unwrap_or_else(|e| panic!("{form}: {e}"));
+        let designs: Vec<TableDesign> = loaded.into_iter().map(|l| l.design).collect();
+        assert_eq!(designs, plain, "{form}");
+    }
+}
