@@ -32,7 +32,46 @@ pub struct ModuleCall {
     pub version: Option<String>,
     /// Whether the call used the 6.x inputs (`autoscaling = {...}`, indexes as maps).
     pub v6: bool,
+    /// The call's inputs the design does not model (`deletion_protection_enabled`,
+    /// `point_in_time_recovery_enabled`, ...), evaluated where they evaluate, written back as
+    /// they were.
+    pub other_inputs: Vec<(String, Expression)>,
 }
+
+/// The inputs a design models (and the meta-arguments), which the after call writes itself.
+const MODELED: [&str; 31] = [
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+    "create",
+    "create_table",
+    "name",
+    "hash_key",
+    "range_key",
+    "billing_mode",
+    "read_capacity",
+    "write_capacity",
+    "attributes",
+    "global_secondary_indexes",
+    "local_secondary_indexes",
+    "ttl",
+    "ttl_enabled",
+    "ttl_attribute_name",
+    "stream_enabled",
+    "stream_view_type",
+    "table_class",
+    "on_demand_throughput",
+    "autoscaling",
+    "autoscaling_enabled",
+    "autoscaling_defaults",
+    "autoscaling_read",
+    "autoscaling_write",
+    "autoscaling_indexes",
+    "tags",
+];
 
 /// Whether a module source is the community DynamoDB table module: its registry address (any
 /// registry host), its Git repository, or a local path to a copy (recognized by its inputs).
@@ -378,11 +417,22 @@ pub(crate) fn read_call(
     };
     let mut out = vec![Structure::Block(resource)];
     out.extend(extra.into_iter().map(Structure::Block));
+    let other_inputs = body
+        .attributes()
+        .filter(|a| !MODELED.contains(&a.key()))
+        .map(|a| {
+            let value = crate::hcl_eval::eval(a.expr(), at.ctx)
+                .map(Expression::from)
+                .unwrap_or_else(|_| a.expr().clone());
+            (a.key().to_string(), value)
+        })
+        .collect();
     let call = ModuleCall {
         label: label.to_string(),
         source,
         version,
         v6,
+        other_inputs,
     };
     Ok(Some((call, out)))
 }
@@ -619,6 +669,9 @@ pub(crate) fn write_call(d: &TableDesign, call: &ModuleCall) -> String {
                 ));
             }
         }
+    }
+    for (key, value) in &call.other_inputs {
+        m = m.add_attribute((key.as_str(), value.clone()));
     }
     if !d.tags.is_empty() {
         let tags: Map<String, Value> = d
