@@ -130,6 +130,8 @@ fn template_root(doc: &Value) -> Option<(&Obj, bool)> {
 /// What intrinsics are evaluated against.
 struct Env<'t> {
     parameters: BTreeMap<String, Value>,
+    /// Parameters whose value lives in SSM Parameter Store (`AWS::SSM::Parameter::Value<...>`).
+    ssm: Vec<String>,
     mappings: Obj,
     conditions: Obj,
     /// Each resource's `Ref` value: a table's name, or the logical id for other resources.
@@ -189,6 +191,14 @@ impl Env<'_> {
         }
         if let Some(v) = self.refs.get(name) {
             return Ok(v.clone());
+        }
+        if self.ssm.iter().any(|p| p == name) {
+            return Err(DesignError::invalid(
+                at,
+                format!(
+                    "Ref {name}: its value is in SSM Parameter Store; give it with --parameter {name}=VALUE"
+                ),
+            ));
         }
         Ok(Value::String(match name {
             "AWS::Region" => REGION.into(),
@@ -630,6 +640,7 @@ fn read_template(
     let resources = section("Resources");
     let mut env = Env {
         parameters: BTreeMap::new(),
+        ssm: Vec::new(),
         mappings: section("Mappings").clone(),
         conditions: section("Conditions").clone(),
         refs: BTreeMap::new(),
@@ -637,6 +648,11 @@ fn read_template(
         serverless: serverless.then_some(&doc),
     };
     for (name, spec) in section("Parameters") {
+        let ty = spec.get("Type").and_then(Value::as_str).unwrap_or_default();
+        if ty.starts_with("AWS::SSM::Parameter::Value") {
+            env.ssm.push(name.clone());
+            continue;
+        }
         if let Some(d) = spec.get("Default") {
             let d = match d {
                 Value::String(s) => Value::String(s.clone()),
@@ -645,7 +661,31 @@ fn read_template(
             env.parameters.insert(name.clone(), d);
         }
     }
+    // Macros generate resources this reader cannot see.
+    let transforms: Vec<&str> = match root.get("Transform") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        Some(_) => vec!["(a macro with parameters)"],
+        None => Vec::new(),
+    };
+    for t in transforms {
+        if t != "AWS::Serverless-2016-10-31" && t != "AWS::LanguageExtensions" {
+            return Err(DesignError::invalid(
+                "Transform",
+                format!(
+                    "the transform {t} is not supported: the resources it generates cannot be read from the template"
+                ),
+            ));
+        }
+    }
+    if let Some(k) = resources.keys().find(|k| k.starts_with("Fn::ForEach")) {
+        return Err(DesignError::invalid(
+            format!("Resources.{k}"),
+            "Fn::ForEach is not supported: write the resources out",
+        ));
+    }
     for (k, v) in given {
+        env.ssm.retain(|p| p != k);
         if !section("Parameters").contains_key(k) {
             return Err(DesignError::invalid(
                 format!("--parameter {k}"),
@@ -654,11 +694,10 @@ fn read_template(
         }
         env.parameters.insert(k.clone(), Value::String(v.clone()));
     }
-    for (name, spec) in section("Parameters") {
+    for name in section("Parameters").keys() {
         if !env.parameters.contains_key(name) {
-            let list = spec.get("Type").and_then(Value::as_str).unwrap_or_default();
-            if list.starts_with("AWS::SSM::Parameter::Value") {
-                // CDK's BootstrapVersion and the like: never part of a table.
+            if env.ssm.contains(name) {
+                // CDK's BootstrapVersion and the like: an error only where a table uses it.
                 continue;
             }
             return Err(DesignError::invalid(

@@ -272,8 +272,14 @@ fn tonumber(args: FuncArgs) -> Result<Value, String> {
     }
 }
 
-fn refuse_try(_: FuncArgs) -> Result<Value, String> {
-    Err("no argument of try() evaluates".to_string())
+/// `try` / `can` where [`eval`] could not settle them beforehand (inside a template or a `for`
+/// expression): reached only when every argument evaluated, so the first one is the answer.
+fn eager_try(args: FuncArgs) -> Result<Value, String> {
+    Ok(arg(&args, 0).clone())
+}
+
+fn eager_can(_: FuncArgs) -> Result<Value, String> {
+    Ok(Value::Bool(true))
 }
 
 pub(crate) fn declare_functions(ctx: &mut Context<'_>) {
@@ -283,8 +289,8 @@ pub(crate) fn declare_functions(ctx: &mut Context<'_>) {
         ("coalesce", coalesce),
         ("concat", concat),
         ("join", join),
-        ("try", refuse_try),
-        ("can", refuse_try),
+        ("try", eager_try),
+        ("can", eager_can),
     ];
     for (name, f) in variadic {
         ctx.declare_func(

@@ -161,3 +161,37 @@ fn the_orders_example_reads_the_same_in_every_form() {
         assert_eq!(designs, plain, "{form}");
     }
 }
+
+/// Every construct the readers do not evaluate is an error naming the file, the line and the
+/// construct: each fixture under `fixtures/unsupported` says which in its first two lines
+/// (`# error: ...`, `# line: N`).
+#[test]
+fn unsupported_constructs_are_errors_at_their_file_and_line() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unsupported");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
+                .unwrap_or_else(|| panic!("{}: no `# {key}:` line", path.display()))
+                .to_string()
+        };
+        let (expected, line) = (header("error"), header("line"));
+        let err = match TableDesign::load(&path) {
+            Ok(d) => panic!("{}: expected an error, read {d:?}", path.display()),
+            Err(e) => e.to_string(),
+        };
+        let at = format!("{}:{line}: ", path.display());
+        if !(err.starts_with(&at) && err.contains(&expected)) {
+            failures.push(format!("expected {at}... {expected}\n  got      {err}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
