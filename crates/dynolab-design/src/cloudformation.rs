@@ -1260,6 +1260,68 @@ fn table_properties(
     Ok(serde_norway::Value::Mapping(props))
 }
 
+/// A SimpleTable's properties for `after`, when it still is a simple table: a hash key only,
+/// no index, TTL, stream, class or on-demand maximum.
+fn simple_table_properties(
+    at: &str,
+    d: &TableDesign,
+    name: serde_norway::Value,
+    old: serde_norway::Mapping,
+) -> Result<serde_norway::Value, DesignError> {
+    let on_demand_max = matches!(
+        d.billing,
+        crate::Billing::OnDemand { max_read, max_write } if max_read.is_some() || max_write.is_some()
+    );
+    if d.sort_key.is_some()
+        || !d.gsis.is_empty()
+        || !d.lsis.is_empty()
+        || d.ttl_attribute.is_some()
+        || d.stream_view_type.is_some()
+        || d.table_class != crate::TableClass::Standard
+        || on_demand_max
+    {
+        return Err(DesignError::invalid(
+            at,
+            "the after design is no longer a SimpleTable (it has a sort key, an index, TTL, a stream, a table class or an on-demand maximum); declare it as an AWS::DynamoDB::Table",
+        ));
+    }
+    let mut props = serde_norway::Mapping::new();
+    props.insert("TableName".into(), name);
+    let mut pk = serde_norway::Mapping::new();
+    pk.insert("Name".into(), d.partition_key.name.as_str().into());
+    let ty = match d.partition_key.ty {
+        crate::AttrType::S => "String",
+        crate::AttrType::N => "Number",
+        crate::AttrType::B => "Binary",
+    };
+    pk.insert("Type".into(), ty.into());
+    props.insert("PrimaryKey".into(), serde_norway::Value::Mapping(pk));
+    if let crate::Billing::Provisioned { read, write } = d.billing {
+        let mut pt = serde_norway::Mapping::new();
+        pt.insert("ReadCapacityUnits".into(), read.into());
+        pt.insert("WriteCapacityUnits".into(), write.into());
+        props.insert(
+            "ProvisionedThroughput".into(),
+            serde_norway::Value::Mapping(pt),
+        );
+    }
+    if !d.tags.is_empty() {
+        let tags: serde_norway::Mapping = d
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect();
+        props.insert("Tags".into(), serde_norway::Value::Mapping(tags));
+    }
+    for (k, v) in old {
+        if !props.contains_key(&k) && !matches!(k.as_str(), Some("ProvisionedThroughput" | "Tags"))
+        {
+            props.insert(k, v);
+        }
+    }
+    Ok(serde_norway::Value::Mapping(props))
+}
+
 /// Properties the design models (replaced in the patch); others are kept.
 const MODELED: [&str; 12] = [
     "TableName",
@@ -1463,21 +1525,36 @@ pub(crate) fn patch(t: &TemplateTable, after: &TableDesign) -> Result<String, De
         Some(serde_norway::Value::Mapping(p)) => p.clone(),
         _ => serde_norway::Mapping::new(),
     };
-    let was_table = resource.get("Type").and_then(|v| v.as_str()) == Some(TABLE);
+    let ty = resource
+        .get("Type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
     let name = match old_props.get("TableName") {
-        Some(n) if was_table && after.name == old_name => n.clone(),
+        Some(n) if after.name == old_name => n.clone(),
         _ => after.name.as_str().into(),
     };
-    let keep: serde_norway::Mapping = if was_table {
-        old_props
-            .into_iter()
-            .filter(|(k, _)| !k.as_str().is_some_and(|k| MODELED.contains(&k)))
-            .collect()
-    } else {
-        serde_norway::Mapping::new()
+    let at = format!("Resources.{}", t.logical_id);
+    let props = match ty.as_str() {
+        TABLE => {
+            let keep: serde_norway::Mapping = old_props
+                .into_iter()
+                .filter(|(k, _)| !k.as_str().is_some_and(|k| MODELED.contains(&k)))
+                .collect();
+            table_properties(after, name, keep)?
+        }
+        SIMPLE_TABLE => simple_table_properties(&at, after, name, old_props)?,
+        other => {
+            // Changing a resource's type replaces it: never written for the user.
+            return Err(DesignError::invalid(
+                at,
+                format!(
+                    "writing the after design of an {other} is not supported; apply after.json's changes to it by hand"
+                ),
+            ));
+        }
     };
-    resource.insert("Type".into(), TABLE.into());
-    resource.insert("Properties".into(), table_properties(after, name, keep)?);
+    resource.insert("Properties".into(), props);
     for id in &scaling_ids {
         resources.remove(id.as_str());
     }
