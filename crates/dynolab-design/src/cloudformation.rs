@@ -377,7 +377,7 @@ impl Env<'_> {
                             .get(*map)
                             .and_then(|m| m.get(*first))
                             .and_then(|m| m.get(*second))
-                            .map(|v| eval(v))
+                            .map(&eval)
                             .or_else(|| {
                                 a.get(3)
                                     .and_then(|d| d.get("DefaultValue"))
