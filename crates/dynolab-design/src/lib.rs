@@ -2,7 +2,16 @@
 //!
 //! The design is the part of a table that decides how it partitions, throttles and bills: its
 //! keys, capacity mode and throughput, auto scaling, indexes with their projections, TTL and
-//! table class. [`TableDesign::load`] picks the reader from the file extension.
+//! table class. [`TableDesign::load`] picks the reader from the file extension (a directory is a
+//! Terraform module); [`TableDesign::load_with`] also takes [`Inputs`] (Terraform variables,
+//! CloudFormation parameters) and says in which form ([`Origin`]) each table was declared, so
+//! that [`Loaded::write_after`] writes a changed design in that form.
+//!
+//! Besides the plain forms below: calls of the community module
+//! `terraform-aws-modules/dynamodb-table/aws` (`tf_module`), `dynamic` blocks, Terraform's
+//! functions and one-instance `count` / `for_each` (`hcl_eval`), and CloudFormation / SAM / CDK /
+//! serverless.yml templates (`cloudformation`). The README's "Designs" section lists every
+//! construct read and every one that is an error (with its file and line).
 //!
 //! # Terraform (`.tf`, [`TableDesign::from_terraform`])
 //!
@@ -28,12 +37,12 @@
 //! no such policy never changes capacity and is left out; step-scaling and custom-metric
 //! policies are ignored; targets of tables outside the file are ignored.
 //!
-//! Expressions are evaluated: `var.x` resolves to the default of `variable "x"` in the same
-//! file, `local.x` to `locals`, `aws_dynamodb_table.x.name` / `.id` to that resource's name
+//! Expressions are evaluated: `var.x` resolves to the value of `variable "x"` (its default, or
+//! the inputs' var files and `-var`s), `local.x` to `locals`, `aws_dynamodb_table.x.name` / `.id` to that resource's name
 //! (so `"table/${aws_dynamodb_table.orders.name}"` works), `aws_appautoscaling_target.x.*`
 //! to that target's arguments; arithmetic, conditionals, interpolation and the functions
-//! `merge`, `lower`, `upper`, `tostring`, `tonumber` work. Anything else (a variable without a
-//! default, a data source, another function, `dynamic` blocks, `for_each`, `count` > 1, the
+//! listed in the README work, and so do `dynamic` blocks. Anything else (a variable without a
+//! value, a data source, another function, `for_each` / `count` with several instances, the
 //! experimental separate `aws_dynamodb_global_secondary_index` resource) is a [`DesignError`]
 //! naming the attribute. Locals that reference tables are resolved too; `count = 0` drops a
 //! table.
