@@ -362,15 +362,36 @@ pub(crate) fn expand_dynamic(
     body: &Body,
     ctx: &Context<'_>,
 ) -> Result<Body, DesignError> {
+    expand(path, body, ctx, false)
+}
+
+/// The body with dynamic blocks expanded, and with every attribute evaluated to its value when
+/// `literal` (inside a generated block, whose iterator exists only now).
+fn expand(path: &str, body: &Body, ctx: &Context<'_>, literal: bool) -> Result<Body, DesignError> {
     let mut out = Vec::new();
     for structure in body.iter() {
         match structure {
+            Structure::Attribute(a) if literal => {
+                let value = eval(a.expr(), ctx).map_err(|e| DesignError::Unresolved {
+                    attribute: format!("{path}.{}", a.key()),
+                    reason: e.to_string(),
+                })?;
+                out.push(Structure::Attribute(hcl::Attribute::new(
+                    a.key(),
+                    Expression::from(value),
+                )));
+            }
             Structure::Attribute(a) => out.push(Structure::Attribute(a.clone())),
             Structure::Block(b) if b.identifier() == "dynamic" => {
                 out.extend(dynamic(path, b, ctx)?.into_iter().map(Structure::Block));
             }
             Structure::Block(b) => {
-                let inner = expand_dynamic(&format!("{path}.{}", b.identifier()), b.body(), ctx)?;
+                let inner = expand(
+                    &format!("{path}.{}", b.identifier()),
+                    b.body(),
+                    ctx,
+                    literal,
+                )?;
                 let mut block = b.clone();
                 block.body = inner;
                 out.push(Structure::Block(block));
@@ -424,7 +445,7 @@ fn dynamic(path: &str, block: &Block, ctx: &Context<'_>) -> Result<Vec<Block>, D
                 ("value".to_string(), value),
             ])),
         );
-        let body = literal_body(&format!("{at}.content"), content.body(), &child)?;
+        let body = expand(&format!("{at}.content"), content.body(), &child, true)?;
         out.push(Block {
             identifier: name.into(),
             labels: Vec::new(),
@@ -432,35 +453,6 @@ fn dynamic(path: &str, block: &Block, ctx: &Context<'_>) -> Result<Vec<Block>, D
         });
     }
     Ok(out)
-}
-
-/// The body with every attribute evaluated to its value and dynamic blocks expanded.
-fn literal_body(path: &str, body: &Body, ctx: &Context<'_>) -> Result<Body, DesignError> {
-    let mut out = Vec::new();
-    for structure in body.iter() {
-        match structure {
-            Structure::Attribute(a) => {
-                let value = eval(a.expr(), ctx).map_err(|e| DesignError::Unresolved {
-                    attribute: format!("{path}.{}", a.key()),
-                    reason: e.to_string(),
-                })?;
-                out.push(Structure::Attribute(hcl::Attribute::new(
-                    a.key(),
-                    Expression::from(value),
-                )));
-            }
-            Structure::Block(b) if b.identifier() == "dynamic" => {
-                out.extend(dynamic(path, b, ctx)?.into_iter().map(Structure::Block));
-            }
-            Structure::Block(b) => {
-                let inner = literal_body(&format!("{path}.{}", b.identifier()), b.body(), ctx)?;
-                let mut block = b.clone();
-                block.body = inner;
-                out.push(Structure::Block(block));
-            }
-        }
-    }
-    Ok(Body::from(out))
 }
 
 /// A `.tfvars` file's assignments.

@@ -1115,6 +1115,20 @@ pub(crate) fn projection_attrs(
     }
 }
 
+/// `table_class` (when not the default) and the stream, as the resource and the module both
+/// take them.
+pub(crate) fn class_and_stream(mut b: hcl::BlockBuilder, d: &TableDesign) -> hcl::BlockBuilder {
+    if d.table_class != TableClass::Standard {
+        b = b.add_attribute(("table_class", d.table_class.as_str()));
+    }
+    if let Some(view) = &d.stream_view_type {
+        b = b
+            .add_attribute(("stream_enabled", true))
+            .add_attribute(("stream_view_type", view.as_str()));
+    }
+    b
+}
+
 pub(crate) fn write(d: &TableDesign) -> String {
     let label = resource_label(&d.name);
     let mut table = Block::builder("resource")
@@ -1136,14 +1150,7 @@ pub(crate) fn write(d: &TableDesign) -> String {
     if let Some(sk) = &d.sort_key {
         table = table.add_attribute(("range_key", sk.name.as_str()));
     }
-    if d.table_class != TableClass::Standard {
-        table = table.add_attribute(("table_class", d.table_class.as_str()));
-    }
-    if let Some(view) = &d.stream_view_type {
-        table = table
-            .add_attribute(("stream_enabled", true))
-            .add_attribute(("stream_view_type", view.as_str()));
-    }
+    table = class_and_stream(table, d);
 
     for attr in d.attribute_definitions() {
         table = table.add_block(

@@ -12,9 +12,7 @@
 use hcl::{Block, Body, Expression, Map, Structure, Value};
 
 use crate::terraform::{At, number, resource_label, scaling_blocks};
-use crate::{
-    AutoScaling, Billing, DesignError, Projection, ScalingTarget, TableClass, TableDesign,
-};
+use crate::{AutoScaling, Billing, DesignError, Projection, ScalingTarget, TableDesign};
 
 /// The module's registry address.
 pub(crate) const REGISTRY: &str = "terraform-aws-modules/dynamodb-table/aws";
@@ -513,14 +511,7 @@ pub(crate) fn write_call(d: &TableDesign, call: &ModuleCall) -> String {
             }
         }
     }
-    if d.table_class != TableClass::Standard {
-        m = m.add_attribute(("table_class", d.table_class.as_str()));
-    }
-    if let Some(view) = &d.stream_view_type {
-        m = m
-            .add_attribute(("stream_enabled", true))
-            .add_attribute(("stream_view_type", view.as_str()));
-    }
+    m = crate::terraform::class_and_stream(m, d);
     let attributes: Vec<Value> = d
         .attribute_definitions()
         .into_iter()

@@ -48,7 +48,7 @@ const CASES: &[Case] = &[
     },
     Case {
         input: "module-v6.tf",
-        plain: "module-v6.plain.tf",
+        plain: "module-autoscaling.plain.tf",
         ..CASE
     },
     Case {
