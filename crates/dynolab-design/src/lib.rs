@@ -38,8 +38,9 @@
 //! policies are ignored; targets of tables outside the file are ignored.
 //!
 //! Expressions are evaluated: `var.x` resolves to the value of `variable "x"` (its default, or
-//! the inputs' var files and `-var`s), `local.x` to `locals`, `aws_dynamodb_table.x.name` / `.id` to that resource's name
-//! (so `"table/${aws_dynamodb_table.orders.name}"` works), `aws_appautoscaling_target.x.*`
+//! the inputs' var files and `-var`s), `local.x` to `locals`, `aws_dynamodb_table.x.name` /
+//! `.id` to that resource's name (so `"table/${aws_dynamodb_table.orders.name}"` works),
+//! `aws_appautoscaling_target.x.*`
 //! to that target's arguments; arithmetic, conditionals, interpolation and the functions
 //! listed in the README work, and so do `dynamic` blocks. Anything else (a variable without a
 //! value, a data source, another function, `for_each` / `count` with several instances, the
