@@ -9,7 +9,7 @@ use hcl::{Block, Body, Expression, Map, Structure, Value};
 use crate::DesignError;
 
 /// The names of the functions [`declare_functions`] adds, for error messages.
-pub(crate) const FUNCTIONS: &str = "merge, lookup, coalesce, try, can, length, keys, values, concat, contains, flatten, distinct, element, join, tolist, toset, tomap, lower, upper, tostring, tonumber";
+pub(crate) const FUNCTIONS: &str = "merge, format, lookup, coalesce, try, can, length, keys, values, concat, contains, flatten, distinct, element, join, tolist, toset, tomap, lower, upper, tostring, tonumber";
 
 pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
@@ -220,6 +220,42 @@ fn join(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::from(parts.join(&sep)))
 }
 
+/// `format` with the verbs `%s`, `%d`, `%v` and `%%` (no widths or flags).
+fn format(args: FuncArgs) -> Result<Value, String> {
+    let spec = arg(&args, 0)
+        .as_str()
+        .ok_or_else(|| "format takes a string first".to_string())?
+        .to_string();
+    let mut values = args.iter().skip(1);
+    let mut out = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(verb @ ('s' | 'd' | 'v')) => match values.next() {
+                Some(Value::String(s)) if verb != 'd' => out.push_str(s),
+                Some(Value::Number(n)) => out.push_str(&n.to_string()),
+                Some(Value::Bool(b)) if verb != 'd' => out.push_str(&b.to_string()),
+                Some(other) => {
+                    return Err(format!("format: %{verb} cannot print {}", kind(other)));
+                }
+                None => return Err("format: too few arguments".to_string()),
+            },
+            Some(other) => {
+                return Err(format!(
+                    "format: the verb %{other} is not supported (only %s, %d, %v, %%)"
+                ));
+            }
+            None => return Err("format: a lone % at the end".to_string()),
+        }
+    }
+    Ok(Value::from(out))
+}
+
 fn tolist(args: FuncArgs) -> Result<Value, String> {
     elements("tolist", arg(&args, 0)).map(Value::Array)
 }
@@ -284,8 +320,9 @@ fn eager_can(_: FuncArgs) -> Result<Value, String> {
 
 pub(crate) fn declare_functions(ctx: &mut Context<'_>) {
     type F = fn(FuncArgs) -> Result<Value, String>;
-    let variadic: [(&str, F); 6] = [
+    let variadic: [(&str, F); 7] = [
         ("merge", merge),
+        ("format", format),
         ("coalesce", coalesce),
         ("concat", concat),
         ("join", join),

@@ -658,8 +658,8 @@ resource "aws_appautoscaling_policy" "r" {{
             "cannot resolve aws_dynamodb_table.t.tags: `data` cannot be evaluated from this file alone",
         ),
         (
-            format!("{TABLE_HEAD}  billing_mode = format(\"%s\", \"PAY_PER_REQUEST\")\n}}\n"),
-            "the function `format` is not supported",
+            format!("{TABLE_HEAD}  billing_mode = formatlist(\"%s\", [\"PAY_PER_REQUEST\"])\n}}\n"),
+            "the function `formatlist` is not supported",
         ),
         (
             format!("{TABLE_HEAD}  write_capacity = 1\n}}\n"),

@@ -209,3 +209,20 @@ fn unsupported_constructs_are_errors_at_their_file_and_line() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Truncated input is an error or a smaller design, never a panic: prefixes of every fixture.
+#[test]
+fn truncated_forms_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in CASES.iter().filter(|c| !c.input.ends_with("-dir")) {
+        let text = std::fs::read_to_string(fixture(case.input)).unwrap();
+        let path = dir.path().join(case.input);
+        for end in (0..text.len()).step_by(23) {
+            if !text.is_char_boundary(end) {
+                continue;
+            }
+            std::fs::write(&path, &text[..end]).unwrap();
+            let _ = TableDesign::load_with(&path, &inputs(case));
+        }
+    }
+}
