@@ -553,7 +553,7 @@ fn scalar_eq(a: &Value, b: &Value) -> bool {
 
 /// Numbers and booleans CloudFormation accepts as strings, as JSON numbers and booleans.
 fn normalize(v: &mut Value) {
-    const NUMBERS: [&str; 8] = [
+    const NUMBERS: [&str; 7] = [
         "ReadCapacityUnits",
         "WriteCapacityUnits",
         "MaxReadRequestUnits",
@@ -561,7 +561,6 @@ fn normalize(v: &mut Value) {
         "MinCapacity",
         "MaxCapacity",
         "TargetValue",
-        "WriteCapacityUnits",
     ];
     match v {
         Value::Object(o) => {
@@ -1227,7 +1226,7 @@ fn tagged(tag: &str, v: serde_norway::Value) -> serde_norway::Value {
 /// resource the design does not model (kept as they were, tags and all).
 fn table_properties(
     d: &TableDesign,
-    name: serde_norway::Value,
+    name: Option<serde_norway::Value>,
     keep: serde_norway::Mapping,
 ) -> Result<serde_norway::Value, DesignError> {
     let mut req = crate::json::write(d);
@@ -1246,7 +1245,9 @@ fn table_properties(
     let generated: serde_norway::Value =
         serde_norway::to_value(&req).map_err(|e| DesignError::invalid("after", e.to_string()))?;
     let mut props = serde_norway::Mapping::new();
-    props.insert("TableName".into(), name);
+    if let Some(name) = name {
+        props.insert("TableName".into(), name);
+    }
     if let serde_norway::Value::Mapping(g) = generated {
         for (k, v) in g {
             props.insert(k, v);
@@ -1265,7 +1266,7 @@ fn table_properties(
 fn simple_table_properties(
     at: &str,
     d: &TableDesign,
-    name: serde_norway::Value,
+    name: Option<serde_norway::Value>,
     old: serde_norway::Mapping,
 ) -> Result<serde_norway::Value, DesignError> {
     let on_demand_max = matches!(
@@ -1286,7 +1287,9 @@ fn simple_table_properties(
         ));
     }
     let mut props = serde_norway::Mapping::new();
-    props.insert("TableName".into(), name);
+    if let Some(name) = name {
+        props.insert("TableName".into(), name);
+    }
     let mut pk = serde_norway::Mapping::new();
     pk.insert("Name".into(), d.partition_key.name.as_str().into());
     let ty = match d.partition_key.ty {
@@ -1530,9 +1533,11 @@ pub(crate) fn patch(t: &TemplateTable, after: &TableDesign) -> Result<String, De
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
+    // The name as it was written (an expression, or absent for a generated name) while it is
+    // the same; a renamed table gets its new name.
     let name = match old_props.get("TableName") {
-        Some(n) if after.name == old_name => n.clone(),
-        _ => after.name.as_str().into(),
+        _ if after.name != old_name => Some(after.name.as_str().into()),
+        n => n.cloned(),
     };
     let at = format!("Resources.{}", t.logical_id);
     let props = match ty.as_str() {
