@@ -46,6 +46,11 @@ fn advise_writes_the_after_design_in_the_before_designs_form() {
     let plain_out = tmp.path().join("plain");
     advise("before.tf", &plain_out);
     let plain = TableDesign::load(plain_out.join("after.tf")).unwrap();
+    // One day of the workload gives the advice of the month committed in examples/orders.
+    assert_eq!(
+        plain,
+        TableDesign::load(root().join("examples/orders/after.tf")).unwrap()
+    );
 
     for (before, after, module) in [
         ("before.module.tf", "after.tf", true),
