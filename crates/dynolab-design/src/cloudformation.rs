@@ -757,6 +757,19 @@ fn read_template(
             }),
         });
     }
+    for (table, index) in scaling.keys() {
+        if let Some(index) = index
+            && let Some(l) = out.iter().find(|l| &l.design.name == table)
+            && l.design.gsi(index).is_none()
+        {
+            return Err(DesignError::invalid(
+                "Resources",
+                format!(
+                    "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
+                ),
+            ));
+        }
+    }
     if out.is_empty() {
         return Err(DesignError::NoTable {
             format: "template (no AWS::DynamoDB::Table, AWS::DynamoDB::GlobalTable or AWS::Serverless::SimpleTable)",
@@ -1111,16 +1124,20 @@ fn autoscaling(
             }),
         };
         let Some(target) = target else {
-            if p.get("ServiceNamespace").and_then(Value::as_str) == Some("dynamodb")
-                || p.get("ScalingTargetId").is_some_and(|t| {
-                    t.as_str().is_some_and(|t| {
-                        env.resources
-                            .get(t)
-                            .is_some_and(|r| resource_type(r) == TARGET)
-                    })
-                })
+            // A policy naming its target by id is another service's, or one whose target is
+            // outside the template (as in Terraform, ignored); a DynamoDB policy naming a
+            // resource id and dimension no target here has is an error.
+            if p.get("ScalingTargetId").is_none()
+                && p.get("ServiceNamespace").and_then(Value::as_str) == Some("dynamodb")
             {
-                // A policy of a target that is not DynamoDB's, or not in the template.
+                return Err(DesignError::invalid(
+                    at,
+                    format!(
+                        "no ScalableTarget in this template has ResourceId {} and ScalableDimension {}",
+                        p.get("ResourceId").unwrap_or(&Value::Null),
+                        p.get("ScalableDimension").unwrap_or(&Value::Null)
+                    ),
+                ));
             }
             continue;
         };
