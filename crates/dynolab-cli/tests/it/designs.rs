@@ -177,7 +177,38 @@ fn table_var_and_parameter_choose_what_is_read() {
     let json: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
     assert_eq!(json[0]["TableName"], "orders-prod");
 
-    // The workload commands take the same design inputs.
+    // The workload commands take the same design inputs: a log of the prod table, read
+    // against the template with Env=prod.
+    let log = tmp.path().join("requests.jsonl");
+    let lines: String = (0..100)
+        .map(|i| {
+            format!(
+                "{}\n",
+                serde_json::json!({"t": 1000.0 + f64::from(i) * 0.5, "op": "PutItem", "table": "orders-prod",
+                    "pk": format!("USER#{}", i % 7), "write_units": 1.0, "items": 1})
+            )
+        })
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let out = tmp.path().join("workload.toml");
+    let done = dynolab(&[
+        "workload",
+        "from-log",
+        "--log",
+        log.to_str().unwrap(),
+        "--design",
+        &fixture("cfn-orders.yaml"),
+        "--parameter",
+        "Env=prod",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        said.contains("on table orders-prod"),
+        "{said}{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     for sub in ["from-log", "from-cloudwatch"] {
         let help = dynolab(&["workload", sub, "--help"]);
         let help = String::from_utf8_lossy(&help.stdout);
