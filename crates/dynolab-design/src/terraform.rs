@@ -423,18 +423,24 @@ fn read_body(
 
     // Calls of the community module become the resources they declare.
     let mut modules = HashMap::new();
+    let mut module_keys = HashMap::new();
     let mut generated = Vec::new();
     for block in blocks(&body, "module") {
         let Some(label) = block.labels().first().map(|l| l.as_str()) else {
             continue;
         };
         let at = At::new(&ctx, format!("module.{label}"));
+        let source = at.string(block.body(), "source")?.unwrap_or_default();
+        if !crate::tf_module::is_table_module(&source, block.body()) {
+            continue;
+        }
         let Some(one) = instance(&at, block.body())? else {
             continue;
         };
         let at = At::new(&one.ctx, format!("module.{label}"));
         if let Some((call, structures)) = crate::tf_module::read_call(&at, label, block.body())? {
             modules.insert(label.to_string(), call);
+            module_keys.insert(label.to_string(), one.key);
             generated.extend(structures);
         }
     }
@@ -458,6 +464,26 @@ fn read_body(
         }
         tables.push((label, block));
     }
+    // The module's outputs that name its table: module.x.dynamodb_table_id / _arn.
+    let mut module_refs = Map::new();
+    for (label, key) in &module_keys {
+        if let Some(Value::Object(t)) = table_refs.get(label)
+            && let Some(name) = t.get("name").and_then(Value::as_str)
+        {
+            let arn = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}");
+            module_refs.insert(
+                label.clone(),
+                shaped(
+                    key,
+                    object([
+                        ("dynamodb_table_id", Value::from(name)),
+                        ("dynamodb_table_arn", Value::from(arn)),
+                    ]),
+                ),
+            );
+        }
+    }
+    ctx.declare_var("module", Value::Object(module_refs));
     ctx.declare_var(TABLE, Value::Object(table_refs));
     // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
     settle_locals(&mut ctx, &local_exprs, &mut locals);

@@ -73,7 +73,7 @@ const MODELED: [&str; 31] = [
 
 /// Whether a module source is the community DynamoDB table module: its registry address (any
 /// registry host), its Git repository, or a local path to a copy (recognized by its inputs).
-fn is_table_module(source: &str, body: &Body) -> bool {
+pub(crate) fn is_table_module(source: &str, body: &Body) -> bool {
     let source = source.trim_end_matches('/');
     let address = source.split("//").next().unwrap_or(source);
     if address.ends_with(REGISTRY) || source.contains("terraform-aws-dynamodb-table") {
