@@ -762,12 +762,7 @@ fn read_template(
             && let Some(l) = out.iter().find(|l| &l.design.name == table)
             && l.design.gsi(index).is_none()
         {
-            return Err(DesignError::invalid(
-                "Resources",
-                format!(
-                    "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
-                ),
-            ));
+            return Err(DesignError::no_such_index("Resources", table, index));
         }
     }
     if out.is_empty() {

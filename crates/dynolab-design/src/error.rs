@@ -33,6 +33,16 @@ pub enum DesignError {
 }
 
 impl DesignError {
+    /// Auto scaling of an index its table does not have.
+    pub(crate) fn no_such_index(at: impl Into<String>, table: &str, index: &str) -> Self {
+        DesignError::invalid(
+            at,
+            format!(
+                "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
+            ),
+        )
+    }
+
     pub(crate) fn invalid(at: impl Into<String>, message: impl Into<String>) -> Self {
         DesignError::Invalid {
             at: at.into(),

@@ -731,12 +731,7 @@ fn read_body(
     }
     for ((table, index), _) in scaling {
         if let (Some(index), true) = (&index, designs.iter().any(|d| d.design.name == table)) {
-            return Err(DesignError::invalid(
-                TARGET,
-                format!(
-                    "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
-                ),
-            ));
+            return Err(DesignError::no_such_index(TARGET, &table, index));
         }
     }
     if designs.is_empty() {
@@ -1141,6 +1136,13 @@ pub(crate) fn projection_attrs(
     }
 }
 
+/// `billing_mode = "PROVISIONED"` with its capacity.
+pub(crate) fn provisioned(b: hcl::BlockBuilder, read: u64, write: u64) -> hcl::BlockBuilder {
+    b.add_attribute(("billing_mode", "PROVISIONED"))
+        .add_attribute(("read_capacity", number(read)))
+        .add_attribute(("write_capacity", number(write)))
+}
+
 /// `table_class` (when not the default) and the stream, as the resource and the module both
 /// take them.
 pub(crate) fn class_and_stream(mut b: hcl::BlockBuilder, d: &TableDesign) -> hcl::BlockBuilder {
@@ -1162,12 +1164,7 @@ pub(crate) fn write(d: &TableDesign) -> String {
         .add_label(label.as_str())
         .add_attribute(("name", d.name.as_str()));
     match &d.billing {
-        Billing::Provisioned { read, write } => {
-            table = table
-                .add_attribute(("billing_mode", "PROVISIONED"))
-                .add_attribute(("read_capacity", number(*read)))
-                .add_attribute(("write_capacity", number(*write)));
-        }
+        Billing::Provisioned { read, write } => table = provisioned(table, *read, *write),
         Billing::OnDemand { .. } => {
             table = table.add_attribute(("billing_mode", "PAY_PER_REQUEST"));
         }

@@ -490,10 +490,7 @@ pub(crate) fn write_call(d: &TableDesign, call: &ModuleCall) -> String {
     }
     match &d.billing {
         Billing::Provisioned { read, write } => {
-            m = m
-                .add_attribute(("billing_mode", "PROVISIONED"))
-                .add_attribute(("read_capacity", number(*read)))
-                .add_attribute(("write_capacity", number(*write)));
+            m = crate::terraform::provisioned(m, *read, *write);
         }
         Billing::OnDemand {
             max_read,
