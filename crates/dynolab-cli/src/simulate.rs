@@ -15,7 +15,8 @@ pub struct DesignInput {
     /// serverless.yml (.yaml, .yml, .json, .template), or CreateTable / describe-table JSON.
     #[arg(long)]
     pub design: PathBuf,
-    /// Which table of the design file, when it has several.
+    /// Which table of the design file, when it has several (its name, or the module label or
+    /// template logical id it is declared with).
     #[arg(long)]
     pub table: Option<String>,
     /// A Terraform variables file (.tfvars or .tfvars.json), as `terraform plan -var-file`

@@ -108,6 +108,17 @@ pub enum Origin {
     CloudFormation(TemplateTable),
 }
 
+impl Origin {
+    /// The module label or template logical id the table was declared with.
+    pub fn declared_as(&self) -> Option<&str> {
+        match self {
+            Origin::Plain => None,
+            Origin::Module(call) => Some(&call.label),
+            Origin::CloudFormation(t) => Some(&t.logical_id),
+        }
+    }
+}
+
 /// A table read from a design file, with the form it was declared in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
@@ -133,8 +144,9 @@ impl Loaded {
     }
 }
 
-/// The one table of `loaded` that `table` names, or the only one when `table` is `None`; an
-/// error listing the tables otherwise.
+/// The one table of `loaded` that `table` names (by table name, or by the module label or
+/// logical id it was declared with), or the only one when `table` is `None`; an error listing
+/// the tables otherwise.
 pub fn choose(mut loaded: Vec<Loaded>, table: Option<&str>, what: &str) -> Result<Loaded, String> {
     let names = || {
         loaded
@@ -144,7 +156,14 @@ pub fn choose(mut loaded: Vec<Loaded>, table: Option<&str>, what: &str) -> Resul
             .join(", ")
     };
     match table {
-        Some(name) => match loaded.iter().position(|l| l.design.name == name) {
+        Some(name) => match loaded
+            .iter()
+            .position(|l| l.design.name == name)
+            .or_else(|| {
+                loaded
+                    .iter()
+                    .position(|l| l.origin.declared_as() == Some(name))
+            }) {
             Some(i) => Ok(loaded.swap_remove(i)),
             None => Err(format!("{what}: no table {name} (it has: {})", names())),
         },

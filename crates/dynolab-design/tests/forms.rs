@@ -80,6 +80,12 @@ const CASES: &[Case] = &[
         ..CASE
     },
     Case {
+        input: "cfn-orders.yaml",
+        table: Some("OrdersTable"),
+        plain: "cfn-orders.plain.tf",
+        ..CASE
+    },
+    Case {
         input: "sam.yaml",
         plain: "sam.plain.tf",
         ..CASE
