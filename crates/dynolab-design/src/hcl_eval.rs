@@ -309,7 +309,8 @@ fn tonumber(args: FuncArgs) -> Result<Value, String> {
 }
 
 /// `try` / `can` where [`eval`] could not settle them beforehand (inside a template or a `for`
-/// expression): reached only when every argument evaluated, so the first one is the answer.
+/// expression): hcl-rs evaluates every argument first, so this is reached only when all of them
+/// evaluated (then the first is the answer); when one fails, the expression fails.
 fn eager_try(args: FuncArgs) -> Result<Value, String> {
     Ok(arg(&args, 0).clone())
 }
