@@ -64,9 +64,8 @@ struct PingArgs {
 
 #[derive(clap::Args)]
 struct DesignArgs {
-    /// A Terraform file (`aws_dynamodb_table`), a CreateTable request or describe-table output.
-    #[arg(long)]
-    design: PathBuf,
+    #[command(flatten)]
+    input: simulate::DesignInput,
 }
 
 /// How the commands that ask a running server reach it and print its answer.
@@ -322,7 +321,16 @@ fn main() -> std::process::ExitCode {
 /// Every table of a design file as a CreateTable request. Auto scaling has no CreateTable
 /// form and is left out; the provisioned capacity is the design's.
 fn design(args: DesignArgs) -> Result<(), String> {
-    let tables = dynolab_design::TableDesign::load(&args.design).map_err(|e| e.to_string())?;
+    let input = &args.input;
+    let tables: Vec<dynolab_design::TableDesign> = if input.table.is_some() {
+        vec![input.load()?.design]
+    } else {
+        dynolab_design::TableDesign::load_with(&input.design, &input.inputs())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|l| l.design)
+            .collect()
+    };
     let requests: Vec<serde_json::Value> =
         tables.iter().map(|t| t.to_create_table_json()).collect();
     let text = serde_json::to_string_pretty(&requests).map_err(|e| e.to_string())?;

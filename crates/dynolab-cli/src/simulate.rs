@@ -3,19 +3,69 @@
 use std::path::{Path, PathBuf};
 
 use dynolab_capacity::pricing::Prices;
-use dynolab_design::TableDesign;
+use dynolab_design::{Inputs, Loaded, Origin, TableDesign};
 use dynolab_sim::{SimOptions, Workload, advise, render, simulate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A design file and what it is read with: `simulate`, `advise` and `workload` take the same.
+#[derive(clap::Args)]
+pub struct DesignInput {
+    /// The table design: a Terraform file or directory (aws_dynamodb_table resources or calls of
+    /// terraform-aws-modules/dynamodb-table/aws), a CloudFormation / SAM / CDK template or a
+    /// serverless.yml (.yaml, .yml, .json, .template), or CreateTable / describe-table JSON.
+    #[arg(long)]
+    pub design: PathBuf,
+    /// Which table of the design file, when it has several (its name, or the module label or
+    /// template logical id it is declared with).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// A Terraform variables file (.tfvars or .tfvars.json), as `terraform plan -var-file`
+    /// (repeatable; applied in order).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// A Terraform variable, as `terraform plan -var NAME=VALUE` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = key_value)]
+    pub vars: Vec<(String, String)>,
+    /// A CloudFormation parameter value over its Default (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub parameters: Vec<(String, String)>,
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found \"{s}\"")),
+    }
+}
+
+impl DesignInput {
+    /// The variables and parameters the design is read with.
+    pub fn inputs(&self) -> Inputs {
+        Inputs {
+            var_files: self.var_files.clone(),
+            vars: self.vars.clone(),
+            parameters: self.parameters.clone(),
+        }
+    }
+
+    /// The one table of the design (or the one `--table` names), with the form it was
+    /// declared in.
+    pub fn load(&self) -> Result<Loaded, String> {
+        let loaded =
+            TableDesign::load_with(&self.design, &self.inputs()).map_err(|e| e.to_string())?;
+        dynolab_design::choose(
+            loaded,
+            self.table.as_deref(),
+            &self.design.display().to_string(),
+        )
+    }
+}
 
 /// What both commands read.
 #[derive(clap::Args)]
 pub struct ModelArgs {
-    /// The table design: Terraform (.tf), a CreateTable request or describe-table output (.json).
-    #[arg(long)]
-    design: PathBuf,
-    /// Which table of the design file, when it has several.
-    #[arg(long)]
-    table: Option<String>,
+    #[command(flatten)]
+    design: DesignInput,
     /// The workload (TOML, or JSON by extension); docs/design/simulate.md documents it.
     #[arg(long)]
     workload: PathBuf,
@@ -50,7 +100,7 @@ pub struct SimulateArgs {
 pub struct AdviseArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// Where to write after.tf, after.json, after.workload.toml, advice.json and advice.html.
+    /// Where to write after.tf (or after.template.yaml for a template), after.json, after.workload.toml, advice.json and advice.html.
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Print the advice as JSON on stdout instead of the summary.
@@ -58,30 +108,8 @@ pub struct AdviseArgs {
     json: bool,
 }
 
-/// The one table of a design file, or the one `table` names.
-pub fn choose_design(path: &Path, table: Option<&str>) -> Result<TableDesign, String> {
-    let designs = TableDesign::load(path).map_err(|e| e.to_string())?;
-    match table {
-        Some(name) => designs
-            .into_iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| format!("{}: no table {name}", path.display())),
-        None if designs.len() == 1 => Ok(designs.into_iter().next().expect("one")),
-        None => Err(format!(
-            "{} has {} tables ({}): choose one with --table",
-            path.display(),
-            designs.len(),
-            designs
-                .iter()
-                .map(|d| d.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-fn load(model: &ModelArgs) -> Result<(TableDesign, Workload, SimOptions), String> {
-    let design = choose_design(&model.design, model.table.as_deref())?;
+fn load(model: &ModelArgs) -> Result<(Loaded, Workload, SimOptions), String> {
+    let design = model.design.load()?;
     let workload = Workload::load(&model.workload).map_err(|e| e.to_string())?;
     let mut options = SimOptions {
         days: model.days,
@@ -112,7 +140,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 pub fn run_simulate(args: SimulateArgs) -> Result<(), String> {
-    let (design, workload, mut options) = load(&args.model)?;
+    let (loaded, workload, mut options) = load(&args.model)?;
+    let design = loaded.design;
     options.reserved_capacity = args.reserved_capacity;
     let bar = bar(args.model.quiet);
     bar.set_prefix("simulating");
@@ -139,21 +168,34 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), String> {
 }
 
 pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
-    let (design, workload, options) = load(&args.model)?;
+    let (loaded, workload, options) = load(&args.model)?;
     let bar = bar(args.model.quiet);
-    let advice = advise::advise(&design, &workload, &options, &mut |stage, done, total| {
-        bar.set_prefix(stage.to_string());
-        bar.set_length(total / 3600);
-        bar.set_position(done / 3600);
-        bar.set_message(format!("day {}", done / 86_400 + 1));
-    })
+    let advice = advise::advise(
+        &loaded.design,
+        &workload,
+        &options,
+        &mut |stage, done, total| {
+            bar.set_prefix(stage.to_string());
+            bar.set_length(total / 3600);
+            bar.set_position(done / 3600);
+            bar.set_message(format!("day {}", done / 86_400 + 1));
+        },
+    )
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    write(
-        &args.out.join("after.tf"),
-        &render::after_terraform(&advice),
-    )?;
+    // The after design in the form the before one was declared in: a resource or a module call
+    // (after.tf), or the template with the table's resources changed (after.template.yaml).
+    let (after_name, after_text) = match &loaded.origin {
+        Origin::Plain => ("after.tf".to_string(), render::after_terraform(&advice)),
+        _ => {
+            let (name, text) = loaded
+                .write_after(&advice.after_design)
+                .map_err(|e| e.to_string())?;
+            (name, render::with_reserved_note(&advice, text))
+        }
+    };
+    write(&args.out.join(&after_name), &after_text)?;
     write(
         &args.out.join("after.json"),
         &serde_json::to_string_pretty(&advice.after_design.to_create_table_json()).expect("json"),
@@ -161,7 +203,7 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
     write(
         &args.out.join("after.workload.toml"),
         &format!(
-            "# The same traffic as {}, with the item layout of after.tf (written by dynolab advise).\n{}",
+            "# The same traffic as {}, with the item layout of {after_name} (written by dynolab advise).\n{}",
             args.model.workload.display(),
             advice.after_workload.to_toml()
         ),
@@ -174,7 +216,7 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
     } else {
         print!("{}", render::advice_summary(&advice));
         println!(
-            "wrote after.tf, after.json, after.workload.toml, advice.json and advice.html to {}",
+            "wrote {after_name}, after.json, after.workload.toml, advice.json and advice.html to {}",
             args.out.display()
         );
     }

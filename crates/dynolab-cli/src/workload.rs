@@ -18,12 +18,8 @@ pub enum WorkloadCommand {
 
 #[derive(clap::Args)]
 pub struct DesignArgs {
-    /// The table design: Terraform (.tf), a CreateTable request or describe-table output (.json).
-    #[arg(long)]
-    design: PathBuf,
-    /// Which table of the design file, when it has several.
-    #[arg(long)]
-    table: Option<String>,
+    #[command(flatten)]
+    input: crate::simulate::DesignInput,
     /// Where to write the workload (TOML).
     #[arg(long)]
     out: PathBuf,
@@ -65,7 +61,7 @@ fn read_json(path: &Path) -> Result<serde_json::Value, String> {
 }
 
 fn design(args: &DesignArgs) -> Result<TableDesign, String> {
-    crate::simulate::choose_design(&args.design, args.table.as_deref())
+    Ok(args.input.load()?.design)
 }
 
 fn write(args: &DesignArgs, source: &str, workload: &dynolab_sim::Workload) -> Result<(), String> {

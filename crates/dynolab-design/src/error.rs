@@ -24,9 +24,25 @@ pub enum DesignError {
     Invalid { at: String, message: String },
     /// The input holds no table.
     NoTable { format: &'static str },
+    /// An error in one file of several (or a file given by path), at a line.
+    Located {
+        file: String,
+        line: usize,
+        error: Box<DesignError>,
+    },
 }
 
 impl DesignError {
+    /// Auto scaling of an index its table does not have.
+    pub(crate) fn no_such_index(at: impl Into<String>, table: &str, index: &str) -> Self {
+        DesignError::invalid(
+            at,
+            format!(
+                "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
+            ),
+        )
+    }
+
     pub(crate) fn invalid(at: impl Into<String>, message: impl Into<String>) -> Self {
         DesignError::Invalid {
             at: at.into(),
@@ -43,7 +59,7 @@ impl fmt::Display for DesignError {
             }
             DesignError::UnknownFormat { path } => write!(
                 f,
-                "cannot tell the format of {}: expected a .tf (Terraform) or .json (CreateTable or describe-table) file",
+                "cannot tell the format of {}: expected a directory or .tf file (Terraform), a .json file (CreateTable, describe-table or a CloudFormation template) or a .yaml / .yml / .template file (CloudFormation, SAM, serverless.yml)",
                 path.display()
             ),
             DesignError::Syntax { format, message } => write!(f, "invalid {format}: {message}"),
@@ -52,6 +68,7 @@ impl fmt::Display for DesignError {
             }
             DesignError::Invalid { at, message } => write!(f, "{at}: {message}"),
             DesignError::NoTable { format } => write!(f, "no DynamoDB table found in the {format}"),
+            DesignError::Located { file, line, error } => write!(f, "{file}:{line}: {error}"),
         }
     }
 }
@@ -60,6 +77,7 @@ impl std::error::Error for DesignError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DesignError::Io { source, .. } => Some(source),
+            DesignError::Located { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

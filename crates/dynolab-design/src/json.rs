@@ -132,7 +132,7 @@ pub(crate) fn read(text: &str) -> Result<TableDesign, DesignError> {
     table(t, at)
 }
 
-fn table(t: &Obj, at: &str) -> Result<TableDesign, DesignError> {
+pub(crate) fn table(t: &Obj, at: &str) -> Result<TableDesign, DesignError> {
     let name = required(t, at, "TableName")?.to_string();
     let here = if at.is_empty() {
         format!("table \"{name}\"")

@@ -3,21 +3,22 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::eval::Context;
 use hcl::expr::{TemplateExpr, Traversal, Variable};
 use hcl::format::Format;
 use hcl::{Block, Body, Expression, Map, Value};
 
+use crate::hcl_eval::{self, FUNCTIONS, kind};
 use crate::{
-    AttrType, AutoScaling, Billing, DesignError, Gsi, KeyAttr, Lsi, Projection, ScalingTarget,
-    ScheduledAction, TableClass, TableDesign,
+    AttrType, AutoScaling, Billing, DesignError, Gsi, KeyAttr, Loaded, Lsi, Origin, Projection,
+    ScalingTarget, ScheduledAction, TableClass, TableDesign,
 };
 
-const TABLE: &str = "aws_dynamodb_table";
+pub(crate) const TABLE: &str = "aws_dynamodb_table";
 const TARGET: &str = "aws_appautoscaling_target";
 const POLICY: &str = "aws_appautoscaling_policy";
 const TARGET_TRACKING: &str = "TargetTrackingScaling";
-const SCHEDULED: &str = "aws_appautoscaling_scheduled_action";
+pub(crate) const SCHEDULED: &str = "aws_appautoscaling_scheduled_action";
 const READ_METRIC: &str = "DynamoDBReadCapacityUtilization";
 const WRITE_METRIC: &str = "DynamoDBWriteCapacityUtilization";
 
@@ -73,43 +74,40 @@ type ScalingKey = (String, Option<String>);
 // ---------------------------------------------------------------------------------------------
 
 /// Evaluates attributes of one block, naming the block in every error.
-struct At<'c> {
-    ctx: &'c Context<'static>,
-    path: String,
+pub(crate) struct At<'c> {
+    pub(crate) ctx: &'c Context<'static>,
+    pub(crate) path: String,
 }
 
 impl<'c> At<'c> {
-    fn new(ctx: &'c Context<'static>, path: impl Into<String>) -> Self {
+    pub(crate) fn new(ctx: &'c Context<'static>, path: impl Into<String>) -> Self {
         At {
             ctx,
             path: path.into(),
         }
     }
 
-    fn child(&self, segment: impl std::fmt::Display) -> At<'c> {
+    pub(crate) fn child(&self, segment: impl std::fmt::Display) -> At<'c> {
         At::new(self.ctx, format!("{}.{segment}", self.path))
     }
 
-    fn attr(&self, key: &str) -> String {
+    pub(crate) fn attr(&self, key: &str) -> String {
         format!("{}.{key}", self.path)
     }
 
     /// The evaluated attribute; `None` when it is absent or `null`.
-    fn value(&self, body: &Body, key: &str) -> Result<Option<Value>, DesignError> {
+    pub(crate) fn value(&self, body: &Body, key: &str) -> Result<Option<Value>, DesignError> {
         let Some(attr) = body.attributes().find(|a| a.key() == key) else {
             return Ok(None);
         };
-        let value = attr
-            .expr()
-            .evaluate(self.ctx)
-            .map_err(|e| DesignError::Unresolved {
-                attribute: self.attr(key),
-                reason: explain_eval_error(attr.expr(), &e),
-            })?;
+        let value = hcl_eval::eval(attr.expr(), self.ctx).map_err(|e| DesignError::Unresolved {
+            attribute: self.attr(key),
+            reason: explain_eval_error(attr.expr(), &e),
+        })?;
         Ok((!value.is_null()).then_some(value))
     }
 
-    fn string(&self, body: &Body, key: &str) -> Result<Option<String>, DesignError> {
+    pub(crate) fn string(&self, body: &Body, key: &str) -> Result<Option<String>, DesignError> {
         Ok(match self.value(body, key)? {
             None => None,
             Some(Value::String(s)) => Some(s),
@@ -124,12 +122,12 @@ impl<'c> At<'c> {
         })
     }
 
-    fn required_string(&self, body: &Body, key: &str) -> Result<String, DesignError> {
+    pub(crate) fn required_string(&self, body: &Body, key: &str) -> Result<String, DesignError> {
         self.string(body, key)?
             .ok_or_else(|| DesignError::invalid(&self.path, format!("`{key}` is required")))
     }
 
-    fn number(&self, body: &Body, key: &str) -> Result<Option<f64>, DesignError> {
+    pub(crate) fn number(&self, body: &Body, key: &str) -> Result<Option<f64>, DesignError> {
         let not_a_number = |found: &str| {
             DesignError::invalid(self.attr(key), format!("expected a number, found {found}"))
         };
@@ -148,7 +146,7 @@ impl<'c> At<'c> {
         }
     }
 
-    fn integer(&self, body: &Body, key: &str) -> Result<Option<i64>, DesignError> {
+    pub(crate) fn integer(&self, body: &Body, key: &str) -> Result<Option<i64>, DesignError> {
         match self.number(body, key)? {
             None => Ok(None),
             Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
@@ -159,7 +157,7 @@ impl<'c> At<'c> {
         }
     }
 
-    fn units(&self, body: &Body, key: &str) -> Result<Option<u64>, DesignError> {
+    pub(crate) fn units(&self, body: &Body, key: &str) -> Result<Option<u64>, DesignError> {
         match self.integer(body, key)? {
             None => Ok(None),
             Some(i) if i >= 0 => Ok(Some(i as u64)),
@@ -170,12 +168,17 @@ impl<'c> At<'c> {
         }
     }
 
-    fn required_units(&self, body: &Body, key: &str, why: &str) -> Result<u64, DesignError> {
+    pub(crate) fn required_units(
+        &self,
+        body: &Body,
+        key: &str,
+        why: &str,
+    ) -> Result<u64, DesignError> {
         self.units(body, key)?
             .ok_or_else(|| DesignError::invalid(&self.path, format!("`{key}` is required{why}")))
     }
 
-    fn bool(&self, body: &Body, key: &str) -> Result<Option<bool>, DesignError> {
+    pub(crate) fn bool(&self, body: &Body, key: &str) -> Result<Option<bool>, DesignError> {
         match self.value(body, key)? {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
@@ -188,7 +191,7 @@ impl<'c> At<'c> {
         }
     }
 
-    fn strings(&self, body: &Body, key: &str) -> Result<Vec<String>, DesignError> {
+    pub(crate) fn strings(&self, body: &Body, key: &str) -> Result<Vec<String>, DesignError> {
         match self.value(body, key)? {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => items
@@ -209,24 +212,13 @@ impl<'c> At<'c> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// hcl's evaluation error, with the common Terraform cases said plainly.
 fn explain_eval_error(expr: &Expression, err: &hcl::eval::Error) -> String {
     use hcl::eval::ErrorKind;
     let shown = hcl::format::to_string(expr).unwrap_or_default();
     match err.kind() {
         ErrorKind::NoSuchKey(key) if shown.contains(&format!("var.{key}")) => format!(
-            "`var.{key}` has no `variable \"{key}\"` with a default in this file (in `{shown}`)"
+            "`var.{key}` has no `variable \"{key}\"` with a default in this file, nor a value from a -var-file or -var (in `{shown}`)"
         ),
         ErrorKind::NoSuchKey(key) if shown.contains(&format!("local.{key}")) => {
             format!("`local.{key}` is not defined or cannot be evaluated (in `{shown}`)")
@@ -234,78 +226,11 @@ fn explain_eval_error(expr: &Expression, err: &hcl::eval::Error) -> String {
         ErrorKind::UndefinedVar(name) => format!(
             "`{name}` cannot be evaluated from this file alone (in `{shown}`); only var.*, local.*, {TABLE}.*.name and {TARGET}.* references are resolved"
         ),
-        ErrorKind::UndefinedFunc(name) => format!(
-            "the function `{name}` is not supported (in `{shown}`); supported: merge, lower, upper, tostring, tonumber"
-        ),
+        ErrorKind::UndefinedFunc(name) => {
+            format!("the function `{name}` is not supported (in `{shown}`); supported: {FUNCTIONS}")
+        }
         _ => format!("{err} (in `{shown}`)"),
     }
-}
-
-fn declare_functions(ctx: &mut Context<'static>) {
-    fn merge(args: FuncArgs) -> Result<Value, String> {
-        let mut out = Map::new();
-        for arg in args.iter() {
-            match arg {
-                Value::Object(o) => out.extend(o.clone()),
-                Value::Null => {}
-                other => return Err(format!("merge takes objects, not {}", kind(other))),
-            }
-        }
-        Ok(Value::Object(out))
-    }
-    fn lower(args: FuncArgs) -> Result<Value, String> {
-        Ok(Value::from(
-            args[0].as_str().unwrap_or_default().to_lowercase(),
-        ))
-    }
-    fn upper(args: FuncArgs) -> Result<Value, String> {
-        Ok(Value::from(
-            args[0].as_str().unwrap_or_default().to_uppercase(),
-        ))
-    }
-    fn tostring(args: FuncArgs) -> Result<Value, String> {
-        Ok(match &args[0] {
-            Value::String(s) => Value::from(s.clone()),
-            Value::Number(n) => Value::from(n.to_string()),
-            Value::Bool(b) => Value::from(b.to_string()),
-            other => return Err(format!("tostring cannot convert {}", kind(other))),
-        })
-    }
-    fn tonumber(args: FuncArgs) -> Result<Value, String> {
-        match &args[0] {
-            Value::Number(n) => Ok(Value::Number(*n)),
-            Value::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .and_then(hcl::Number::from_f64)
-                .map(Value::Number)
-                .ok_or_else(|| format!("tonumber cannot convert \"{s}\"")),
-            other => Err(format!("tonumber cannot convert {}", kind(other))),
-        }
-    }
-    ctx.declare_func(
-        "merge",
-        FuncDef::builder()
-            .variadic_param(ParamType::Any)
-            .build(merge),
-    );
-    ctx.declare_func(
-        "lower",
-        FuncDef::builder().param(ParamType::String).build(lower),
-    );
-    ctx.declare_func(
-        "upper",
-        FuncDef::builder().param(ParamType::String).build(upper),
-    );
-    ctx.declare_func(
-        "tostring",
-        FuncDef::builder().param(ParamType::Any).build(tostring),
-    );
-    ctx.declare_func(
-        "tonumber",
-        FuncDef::builder().param(ParamType::Any).build(tonumber),
-    );
 }
 
 /// `resource "TYPE" "label" { ... }` blocks of one type, with their labels.
@@ -317,11 +242,11 @@ fn resources<'b>(body: &'b Body, ty: &'b str) -> impl Iterator<Item = (&'b str, 
         .filter_map(|b| b.labels().get(1).map(|l| (l.as_str(), b)))
 }
 
-fn blocks<'b>(body: &'b Body, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
+pub(crate) fn blocks<'b>(body: &'b Body, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
     body.blocks().filter(move |b| b.identifier() == ident)
 }
 
-fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+pub(crate) fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     Value::Object(
         entries
             .into_iter()
@@ -330,16 +255,130 @@ fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
-pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
-    let body = hcl::parse(text).map_err(|e| DesignError::Syntax {
-        format: "Terraform",
-        message: e.to_string(),
-    })?;
-    let mut ctx = Context::new();
-    declare_functions(&mut ctx);
+/// One `.tf` file of a module.
+pub(crate) struct Source {
+    /// The file as errors name it; empty for text given directly.
+    pub path: String,
+    pub text: String,
+}
 
-    // `variable "x" { default = ... }` → var.x
+pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
+    let source = Source {
+        path: String::new(),
+        text: text.to_string(),
+    };
+    Ok(read_module(&[source], Vec::new(), &[])?
+        .into_iter()
+        .map(|l| l.design)
+        .collect())
+}
+
+/// The tables of a module (its `.tf` files read as one), with its input variables: values
+/// from variable files in order, then `-var NAME=VALUE`s, over the variables' defaults.
+pub(crate) fn read_module(
+    sources: &[Source],
+    var_values: Vec<(String, Value)>,
+    cli_vars: &[(String, String)],
+) -> Result<Vec<Loaded>, DesignError> {
+    let mut structures = Vec::new();
+    for source in sources {
+        let body = hcl::parse(&source.text).map_err(|e| DesignError::Syntax {
+            format: "Terraform",
+            message: if source.path.is_empty() {
+                e.to_string()
+            } else {
+                format!("{}: {e}", source.path)
+            },
+        })?;
+        structures.extend(body);
+    }
+    read_body(Body::from(structures), var_values, cli_vars)
+        .map_err(|e| crate::locate::terraform(sources, e))
+}
+
+/// One instance of a resource or module: the context its body is read in (with `count.index`
+/// or `each.key` / `each.value`) and the key its references take (`[0]` or `["key"]`).
+struct Instance {
+    ctx: Context<'static>,
+    key: Option<Value>,
+}
+
+/// The instance a block with `count` / `for_each` declares: `None` for none, an error for more
+/// than one.
+fn instance(at: &At<'_>, body: &Body) -> Result<Option<Instance>, DesignError> {
+    let mut ctx = at.ctx.clone();
+    if let Some(n) = at.integer(body, "count")? {
+        return match n {
+            0 => Ok(None),
+            1 => {
+                ctx.declare_var("count", object([("index", Value::from(0))]));
+                Ok(Some(Instance {
+                    ctx,
+                    key: Some(Value::from(0)),
+                }))
+            }
+            n => Err(DesignError::invalid(
+                at.attr("count"),
+                format!(
+                    "count = {n} is not supported: only one instance is read; write one block per table"
+                ),
+            )),
+        };
+    }
+    let Some(each) = at.value(body, "for_each")? else {
+        return Ok(Some(Instance { ctx, key: None }));
+    };
+    let set = matches!(each, Value::Array(_));
+    let mut items =
+        hcl_eval::for_each_items(each).map_err(|m| DesignError::invalid(at.attr("for_each"), m))?;
+    match items.len() {
+        0 => Ok(None),
+        1 => {
+            let (mut key, value) = items.remove(0);
+            if set {
+                // A set's instances are keyed by their values.
+                key = value.clone();
+            }
+            ctx.declare_var("each", object([("key", key.clone()), ("value", value)]));
+            Ok(Some(Instance {
+                ctx,
+                key: Some(key),
+            }))
+        }
+        n => Err(DesignError::invalid(
+            at.attr("for_each"),
+            format!(
+                "for_each with {n} instances is not supported: only one instance is read; write one block per table"
+            ),
+        )),
+    }
+}
+
+/// A resource's attributes as references see them: `x.attr`, `x[0].attr` or `x["k"].attr`.
+fn shaped(key: &Option<Value>, obj: Value) -> Value {
+    match key {
+        None => obj,
+        Some(Value::Number(_)) => Value::Array(vec![obj]),
+        Some(k) => Value::Object(Map::from_iter([(
+            k.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| k.to_string()),
+            obj,
+        )])),
+    }
+}
+
+fn read_body(
+    body: Body,
+    var_values: Vec<(String, Value)>,
+    cli_vars: &[(String, String)],
+) -> Result<Vec<Loaded>, DesignError> {
+    let mut ctx = Context::new();
+    hcl_eval::declare_functions(&mut ctx);
+
+    // `variable "x" { default = ... }` → var.x, then the inputs over the defaults.
     let mut vars = Map::new();
+    let mut string_typed = std::collections::HashSet::new();
     for block in blocks(&body, "variable") {
         let Some(name) = block.labels().first() else {
             continue;
@@ -348,6 +387,29 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         if let Some(v) = at.value(block.body(), "default")? {
             vars.insert(name.as_str().to_string(), v);
         }
+        if let Some(ty) = block.body().attributes().find(|a| a.key() == "type")
+            && matches!(ty.expr(), Expression::Variable(v) if v.as_str() == "string")
+        {
+            string_typed.insert(name.as_str().to_string());
+        }
+    }
+    let declared: std::collections::HashSet<String> = blocks(&body, "variable")
+        .filter_map(|b| b.labels().first().map(|l| l.as_str().to_string()))
+        .collect();
+    for (name, value) in var_values {
+        vars.insert(name, value);
+    }
+    for (name, text) in cli_vars {
+        if !declared.contains(name) {
+            return Err(DesignError::invalid(
+                format!("-var {name}"),
+                format!("no `variable \"{name}\"` is declared"),
+            ));
+        }
+        vars.insert(
+            name.clone(),
+            hcl_eval::cli_var(text, string_typed.contains(name)),
+        );
     }
     ctx.declare_var("var", Value::Object(vars));
 
@@ -359,19 +421,69 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     let mut locals = Map::new();
     settle_locals(&mut ctx, &local_exprs, &mut locals);
 
+    // Calls of the community module become the resources they declare.
+    let mut modules = HashMap::new();
+    let mut module_keys = HashMap::new();
+    let mut generated = Vec::new();
+    for block in blocks(&body, "module") {
+        let Some(label) = block.labels().first().map(|l| l.as_str()) else {
+            continue;
+        };
+        let at = At::new(&ctx, format!("module.{label}"));
+        let source = at.string(block.body(), "source")?.unwrap_or_default();
+        if !crate::tf_module::is_table_module(&source, block.body()) {
+            continue;
+        }
+        let Some(one) = instance(&at, block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, format!("module.{label}"));
+        if let Some((call, structures)) = crate::tf_module::read_call(&at, label, block.body())? {
+            modules.insert(label.to_string(), call);
+            module_keys.insert(label.to_string(), one.key);
+            generated.extend(structures);
+        }
+    }
+    let body = Body::from(body.into_iter().chain(generated).collect::<Vec<_>>());
+
     // aws_dynamodb_table.x.name (and .id, which is the name too)
-    let tables: Vec<(&str, &Block)> = resources(&body, TABLE).collect();
+    let mut tables: Vec<(&str, &Block)> = Vec::new();
     let mut table_refs = Map::new();
-    for (label, block) in &tables {
-        let at = At::new(&ctx, format!("{TABLE}.{label}"));
+    for (label, block) in resources(&body, TABLE) {
+        let at = At::new(&ctx, table_path(&modules, label));
+        let Some(one) = instance(&at, block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, table_path(&modules, label));
         if let Some(name) = at.string(block.body(), "name")? {
             let name = Value::from(name);
             table_refs.insert(
                 label.to_string(),
-                object([("name", name.clone()), ("id", name)]),
+                shaped(&one.key, object([("name", name.clone()), ("id", name)])),
+            );
+        }
+        tables.push((label, block));
+    }
+    // The module's outputs that name its table: module.x.dynamodb_table_id / _arn.
+    let mut module_refs = Map::new();
+    for (label, key) in &module_keys {
+        if let Some(Value::Object(t)) = table_refs.get(label)
+            && let Some(name) = t.get("name").and_then(Value::as_str)
+        {
+            let arn = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}");
+            module_refs.insert(
+                label.clone(),
+                shaped(
+                    key,
+                    object([
+                        ("dynamodb_table_id", Value::from(name)),
+                        ("dynamodb_table_arn", Value::from(arn)),
+                    ]),
+                ),
             );
         }
     }
+    ctx.declare_var("module", Value::Object(module_refs));
     ctx.declare_var(TABLE, Value::Object(table_refs));
     // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
     settle_locals(&mut ctx, &local_exprs, &mut locals);
@@ -388,7 +500,12 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     let mut target_refs = Map::new();
     for (label, block) in resources(&body, TARGET) {
         let at = At::new(&ctx, format!("{TARGET}.{label}"));
-        let b = block.body();
+        let Some(one) = instance(&at, block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, format!("{TARGET}.{label}"));
+        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
+        let b = &expanded;
         if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
             // Another service's target: keep what evaluates, for policies that reference it.
             let known: Map<String, Value> = [
@@ -401,7 +518,7 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
             .into_iter()
             .filter_map(|k| Some((k.to_string(), at.value(b, k).ok()??)))
             .collect();
-            target_refs.insert(label.to_string(), Value::Object(known));
+            target_refs.insert(label.to_string(), shaped(&one.key, Value::Object(known)));
             continue;
         }
         let target = Target {
@@ -413,14 +530,17 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
         };
         target_refs.insert(
             label.to_string(),
-            object([
-                ("service_namespace", Value::from("dynamodb")),
-                ("resource_id", Value::from(target.resource_id.clone())),
-                ("id", Value::from(target.resource_id.clone())),
-                ("scalable_dimension", Value::from(target.dimension.clone())),
-                ("min_capacity", Value::from(target.min)),
-                ("max_capacity", Value::from(target.max)),
-            ]),
+            shaped(
+                &one.key,
+                object([
+                    ("service_namespace", Value::from("dynamodb")),
+                    ("resource_id", Value::from(target.resource_id.clone())),
+                    ("id", Value::from(target.resource_id.clone())),
+                    ("scalable_dimension", Value::from(target.dimension.clone())),
+                    ("min_capacity", Value::from(target.min)),
+                    ("max_capacity", Value::from(target.max)),
+                ]),
+            ),
         );
         targets.push(target);
     }
@@ -430,7 +550,12 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     let mut policies: HashMap<(String, String), (&str, f64)> = HashMap::new();
     for (label, block) in resources(&body, POLICY) {
         let at = At::new(&ctx, format!("{POLICY}.{label}"));
-        let b = block.body();
+        let Some(one) = instance(&at, block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, format!("{POLICY}.{label}"));
+        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
+        let b = &expanded;
         if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
             continue;
         }
@@ -479,7 +604,12 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     let mut schedules: HashMap<(String, String), Vec<ScheduledAction>> = HashMap::new();
     for (label, block) in resources(&body, SCHEDULED) {
         let at = At::new(&ctx, format!("{SCHEDULED}.{label}"));
-        let b = block.body();
+        let Some(one) = instance(&at, block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, format!("{SCHEDULED}.{label}"));
+        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
+        let b = &expanded;
         if at.string(b, "service_namespace")?.as_deref() != Some("dynamodb") {
             continue;
         }
@@ -586,38 +716,27 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
     }
     let mut designs = Vec::new();
     for (label, block) in tables {
-        let at = At::new(&ctx, format!("{TABLE}.{label}"));
-        if block.body().attributes().any(|a| a.key() == "for_each") {
-            return Err(DesignError::invalid(
-                &at.path,
-                "`for_each` on a table is not supported; write one resource per table",
-            ));
-        }
-        match at.integer(block.body(), "count")? {
-            Some(0) => continue,
-            None | Some(1) => {}
-            Some(n) => {
-                return Err(DesignError::invalid(
-                    at.attr("count"),
-                    format!("count = {n} is not supported; write one resource per table"),
-                ));
-            }
-        }
-        designs.push(table_from_block(&at, block.body(), &mut scaling)?);
+        let path = table_path(&modules, label);
+        let Some(one) = instance(&At::new(&ctx, path.clone()), block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, path);
+        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
+        let design = table_from_block(&at, &expanded, &mut scaling)?;
+        let origin = match modules.remove(label) {
+            Some(call) => Origin::Module(call),
+            None => Origin::Plain,
+        };
+        designs.push(Loaded { design, origin });
     }
     for ((table, index), _) in scaling {
-        if let (Some(index), true) = (&index, designs.iter().any(|d| d.name == table)) {
-            return Err(DesignError::invalid(
-                TARGET,
-                format!(
-                    "auto scaling targets index \"{index}\" of table \"{table}\", which has no such global secondary index"
-                ),
-            ));
+        if let (Some(index), true) = (&index, designs.iter().any(|d| d.design.name == table)) {
+            return Err(DesignError::no_such_index(TARGET, &table, index));
         }
     }
     if designs.is_empty() {
         return Err(DesignError::NoTable {
-            format: "Terraform file (no resource \"aws_dynamodb_table\")",
+            format: "Terraform file (no resource \"aws_dynamodb_table\" and no call of terraform-aws-modules/dynamodb-table/aws)",
         });
     }
     Ok(designs)
@@ -625,6 +744,15 @@ pub(crate) fn read(text: &str) -> Result<Vec<TableDesign>, DesignError> {
 
 /// Evaluates every local that can be evaluated now, in as many passes as their references
 /// need. A local that never evaluates is reported where it is used.
+/// How errors name a table: its resource, or the module call it comes from.
+fn table_path(modules: &HashMap<String, crate::tf_module::ModuleCall>, label: &str) -> String {
+    if modules.contains_key(label) {
+        format!("module.{label}")
+    } else {
+        format!("{TABLE}.{label}")
+    }
+}
+
 fn settle_locals(
     ctx: &mut Context<'static>,
     exprs: &[(String, Expression)],
@@ -635,7 +763,7 @@ fn settle_locals(
         let evaluated: Vec<(String, Value)> = exprs
             .iter()
             .filter(|(k, _)| !locals.contains_key(k))
-            .filter_map(|(k, e)| e.evaluate(&*ctx).ok().map(|v| (k.clone(), v)))
+            .filter_map(|(k, e)| hcl_eval::eval(e, ctx).ok().map(|v| (k.clone(), v)))
             .collect();
         if evaluated.is_empty() {
             return;
@@ -654,7 +782,7 @@ fn unknown_dimension(at: String, found: &str) -> DesignError {
 }
 
 /// `table/NAME` or `table/NAME/index/INDEX`.
-fn parse_resource_id(id: &str) -> Option<(String, Option<String>)> {
+pub(crate) fn parse_resource_id(id: &str) -> Option<(String, Option<String>)> {
     let rest = id.strip_prefix("table/")?;
     match rest.split_once("/index/") {
         Some((table, index)) if !table.is_empty() && !index.is_empty() && !index.contains('/') => {
@@ -674,26 +802,11 @@ pub(crate) fn parse_attr_type(s: &str) -> Option<AttrType> {
     }
 }
 
-/// `dynamic` blocks generate blocks from data this reader does not evaluate.
-fn reject_dynamic(at: &At<'_>, body: &Body) -> Result<(), DesignError> {
-    match blocks(body, "dynamic").next() {
-        None => Ok(()),
-        Some(dynamic) => {
-            let what = dynamic.labels().first().map(|l| l.as_str()).unwrap_or("");
-            Err(DesignError::invalid(
-                &at.path,
-                format!("dynamic \"{what}\" blocks are not supported; write the blocks out"),
-            ))
-        }
-    }
-}
-
 fn table_from_block(
     at: &At<'_>,
     body: &Body,
     scaling: &mut HashMap<ScalingKey, AutoScaling>,
 ) -> Result<TableDesign, DesignError> {
-    reject_dynamic(at, body)?;
     let name = at.required_string(body, "name")?;
 
     let mut types = BTreeMap::new();
@@ -774,7 +887,6 @@ fn table_from_block(
             at.ctx,
             format!("{}.global_secondary_index \"{gname}\"", at.path),
         );
-        reject_dynamic(&gat, b)?;
         let (hash, range) = key_schema(&gat, b)?;
         let Some(hash) = hash else {
             return Err(DesignError::invalid(
@@ -970,7 +1082,7 @@ fn projection(at: &At<'_>, body: &Body) -> Result<Projection, DesignError> {
 // ---------------------------------------------------------------------------------------------
 
 /// A Terraform resource label for a table name (`[A-Za-z_][A-Za-z0-9_-]*`).
-fn resource_label(name: &str) -> String {
+pub(crate) fn resource_label(name: &str) -> String {
     let mut label: String = name
         .chars()
         .map(|c| {
@@ -987,11 +1099,11 @@ fn resource_label(name: &str) -> String {
     label
 }
 
-fn number(n: u64) -> Expression {
+pub(crate) fn number(n: u64) -> Expression {
     Expression::from(n)
 }
 
-fn percent(p: f64) -> Expression {
+pub(crate) fn percent(p: f64) -> Expression {
     if p.fract() == 0.0 && (0.0..1e15).contains(&p) {
         Expression::from(p as u64)
     } else {
@@ -999,7 +1111,7 @@ fn percent(p: f64) -> Expression {
     }
 }
 
-fn reference(parts: &[&str]) -> Expression {
+pub(crate) fn reference(parts: &[&str]) -> Expression {
     let mut t = Traversal::builder(Variable::unchecked(parts[0]));
     for p in &parts[1..] {
         t = t.attr(*p);
@@ -1007,11 +1119,14 @@ fn reference(parts: &[&str]) -> Expression {
     Expression::from(t.build())
 }
 
-fn template(s: String) -> Expression {
+pub(crate) fn template(s: String) -> Expression {
     Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(s)))
 }
 
-fn projection_attrs(block: hcl::BlockBuilder, projection: &Projection) -> hcl::BlockBuilder {
+pub(crate) fn projection_attrs(
+    block: hcl::BlockBuilder,
+    projection: &Projection,
+) -> hcl::BlockBuilder {
     match projection {
         Projection::All => block.add_attribute(("projection_type", "ALL")),
         Projection::KeysOnly => block.add_attribute(("projection_type", "KEYS_ONLY")),
@@ -1021,6 +1136,27 @@ fn projection_attrs(block: hcl::BlockBuilder, projection: &Projection) -> hcl::B
     }
 }
 
+/// `billing_mode = "PROVISIONED"` with its capacity.
+pub(crate) fn provisioned(b: hcl::BlockBuilder, read: u64, write: u64) -> hcl::BlockBuilder {
+    b.add_attribute(("billing_mode", "PROVISIONED"))
+        .add_attribute(("read_capacity", number(read)))
+        .add_attribute(("write_capacity", number(write)))
+}
+
+/// `table_class` (when not the default) and the stream, as the resource and the module both
+/// take them.
+pub(crate) fn class_and_stream(mut b: hcl::BlockBuilder, d: &TableDesign) -> hcl::BlockBuilder {
+    if d.table_class != TableClass::Standard {
+        b = b.add_attribute(("table_class", d.table_class.as_str()));
+    }
+    if let Some(view) = &d.stream_view_type {
+        b = b
+            .add_attribute(("stream_enabled", true))
+            .add_attribute(("stream_view_type", view.as_str()));
+    }
+    b
+}
+
 pub(crate) fn write(d: &TableDesign) -> String {
     let label = resource_label(&d.name);
     let mut table = Block::builder("resource")
@@ -1028,12 +1164,7 @@ pub(crate) fn write(d: &TableDesign) -> String {
         .add_label(label.as_str())
         .add_attribute(("name", d.name.as_str()));
     match &d.billing {
-        Billing::Provisioned { read, write } => {
-            table = table
-                .add_attribute(("billing_mode", "PROVISIONED"))
-                .add_attribute(("read_capacity", number(*read)))
-                .add_attribute(("write_capacity", number(*write)));
-        }
+        Billing::Provisioned { read, write } => table = provisioned(table, *read, *write),
         Billing::OnDemand { .. } => {
             table = table.add_attribute(("billing_mode", "PAY_PER_REQUEST"));
         }
@@ -1042,14 +1173,7 @@ pub(crate) fn write(d: &TableDesign) -> String {
     if let Some(sk) = &d.sort_key {
         table = table.add_attribute(("range_key", sk.name.as_str()));
     }
-    if d.table_class != TableClass::Standard {
-        table = table.add_attribute(("table_class", d.table_class.as_str()));
-    }
-    if let Some(view) = &d.stream_view_type {
-        table = table
-            .add_attribute(("stream_enabled", true))
-            .add_attribute(("stream_view_type", view.as_str()));
-    }
+    table = class_and_stream(table, d);
 
     for attr in d.attribute_definitions() {
         table = table.add_block(
@@ -1160,20 +1284,22 @@ pub(crate) fn write(d: &TableDesign) -> String {
             ));
         }
     }
+    format_body(body.build())
+}
+
+/// The body as `terraform fmt` would write it.
+pub(crate) fn format_body(body: Body) -> String {
     let mut formatter = hcl::format::Formatter::builder()
         .compact_arrays(true)
         .prefer_ident_keys(true)
         .build_vec();
-    let text = body
-        .build()
-        .format_string(&mut formatter)
-        .expect("formatting a body into memory cannot fail");
+    let text = body.format_string(&mut formatter).unwrap_or_default();
     align_equals(&text)
 }
 
 /// Aligns the `=` of consecutive one-line attributes at the same indentation, as
 /// `terraform fmt` does.
-fn align_equals(text: &str) -> String {
+pub(crate) fn align_equals(text: &str) -> String {
     // (indent, key length) of a one-line `key = value` line; `None` for any other line.
     fn attribute(line: &str) -> Option<(usize, usize)> {
         let indent = line.len() - line.trim_start().len();
@@ -1224,7 +1350,7 @@ pub(crate) fn attr_type_str(ty: AttrType) -> &'static str {
     }
 }
 
-fn scaling_blocks(
+pub(crate) fn scaling_blocks(
     label_prefix: &str,
     resource_id: String,
     index: bool,
@@ -1325,7 +1451,7 @@ fn scaling_blocks(
 }
 
 /// The minute of the day of a daily `cron(M H * * ? *)` schedule.
-fn daily_cron(schedule: &str) -> Option<u32> {
+pub(crate) fn daily_cron(schedule: &str) -> Option<u32> {
     let inner = schedule.trim().strip_prefix("cron(")?.strip_suffix(')')?;
     let fields: Vec<&str> = inner.split_whitespace().collect();
     match fields.as_slice() {

@@ -658,8 +658,8 @@ resource "aws_appautoscaling_policy" "r" {{
             "cannot resolve aws_dynamodb_table.t.tags: `data` cannot be evaluated from this file alone",
         ),
         (
-            format!("{TABLE_HEAD}  billing_mode = format(\"%s\", \"PAY_PER_REQUEST\")\n}}\n"),
-            "the function `format` is not supported",
+            format!("{TABLE_HEAD}  billing_mode = formatlist(\"%s\", [\"PAY_PER_REQUEST\"])\n}}\n"),
+            "the function `formatlist` is not supported",
         ),
         (
             format!("{TABLE_HEAD}  write_capacity = 1\n}}\n"),
@@ -682,12 +682,12 @@ resource "aws_appautoscaling_policy" "r" {{
             "aws_dynamodb_table.t.global_secondary_index \"g\": `read_capacity` is required when the table's billing_mode is PROVISIONED",
         ),
         (
-            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  dynamic \"global_secondary_index\" {{\n    for_each = []\n    content {{}}\n  }}\n}}\n"),
-            "aws_dynamodb_table.t: dynamic \"global_secondary_index\" blocks are not supported",
+            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  dynamic \"global_secondary_index\" {{\n    content {{}}\n  }}\n}}\n"),
+            "aws_dynamodb_table.t.dynamic \"global_secondary_index\": `for_each` is required",
         ),
         (
-            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  global_secondary_index {{\n    name = \"g\"\n    projection_type = \"ALL\"\n    dynamic \"key_schema\" {{\n      for_each = [\"pk\"]\n      content {{}}\n    }}\n  }}\n}}\n"),
-            "aws_dynamodb_table.t.global_secondary_index \"g\": dynamic \"key_schema\" blocks are not supported",
+            format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n  global_secondary_index {{\n    name = \"g\"\n    projection_type = \"ALL\"\n    dynamic \"key_schema\" {{\n      for_each = \"pk\"\n      content {{}}\n    }}\n  }}\n}}\n"),
+            "aws_dynamodb_table.t.global_secondary_index.dynamic \"key_schema\".for_each: for_each takes a list, set or map, not a string",
         ),
         (
             format!("{TABLE_HEAD}  billing_mode = \"PAY_PER_REQUEST\"\n}}\nresource \"aws_dynamodb_global_secondary_index\" \"g\" {{\n  table_name = \"t\"\n  index_name = \"g\"\n}}\n"),
@@ -797,13 +797,13 @@ fn load_picks_the_format_from_the_extension() {
         TableDesign::load(&json).unwrap(),
         vec![without_ttl_and_scaling(orders())]
     );
-    let yaml = dir.join("orders.yaml");
-    std::fs::write(&yaml, "x").unwrap();
-    let err = TableDesign::load(&yaml).unwrap_err();
+    let toml = dir.join("orders.toml");
+    std::fs::write(&toml, "x").unwrap();
+    let err = TableDesign::load(&toml).unwrap_err();
     assert!(matches!(err, DesignError::UnknownFormat { .. }));
     assert!(
         err.to_string()
-            .contains("expected a .tf (Terraform) or .json"),
+            .contains("expected a directory or .tf file (Terraform), a .json file"),
         "{err}"
     );
     let missing = dir.join("missing.tf");

@@ -376,14 +376,19 @@ pub fn html(r: &SimReport) -> String {
 
 /// `after.tf`: the after design in Terraform, saying when its cost assumes reserved capacity.
 pub fn after_terraform(a: &Advice) -> String {
-    let tf = a.after_design.to_terraform();
+    with_reserved_note(a, a.after_design.to_terraform())
+}
+
+/// The after design's text (Terraform or YAML, whose comments both start with `#`), saying
+/// first when the advice's cost assumes reserved capacity.
+pub fn with_reserved_note(a: &Advice, text: String) -> String {
     if a.reserved_capacity {
         format!(
-            "# dynolab advise: buy 1-year reserved capacity for this table's provisioned throughput;\n# the advice's cost ({}) assumes it (dynolab simulate --reserved-capacity).\n{tf}",
+            "# dynolab advise: buy 1-year reserved capacity for this table's provisioned throughput;\n# the advice's cost ({}) assumes it (dynolab simulate --reserved-capacity).\n{text}",
             usd(a.after.cost_total)
         )
     } else {
-        tf
+        text
     }
 }
 
