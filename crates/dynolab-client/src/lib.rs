@@ -3,6 +3,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod batch;
+pub mod counter;
 pub mod entity;
 pub mod error;
 pub mod item;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use batch::{GetReport, WriteOp, WriteReport};
+pub use counter::{Added, ShardedCounter};
 pub use entity::{
     AccessPattern, Entity, EntityDef, IndexKeys, QueryOptions, SingleTable, SortCondition, fields,
     from_item,

@@ -2,6 +2,7 @@
 //! that the client's own backoff moves.
 
 mod batch;
+mod counter;
 mod errors;
 mod scatter;
 mod sharding;
