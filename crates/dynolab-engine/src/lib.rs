@@ -17,6 +17,7 @@
 //! - `read`: Query and Scan pages (key ranges, 1 MB limit, filters, projections).
 //! - `ops`: one module per DynamoDB operation, and the dispatch.
 
+pub mod autoscaling;
 mod backups;
 mod capacity;
 pub mod cloudwatch;

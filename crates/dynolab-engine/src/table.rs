@@ -248,6 +248,10 @@ pub struct TableMeta {
     /// Every stream the table has had, oldest first; the last one is the latest.
     #[serde(default)]
     pub streams: Vec<crate::history::StreamMeta>,
+    /// Application Auto Scaling targets, policies and scheduled actions of the table and its
+    /// indexes (stored and described; `autoscaling.rs`).
+    #[serde(default)]
+    pub scaling: crate::autoscaling::Scaling,
     /// Point-in-time recovery, when enabled.
     #[serde(default)]
     pub pitr: Option<crate::history::PitrMeta>,

@@ -56,6 +56,10 @@ pub enum ErrorCode {
     CloudWatchInvalidParameterValue,
     /// CloudWatch API: a required parameter is missing.
     CloudWatchMissingParameter,
+    /// Application Auto Scaling API: no such scalable target, policy or scheduled action.
+    AutoScalingObjectNotFound,
+    /// Application Auto Scaling API: a parameter is missing or has a bad value.
+    AutoScalingValidation,
 }
 
 impl ErrorCode {
@@ -143,6 +147,12 @@ impl ErrorCode {
             }
             ErrorCode::CloudWatchMissingParameter => {
                 "com.amazonaws.cloudwatch#MissingRequiredParameterException"
+            }
+            ErrorCode::AutoScalingObjectNotFound => {
+                "com.amazonaws.applicationautoscaling#ObjectNotFoundException"
+            }
+            ErrorCode::AutoScalingValidation => {
+                "com.amazonaws.applicationautoscaling#ValidationException"
             }
         }
     }

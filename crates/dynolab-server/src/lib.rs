@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use dynolab_clock::{Stopwatch, VirtualClock};
-use dynolab_engine::{Engine, cloudwatch, streams};
+use dynolab_engine::{Engine, autoscaling, cloudwatch, streams};
 use dynolab_model::{ApiError, ErrorCode, value::item_to_json};
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
@@ -341,7 +341,11 @@ impl Server {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim())
             .is_some_and(|v| {
-                v.eq_ignore_ascii_case(JSON_1_0) || v.eq_ignore_ascii_case("application/json")
+                v.eq_ignore_ascii_case(JSON_1_0)
+                    || v.eq_ignore_ascii_case("application/json")
+                    // Application Auto Scaling speaks JSON 1.1; DynamoDB's own targets do not.
+                    || (v.eq_ignore_ascii_case("application/x-amz-json-1.1")
+                        && target.starts_with(autoscaling::TARGET_PREFIX))
             });
         if req.method() != Method::POST {
             return unknown_operation_xml(&request_id);
@@ -412,6 +416,8 @@ impl Server {
             &["dynamodb", "monitoring", "execute-api"]
         } else if target.starts_with(cloudwatch::TARGET_PREFIX) {
             &["monitoring"]
+        } else if target.starts_with(autoscaling::TARGET_PREFIX) {
+            &["application-autoscaling"]
         } else {
             &["dynamodb"]
         };
@@ -496,6 +502,12 @@ impl Server {
             && cloudwatch::OPERATIONS.contains(&operation)
         {
             return cloudwatch::call(&self.engine, operation, &parsed);
+        }
+        if let Some(operation) = target.strip_prefix(autoscaling::TARGET_PREFIX) {
+            if !autoscaling::OPERATIONS.contains(&operation) {
+                return Err(ApiError::unknown_operation());
+            }
+            return autoscaling::call(&self.engine, operation, &parsed).await;
         }
         if let Some(operation) = target.strip_prefix(streams::TARGET_PREFIX) {
             if !streams::OPERATIONS.contains(&operation) {

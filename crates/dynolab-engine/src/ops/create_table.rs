@@ -376,6 +376,7 @@ fn validate(engine: &Engine, req: &Map<String, Value>) -> Result<TableMeta, ApiE
         ttl: None,
         ttl_changed: None,
         streams: Vec::new(),
+        scaling: Default::default(),
         pitr: None,
     })
 }
