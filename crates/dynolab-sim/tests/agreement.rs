@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use dynolab_design::TableDesign;
 use dynolab_sim::advise::{Advice, advise};
+use dynolab_sim::numbers::usd;
 use dynolab_sim::{SimOptions, Workload, render, simulate};
 
 fn root() -> PathBuf {
@@ -14,19 +15,20 @@ fn root() -> PathBuf {
 
 fn check_agreement(design: &TableDesign, a: &Advice, options: &SimOptions) {
     let after_cost = render::after_cost(a);
-    assert!(after_cost.starts_with(&format!("${:.2}", a.after.cost_total)));
+    assert!(after_cost.starts_with(&usd(a.after.cost_total)));
     // The terminal summary's before/after table.
     let summary = render::advice_summary(a);
     let cost_row = summary
         .lines()
-        .find(|l| l.contains(" cost ") && l.contains(&after_cost))
+        .find(|l| l.contains(" cost over ") && l.contains(&after_cost))
         .unwrap_or_else(|| panic!("no after cost {after_cost} in\n{summary}"));
-    assert!(cost_row.contains(&format!("${:.2}", a.before.cost_total)));
+    assert!(cost_row.contains(&usd(a.before.cost_total)));
     // The HTML report's before/after table.
     let html = render::advice_html(a);
     let row = format!(
-        "<tr><td>cost</td><td>${:.2}</td><td>{}</td></tr>",
-        a.before.cost_total, after_cost
+        "<td>{}</td><td>{}</td>",
+        usd(a.before.cost_total),
+        after_cost
     );
     assert!(html.contains(&row), "{row}");
     // advice.json.
