@@ -229,7 +229,7 @@ pub fn capacity(runs: &[Run]) -> String {
         .map(|(_, r)| r.resources.len())
         .max()
         .unwrap_or(1);
-    let (top, row_h, label_w) = (6.0, 34.0, 96.0);
+    let (top, row_h, label_w) = (6.0, 34.0, 132.0);
     let width = PANEL_W - label_w - RIGHT;
     let height = top + row_h * rows as f64 + 30.0;
     let x = |v: f64| label_w + width * v / end;
@@ -264,7 +264,7 @@ pub fn capacity(runs: &[Run]) -> String {
                     svg,
                     r##"<text x="0" y="{:.1}" fill="#1d2433">{}</text><text x="0" y="{:.1}" fill="#98a2b3" font-size="9">{}</text>"##,
                     y + 13.0,
-                    esc(&truncate(&res.name, 15)),
+                    esc(&truncate(&res.name, 21)),
                     y + 25.0,
                     if res.read_provisioned_avg.is_some() {
                         "provisioned"
@@ -417,7 +417,11 @@ pub fn cost(runs: &[Run]) -> String {
                 r##"<text x="{:.1}" y="{:.1}" fill="#4a5568" font-size="10">{label} {}</text>"##,
                 x(at) + 4.0,
                 by + bar_h - 4.0,
-                usd(total)
+                if row.is_none_or(|res| r.cost.iter().any(|c| c.resource == res)) {
+                    usd(total)
+                } else {
+                    "(not in this design)".into()
+                }
             );
         }
     }
@@ -464,14 +468,15 @@ pub fn heat_legend() -> String {
     let mut s = String::from(
         r#"<div class="legend heat-legend">share of the partition's cap (the larger of read and write): "#,
     );
-    for p in [0, 10, 25, 50, 70, 85, 100] {
+    s.push_str(r#"<span><i class="swatch" style="background:#eef1f5"></i>idle</span>"#);
+    for p in [1, 10, 25, 50, 70, 85, 100] {
         let _ = write!(
             s,
             r#"<span><i class="swatch" style="background:{}"></i>{p}%</span>"#,
             heat_colour(f64::from(p) / 100.0)
         );
     }
-    s.push_str(r#"<span><i class="swatch" style="background:#eef1f5"></i>idle</span></div>"#);
+    s.push_str("<span>(hourly averages; hover a cell for its value)</span></div>");
     s
 }
 

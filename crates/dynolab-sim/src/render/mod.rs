@@ -225,7 +225,9 @@ fn answer_rows(a: &Advice) -> Vec<[String; 4]> {
 /// What a step saves, in words: `saves $1,234.56 over 30 days ($1,234.56 per month), removes
 /// 110,890,680 throttled requests`.
 fn saves(c: &Change, days: f64) -> String {
-    let money = if c.usd_saved >= 0.0 {
+    let money = if c.usd_saved >= 0.0 && days == 30.0 {
+        format!("saves {} over {days} days (a month)", usd(c.usd_saved))
+    } else if c.usd_saved >= 0.0 {
         format!(
             "saves {} over {days} days ({} per month)",
             usd(c.usd_saved),
