@@ -41,6 +41,15 @@ pub fn usd(x: f64) -> String {
     format!("{sign}${}.{:02}", count(cents / 100), cents % 100)
 }
 
+/// A span of simulated days: `1 day`, `30 days`, `0.5 days`.
+pub fn days(d: f64) -> String {
+    if d == 1.0 {
+        "1 day".into()
+    } else {
+        format!("{d} days")
+    }
+}
+
 /// A percentage with one decimal: `6.9%`.
 pub fn pct(x: f64) -> String {
     format!("{x:.1}%")
@@ -66,5 +75,7 @@ mod tests {
         assert_eq!(usd(2367.134), "$2,367.13");
         assert_eq!(usd(0.5), "$0.50");
         assert_eq!(usd(-12.0), "-$12.00");
+        assert_eq!(days(1.0), "1 day");
+        assert_eq!(days(30.0), "30 days");
     }
 }

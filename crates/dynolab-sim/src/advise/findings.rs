@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dynolab_design::{Projection, TableDesign};
 
 use super::{Finding, FindingTable};
-use crate::numbers::{count, pct, usd};
+use crate::numbers::{count, days, pct, usd};
 use crate::sim::{SimOptions, SimReport};
 use crate::workload::{Operation, Workload};
 
@@ -40,7 +40,7 @@ pub(super) fn findings(
         let table = FindingTable {
             header: vec![
                 "reasons each throttled request carried (each request once)".into(),
-                format!("requests over {} days", before.days),
+                format!("requests over {}", days(before.days)),
             ],
             rows,
         };
@@ -60,10 +60,10 @@ pub(super) fn findings(
             ));
         }
         evidence.push(format!(
-            "{} requests failed after {} attempts over {} days",
+            "{} requests failed after {} attempts over {}",
             count(before.failed),
             workload.retry.max_attempts,
-            before.days
+            days(before.days)
         ));
         findings.push(Finding {
             leads_to: String::new(),
@@ -72,10 +72,10 @@ pub(super) fn findings(
             usd: 0.0,
             kind: "throttling",
             title: format!(
-                "{} of {} requests throttled over {} days ({:.1}%)",
+                "{} of {} requests throttled over {} ({:.1}%)",
                 count(before.throttled),
                 count(before.requests),
-                before.days,
+                days(before.days),
                 before.throttled as f64 / before.requests.max(1) as f64 * 100.0
             ),
             evidence,
@@ -104,10 +104,10 @@ pub(super) fn findings(
                         count(cap as u64)
                     ),
                     format!(
-                        "{} of its {} requests throttled over {} days",
+                        "{} of its {} requests throttled over {}",
                         count(k.throttled),
                         count(k.requests),
-                        before.days
+                        days(before.days)
                     ),
                 ],
             });
@@ -163,9 +163,9 @@ pub(super) fn findings(
                 kind: "unused-gsi",
                 title: format!("GSI {} is never queried", g.name),
                 evidence: vec![format!(
-                    "no access pattern reads it; it costs {} over the {} days",
+                    "no access pattern reads it; it costs {} over the {}",
                     usd(cost),
-                    before.days
+                    days(before.days)
                 )],
             });
         }
@@ -234,9 +234,9 @@ pub(super) fn findings(
                 kind: "scan",
                 title: format!("{:?} is a Scan", p.name),
                 evidence: vec![format!(
-                    "{} requests over {} days, {:.1} read units each",
+                    "{} requests over {}, {:.1} read units each",
                     count(stats.requests),
-                    before.days,
+                    days(before.days),
                     stats.units_per_request
                 )],
             });
@@ -316,12 +316,12 @@ fn over_provisioned(before: &SimReport) -> Option<Finding> {
         leads_to: String::new(),
         kind: "over-provisioned",
         title: format!(
-            "provisioned capacity {}–{} used on {} resource settings: {} over {} days paid for unused capacity",
+            "provisioned capacity {}–{} used on {} resource settings: {} over {} paid for unused capacity",
             pct(lowest),
             pct(highest),
             rows.len(),
             usd(wasted),
-            before.days
+            days(before.days)
         ),
         evidence: vec!["each table and index setting under 30% used, averaged over the run".into()],
         table: Some(FindingTable {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::numbers::{count, pct, short, usd};
+use crate::numbers::{count, days, pct, short, usd};
 use crate::sim::{Heat, SimReport};
 
 use super::esc;
@@ -179,20 +179,20 @@ pub fn hourly(runs: &[Run]) -> String {
             if r.throttled == 0 && r.failed == 0 {
                 let _ = write!(
                     svg,
-                    r##"<text x="{:.0}" y="{:.0}" text-anchor="middle" fill="#2f7d32" font-size="13">no throttled or failed requests in {} days</text>"##,
+                    r##"<text x="{:.0}" y="{:.0}" text-anchor="middle" fill="#2f7d32" font-size="13">no throttled or failed requests in {}</text>"##,
                     LEFT + width / 2.0,
                     top + plot_h / 2.0,
-                    r.days
+                    days(r.days)
                 );
             }
             x_time_axis(&mut svg, hours, y0, width);
             svg.push_str("</svg>");
             panel(
                 &format!(
-                    "{label}: {} throttled, {} failed over {} days",
+                    "{label}: {} throttled, {} failed over {}",
                     count(r.throttled),
                     count(r.failed),
-                    r.days
+                    days(r.days)
                 ),
                 &svg,
             )

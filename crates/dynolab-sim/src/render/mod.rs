@@ -11,7 +11,7 @@ use crate::sim::SimReport;
 
 mod charts;
 
-use crate::numbers::{count, pct, short, usd};
+use crate::numbers::{count, days as days_span, pct, short, usd};
 
 fn busiest(r: &SimReport) -> String {
     match &r.busiest_hour {
@@ -148,6 +148,7 @@ pub fn summary(r: &SimReport) -> String {
 /// The headline rows of an advice, before against after: (what, before, after, change).
 fn answer_rows(a: &Advice) -> Vec<[String; 4]> {
     let days = a.before.days;
+    let span = days_span(days);
     let monthly = |x: f64| x * 30.0 / days.max(f64::MIN_POSITIVE);
     let change = |b: u64, f: u64| match (b, f) {
         (0, 0) => "none".to_string(),
@@ -168,13 +169,13 @@ fn answer_rows(a: &Advice) -> Vec<[String; 4]> {
     };
     let mut rows = vec![
         [
-            format!("throttled requests over {days} days"),
+            format!("throttled requests over {span}"),
             count(a.before.throttled),
             count(a.after.throttled),
             change(a.before.throttled, a.after.throttled),
         ],
         [
-            format!("failed after retries over {days} days"),
+            format!("failed after retries over {span}"),
             count(a.before.failed),
             count(a.after.failed),
             change(a.before.failed, a.after.failed),
@@ -183,7 +184,7 @@ fn answer_rows(a: &Advice) -> Vec<[String; 4]> {
             if days == 30.0 {
                 "cost over 30 days (a month)".into()
             } else {
-                format!("cost over {days} days")
+                format!("cost over {span}")
             },
             usd(a.before.cost_total),
             after_cost(a),
@@ -225,16 +226,17 @@ fn answer_rows(a: &Advice) -> Vec<[String; 4]> {
 /// What a step saves, in words: `saves $1,234.56 over 30 days ($1,234.56 per month), removes
 /// 110,890,680 throttled requests`.
 fn saves(c: &Change, days: f64) -> String {
+    let span = days_span(days);
     let money = if c.usd_saved >= 0.0 && days == 30.0 {
-        format!("saves {} over {days} days (a month)", usd(c.usd_saved))
+        format!("saves {} over {span} (a month)", usd(c.usd_saved))
     } else if c.usd_saved >= 0.0 {
         format!(
-            "saves {} over {days} days ({} per month)",
+            "saves {} over {span} ({} per month)",
             usd(c.usd_saved),
             usd(c.usd_saved * 30.0 / days.max(f64::MIN_POSITIVE))
         )
     } else {
-        format!("costs {} more over {days} days", usd(-c.usd_saved))
+        format!("costs {} more over {span}", usd(-c.usd_saved))
     };
     let throttles = match c.throttled_removed {
         0 => "no change in throttled requests".to_string(),
@@ -247,12 +249,13 @@ fn saves(c: &Change, days: f64) -> String {
 /// What a finding costs, in words (`110,890,680 throttled requests`, `$411.20 over 30 days`),
 /// or that the advisor does not measure it.
 fn impact(f: &Finding, days: f64) -> String {
+    let span = days_span(days);
     let mut parts = Vec::new();
     if f.throttled > 0 {
         parts.push(format!("{} throttled requests", count(f.throttled)));
     }
     if f.usd > 0.0 {
-        parts.push(format!("{} over {days} days", usd(f.usd)));
+        parts.push(format!("{} over {span}", usd(f.usd)));
     }
     if parts.is_empty() {
         "impact not measured".into()
@@ -266,9 +269,10 @@ fn impact(f: &Finding, days: f64) -> String {
 pub fn advice_summary(a: &Advice) -> String {
     let mut out = String::new();
     let days = a.before.days;
+    let span = days_span(days);
     let _ = writeln!(
         out,
-        "dynolab advise: table {}, workload {}\n\nTHE ANSWER: BEFORE AND AFTER (same workload, {days} days)",
+        "dynolab advise: table {}, workload {}\n\nTHE ANSWER: BEFORE AND AFTER (same workload, {span})",
         a.before.table, a.before.workload
     );
     let mut t = Table::new();
@@ -426,7 +430,7 @@ fn reasons_table(r: &SimReport) -> String {
         "reasons",
         &[
             "reasons each throttled request carried (each request once)".into(),
-            format!("requests over {} days", r.days),
+            format!("requests over {}", days_span(r.days)),
         ],
         &rows,
     )
@@ -435,9 +439,9 @@ fn reasons_table(r: &SimReport) -> String {
 /// One simulation as a self-contained HTML page: its figures, then the charts.
 pub fn html(r: &SimReport) -> String {
     let mut body = format!(
-        r#"<section id="summary"><p class="lead">{} requests over {} days: <b>{} throttled</b> ({}), {} failed after retries; busiest hour {}; cost <b>{}</b> ({} per month).</p>"#,
+        r#"<section id="summary"><p class="lead">{} requests over {}: <b>{} throttled</b> ({}), {} failed after retries; busiest hour {}; cost <b>{}</b> ({} per month).</p>"#,
         count(r.requests),
-        r.days,
+        days_span(r.days),
         count(r.throttled),
         short(r.throttled as f64),
         count(r.failed),
@@ -461,6 +465,7 @@ pub fn html(r: &SimReport) -> String {
 /// cost, the charts on shared axes, the capacity modes compared, and after.tf.
 pub fn advice_html(a: &Advice) -> String {
     let days = a.before.days;
+    let span = days_span(days);
     let mut body = String::from(
         r#"<section id="summary"><h2>The answer: before and after</h2><div class="scroll"><table id="before-after"><tr><th></th><th>before</th><th>after</th><th>change</th></tr>"#,
     );
@@ -582,8 +587,8 @@ pub fn advice_html(a: &Advice) -> String {
         "modes",
         &[
             "mode".into(),
-            format!("cost over {days} days"),
-            format!("throttled over {days} days"),
+            format!("cost over {span}"),
+            format!("throttled over {span}"),
         ],
         &rows,
     ));
