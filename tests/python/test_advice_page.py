@@ -8,6 +8,7 @@ Screenshots go to target/advice-*.png; `python tests/python/advice_screenshots.p
 README's, from the 30-day run, to docs/images/.
 """
 
+import json
 import os
 import re
 import shutil
@@ -36,16 +37,21 @@ def advise(out_dir, days="1"):
     return done.stdout
 
 
-def screenshot(html, width, height, out, top=0):
-    """A `width` x `height` screenshot of `html` scrolled down `top` pixels (the page is framed
-    and moved up: headless Chromium cannot scroll from the command line)."""
-    frame = os.path.join(os.path.dirname(html), f"frame-{width}-{top}.html")
+def screenshot(html, width, height, out, anchor=None):
+    """A `width` x `height` screenshot of `html`, from its top or from the element with id
+    `anchor`: headless Chromium cannot scroll from the command line, so a frame page (this
+    tool's, not the report's) holds the report and moves it up to the element."""
+    frame = os.path.join(os.path.dirname(html), f"frame-{width}-{anchor}.html")
     with open(frame, "w") as f:
         f.write('<html><body style="margin:0;overflow:hidden">'
-                f'<iframe src="file://{html}" style="position:absolute;left:0;top:-{top}px;width:{width}px;'
-                'height:20000px;border:0"></iframe></body></html>')
-    done = chromium("--hide-scrollbars", "--allow-file-access-from-files", f"--window-size={width},{height}",
-                    f"--screenshot={out}", "file://" + frame)
+                f'<iframe id="f" src="file://{html}" style="position:absolute;left:0;top:0;width:{width}px;'
+                'height:20000px;border:0"></iframe><script>'
+                'const f = document.getElementById("f");'
+                f'f.onload = () => {{ const e = f.contentDocument.getElementById({json.dumps(anchor or "")});'
+                'if (e) f.style.top = -(e.getBoundingClientRect().top - 8) + "px"; };'
+                '</script></body></html>')
+    done = chromium("--hide-scrollbars", "--allow-file-access-from-files", "--virtual-time-budget=3000",
+                    f"--window-size={width},{height}", f"--screenshot={out}", "file://" + frame)
     assert os.path.exists(out), done.stderr[-2000:]
     with open(out, "rb") as f:
         head = f.read(24)
