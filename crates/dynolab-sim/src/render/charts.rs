@@ -83,15 +83,15 @@ fn y_axis(svg: &mut String, ticks: &[f64], end: f64, y0: f64, height: f64, width
     }
 }
 
-/// The time axis under a plot `width` wide at `y`, for `hours` hours.
-fn x_time_axis(svg: &mut String, hours: usize, y: f64, width: f64) {
+/// The time axis under a plot from `left`, `width` wide, at `y`, for `hours` hours.
+fn x_time_axis(svg: &mut String, hours: usize, left: f64, y: f64, width: f64) {
     let _ = write!(
         svg,
-        r##"<line x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#4a5568"/>"##,
-        LEFT + width
+        r##"<line x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#4a5568"/>"##,
+        left + width
     );
     for (h, label) in time_ticks(hours) {
-        let x = LEFT + width * h as f64 / hours.max(1) as f64;
+        let x = left + width * h as f64 / hours.max(1) as f64;
         let _ = write!(
             svg,
             r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y:.1}" y2="{:.1}" stroke="#4a5568"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#4a5568">{label}</text>"##,
@@ -185,7 +185,7 @@ pub fn hourly(runs: &[Run]) -> String {
                     days(r.days)
                 );
             }
-            x_time_axis(&mut svg, hours, y0, width);
+            x_time_axis(&mut svg, hours, LEFT, y0, width);
             svg.push_str("</svg>");
             panel(
                 &format!(
@@ -531,22 +531,7 @@ pub fn heat(h: &Heat, hours: usize) -> String {
             start = end;
         }
     }
-    let mut axis = String::new();
-    let _ = write!(
-        axis,
-        r##"<line x1="{label_w}" x2="{:.1}" y1="{axis_y:.1}" y2="{axis_y:.1}" stroke="#4a5568"/>"##,
-        label_w + width
-    );
-    for (hour, label) in time_ticks(hours) {
-        let x = label_w + width * hour as f64 / hours.max(1) as f64;
-        let _ = write!(
-            axis,
-            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{axis_y:.1}" y2="{:.1}" stroke="#4a5568"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#4a5568" font-size="10">{label}</text>"##,
-            axis_y + 4.0,
-            axis_y + 15.0
-        );
-    }
-    svg.push_str(&axis);
+    x_time_axis(&mut svg, hours, label_w, axis_y, width);
     svg.push_str("</svg>");
     svg
 }
