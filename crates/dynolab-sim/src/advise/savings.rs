@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::{Advice, Finding};
+use crate::numbers::count;
 
 /// One step of the advice and what it changes between two simulated runs.
 #[derive(Clone, Debug, Serialize)]
@@ -44,15 +45,35 @@ pub fn changes(a: &Advice) -> Vec<Change> {
     if let Some(od) = on_demand {
         let kinds = present(&DESIGN);
         if !kinds.is_empty() {
+            // The hot keys the new key spreads, with the throttles the before run saw on them.
+            let hot: Vec<String> = a
+                .findings
+                .iter()
+                .filter(|f| f.kind == "hot-key" && f.throttled > 0)
+                .map(|f| {
+                    format!(
+                        "{} on {}",
+                        count(f.throttled),
+                        f.title.trim_start_matches("hot partition key ")
+                    )
+                })
+                .collect();
+            let mut basis = format!(
+                "simulated together: the before design ({}) against the fixed design on on-demand; not simulated one by one",
+                a.before.resources[0].mode
+            );
+            if !hot.is_empty() {
+                basis.push_str(&format!(
+                    "; the before run's throttles on its hot keys: {}",
+                    hot.join(", ")
+                ));
+            }
             out.push(Change {
                 title: "the design changes: key, sharding, indexes, TTL".into(),
                 kinds,
                 usd_saved: a.before.cost_total - od.cost,
                 throttled_removed: a.before.throttled as i64 - od.throttled as i64,
-                basis: format!(
-                    "simulated together: the before design ({}) against the fixed design on on-demand; not simulated one by one",
-                    a.before.resources[0].mode
-                ),
+                basis,
             });
         }
         if let Some(c) = chosen {

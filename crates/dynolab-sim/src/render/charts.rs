@@ -441,16 +441,10 @@ fn truncate(s: &str, n: usize) -> String {
 /// The colour of a partition at `u` (share of its cap, 0..1+): the live page's scale
 /// (`page.html`, `color`), so both read the same.
 pub fn heat_colour(u: f64) -> String {
-    const STOPS: [(f64, [f64; 3]); 4] = [
-        (0.0, [254.0, 240.0, 199.0]),
-        (0.5, [253.0, 176.0, 34.0]),
-        (0.85, [240.0, 68.0, 56.0]),
-        (1.0, [180.0, 35.0, 24.0]),
-    ];
     if u <= 0.0 {
         return "#eef1f5".into();
     }
-    for w in STOPS.windows(2) {
+    for w in HEAT_STOPS.windows(2) {
         let ((a, ca), (b, cb)) = (w[0], w[1]);
         if u <= b {
             let t = (u - a) / (b - a);
@@ -462,6 +456,14 @@ pub fn heat_colour(u: f64) -> String {
     }
     "#b42318".into()
 }
+
+/// The heat scale's stops: share of the cap → colour, as the live page's `color` has them.
+const HEAT_STOPS: [(f64, [f64; 3]); 4] = [
+    (0.0, [254.0, 240.0, 199.0]),
+    (0.5, [253.0, 176.0, 34.0]),
+    (0.85, [240.0, 68.0, 56.0]),
+    (1.0, [180.0, 35.0, 24.0]),
+];
 
 /// The heat maps' colour legend: % of the partition cap.
 pub fn heat_legend() -> String {
@@ -588,5 +590,13 @@ mod tests {
         assert_eq!(heat_colour(0.5), "rgb(253,176,34)");
         assert_eq!(heat_colour(1.0), "rgb(180,35,24)");
         assert_eq!(heat_colour(1.5), "#b42318");
+        // The live page draws with the same stops (crates/dynolab-server/src/page.html).
+        let page = include_str!("../../../dynolab-server/src/page.html");
+        let stops: Vec<String> = HEAT_STOPS
+            .iter()
+            .map(|(at, [r, g, b])| format!("[{at}, [{r}, {g}, {b}]]"))
+            .collect();
+        let line = format!("const stops = [{}];", stops.join(", "));
+        assert!(page.contains(&line), "{line}");
     }
 }
