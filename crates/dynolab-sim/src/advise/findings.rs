@@ -147,28 +147,46 @@ pub(super) fn findings(
         .iter()
         .filter_map(|p| p.index.as_deref())
         .collect();
-    for g in &design.gsis {
-        if !queried.contains(g.name.as_str()) {
+    // The GSIs no pattern reads, in one finding: each with what it costs.
+    let unused: Vec<(&str, f64)> = design
+        .gsis
+        .iter()
+        .filter(|g| !queried.contains(g.name.as_str()))
+        .map(|g| {
             let cost: f64 = before
                 .cost
                 .iter()
                 .filter(|c| c.resource == g.name)
                 .map(|c| c.usd)
                 .sum();
-            findings.push(Finding {
-                leads_to: String::new(),
-                table: None,
-                throttled: 0,
-                usd: cost,
-                kind: "unused-gsi",
-                title: format!("GSI {} is never queried", g.name),
-                evidence: vec![format!(
-                    "no access pattern reads it; it costs {} over the {}",
-                    usd(cost),
-                    days(before.days)
-                )],
-            });
-        }
+            (g.name.as_str(), cost)
+        })
+        .collect();
+    if !unused.is_empty() {
+        let total: f64 = unused.iter().map(|u| u.1).sum();
+        let title = match unused.as_slice() {
+            [(name, _)] => format!("GSI {name} is never queried"),
+            _ => format!("{} GSIs are never queried", unused.len()),
+        };
+        findings.push(Finding {
+            leads_to: String::new(),
+            table: Some(FindingTable {
+                header: vec!["GSI".into(), format!("cost over {}", days(before.days))],
+                rows: unused
+                    .iter()
+                    .map(|(name, cost)| vec![name.to_string(), usd(*cost)])
+                    .collect(),
+            }),
+            throttled: 0,
+            usd: total,
+            kind: "unused-gsi",
+            title,
+            evidence: vec![format!(
+                "no access pattern reads them; together they cost {} over the {}",
+                usd(total),
+                days(before.days)
+            )],
+        });
     }
     for g in &design.gsis {
         let patterns: Vec<_> = workload
