@@ -291,7 +291,10 @@ pub fn advice_summary(a: &Advice) -> String {
             .iter()
             .filter(|r| c.kinds.contains(&r.kind))
         {
-            let _ = writeln!(out, "   - [{}] {}", r.kind, r.title);
+            // A step of one recommendation is already titled by it.
+            let title = if r.title == c.title { "" } else { &r.title };
+            let line = format!("   - [{}] {title}", r.kind);
+            let _ = writeln!(out, "{}", line.trim_end());
             for d in &r.detail {
                 let _ = writeln!(out, "       {d}");
             }
@@ -499,7 +502,7 @@ pub fn advice_html(a: &Advice) -> String {
                 body,
                 r##"<li id="rec-{}"><b>{}</b> <span class="kind">{}</span><ul>"##,
                 r.kind,
-                esc(&r.title),
+                esc(if r.title == c.title { "" } else { &r.title }),
                 r.kind
             );
             for d in &r.detail {
