@@ -479,7 +479,8 @@ pub fn advice_html(a: &Advice) -> String {
             esc(&name),
             esc(&b),
             esc(&f),
-            esc(&c)
+            // A word joiner keeps a narrow cell from breaking `−$2,151.87` after the sign.
+            esc(&c).replace("−$", "−\u{2060}$")
         );
     }
     body.push_str(
