@@ -13,6 +13,14 @@ mod charts;
 
 use crate::numbers::{count, days as days_span, pct, short, usd};
 
+/// A terminal table in the reports' style, with its header.
+fn table<T: Into<comfy_table::Row>>(header: T) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header);
+    t
+}
+
 fn busiest(r: &SimReport) -> String {
     match &r.busiest_hour {
         Some(h) => format!(
@@ -53,9 +61,7 @@ pub fn summary(r: &SimReport) -> String {
     t.add_row(["cost".to_string(), usd(r.cost_total)]);
     let _ = writeln!(out, "{t}");
     if !r.throttled_by_reasons.is_empty() {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header([
+        let mut t = table([
             "throttled requests by the reasons each carried (each request once)",
             "requests",
         ]);
@@ -72,9 +78,7 @@ pub fn summary(r: &SimReport) -> String {
         let _ = writeln!(out, "{t}");
     }
     if !r.by_cause.is_empty() {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header([
+        let mut t = table([
             "requests that carried each reason (one request can carry several)",
             "requests",
         ]);
@@ -85,9 +89,7 @@ pub fn summary(r: &SimReport) -> String {
         }
         let _ = writeln!(out, "{t}");
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header([
+    let mut t = table([
         "resource",
         "mode",
         "partitions",
@@ -110,9 +112,7 @@ pub fn summary(r: &SimReport) -> String {
     }
     let _ = writeln!(out, "{t}");
     if !r.top_keys.is_empty() {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header(["hottest keys", "on", "share", "peak units/s", "throttled"]);
+        let mut t = table(["hottest keys", "on", "share", "peak units/s", "throttled"]);
         for k in r.top_keys.iter().take(5) {
             t.add_row([
                 k.key.clone(),
@@ -124,9 +124,7 @@ pub fn summary(r: &SimReport) -> String {
         }
         let _ = writeln!(out, "{t}");
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["cost", "USD"]);
+    let mut t = table(["cost", "USD"]);
     let mut components: Vec<(String, f64)> = Vec::new();
     for c in &r.cost {
         match components.iter_mut().find(|(n, _)| *n == c.component) {
@@ -275,9 +273,7 @@ pub fn advice_summary(a: &Advice) -> String {
         "dynolab advise: table {}, workload {}\n\nTHE ANSWER: BEFORE AND AFTER (same workload, {span})",
         a.before.table, a.before.workload
     );
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["", "before", "after", "change"]);
+    let mut t = table(["", "before", "after", "change"]);
     for row in answer_rows(a) {
         t.add_row(row);
     }
@@ -319,13 +315,11 @@ pub fn advice_summary(a: &Advice) -> String {
         for e in &f.evidence {
             let _ = writeln!(out, "    {e}");
         }
-        if let Some(table) = &f.table {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
+        if let Some(figures) = &f.table {
+            let mut t = table(figures.header.clone());
+            t.set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(110);
-            t.set_header(table.header.clone());
-            for row in &table.rows {
+            for row in &figures.rows {
                 t.add_row(row.clone());
             }
             for line in t.to_string().lines() {
