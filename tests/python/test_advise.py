@@ -60,7 +60,7 @@ def test_advise_writes_a_design_the_aws_cli_accepts_and_a_report_chromium_render
         dom = chromium("--dump-dom", html).stdout
         assert 'id="before-after"' in dom
         assert dom.count("<rect") > 50, "heat maps and throttle bars are drawn"
-        assert "Recommendations" in dom and "GSI1" in dom
+        assert "Recommended changes" in dom and "GSI1" in dom
         shot = ROOT / "target" / "advice.png"
         chromium("--window-size=1200,3000", f"--screenshot={shot}", html)
         assert shot.exists() and shot.stat().st_size > 10_000

@@ -8,13 +8,14 @@
 //! - [`flows`]: patterns split into flows of identical requests with their capacity plans.
 //! - [`sim`]: the one-second loop, auto scaling, the report and the bill.
 //! - [`advise`]: findings, recommendations, the after design.
-//! - [`render`]: the terminal summary and the HTML report.
+//! - [`render`]: the terminal summary and the HTML report, with [`numbers`] formatted for people.
 //!
 //! See docs/design/simulate.md.
 
 pub mod advise;
 pub mod flows;
 pub mod import;
+pub mod numbers;
 pub mod render;
 pub mod sim;
 pub mod workload;

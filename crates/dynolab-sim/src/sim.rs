@@ -180,6 +180,10 @@ pub struct Heat {
     /// Per hour, per partition: percent of the partition's cap used (the larger of read and
     /// write).
     pub hours: Vec<Vec<u8>>,
+    /// Per partition (as numbered at the end of the run), the partition key with the most
+    /// requests addressed to this resource that lands there, when one does (a GSI written only
+    /// through its table has none: the simulator tracks keys of the resource a pattern addresses).
+    pub hottest_keys: Vec<Option<String>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -394,6 +398,39 @@ fn key_index(
             }
             Some(id)
         })
+        .collect()
+}
+
+/// Per resource, per partition (as the last flows number them): the key with the most requests
+/// over the run among the flows whose first charge lands there.
+fn hottest_keys(
+    flows: &[flows::Flow],
+    flow_keys: &[Option<usize>],
+    keys: &[(u64, u64, u64, Op)],
+    heat: &[Vec<Vec<u8>>],
+) -> Vec<Vec<Option<String>>> {
+    let mut out: Vec<Vec<Option<(u64, String)>>> = heat
+        .iter()
+        .map(|hours| vec![None; hours.iter().map(Vec::len).max().unwrap_or(0)])
+        .collect();
+    for (flow, id) in flows.iter().zip(flow_keys) {
+        let (Some(id), Some(key)) = (id, &flow.key) else {
+            continue;
+        };
+        let part = &flow.parts[0];
+        let requests = keys[*id].0;
+        let Some(slot) = out
+            .get_mut(part.resource)
+            .and_then(|r| r.get_mut(part.partition))
+        else {
+            continue;
+        };
+        if slot.as_ref().is_none_or(|(n, _)| requests > *n) {
+            *slot = Some((requests, key.clone()));
+        }
+    }
+    out.into_iter()
+        .map(|r| r.into_iter().map(|s| s.map(|(_, k)| k)).collect())
         .collect()
 }
 
@@ -1214,6 +1251,7 @@ pub fn simulate(
             },
         })
         .collect();
+    let hottest_keys = hottest_keys(&flows, &flow_keys, &keys, &heat);
     // Top keys: share of the requests addressed to the same resource.
     let mut per_resource: BTreeMap<usize, u64> = BTreeMap::new();
     for ((_, resource), id) in &key_ids {
@@ -1274,10 +1312,12 @@ pub fn simulate(
         hours,
         heat: heat
             .into_iter()
+            .zip(hottest_keys)
             .enumerate()
-            .map(|(i, hours)| Heat {
+            .map(|(i, (hours, hottest_keys))| Heat {
                 resource: names[i].clone(),
                 hours,
+                hottest_keys,
             })
             .collect(),
     };

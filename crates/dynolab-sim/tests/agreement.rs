@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use dynolab_design::TableDesign;
+use dynolab_sim::advise::savings::changes;
 use dynolab_sim::advise::{Advice, advise};
+use dynolab_sim::numbers::usd;
 use dynolab_sim::{SimOptions, Workload, render, simulate};
 
 fn root() -> PathBuf {
@@ -14,21 +16,55 @@ fn root() -> PathBuf {
 
 fn check_agreement(design: &TableDesign, a: &Advice, options: &SimOptions) {
     let after_cost = render::after_cost(a);
-    assert!(after_cost.starts_with(&format!("${:.2}", a.after.cost_total)));
+    assert!(after_cost.starts_with(&usd(a.after.cost_total)));
     // The terminal summary's before/after table.
     let summary = render::advice_summary(a);
     let cost_row = summary
         .lines()
-        .find(|l| l.contains(" cost ") && l.contains(&after_cost))
+        .find(|l| l.contains(" cost over ") && l.contains(&after_cost))
         .unwrap_or_else(|| panic!("no after cost {after_cost} in\n{summary}"));
-    assert!(cost_row.contains(&format!("${:.2}", a.before.cost_total)));
+    assert!(cost_row.contains(&usd(a.before.cost_total)));
     // The HTML report's before/after table.
     let html = render::advice_html(a);
     let row = format!(
-        "<tr><td>cost</td><td>${:.2}</td><td>{}</td></tr>",
-        a.before.cost_total, after_cost
+        "<td>{}</td><td>{}</td>",
+        usd(a.before.cost_total),
+        after_cost
     );
     assert!(html.contains(&row), "{row}");
+    // The changes the summary ranks: by dollars saved, in the same order in both reports, and
+    // the steps chain from the before run to the after run.
+    let steps = changes(a);
+    assert!(steps.windows(2).all(|w| w[0].usd_saved >= w[1].usd_saved));
+    let mut at = 0;
+    for c in &steps {
+        let found = summary[at..]
+            .find(&format!(". {}: ", c.title))
+            .unwrap_or_else(|| panic!("{} not in order in\n{summary}", c.title));
+        at += found + 1;
+        assert!(html.contains(&format!(
+            "<li class=\"change-step\"><b>{}</b>",
+            c.title.replace('"', "&quot;")
+        )));
+    }
+    if steps.iter().any(|c| c.kinds.contains(&"key-design")) {
+        let saved: f64 = steps.iter().map(|c| c.usd_saved).sum();
+        assert!((saved - (a.before.cost_total - a.after.cost_total)).abs() < 1e-6);
+        let removed: i64 = steps.iter().map(|c| c.throttled_removed).sum();
+        assert_eq!(
+            removed,
+            a.before.throttled as i64 - a.after.throttled as i64
+        );
+    }
+    // Findings are ranked: hot keys by their throttled requests, before everything else.
+    let hot: Vec<u64> = a
+        .findings
+        .iter()
+        .take_while(|f| f.kind == "hot-key")
+        .map(|f| f.throttled)
+        .collect();
+    assert!(hot.windows(2).all(|w| w[0] >= w[1]));
+    assert!(a.findings[hot.len()..].iter().all(|f| f.kind != "hot-key"));
     // advice.json.
     let json = serde_json::to_value(a).unwrap();
     assert_eq!(

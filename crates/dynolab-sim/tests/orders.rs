@@ -138,6 +138,16 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
     ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+    // What would be one finding per resource is one finding with a row per resource.
+    for (kind, rows) in [("over-provisioned", 11), ("unused-gsi", 4)] {
+        let of_kind: Vec<_> = a.findings.iter().filter(|f| f.kind == kind).collect();
+        assert_eq!(of_kind.len(), 1, "{kind}: {of_kind:?}");
+        assert_eq!(
+            of_kind[0].table.as_ref().unwrap().rows.len(),
+            rows,
+            "{kind}"
+        );
+    }
     let after = &a.after_design;
     assert_eq!(after.gsis.len(), 1, "one overloaded GSI");
     let layout = &a.after_workload.entities["order"].layout;

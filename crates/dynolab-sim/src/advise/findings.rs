@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dynolab_design::{Projection, TableDesign};
 
-use super::{Finding, fmt_usd};
+use super::{Finding, FindingTable};
+use crate::numbers::{count, days, pct, usd};
 use crate::sim::{SimOptions, SimReport};
 use crate::workload::{Operation, Workload};
 
@@ -20,43 +21,62 @@ pub(super) fn findings(
     let cap_r = options.capacity.partition_read_units_per_s as f64;
     // Evidence from the run.
     if before.throttled > 0 {
-        // Each throttled request once, under the reasons it carried, then grouped by the
-        // resources that refused it: both add up to the total.
-        let mut evidence: Vec<String> = before
-            .throttled_by_reasons
+        // Each throttled request once, under the reasons it carried (the largest sets, the rest
+        // summed), then grouped by the resources that refused it: both add up to the total.
+        const SHOWN: usize = 6;
+        let sets = &before.throttled_by_reasons;
+        let mut rows: Vec<Vec<String>> = sets
             .iter()
-            .map(|set| match set.reasons.len() {
-                1 => format!("{} requests throttled by {}", set.requests, set.summary),
-                n => format!(
-                    "{} requests throttled for {n} reasons at once: {}",
-                    set.requests, set.summary
-                ),
-            })
+            .take(SHOWN)
+            .map(|set| vec![set.summary.clone(), count(set.requests)])
             .collect();
+        if sets.len() > SHOWN {
+            rows.push(vec![
+                format!("{} other combinations of reasons", sets.len() - SHOWN),
+                count(sets[SHOWN..].iter().map(|s| s.requests).sum()),
+            ]);
+        }
+        rows.push(vec!["total".into(), count(before.throttled)]);
+        let table = FindingTable {
+            header: vec![
+                "reasons each throttled request carried (each request once)".into(),
+                format!("requests over {}", days(before.days)),
+            ],
+            rows,
+        };
+        let mut evidence = Vec::new();
         evidence.push(format!(
-            "these add up to the {} throttled requests; by resource: {}",
-            before.throttled,
+            "the {} throttled requests by the resources that refused them: {}",
+            count(before.throttled),
             by_resources(&before.throttled_by_reasons)
         ));
         if let Some(h) = &before.busiest_hour {
             evidence.push(format!(
-                "busiest hour: day {} {:02}:00 UTC, {} throttled of {} requests",
+                "busiest hour: day {} {:02}:00 UTC, {} throttled of {} requests in that hour",
                 h.hour / 24 + 1,
                 h.hour % 24,
-                h.throttled,
-                h.requests
+                count(h.throttled),
+                count(h.requests)
             ));
         }
         evidence.push(format!(
-            "{} requests failed after {} attempts",
-            before.failed, workload.retry.max_attempts
+            "{} requests failed after {} attempts over {}",
+            count(before.failed),
+            workload.retry.max_attempts,
+            days(before.days)
         ));
         findings.push(Finding {
             leads_to: String::new(),
+            table: Some(table),
+            throttled: before.throttled,
+            usd: 0.0,
             kind: "throttling",
             title: format!(
-                "{} of {} requests throttled over {} days",
-                before.throttled, before.requests, before.days
+                "{} of {} requests throttled over {} ({:.1}%)",
+                count(before.throttled),
+                count(before.requests),
+                days(before.days),
+                before.throttled as f64 / before.requests.max(1) as f64 * 100.0
             ),
             evidence,
         });
@@ -66,6 +86,9 @@ pub(super) fn findings(
         if k.share >= 0.10 && (k.throttled > 0 || k.peak_units >= cap * 0.5) {
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: k.throttled,
+                usd: 0.0,
                 kind: "hot-key",
                 title: format!("hot partition key {} on {}", k.key, k.resource),
                 evidence: vec![
@@ -75,43 +98,23 @@ pub(super) fn findings(
                         k.resource
                     ),
                     format!(
-                        "peak {:.0} {} units/s offered against the partition cap of {:.0}",
-                        k.peak_units, k.op, cap
+                        "peak {} {} units/s offered against the partition cap of {} units/s",
+                        count(k.peak_units.round() as u64),
+                        k.op,
+                        count(cap as u64)
                     ),
-                    format!("{} of its {} requests throttled", k.throttled, k.requests),
+                    format!(
+                        "{} of its {} requests throttled over {}",
+                        count(k.throttled),
+                        count(k.requests),
+                        days(before.days)
+                    ),
                 ],
             });
         }
     }
-    for r in &before.resources {
-        for (op, util, prov, peak) in [
-            (
-                "read",
-                r.read_utilization,
-                r.read_provisioned_avg,
-                r.read_peak_minute,
-            ),
-            (
-                "write",
-                r.write_utilization,
-                r.write_provisioned_avg,
-                r.write_peak_minute,
-            ),
-        ] {
-            if let (Some(u), Some(p)) = (util, prov)
-                && u < 30.0
-            {
-                findings.push(Finding {
-                    leads_to: String::new(),
-                    kind: "over-provisioned",
-                    title: format!("{} {op} capacity {:.0}% used", r.name, u),
-                    evidence: vec![format!(
-                        "{p:.0} units provisioned on average, {:.1} consumed on average, {peak:.0} in the busiest minute",
-                        if op == "read" { r.read_avg } else { r.write_avg }
-                    )],
-                });
-            }
-        }
+    if let Some(f) = over_provisioned(before) {
+        findings.push(f);
     }
     let mut by_pk: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for g in &design.gsis {
@@ -124,6 +127,9 @@ pub(super) fn findings(
         if names.len() > 1 {
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
                 kind: "gsi-sprawl",
                 title: format!("{} GSIs share the partition key {pk}", names.len()),
                 evidence: vec![
@@ -141,24 +147,46 @@ pub(super) fn findings(
         .iter()
         .filter_map(|p| p.index.as_deref())
         .collect();
-    for g in &design.gsis {
-        if !queried.contains(g.name.as_str()) {
+    // The GSIs no pattern reads, in one finding: each with what it costs.
+    let unused: Vec<(&str, f64)> = design
+        .gsis
+        .iter()
+        .filter(|g| !queried.contains(g.name.as_str()))
+        .map(|g| {
             let cost: f64 = before
                 .cost
                 .iter()
                 .filter(|c| c.resource == g.name)
                 .map(|c| c.usd)
                 .sum();
-            findings.push(Finding {
-                leads_to: String::new(),
-                kind: "unused-gsi",
-                title: format!("GSI {} is never queried", g.name),
-                evidence: vec![format!(
-                    "no access pattern reads it; it costs {} over the run",
-                    fmt_usd(cost)
-                )],
-            });
-        }
+            (g.name.as_str(), cost)
+        })
+        .collect();
+    if !unused.is_empty() {
+        let total: f64 = unused.iter().map(|u| u.1).sum();
+        let title = match unused.as_slice() {
+            [(name, _)] => format!("GSI {name} is never queried"),
+            _ => format!("{} GSIs are never queried", unused.len()),
+        };
+        findings.push(Finding {
+            leads_to: String::new(),
+            table: Some(FindingTable {
+                header: vec!["GSI".into(), format!("cost over {}", days(before.days))],
+                rows: unused
+                    .iter()
+                    .map(|(name, cost)| vec![name.to_string(), usd(*cost)])
+                    .collect(),
+            }),
+            throttled: 0,
+            usd: total,
+            kind: "unused-gsi",
+            title,
+            evidence: vec![format!(
+                "no access pattern reads them; together they cost {} over the {}",
+                usd(total),
+                days(before.days)
+            )],
+        });
     }
     for g in &design.gsis {
         let patterns: Vec<_> = workload
@@ -176,6 +204,9 @@ pub(super) fn findings(
                 .collect();
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
                 kind: "wide-projection",
                 title: format!(
                     "GSI {} projects ALL; its queries need {}",
@@ -194,6 +225,9 @@ pub(super) fn findings(
         if ratio >= 2.0 {
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
                 kind: "filter",
                 title: format!(
                     "{:?} reads {} items to return {}",
@@ -212,11 +246,16 @@ pub(super) fn findings(
         if p.operation == Operation::Scan {
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
                 kind: "scan",
                 title: format!("{:?} is a Scan", p.name),
                 evidence: vec![format!(
-                    "{} requests, {:.1} read units each",
-                    stats.requests, stats.units_per_request
+                    "{} requests over {}, {:.1} read units each",
+                    count(stats.requests),
+                    days(before.days),
+                    stats.units_per_request
                 )],
             });
         }
@@ -225,6 +264,9 @@ pub(super) fn findings(
         if let (Some(days), None) = (e.expire_after_days, &design.ttl_attribute) {
             findings.push(Finding {
                 leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
                 kind: "ttl",
                 title: format!(
                     "{name} items are not needed after {days} days and nothing deletes them"
@@ -234,6 +276,89 @@ pub(super) fn findings(
         }
     }
     findings
+}
+
+/// Provisioned capacity under 30% used, every resource and operation in one finding: a table
+/// of what was provisioned and consumed, and the dollars paid for the unused part.
+fn over_provisioned(before: &SimReport) -> Option<Finding> {
+    let mut rows = Vec::new();
+    let (mut wasted, mut lowest, mut highest) = (0.0, f64::MAX, 0.0_f64);
+    for r in &before.resources {
+        for (op, util, prov, avg, peak) in [
+            (
+                "read",
+                r.read_utilization,
+                r.read_provisioned_avg,
+                r.read_avg,
+                r.read_peak_minute,
+            ),
+            (
+                "write",
+                r.write_utilization,
+                r.write_provisioned_avg,
+                r.write_avg,
+                r.write_peak_minute,
+            ),
+        ] {
+            let (Some(u), Some(p)) = (util, prov) else {
+                continue;
+            };
+            if u >= 30.0 {
+                continue;
+            }
+            let paid: f64 = before
+                .cost
+                .iter()
+                .filter(|c| c.resource == r.name && c.component == format!("provisioned {op}"))
+                .map(|c| c.usd)
+                .sum();
+            let unused = paid * (1.0 - u / 100.0);
+            wasted += unused;
+            lowest = lowest.min(u);
+            highest = highest.max(u);
+            rows.push(vec![
+                r.name.clone(),
+                op.to_string(),
+                format!("{} units/s", count(p.round() as u64)),
+                format!("{avg:.1} units/s"),
+                format!("{} units/s", count(peak.round() as u64)),
+                pct(u),
+                usd(unused),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Finding {
+        leads_to: String::new(),
+        kind: "over-provisioned",
+        title: format!(
+            "provisioned capacity {}–{} used on {} resource settings: {} over {} paid for unused capacity",
+            pct(lowest),
+            pct(highest),
+            rows.len(),
+            usd(wasted),
+            days(before.days)
+        ),
+        evidence: vec!["each table and index setting under 30% used, averaged over the run".into()],
+        table: Some(FindingTable {
+            header: [
+                "resource",
+                "capacity",
+                "provisioned (avg)",
+                "consumed (avg)",
+                "busiest minute",
+                "used",
+                "paid for unused",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+        }),
+        throttled: 0,
+        usd: wasted,
+    })
 }
 
 /// Throttled requests grouped by the resources whose limits refused them (each request once):
@@ -250,7 +375,7 @@ fn by_resources(sets: &[crate::sim::ReasonSet]) -> String {
     groups.sort_by_key(|g| std::cmp::Reverse(g.1));
     groups
         .iter()
-        .map(|(k, n)| format!("{n} refused by {k}"))
+        .map(|(k, n)| format!("{} refused by {k}", count(*n)))
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -11,10 +11,12 @@
 mod design;
 mod findings;
 mod modes;
+pub mod savings;
 
 use dynolab_design::{TableClass, TableDesign};
 use serde::Serialize;
 
+use crate::numbers::usd;
 use crate::sim::{SimError, SimOptions, SimReport, simulate};
 use crate::workload::{Class, Distinct, Distribution, Entity, Workload, template_attributes};
 
@@ -29,9 +31,24 @@ pub struct Finding {
     pub kind: &'static str,
     pub title: String,
     pub evidence: Vec<String>,
+    /// The figures behind the evidence when they are a table (the per-resource utilization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<FindingTable>,
+    /// What it costs in the before run: the throttled requests it accounts for (a hot key's own,
+    /// or every throttled request for the throttling finding), and the dollars over the run (an
+    /// unused index's cost, provisioned capacity paid for and not used); 0 where the advisor
+    /// does not measure it. Findings are listed by these, largest first (see [`rank`]).
+    pub throttled: u64,
+    pub usd: f64,
     /// The recommendation that answers it (`recommendation: key-design`), or why none does
     /// (`no recommendation: …`).
     pub leads_to: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingTable {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,10 +103,6 @@ fn high_cardinality(d: &Distribution) -> bool {
             Class::Value { share, .. } => *share < 0.05,
             Class::Spread { .. } => true,
         })
-}
-
-fn fmt_usd(x: f64) -> String {
-    format!("${x:.2}")
 }
 
 /// Largest share of requests one value combination of `template` gets.
@@ -176,9 +189,9 @@ pub fn advise(
         title: format!("table class {}", class.as_str()),
         detail: vec![format!(
             "STANDARD {} against STANDARD_INFREQUENT_ACCESS about {} (storage {} of the bill)",
-            fmt_usd(chosen_report.cost_total),
-            fmt_usd(ia_total),
-            fmt_usd(storage)
+            usd(chosen_report.cost_total),
+            usd(ia_total),
+            usd(storage)
         )],
     });
     let after_report = if class != after_design.table_class {
@@ -196,6 +209,7 @@ pub fn advise(
     for f in &mut findings {
         f.leads_to = leads_to(f, &recs);
     }
+    rank(&mut findings);
     Ok(Advice {
         findings,
         recommendations: recs,
@@ -206,6 +220,24 @@ pub fn advise(
         before,
         after: after_report,
     })
+}
+
+/// Findings by what they cost, largest first: hot keys (the causes) by their throttled requests,
+/// then the throttling they add up to, then the rest by dollars; what the advisor does not
+/// measure keeps its place after them (the sort is stable).
+pub fn rank(findings: &mut [Finding]) {
+    let tier = |f: &Finding| match f.kind {
+        "hot-key" => 0,
+        "throttling" => 1,
+        _ if f.throttled > 0 || f.usd > 0.0 => 2,
+        _ => 3,
+    };
+    findings.sort_by(|a, b| {
+        tier(a)
+            .cmp(&tier(b))
+            .then(b.throttled.cmp(&a.throttled))
+            .then(b.usd.total_cmp(&a.usd))
+    });
 }
 
 /// Which recommendation answers a finding, or why none does: each finding leads somewhere.

@@ -5,7 +5,8 @@
 
 use dynolab_design::{AutoScaling, Billing, ScalingTarget, ScheduledAction, TableDesign};
 
-use super::{Finding, ModeCost, Recommendation, fmt_usd};
+use super::{Finding, ModeCost, Recommendation};
+use crate::numbers::{count, usd};
 use crate::sim::{SimError, SimOptions, SimReport, simulate};
 use crate::workload::{Workload, minute_of_day};
 
@@ -224,18 +225,22 @@ pub(super) fn choose(
                 None => format!(
                     "{}: {} over the run, {} throttled",
                     m.mode,
-                    fmt_usd(m.cost),
-                    m.throttled
+                    usd(m.cost),
+                    count(m.throttled)
                 ),
                 Some(days) => format!(
                     "{}: stopped after {days:.2} days with {} throttled, more than on-demand over the whole run",
-                    m.mode, m.throttled
+                    m.mode,
+                    count(m.throttled)
                 ),
             })
             .collect(),
     };
     let finding = Finding {
         leads_to: String::new(),
+        table: None,
+        throttled: 0,
+        usd: 0.0,
         kind: "capacity-mode",
         title: format!(
             "the design is {}",
