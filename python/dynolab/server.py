@@ -8,6 +8,7 @@ Its stderr goes to a temporary file that `Server.stderr` reads, so a failure can
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import selectors
@@ -134,6 +135,9 @@ class Server:
         binary: the `dynolab` binary; default `find_binary()` (the wheel's, or `DYNOLAB_BIN`).
         env: extra environment variables for the process (for example `DYNOLAB_LOG=debug`).
         start_timeout: seconds to wait for the first answer before giving up.
+        credentials: `(access key id, secret)`: the server verifies every request's AWS
+            Signature Version 4 against this key (`serve --credentials`); `client()`,
+            `resource()` and the admin calls use it.
 
     The constructor returns once the server has answered a request.
 
@@ -152,6 +156,7 @@ class Server:
         binary: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         start_timeout: float = 30.0,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         if clock not in ("system", "virtual"):
             raise ValueError(f"clock must be 'system' or 'virtual', not {clock!r}")
@@ -162,6 +167,17 @@ class Server:
         defaults = ["--host", "127.0.0.1", "--port", "0", "--region", region, "--clock", clock]
         defaults += ["--capacity", "on" if capacity else "off"]
         defaults += ["--data-dir", str(self.data_dir)] if self.data_dir else ["--in-memory"]
+        # `credentials=(key id, secret)`: the server verifies every request's SigV4 signature
+        # against this one key (`serve --credentials`), and this object's clients and admin
+        # calls use it.
+        self.credentials = credentials
+        self._credentials_file: str | None = None
+        if credentials is not None:
+            key_id, secret = credentials
+            handle, self._credentials_file = tempfile.mkstemp(prefix="dynolab-keys-", suffix=".toml")
+            with os.fdopen(handle, "w") as keys:
+                keys.write(f"[[key]]\nid = {json.dumps(key_id)}\nsecret = {json.dumps(secret)}\n")
+            defaults += ["--credentials", self._credentials_file]
         self.command: list[str] = [str(self.binary), "serve", *merge_flags(defaults, args)]
         command = self.command
         for name, tokens in _flag_groups(command[2:]):
@@ -277,10 +293,12 @@ class Server:
             self._process.stdout.close()
         self._stderr_saved = self.stderr
         self._stderr_file.close()
-        try:
-            os.unlink(self._stderr_file.name)
-        except OSError:
-            pass
+        for path in (self._stderr_file.name, self._credentials_file):
+            try:
+                if path:
+                    os.unlink(path)
+            except OSError:
+                pass
 
     def __enter__(self) -> Server:
         return self
@@ -302,8 +320,9 @@ class Server:
     def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.setdefault("endpoint_url", self.endpoint_url)
         kwargs.setdefault("region_name", self.region)
-        kwargs.setdefault("aws_access_key_id", DUMMY_ACCESS_KEY)
-        kwargs.setdefault("aws_secret_access_key", DUMMY_SECRET_KEY)
+        key_id, secret = self.credentials or (DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY)
+        kwargs.setdefault("aws_access_key_id", key_id)
+        kwargs.setdefault("aws_secret_access_key", secret)
         if self.clock == "virtual" and "config" not in kwargs:
             # On a virtual clock a retry after a throttle waits in real time while the server's
             # time stands still, so it would fail again: one attempt, and the test sees the
@@ -345,6 +364,10 @@ class Server:
         """
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.endpoint_url + path, data=data, method="POST" if data else "GET")
+        if self.credentials is not None:
+            # With `--credentials` the admin API takes a key by basic auth, as the live page does.
+            token = base64.b64encode(":".join(self.credentials).encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
         try:
             with self._opener.open(request, timeout=30) as response:
                 return json.load(response)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -270,3 +271,25 @@ resource "aws_dynamodb_table" "audit" {
         broken.write_text('resource "aws_dynamodb_table" "x" {\n  name = "x"\n}\n')
         with pytest.raises(dynolab.DynolabError, match="hash_key"):
             server.apply_terraform(broken)
+
+
+def test_a_server_with_credentials_verifies_signatures_and_its_own_calls_use_the_key():
+    with Server(clock="virtual", credentials=("AKIDTEAM", "team-secret")) as server:
+        assert "--credentials" in server.command
+        client = server.client()
+        client.create_table(TableName="signed", BillingMode="PAY_PER_REQUEST", **KEY)
+        client.put_item(TableName="signed", Item={"PK": {"S": "a"}})
+        # Another secret is refused as DynamoDB refuses it.
+        wrong = server.client(aws_secret_access_key="not-the-secret")
+        with pytest.raises(wrong.exceptions.ClientError) as e:
+            wrong.get_item(TableName="signed", Key={"PK": {"S": "a"}})
+        assert e.value.response["Error"]["Code"] == "InvalidSignatureException"
+        # The admin API needs the key too; the object's own calls carry it.
+        before = server.now()
+        assert server.advance(60) == pytest.approx(before + 60)
+        assert server.table_names() == ["signed"]
+        unsigned = urllib.request.Request(server.endpoint_url + "/_dynolab/clock")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(unsigned, timeout=10)
+        keys_file = server.command[server.command.index("--credentials") + 1]
+    assert not os.path.exists(keys_file), "the key file goes with the server"
