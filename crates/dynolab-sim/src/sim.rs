@@ -438,6 +438,44 @@ fn admit_common_share(
     }
 }
 
+fn fresh_state(flows: &[flows::Flow], max_attempts: usize) -> Vec<FlowState> {
+    flows
+        .iter()
+        .map(|_| FlowState {
+            carry: 0.0,
+            new: 0,
+            retry: vec![0; max_attempts - 1],
+        })
+        .collect()
+}
+
+/// The state of `rebuilt` flows that replace `flows`: each pattern's pending retries go to its
+/// largest new flow; carries start again.
+fn moved_state(
+    flows: &[flows::Flow],
+    state: &[FlowState],
+    rebuilt: &[flows::Flow],
+    patterns: usize,
+    max_attempts: usize,
+) -> Vec<FlowState> {
+    let mut pending: Vec<Vec<u64>> = vec![vec![0; max_attempts - 1]; patterns];
+    for (f, st) in flows.iter().zip(state) {
+        for (k, r) in st.retry.iter().enumerate() {
+            pending[f.pattern][k] += r;
+        }
+    }
+    let mut out = fresh_state(rebuilt, max_attempts);
+    for (pattern, retries) in pending.iter().enumerate() {
+        if let Some(fi) = (0..rebuilt.len())
+            .filter(|i| rebuilt[*i].pattern == pattern)
+            .max_by(|a, b| rebuilt[*a].share.total_cmp(&rebuilt[*b].share))
+        {
+            out[fi].retry.clone_from(retries);
+        }
+    }
+    out
+}
+
 fn sum_of(flows: &[flows::Flow]) -> PlanSum {
     PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
@@ -708,21 +746,15 @@ pub fn simulate(
     let partitions_at_start: Vec<usize> = (0..names.len())
         .map(|i| capacity.resource(i).partition_count())
         .collect();
-    let mut flows = flows::build(design, workload, &capacity)?;
+    let mut flows = flows::build(design, workload, &capacity, START_EPOCH_S)?;
+    let clock_period = workload.clock_period_s();
     let curves: Vec<DailyCurve> = workload
         .patterns
         .iter()
         .map(|p| DailyCurve::new(&p.rate).map_err(SimError))
         .collect::<Result<_, _>>()?;
     let max_attempts = workload.retry.max_attempts.max(1) as usize;
-    let mut state: Vec<FlowState> = flows
-        .iter()
-        .map(|_| FlowState {
-            carry: 0.0,
-            new: 0,
-            retry: vec![0; max_attempts - 1],
-        })
-        .collect();
+    let mut state = fresh_state(&flows, max_attempts);
 
     // Auto scaling, per resource and dimension.
     let mut scalers: Vec<[Option<Scaler>; 2]> = vec![[None, None]; names.len()];
@@ -780,6 +812,24 @@ pub fn simulate(
     let mut s = 0;
     while s < total_s {
         let mut now = Timestamp::from_secs(START_EPOCH_S + s);
+        // A value taken from the clock changed: the same flows, on the keys of the new value.
+        if clock_period.is_some_and(|p| s > 0 && s % p == 0) {
+            let rebuilt = flows::build(design, workload, &capacity, START_EPOCH_S + s)?;
+            if rebuilt.len() != flows.len() {
+                state = moved_state(
+                    &flows,
+                    &state,
+                    &rebuilt,
+                    workload.patterns.len(),
+                    max_attempts,
+                );
+                offered = vec![0; rebuilt.len()];
+                common_share = vec![0; rebuilt.len()];
+            }
+            flows = rebuilt;
+            plan_sum = sum_of(&flows);
+            flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
+        }
         if s % 60 == 0 {
             let minute_of_day = ((s / 60) % 1440) as usize;
             for (r, c) in rates.iter_mut().zip(&curves) {
@@ -982,35 +1032,19 @@ pub fn simulate(
             .first()
             .is_none_or(|f| capacity.plan_is_current(&f.plan))
         {
-            let mut pending: Vec<Vec<u64>> =
-                vec![vec![0; max_attempts - 1]; workload.patterns.len()];
-            for (f, st) in flows.iter().zip(&state) {
-                for (k, r) in st.retry.iter().enumerate() {
-                    pending[f.pattern][k] += r;
-                }
-            }
-            flows = flows::build(design, workload, &capacity)?;
+            let rebuilt = flows::build(design, workload, &capacity, START_EPOCH_S + s + 1)?;
+            state = moved_state(
+                &flows,
+                &state,
+                &rebuilt,
+                workload.patterns.len(),
+                max_attempts,
+            );
+            flows = rebuilt;
             plan_sum = sum_of(&flows);
             offered = vec![0; flows.len()];
             common_share = vec![0; flows.len()];
             flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
-            state = flows
-                .iter()
-                .map(|_| FlowState {
-                    carry: 0.0,
-                    new: 0,
-                    retry: vec![0; max_attempts - 1],
-                })
-                .collect();
-            // Pending retries go to each pattern's largest flow.
-            for (pattern, retries) in pending.iter().enumerate() {
-                if let Some(fi) = (0..flows.len())
-                    .filter(|i| flows[*i].pattern == pattern)
-                    .max_by(|a, b| flows[*a].share.total_cmp(&flows[*b].share))
-                {
-                    state[fi].retry.clone_from(retries);
-                }
-            }
             for (i, h) in heat_now.iter_mut().enumerate() {
                 h.resize(capacity.resource(i).partition_count(), [0; 2]);
             }
