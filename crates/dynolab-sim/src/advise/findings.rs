@@ -4,9 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dynolab_design::{Projection, TableDesign};
 
-use super::{Finding, fmt_usd};
-use crate::sim::{SimOptions, SimReport};
-use crate::workload::{Operation, Workload};
+use super::{Finding, fmt_usd, peak_writes, top_share};
+use crate::flows;
+use crate::sim::{START_EPOCH_S, SimOptions, SimReport};
+use crate::workload::{Class, Entity, Operation, Workload, render, template_attributes};
+
+/// A key with at least this share of an index's writes is hot when the index throttles writes.
+const HOT_KEY_SHARE: f64 = 0.10;
 
 /// Every finding about the before design and its run, in the order the report lists them.
 pub(super) fn findings(
@@ -83,6 +87,7 @@ pub(super) fn findings(
             });
         }
     }
+    findings.extend(hot_index_keys(design, workload, before, cap_w));
     for r in &before.resources {
         for (op, util, prov, peak) in [
             (
@@ -234,6 +239,98 @@ pub(super) fn findings(
         }
     }
     findings
+}
+
+/// GSIs whose writes throttled on a key that takes a large share of them: the writes of an
+/// entity whose index key has few values at a time (a user type, the calendar day). The run
+/// counts keys by the resource a request addresses, so an index written by table writes is
+/// read from the design: the share of its key's top value, the entity's peak writes, and the
+/// throttles by cause. GSIs keyed on the same template are one finding.
+fn hot_index_keys(
+    design: &TableDesign,
+    workload: &Workload,
+    before: &SimReport,
+    cap_w: f64,
+) -> Vec<Finding> {
+    // (entity, template) → (GSIs, throttled writes, peak units on the key, share).
+    type Hot<'a> = (Vec<&'a str>, u64, f64, f64);
+    let mut hot: BTreeMap<(&str, &str), Hot> = BTreeMap::new();
+    for g in &design.gsis {
+        let throttled: u64 = before
+            .by_cause
+            .iter()
+            .filter(|(c, _)| c.starts_with("IndexWrite") && c.ends_with(&format!("({})", g.name)))
+            .map(|(_, n)| *n)
+            .sum();
+        if throttled == 0 {
+            continue;
+        }
+        let sk = g.sort_key.as_ref().map(|k| k.name.as_str());
+        for (ename, entity) in &workload.entities {
+            if !flows::in_index(entity, &g.partition_key.name, sk) {
+                continue;
+            }
+            let template = entity.layout[&g.partition_key.name].as_str();
+            let share = top_share(entity, template);
+            if share < HOT_KEY_SHARE {
+                continue;
+            }
+            let keys: Vec<&str> = std::iter::once(g.partition_key.name.as_str())
+                .chain(sk)
+                .collect();
+            let bytes = flows::projected_bytes(design, entity, &keys, &g.projection);
+            let units = dynolab_capacity::write_cost(bytes, false).0 as f64 / 2.0;
+            let e = hot.entry((ename, template)).or_default();
+            e.0.push(&g.name);
+            e.1 += throttled;
+            e.2 = peak_writes(workload, ename) * share * units;
+            e.3 = share;
+        }
+    }
+    let at = START_EPOCH_S + before.busiest_hour.as_ref().map_or(0, |h| h.hour * 3600);
+    hot.into_iter()
+        .map(|((ename, template), (gsis, throttled, peak, share))| {
+            let example = top_value(&workload.entities[ename], template, at);
+            Finding {
+                leads_to: String::new(),
+                kind: "hot-key",
+                title: format!("hot partition key {example} on {}", gsis.join(", ")),
+                evidence: vec![
+                    format!(
+                        "every {ename} item written puts an entry under the key \"{template}\": {:.0}% of them on one value at a time ({example})",
+                        share * 100.0
+                    ),
+                    format!(
+                        "peak {peak:.0} write units/s offered to that key against the partition cap of {cap_w:.0}"
+                    ),
+                    format!(
+                        "{throttled} writes refused by the write limits of {}",
+                        gsis.join(", ")
+                    ),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// `template` with each attribute at its most frequent value at `epoch_s` (a spread attribute
+/// stays `{name}`).
+fn top_value(entity: &Entity, template: &str, epoch_s: u64) -> String {
+    let values = template_attributes(template)
+        .into_iter()
+        .filter_map(|a| {
+            let top = entity.attributes[&a]
+                .classes_at(&a, epoch_s)
+                .into_iter()
+                .filter_map(|c| match c {
+                    Class::Value { value, share } => Some((value, share)),
+                    Class::Spread { .. } => None,
+                })
+                .max_by(|x, y| x.1.total_cmp(&y.1))?;
+            Some((a, top.0))
+        })
+        .collect();
+    render(template, &values)
 }
 
 /// Throttled requests grouped by the resources whose limits refused them (each request once):

@@ -213,21 +213,32 @@ fn leads_to(finding: &Finding, recs: &[Recommendation]) -> String {
     let answers: &[&str] = match finding.kind {
         "throttling" | "hot-key" => &["key-design", "write-sharding", "capacity-mode"],
         "over-provisioned" | "capacity-mode" => &["capacity-mode"],
-        "gsi-sprawl" | "unused-gsi" | "wide-projection" => &["gsi-consolidation"],
-        "filter" => &["key-design"],
+        "gsi-sprawl" | "unused-gsi" => &["gsi-consolidation"],
+        "wide-projection" => &["gsi-consolidation", "projection"],
+        "filter" => &["key-design", "scan-index"],
+        "scan" => &["scan-index"],
         "ttl" => &["ttl"],
         _ => &[],
+    };
+    // A Scan's index answers the findings about that pattern only.
+    let pattern = finding
+        .title
+        .strip_prefix('"')
+        .and_then(|t| t.split_once('"'))
+        .map(|(name, _)| format!("{name:?}"));
+    let answers_it = |r: &Recommendation| {
+        r.kind != "scan-index" || pattern.as_ref().is_some_and(|p| r.title.contains(p))
     };
     let found: Vec<&str> = answers
         .iter()
         .copied()
-        .filter(|kind| recs.iter().any(|r| r.kind == *kind))
+        .filter(|kind| recs.iter().any(|r| r.kind == *kind && answers_it(r)))
         .collect();
     if !found.is_empty() {
         return format!("recommendation: {}", found.join(", "));
     }
     match finding.kind {
-        "scan" => "no recommendation: the advisor does not yet design a key or a sparse GSI that serves a Scan".into(),
+        "scan" => "no recommendation: the Scan returns most of what it reads (an export or a full read), so no key or index reads less; pace it, or use an export to S3".into(),
         "filter" => "no recommendation: the filtered attribute is not one the advisor can put in a key (only the table's hot entity is re-keyed)".into(),
         _ => "no recommendation: nothing the advisor changes addresses it".into(),
     }
