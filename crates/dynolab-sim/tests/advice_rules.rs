@@ -213,7 +213,7 @@ rate = { base = 20 }
         .find(|f| f.kind == "hot-key" && f.title.ends_with("on by_day"))
         .unwrap_or_else(|| panic!("{:#?}", a.findings));
     assert_eq!(hot.title, "hot partition key DAY#2026-01-01 on by_day");
-    assert!(hot.leads_to.contains("write-sharding"), "{hot:?}");
+    assert_eq!(hot.leads_to, "recommendation: write-sharding", "{hot:?}");
     let shard = a
         .recommendations
         .iter()

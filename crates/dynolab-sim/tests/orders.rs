@@ -127,6 +127,13 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
     }
     let hot = a.findings.iter().find(|f| f.kind == "hot-key").unwrap();
     assert!(hot.leads_to.contains("key-design"), "{hot:?}");
+    // The five GSIs keyed on the user type are one hot key, answered by folding them into one.
+    let gsis = a
+        .findings
+        .iter()
+        .find(|f| f.title.starts_with("hot partition key premium on gsi_"))
+        .unwrap();
+    assert_eq!(gsis.leads_to, "recommendation: gsi-consolidation", "{gsis:?}");
     for kind in [
         "throttling",
         "hot-key",

@@ -49,10 +49,16 @@ pub(super) fn fix(
                 .iter()
                 .filter(|p| p.entity == *ename && p.index.is_none())
         };
+        // The new key must still serve every Query on the table: each selects by it.
+        let serves_queries = |a: &String| {
+            on_table()
+                .filter(|p| p.operation == Operation::Query && !p.by.is_empty())
+                .all(|p| p.by.contains(a))
+        };
         let candidate = on_table()
             .flat_map(|p| &p.filter)
             .chain(on_table().flat_map(|p| &p.by))
-            .find(|a| high_cardinality(&entity.attributes[*a]))
+            .find(|a| high_cardinality(&entity.attributes[*a]) && serves_queries(a))
             .cloned();
         let ew = after_w.entities.get_mut(ename).expect("same entities");
         if let (Some(attr), false) = (candidate, low.is_empty()) {

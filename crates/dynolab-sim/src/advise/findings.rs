@@ -252,17 +252,20 @@ fn hot_index_keys(
     before: &SimReport,
     cap_w: f64,
 ) -> Vec<Finding> {
-    // (entity, template) → (GSIs, throttled writes, peak units on the key, share).
-    type Hot<'a> = (Vec<&'a str>, u64, f64, f64);
+    // (entity, template) → (GSIs, peak units on the key, share).
+    type Hot<'a> = (Vec<&'a str>, f64, f64);
     let mut hot: BTreeMap<(&str, &str), Hot> = BTreeMap::new();
-    for g in &design.gsis {
-        let throttled: u64 = before
-            .by_cause
+    let refuses_writes = |set: &crate::sim::ReasonSet, gsi: &str| {
+        set.reasons
             .iter()
-            .filter(|(c, _)| c.starts_with("IndexWrite") && c.ends_with(&format!("({})", g.name)))
-            .map(|(_, n)| *n)
-            .sum();
-        if throttled == 0 {
+            .any(|c| c.starts_with("IndexWrite") && c.ends_with(&format!("({gsi})")))
+    };
+    for g in &design.gsis {
+        if !before
+            .throttled_by_reasons
+            .iter()
+            .any(|set| refuses_writes(set, &g.name))
+        {
             continue;
         }
         let sk = g.sort_key.as_ref().map(|k| k.name.as_str());
@@ -282,15 +285,21 @@ fn hot_index_keys(
             let units = dynolab_capacity::write_cost(bytes, false).0 as f64 / 2.0;
             let e = hot.entry((ename, template)).or_default();
             e.0.push(&g.name);
-            e.1 += throttled;
-            e.2 = peak_writes(workload, ename) * share * units;
-            e.3 = share;
+            e.1 = peak_writes(workload, ename) * share * units;
+            e.2 = share;
         }
     }
     let at = START_EPOCH_S + before.busiest_hour.as_ref().map_or(0, |h| h.hour * 3600);
     hot.into_iter()
-        .map(|((ename, template), (gsis, throttled, peak, share))| {
+        .map(|((ename, template), (gsis, peak, share))| {
             let example = top_value(&workload.entities[ename], template, at);
+            // Each request once, however many of these indexes refused it.
+            let throttled: u64 = before
+                .throttled_by_reasons
+                .iter()
+                .filter(|set| gsis.iter().any(|g| refuses_writes(set, g)))
+                .map(|set| set.requests)
+                .sum();
             Finding {
                 leads_to: String::new(),
                 kind: "hot-key",

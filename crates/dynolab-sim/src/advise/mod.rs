@@ -194,7 +194,7 @@ pub fn advise(
         chosen_report
     };
     for f in &mut findings {
-        f.leads_to = leads_to(f, &recs);
+        f.leads_to = leads_to(f, &recs, design);
     }
     Ok(Advice {
         findings,
@@ -209,8 +209,16 @@ pub fn advise(
 }
 
 /// Which recommendation answers a finding, or why none does: each finding leads somewhere.
-fn leads_to(finding: &Finding, recs: &[Recommendation]) -> String {
+fn leads_to(finding: &Finding, recs: &[Recommendation], design: &TableDesign) -> String {
+    // A hot key of GSIs (`hot partition key premium on gsi_a, gsi_b`) is answered by what
+    // changes those indexes.
+    let on_gsis = finding.kind == "hot-key"
+        && finding.title.rsplit_once(" on ").is_some_and(|(_, on)| {
+            on.split(", ")
+                .all(|name| design.gsis.iter().any(|g| g.name == name))
+        });
     let answers: &[&str] = match finding.kind {
+        "hot-key" if on_gsis => &["write-sharding", "gsi-consolidation"],
         "throttling" | "hot-key" => &["key-design", "write-sharding", "capacity-mode"],
         "over-provisioned" | "capacity-mode" => &["capacity-mode"],
         "gsi-sprawl" | "unused-gsi" => &["gsi-consolidation"],
