@@ -133,7 +133,10 @@ fn the_advisor_fixes_the_seed_table_and_proves_it() {
         .iter()
         .find(|f| f.title.starts_with("hot partition key premium on gsi_"))
         .unwrap();
-    assert_eq!(gsis.leads_to, "recommendation: gsi-consolidation", "{gsis:?}");
+    assert_eq!(
+        gsis.leads_to, "recommendation: gsi-consolidation",
+        "{gsis:?}"
+    );
     for kind in [
         "throttling",
         "hot-key",

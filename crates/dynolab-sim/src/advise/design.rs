@@ -84,7 +84,7 @@ pub(super) fn fix(
             }
         } else {
             // Write sharding: enough shards to keep the hottest key under the headroom.
-            let shards = (peak_units / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64;
+            let shards = shards_for(peak_units, cap_w);
             let calculated = workload
                 .patterns
                 .iter()
@@ -140,6 +140,13 @@ pub(super) fn fix(
         });
     }
     (after, after_w, recs)
+}
+
+/// Shards for a key offered `peak` write units per second: enough that two shards hashed to
+/// one partition still fit under the headroom (a suffix cannot choose its partition, and a
+/// table or index has few), at least 2.
+fn shards_for(peak: f64, cap_w: f64) -> u64 {
+    (2.0 * peak / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64
 }
 
 /// A Scan that reads at least this many times what it returns gets an index (choice; the
@@ -262,9 +269,7 @@ fn indexes(
                 _ => 1,
             };
         } else if peak >= cap_w * PARTITION_HEADROOM {
-            // Sized so that two shards hashed to one partition still fit under the headroom:
-            // a suffix cannot choose its partition, and the index's partitions are few.
-            fanout = (2.0 * peak / (cap_w * PARTITION_HEADROOM)).ceil() as u64;
+            fanout = shards_for(peak, cap_w);
             let ew = after_w.entities.get_mut(&p.entity).expect("entity");
             ew.attributes.insert(
                 "gsi_shard".into(),

@@ -173,7 +173,11 @@ pub fn advise(
     };
     recs.push(Recommendation {
         kind: "table-class",
-        title: format!("table class {}", class.as_str()),
+        title: if class == design.table_class {
+            format!("keep table class {}", class.as_str())
+        } else {
+            format!("table class {}", class.as_str())
+        },
         detail: vec![format!(
             "STANDARD {} against STANDARD_INFREQUENT_ACCESS about {} (storage {} of the bill)",
             fmt_usd(chosen_report.cost_total),
