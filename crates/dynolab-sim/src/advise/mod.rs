@@ -69,6 +69,22 @@ pub struct Advice {
     pub after: SimReport,
 }
 
+impl Advice {
+    /// Findings that lead nowhere: `leads_to` names a recommendation that was not made, or
+    /// neither names one nor says why none was made. Empty for every advice.
+    pub fn unanswered(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| match f.leads_to.strip_prefix("recommendation: ") {
+                Some(kinds) => kinds
+                    .split(", ")
+                    .any(|kind| !self.recommendations.iter().any(|r| r.kind == kind)),
+                None => !f.leads_to.starts_with("no recommendation: "),
+            })
+            .collect()
+    }
+}
+
 fn distinct_of(d: &Distribution) -> Option<u64> {
     if !d.values.is_empty() {
         return Some(d.values.len() as u64);

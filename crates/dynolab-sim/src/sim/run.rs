@@ -266,27 +266,7 @@ impl<'a> Run<'a> {
             .clock_period
             .is_some_and(|p| s > 0 && s.is_multiple_of(p))
         {
-            let rebuilt = flows::build(
-                self.design,
-                self.workload,
-                &self.capacity,
-                START_EPOCH_S + s,
-            )?;
-            let t = &mut self.traffic;
-            if rebuilt.len() != t.flows.len() {
-                t.state = moved_state(
-                    &t.flows,
-                    &t.state,
-                    &rebuilt,
-                    self.workload.patterns.len(),
-                    self.max_attempts,
-                );
-                t.offered = vec![0; rebuilt.len()];
-                t.common_share = vec![0; rebuilt.len()];
-            }
-            t.flows = rebuilt;
-            t.plan_sum = sum_of(&t.flows);
-            t.flow_keys = self.tally.keys.index(&t.flows);
+            self.rebuild(START_EPOCH_S + s, true)?;
         }
         if s.is_multiple_of(60) {
             let minute_of_day = ((s / 60) % 1440) as usize;
@@ -473,18 +453,28 @@ impl<'a> Run<'a> {
                 u.second[i][op] = 0;
             }
         }
-        let t = &mut self.traffic;
-        if !t
+        if !self
+            .traffic
             .flows
             .first()
             .is_none_or(|f| self.capacity.plan_is_current(&f.plan))
         {
-            let rebuilt = flows::build(
-                self.design,
-                self.workload,
-                &self.capacity,
-                START_EPOCH_S + s + 1,
-            )?;
+            self.rebuild(START_EPOCH_S + s + 1, false)?;
+            let u = &mut self.tally.usage;
+            for (i, h) in u.heat_now.iter_mut().enumerate() {
+                h.resize(self.capacity.resource(i).partition_count(), [0; 2]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The flows built again at `epoch_s`, on the current partitions and the clock's values
+    /// then. With `keep_state`, flows that line up one for one with the old ones keep their
+    /// carries and retries; otherwise each pattern's pending retries move to its largest flow.
+    fn rebuild(&mut self, epoch_s: u64, keep_state: bool) -> Result<(), SimError> {
+        let rebuilt = flows::build(self.design, self.workload, &self.capacity, epoch_s)?;
+        let t = &mut self.traffic;
+        if !keep_state || rebuilt.len() != t.flows.len() {
             t.state = moved_state(
                 &t.flows,
                 &t.state,
@@ -492,15 +482,12 @@ impl<'a> Run<'a> {
                 self.workload.patterns.len(),
                 self.max_attempts,
             );
-            t.flows = rebuilt;
-            t.plan_sum = sum_of(&t.flows);
-            t.offered = vec![0; t.flows.len()];
-            t.common_share = vec![0; t.flows.len()];
-            t.flow_keys = self.tally.keys.index(&t.flows);
-            for (i, h) in u.heat_now.iter_mut().enumerate() {
-                h.resize(self.capacity.resource(i).partition_count(), [0; 2]);
-            }
+            t.offered = vec![0; rebuilt.len()];
+            t.common_share = vec![0; rebuilt.len()];
         }
+        t.flows = rebuilt;
+        t.plan_sum = sum_of(&t.flows);
+        t.flow_keys = self.tally.keys.index(&t.flows);
         Ok(())
     }
 
