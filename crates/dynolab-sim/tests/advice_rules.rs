@@ -137,6 +137,9 @@ rate = { base = 0.01 }
             .unwrap()
     };
     assert_eq!(scan("open items").leads_to, "recommendation: scan-index");
+    let filter = a.findings.iter().find(|f| f.kind == "filter").unwrap();
+    assert_eq!(filter.title, "\"open items\" reads 2000 items to return 20");
+    assert_eq!(filter.leads_to, "recommendation: scan-index");
     assert!(
         scan("export")
             .leads_to

@@ -218,7 +218,10 @@ pub(super) fn findings(
             findings.push(Finding {
                 leads_to: String::new(),
                 kind: "scan",
-                title: format!("{:?} is a Scan", p.name),
+                title: match &p.index {
+                    None => format!("{:?} is a Scan", p.name),
+                    Some(index) => format!("{:?} is a Scan of index {index}", p.name),
+                },
                 evidence: vec![format!(
                     "{} requests, {:.1} read units each",
                     stats.requests, stats.units_per_request

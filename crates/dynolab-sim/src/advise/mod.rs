@@ -266,6 +266,7 @@ fn leads_to(finding: &Finding, recs: &[Recommendation], design: &TableDesign) ->
         return format!("recommendation: {}", found.join(", "));
     }
     match finding.kind {
+        "scan" if finding.title.contains(" is a Scan of index ") => "no recommendation: the advisor makes an index for a Scan of the table, not of an index; a sparse index holding only what the Scan keeps would serve it".into(),
         "scan" => "no recommendation: the Scan returns most of what it reads (an export or a full read), so no key or index reads less; pace it, or use an export to S3".into(),
         "filter" => "no recommendation: the filtered attribute is not one the advisor can put in a key (only the table's hot entity is re-keyed)".into(),
         _ => "no recommendation: nothing the advisor changes addresses it".into(),
