@@ -390,7 +390,6 @@ impl<'a> Run<'a> {
                 now,
             );
         }
-        let max_attempts = self.max_attempts;
         for (fi, flow) in t.flows.iter().enumerate() {
             let st = &mut t.state[fi];
             let offered = t.offered[fi];
@@ -417,15 +416,7 @@ impl<'a> Run<'a> {
                 }
                 rest
             };
-            // The oldest attempts go first; the rest retry or fail.
-            let mut left = admission.admitted;
-            for k in (0..max_attempts).rev() {
-                let take = attempts[k].min(left);
-                attempts[k] -= take;
-                left -= take;
-            }
-            let failed = attempts[max_attempts - 1];
-            st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
+            let failed = settle(attempts, admission.admitted, &mut st.retry);
             if admission.admitted > 0 {
                 self.tally
                     .grow(&self.growth[flow.pattern], admission.admitted);
@@ -802,6 +793,21 @@ impl<'a> Run<'a> {
         top.truncate(20);
         top
     }
+}
+
+/// A flow's requests by attempt after `admitted` of them got in: the oldest attempts go first;
+/// the rest retry in the next second (`retry`), except those out of attempts, which fail.
+/// Returns how many failed.
+fn settle(attempts: &mut [u64], admitted: u64, retry: &mut [u64]) -> u64 {
+    let mut left = admitted;
+    for k in (0..attempts.len()).rev() {
+        let take = attempts[k].min(left);
+        attempts[k] -= take;
+        left -= take;
+    }
+    let last = attempts.len() - 1;
+    retry.copy_from_slice(&attempts[..last]);
+    attempts[last]
 }
 
 /// Per pattern, the bytes one admitted request adds to (or, deleting, removes from) each
