@@ -205,91 +205,31 @@ fn indexes(
             _ => p.by.clone(),
         };
         let keep = old.filter(|_| single);
-        let (name, gpk, gsk, mut gtemplate, sort_template) = match keep {
-            // The one GSI keeps its name and keys.
-            Some(old) => (
-                old.name.clone(),
-                old.partition_key.name.clone(),
-                old.sort_key
-                    .as_ref()
-                    .map_or_else(|| format!("{}SK", old.name), |k| k.name.clone()),
-                entity.layout[&old.partition_key.name].clone(),
-                old.sort_key
-                    .as_ref()
-                    .and_then(|k| entity.layout.get(&k.name).cloned()),
-            ),
-            None => {
-                let entity_slots = slots.entry(p.entity.clone()).or_default();
-                let slot = match entity_slots.iter().position(|(_, b)| *b == by) {
-                    Some(i) => i,
-                    None => {
-                        entity_slots.push((String::new(), by.clone()));
-                        entity_slots.len() - 1
-                    }
-                };
-                let name = format!("GSI{}", slot + 1);
-                entity_slots[slot].0 = name.clone();
-                let gtemplate = by
-                    .iter()
-                    .map(|b| format!("{}#{{{b}}}", b.to_uppercase()))
-                    .collect::<Vec<_>>()
-                    .join("#");
-                let sort_template = match old.and_then(|o| o.sort_key.as_ref()) {
-                    Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
-                    _ => None,
-                }
-                .or_else(|| {
-                    design
-                        .sort_key
-                        .as_ref()
-                        .and_then(|sk| entity.layout.get(&sk.name).cloned())
-                });
-                (
-                    name.clone(),
-                    format!("{name}PK"),
-                    format!("{name}SK"),
-                    gtemplate,
-                    sort_template,
-                )
-            }
-        };
+        let FacetKeys {
+            name,
+            gpk,
+            gsk,
+            template: mut gtemplate,
+            sort_template,
+        } = facet_keys(
+            design,
+            old,
+            keep,
+            &by,
+            &entity,
+            slots.entry(p.entity.clone()).or_default(),
+        );
         // Shard the index key too if one value would run hot (once: a second pattern on the
         // same key finds it sharded).
-        let share = top_share(&entity, &gtemplate);
-        let peak = peak_writes(workload, &p.entity) * share;
-        let mut fanout = 1;
-        if let Some(sharded) = entity
-            .layout
-            .get(&gpk)
-            .filter(|t| t.contains("{gsi_shard}"))
-        {
-            gtemplate = sharded.clone();
-            fanout = match entity.attributes["gsi_shard"].distinct {
-                Some(Distinct::Count(n)) => n,
-                _ => 1,
-            };
-        } else if peak >= cap_w * PARTITION_HEADROOM {
-            fanout = shards_for(peak, cap_w);
-            let ew = after_w.entities.get_mut(&p.entity).expect("entity");
-            ew.attributes.insert(
-                "gsi_shard".into(),
-                Distribution {
-                    distinct: Some(Distinct::Count(fanout)),
-                    bytes: Some(2),
-                    ..Default::default()
-                },
-            );
-            gtemplate = format!("{gtemplate}#{{gsi_shard}}");
-            recs.push(Recommendation {
-                kind: "write-sharding",
-                title: format!("shard {gpk} {fanout} ways: {gpk} = \"{gtemplate}\""),
-                detail: vec![format!(
-                    "{:.0} writes/s at peak on one {} value, against a partition cap of {cap_w:.0}",
-                    peak,
-                    by.join("+")
-                )],
-            });
-        }
+        let fanout = shard_facet(
+            workload,
+            after_w,
+            &p.entity,
+            (&gpk, &mut gtemplate),
+            &by,
+            recs,
+            cap_w,
+        );
         let ew = after_w.entities.get_mut(&p.entity).expect("entity");
         let added: u64 = if keep.is_some() {
             // The shard suffix: `#` and the shard.
@@ -386,8 +326,135 @@ fn indexes(
             p.name
         ));
     }
+    after.gsis = new_gsis.into_values().collect();
+    recs.extend(index_recs(design, after, moved));
+}
+
+/// The keys of the index facet a pattern reads in the after design.
+struct FacetKeys {
+    name: String,
+    gpk: String,
+    gsk: String,
+    template: String,
+    sort_template: Option<String>,
+}
+
+/// The one GSI a design has (`keep`) keeps its name and keys; otherwise the pattern's `by` set
+/// gets a slot of its entity's overloaded GSIs (`GSI1`, `GSI2`, …): `GSI1PK = "STATUS#{status}"`,
+/// `GSI1SK` the old index's sort key unless it is what the pattern selects by, else the
+/// table's sort key.
+fn facet_keys(
+    design: &TableDesign,
+    old: Option<&Gsi>,
+    keep: Option<&Gsi>,
+    by: &[String],
+    entity: &Entity,
+    slots: &mut Vec<(String, Vec<String>)>,
+) -> FacetKeys {
+    if let Some(old) = keep {
+        return FacetKeys {
+            name: old.name.clone(),
+            gpk: old.partition_key.name.clone(),
+            gsk: old
+                .sort_key
+                .as_ref()
+                .map_or_else(|| format!("{}SK", old.name), |k| k.name.clone()),
+            template: entity.layout[&old.partition_key.name].clone(),
+            sort_template: old
+                .sort_key
+                .as_ref()
+                .and_then(|k| entity.layout.get(&k.name).cloned()),
+        };
+    }
+    let slot = match slots.iter().position(|(_, b)| b == by) {
+        Some(i) => i,
+        None => {
+            slots.push((String::new(), by.to_vec()));
+            slots.len() - 1
+        }
+    };
+    let name = format!("GSI{}", slot + 1);
+    slots[slot].0 = name.clone();
+    let template = by
+        .iter()
+        .map(|b| format!("{}#{{{b}}}", b.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join("#");
+    let sort_template = match old.and_then(|o| o.sort_key.as_ref()) {
+        Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
+        _ => None,
+    }
+    .or_else(|| {
+        design
+            .sort_key
+            .as_ref()
+            .and_then(|sk| entity.layout.get(&sk.name).cloned())
+    });
+    FacetKeys {
+        gpk: format!("{name}PK"),
+        gsk: format!("{name}SK"),
+        name,
+        template,
+        sort_template,
+    }
+}
+
+/// Shards an index key (`gpk` = `template`) of `entity` if one value would run hot, once: a
+/// second pattern on the same key finds it sharded. Returns the shards (1: not sharded).
+fn shard_facet(
+    workload: &Workload,
+    after_w: &mut Workload,
+    entity_name: &str,
+    (gpk, template): (&str, &mut String),
+    by: &[String],
+    recs: &mut Vec<Recommendation>,
+    cap_w: f64,
+) -> u64 {
+    let entity = &after_w.entities[entity_name];
+    if let Some(sharded) = entity.layout.get(gpk).filter(|t| t.contains("{gsi_shard}")) {
+        *template = sharded.clone();
+        return match entity.attributes["gsi_shard"].distinct {
+            Some(Distinct::Count(n)) => n,
+            _ => 1,
+        };
+    }
+    let peak = peak_writes(workload, entity_name) * top_share(entity, template);
+    if peak < cap_w * PARTITION_HEADROOM {
+        return 1;
+    }
+    let fanout = shards_for(peak, cap_w);
+    let ew = after_w.entities.get_mut(entity_name).expect("entity");
+    ew.attributes.insert(
+        "gsi_shard".into(),
+        Distribution {
+            distinct: Some(Distinct::Count(fanout)),
+            bytes: Some(2),
+            ..Default::default()
+        },
+    );
+    *template = format!("{template}#{{gsi_shard}}");
+    recs.push(Recommendation {
+        kind: "write-sharding",
+        title: format!("shard {gpk} {fanout} ways: {gpk} = \"{template}\""),
+        detail: vec![format!(
+            "{:.0} writes/s at peak on one {} value, against a partition cap of {cap_w:.0}",
+            peak,
+            by.join("+")
+        )],
+    });
+    fanout
+}
+
+/// What changed in the indexes: a kept GSI's narrower projection, and the GSIs that went
+/// (folded into overloaded ones, or removed when no pattern needs them).
+fn index_recs(
+    design: &TableDesign,
+    after: &TableDesign,
+    moved: Vec<String>,
+) -> Vec<Recommendation> {
+    let mut recs = Vec::new();
     let kept = |g: &Gsi| design.gsis.iter().any(|d| d.name == g.name);
-    for g in new_gsis.values() {
+    for g in &after.gsis {
         let Some(old) = design.gsis.iter().find(|d| d.name == g.name) else {
             continue;
         };
@@ -399,18 +466,16 @@ fn indexes(
             });
         }
     }
-    // Entity attributes only old GSIs needed stay as plain item attributes.
-    after.gsis = new_gsis.into_values().collect();
     let gone: Vec<&str> = design
         .gsis
         .iter()
-        .filter(|g| !after.gsis.iter().any(|a| a.name == g.name))
+        .filter(|g| !kept_in(after, g))
         .map(|g| g.name.as_str())
         .collect();
     if gone.is_empty() {
-        return;
+        return recs;
     }
-    let title = if single || after.gsis.iter().all(kept) {
+    let title = if design.gsis.len() == 1 || after.gsis.iter().all(kept) {
         format!("remove GSI {}: no pattern needs it", gone.join(", "))
     } else {
         let folded = after.gsis.iter().filter(|g| !kept(g)).count();
@@ -425,6 +490,11 @@ fn indexes(
         title,
         detail: moved,
     });
+    recs
+}
+
+fn kept_in(after: &TableDesign, g: &Gsi) -> bool {
+    after.gsis.iter().any(|a| a.name == g.name)
 }
 
 fn projection_text(p: &Projection) -> String {
