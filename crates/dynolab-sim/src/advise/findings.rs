@@ -244,7 +244,8 @@ pub(super) fn findings(
     findings
 }
 
-/// GSIs whose writes throttled on a key that takes a large share of them: the writes of an
+/// GSIs whose writes throttled on a key's partition (IndexWriteKeyRangeThroughputExceeded),
+/// keyed on a template one value of which takes a large share of them: the writes of an
 /// entity whose index key has few values at a time (a user type, the calendar day). The run
 /// counts keys by the resource a request addresses, so an index written by table writes is
 /// read from the design: the share of its key's top value, the entity's peak writes, and the
@@ -258,10 +259,11 @@ fn hot_index_keys(
     // (entity, template) → (GSIs, peak units on the key, share).
     type Hot<'a> = (Vec<&'a str>, f64, f64);
     let mut hot: BTreeMap<(&str, &str), Hot> = BTreeMap::new();
+    // Refused by the partition the key is on, not by the index's provisioned throughput.
     let refuses_writes = |set: &crate::sim::ReasonSet, gsi: &str| {
         set.reasons
             .iter()
-            .any(|c| c.starts_with("IndexWrite") && c.ends_with(&format!("({gsi})")))
+            .any(|c| *c == format!("IndexWriteKeyRangeThroughputExceeded ({gsi})"))
     };
     for g in &design.gsis {
         if !before
@@ -316,7 +318,7 @@ fn hot_index_keys(
                         "peak {peak:.0} write units/s offered to that key against the partition cap of {cap_w:.0}"
                     ),
                     format!(
-                        "{throttled} writes refused by the write limits of {}",
+                        "{throttled} writes refused by the partition of that key (IndexWriteKeyRangeThroughputExceeded on {})",
                         gsis.join(", ")
                     ),
                 ],
