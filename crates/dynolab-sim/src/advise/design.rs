@@ -89,14 +89,8 @@ pub(super) fn fix(
                 .patterns
                 .iter()
                 .any(|p| p.entity == *ename && p.operation == Operation::GetItem);
-            ew.attributes.insert(
-                "shard".into(),
-                Distribution {
-                    distinct: Some(Distinct::Count(shards)),
-                    bytes: Some(2),
-                    ..Default::default()
-                },
-            );
+            ew.attributes
+                .insert("shard".into(), shard_attribute(shards));
             let new = format!("{template}#{{shard}}");
             ew.layout.insert(pk.clone(), new.clone());
             for p in after_w.patterns.iter_mut().filter(|p| {
@@ -147,6 +141,15 @@ pub(super) fn fix(
 /// table or index has few), at least 2.
 fn shards_for(peak: f64, cap_w: f64) -> u64 {
     (2.0 * peak / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64
+}
+
+/// The shard suffix of a sharded key: `shards` values, evenly used, two bytes each.
+fn shard_attribute(shards: u64) -> Distribution {
+    Distribution {
+        distinct: Some(Distinct::Count(shards)),
+        bytes: Some(2),
+        ..Default::default()
+    }
 }
 
 /// A Scan that reads at least this many times what it returns gets an index (choice; the
@@ -424,14 +427,8 @@ fn shard_facet(
     }
     let fanout = shards_for(peak, cap_w);
     let ew = after_w.entities.get_mut(entity_name).expect("entity");
-    ew.attributes.insert(
-        "gsi_shard".into(),
-        Distribution {
-            distinct: Some(Distinct::Count(fanout)),
-            bytes: Some(2),
-            ..Default::default()
-        },
-    );
+    ew.attributes
+        .insert("gsi_shard".into(), shard_attribute(fanout));
     *template = format!("{template}#{{gsi_shard}}");
     recs.push(Recommendation {
         kind: "write-sharding",
