@@ -390,11 +390,14 @@ enum Resolved {
     Spread,
 }
 
-/// Every flow of every pattern against the current partitions of `capacity`.
+/// Every flow of every pattern against the current partitions of `capacity`, with the values
+/// of clock attributes at `epoch_s`. The flows' number and order depend only on the workload
+/// and the partitions, so flows built at another time line up with these one for one.
 pub fn build(
     design: &TableDesign,
     workload: &Workload,
     capacity: &TableCapacity,
+    epoch_s: u64,
 ) -> Result<Vec<Flow>, FlowError> {
     let starts: Vec<Vec<u64>> = std::iter::once(capacity.table.partition_starts())
         .chain(capacity.indexes.values().map(|r| r.partition_starts()))
@@ -413,7 +416,7 @@ pub fn build(
         attrs.dedup();
         let classes: Vec<Vec<Class>> = attrs
             .iter()
-            .map(|a| entity.attributes[a].classes(a))
+            .map(|a| entity.attributes[a].classes_at(a, epoch_s))
             .collect();
         let mut combo = vec![0usize; attrs.len()];
         loop {

@@ -22,8 +22,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::workload::{
-    Distinct, Distribution, Entity, Operation, Pattern, Rate, RetryPolicy, StorageModel, Workload,
-    WorkloadError,
+    Clock, Distinct, Distribution, Entity, Operation, Pattern, Rate, RetryPolicy, StorageModel,
+    Workload, WorkloadError,
 };
 
 /// A key with at least this share of requests is followed as a `hot` value.
@@ -298,6 +298,7 @@ pub fn from_log(
     // requests on it (a GSI keyed on the table's partition key counts toward `pk`).
     let layout = layout(design);
     let mut counts: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut observed: BTreeMap<String, Vec<(f64, &str)>> = BTreeMap::new();
     for l in &lines {
         let attr = match &l.index {
             None => "pk".to_string(),
@@ -309,6 +310,7 @@ pub fn from_log(
             })?,
         };
         if let Some(pk) = &l.pk {
+            observed.entry(attr.clone()).or_default().push((l.t, pk));
             *counts
                 .entry(attr)
                 .or_default()
@@ -316,6 +318,10 @@ pub fn from_log(
                 .or_default() += 1.0;
         }
     }
+    let clocks: BTreeMap<String, (Clock, String, String)> = observed
+        .iter()
+        .filter_map(|(attr, seen)| clock_of(seen).map(|c| (attr.clone(), c)))
+        .collect();
     let table_keys = counts.remove("pk").unwrap_or_default();
     let pk = if table_keys.is_empty() {
         // Only index reads and scans: the table's keys are unknown; as many as an index's.
@@ -324,7 +330,47 @@ pub fn from_log(
     } else {
         key_distribution(&table_keys, None)
     };
-    build_from_log(&lines, design, name, (first, last), pk, &counts)
+    let mut workload = build_from_log(&lines, design, name, (first, last), pk, &counts)?;
+    let entity = workload
+        .entities
+        .get_mut(&design.name)
+        .expect("one entity, named after the table");
+    for (attr, (clock, before, after)) in clocks {
+        entity.attributes.insert(
+            attr.clone(),
+            Distribution {
+                clock: Some(clock),
+                ..Distribution::default()
+            },
+        );
+        for template in entity.layout.values_mut() {
+            if *template == format!("{{{attr}}}") {
+                *template = format!("{before}{{{attr}}}{after}");
+            }
+        }
+    }
+    workload.validate()?;
+    Ok(workload)
+}
+
+/// Whether an attribute's keys follow the clock: every key logged contains the time of its
+/// request to the minute, hour or day (`2026-12-05T14:05`, `2026-12-05T14`, `2026-12-05`,
+/// tried in that order), with the same text around it (`DAY#` before, nothing after).
+fn clock_of(seen: &[(f64, &str)]) -> Option<(Clock, String, String)> {
+    [Clock::Minute, Clock::Hour, Clock::Day]
+        .into_iter()
+        .find_map(|clock| {
+            let mut around: Option<(&str, &str)> = None;
+            for (t, key) in seen {
+                let value = clock.format(t.max(0.0) as u64);
+                let at = key.find(&value)?;
+                let here = (&key[..at], &key[at + value.len()..]);
+                if *around.get_or_insert(here) != here {
+                    return None;
+                }
+            }
+            around.map(|(before, after)| (clock, before.to_string(), after.to_string()))
+        })
 }
 
 fn build_from_log(
@@ -880,6 +926,43 @@ mod tests {
         assert_eq!(w.patterns.len(), 2);
         // It round-trips through the TOML the other commands read.
         assert_eq!(Workload::from_toml(&w.to_toml()).unwrap(), w);
+    }
+
+    #[test]
+    fn keys_that_are_the_day_or_hour_of_their_request_follow_the_clock() {
+        // Two days of puts on the day's key, and queries of the hour's key on by_status.
+        let start = 1_796_428_800.0; // 2026-12-05T00:00:00Z
+        let mut text = String::new();
+        for i in 0..48 {
+            let t = start + i as f64 * 3600.0 + 59.0;
+            let day = if i < 24 { "2026-12-05" } else { "2026-12-06" };
+            text += &line(t, "PutItem", &format!("DAY#{day}"), None, 0.0, 1.0, 1);
+            text.push('\n');
+            let hour = format!("{day}T{:02}", i % 24);
+            text += &line(
+                t,
+                "Query",
+                &format!("H#{hour}#x"),
+                Some("by_status"),
+                1.0,
+                0.0,
+                2,
+            );
+            text.push('\n');
+        }
+        let w = from_log(&parse_log(&text).unwrap(), &design(), "x").unwrap();
+        let e = &w.entities["orders"];
+        assert_eq!(e.layout["PK"], "DAY#{pk}");
+        assert_eq!(e.attributes["pk"].clock, Some(Clock::Day));
+        assert_eq!(e.layout["status"], "H#{status}#x");
+        assert_eq!(e.attributes["status"].clock, Some(Clock::Hour));
+        // One key that is not its request's day: not a clock.
+        text += &line(start + 5.0, "PutItem", "DAY#2026-12-04", None, 0.0, 1.0, 1);
+        let w = from_log(&parse_log(&text).unwrap(), &design(), "x").unwrap();
+        let e = &w.entities["orders"];
+        assert_eq!(e.layout["PK"], "{pk}");
+        assert_eq!(e.attributes["pk"].clock, None);
+        assert_eq!(e.attributes["pk"].distinct, Some(Distinct::Count(3)));
     }
 
     #[test]

@@ -13,8 +13,10 @@ use dynolab_clock::Timestamp;
 use dynolab_design::{Billing, ScalingTarget, TableDesign};
 use serde::Serialize;
 
+mod run;
+
 use crate::flows::{self, FlowError};
-use crate::workload::{DailyCurve, Operation, StorageModel, Workload};
+use crate::workload::Workload;
 
 /// 2026-01-01T00:00:00Z: virtual time starts here (a Thursday, at midnight UTC).
 pub const START_EPOCH_S: u64 = 1_767_225_600;
@@ -475,6 +477,44 @@ fn admit_common_share(
     }
 }
 
+fn fresh_state(flows: &[flows::Flow], max_attempts: usize) -> Vec<FlowState> {
+    flows
+        .iter()
+        .map(|_| FlowState {
+            carry: 0.0,
+            new: 0,
+            retry: vec![0; max_attempts - 1],
+        })
+        .collect()
+}
+
+/// The state of `rebuilt` flows that replace `flows`: each pattern's pending retries go to its
+/// largest new flow; carries start again.
+fn moved_state(
+    flows: &[flows::Flow],
+    state: &[FlowState],
+    rebuilt: &[flows::Flow],
+    patterns: usize,
+    max_attempts: usize,
+) -> Vec<FlowState> {
+    let mut pending: Vec<Vec<u64>> = vec![vec![0; max_attempts - 1]; patterns];
+    for (f, st) in flows.iter().zip(state) {
+        for (k, r) in st.retry.iter().enumerate() {
+            pending[f.pattern][k] += r;
+        }
+    }
+    let mut out = fresh_state(rebuilt, max_attempts);
+    for (pattern, retries) in pending.iter().enumerate() {
+        if let Some(fi) = (0..rebuilt.len())
+            .filter(|i| rebuilt[*i].pattern == pattern)
+            .max_by(|a, b| rebuilt[*a].share.total_cmp(&rebuilt[*b].share))
+        {
+            out[fi].retry.clone_from(retries);
+        }
+    }
+    out
+}
+
 fn sum_of(flows: &[flows::Flow]) -> PlanSum {
     PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
@@ -705,622 +745,34 @@ pub fn simulate(
     options: &SimOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SimReport, SimError> {
-    workload.validate().map_err(|e| SimError(e.0))?;
-    let config = &options.capacity;
-    let days = options.days.unwrap_or(workload.days);
-    if !(days > 0.0 && days <= 3660.0) {
-        return Err(SimError("days must be between 0 and 3660".into()));
-    }
-    let total_s = (days * 86_400.0).round() as u64;
-    let start = Timestamp::from_secs(START_EPOCH_S);
-    let names = flows::resource_names(design);
-    let storage = flows::storage_bytes(design, workload);
-    let mut capacity = capacity_of(design, &storage, config, start)?;
-    // Storage per resource now, and its integral in byte-hours for the bill. With
-    // `storage = "accumulate"`, every admitted write of a new item adds its bytes and every
-    // delete removes them; partitions split for size as on the server.
-    let mut stored: Vec<i128> = storage.iter().map(|b| i128::from(*b)).collect();
-    let mut byte_hours = vec![0f64; storage.len()];
-    let growth: Vec<Vec<i128>> = workload
-        .patterns
-        .iter()
-        .map(|p| {
-            let entity = &workload.entities[&p.entity];
-            let sign: i128 = match p.operation {
-                Operation::PutItem | Operation::BatchWriteItem | Operation::TransactWriteItems
-                    if workload.storage == StorageModel::Accumulate
-                        && flows::writes_new_items(design, entity) =>
-                {
-                    1
-                }
-                Operation::DeleteItem if workload.storage == StorageModel::Accumulate => -1,
-                _ => 0,
-            };
-            flows::item_storage(design, entity)
-                .into_iter()
-                .map(|b| sign * i128::from(b))
-                .collect()
-        })
-        .collect();
-    let partitions_at_start: Vec<usize> = (0..names.len())
-        .map(|i| capacity.resource(i).partition_count())
-        .collect();
-    let mut flows = flows::build(design, workload, &capacity)?;
-    let curves: Vec<DailyCurve> = workload
-        .patterns
-        .iter()
-        .map(|p| DailyCurve::new(&p.rate).map_err(SimError))
-        .collect::<Result<_, _>>()?;
-    let max_attempts = workload.retry.max_attempts.max(1) as usize;
-    let mut state: Vec<FlowState> = flows
-        .iter()
-        .map(|_| FlowState {
-            carry: 0.0,
-            new: 0,
-            retry: vec![0; max_attempts - 1],
-        })
-        .collect();
-
-    // Auto scaling, per resource and dimension.
-    let mut scalers: Vec<[Option<Scaler>; 2]> = vec![[None, None]; names.len()];
-    let scaling_of = |i: usize| {
-        if i == 0 {
-            design.autoscaling.clone()
-        } else {
-            design
-                .gsis
-                .iter()
-                .find(|g| g.name == names[i])
-                .and_then(|g| g.autoscaling.clone())
-        }
-    };
-    for (i, s) in scalers.iter_mut().enumerate() {
-        if let (Some(a), Mode::Provisioned { .. }) = (scaling_of(i), capacity.resource(i).mode()) {
-            s[0] = a.read.map(Scaler::new);
-            s[1] = a.write.map(Scaler::new);
-        }
-    }
-
-    let prices = options.prices.class(design.table_class.as_str()).clone();
-    let n = names.len();
-    // Consumed half-units: this second, this minute, the whole run; per resource and op.
-    let mut second = vec![[0u64; 2]; n];
-    let mut minute = vec![[0u64; 2]; n];
-    let mut total = vec![[0u64; 2]; n];
-    let mut peak_second = vec![[0u64; 2]; n];
-    let mut peak_minute = vec![[0u64; 2]; n];
-    let mut provisioned_unit_minutes = vec![[0u64; 2]; n];
-    let mut provisioned_cost = vec![[0f64; 2]; n];
-    let mut heat_now: Vec<Vec<[u64; 2]>> = (0..n)
-        .map(|i| vec![[0; 2]; capacity.resource(i).partition_count()])
-        .collect();
-    let mut heat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); n];
-    let mut hours: Vec<HourStats> = Vec::new();
-    let mut hour = HourStats::default();
-    let mut reasons = Reasons::default();
-    let mut pattern_totals = vec![(0u64, 0u64, 0u64, 0u64); workload.patterns.len()];
-    // Per (key, resource): requests, throttled, peak units in a second, op; ids survive rebuilds.
-    let mut key_ids: BTreeMap<(String, usize), usize> = BTreeMap::new();
-    let mut keys: Vec<(u64, u64, u64, Op)> = Vec::new();
-    let mut key_second: Vec<u64> = Vec::new();
-    let mut flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
-    let mut partition_throttles: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    let mut scaling_actions = Vec::new();
-    let mut rates = vec![0.0; workload.patterns.len()];
-    let mut attempts: Vec<u64> = vec![0; max_attempts];
-    let mut plan_sum = sum_of(&flows);
-    let mut offered: Vec<u64> = vec![0; flows.len()];
-    let mut common_share: Vec<u64> = vec![0; flows.len()];
-
-    let mut quiet = QuietBuffers::default();
+    let mut run = run::Run::new(design, workload, options)?;
+    let total_s = run.total_s;
     let mut stopped_after_s = None;
     let mut s = 0;
     while s < total_s {
         let mut now = Timestamp::from_secs(START_EPOCH_S + s);
-        if s % 60 == 0 {
-            let minute_of_day = ((s / 60) % 1440) as usize;
-            for (r, c) in rates.iter_mut().zip(&curves) {
-                *r = c.at_minute(minute_of_day);
-            }
-        }
-        // A minute with nothing to retry is tried in one step first (exactly what the seconds
-        // would do, when the capacity model can show that everything fits); see `quiet_minute`.
-        let quiet_minute = !options.second_by_second
-            && s % 60 == 0
-            && s + 60 <= total_s
-            && state.iter().all(|st| st.retry.iter().all(|r| *r == 0))
-            && {
-                quiet.plan(&flows, &state, &rates, &plan_sum, now);
-                let deletes_fit = stored.iter().enumerate().all(|(i, b)| {
-                    let deleted: i128 = flows
-                        .iter()
-                        .enumerate()
-                        .map(|(fi, f)| growth[f.pattern][i].min(0) * i128::from(quiet.total(fi)))
-                        .sum();
-                    b + deleted >= 0
-                });
-                deletes_fit && capacity.resources_mut().admit_quiet_run(&quiet.run, config)
-            };
-        if quiet_minute {
-            // Commit the minute: carries, counts, and the per-second figures of its first 59
-            // seconds; the 60th second's go through the end of the second below.
-            for (fi, flow) in flows.iter().enumerate() {
-                state[fi].carry = quiet.carry[fi];
-                let requests = quiet.total(fi);
-                if requests == 0 {
-                    continue;
-                }
-                let p = &mut pattern_totals[flow.pattern];
-                p.0 += requests;
-                p.3 += flow.parts.iter().map(|part| part.cost.0).sum::<u64>() * requests;
-                hour.requests += requests;
-                for (i, bytes) in growth[flow.pattern].iter().enumerate() {
-                    stored[i] = (stored[i] + bytes * i128::from(requests)).max(0);
-                }
-                if let Some(id) = flow_keys[fi] {
-                    keys[id].0 += requests;
-                    // Several flows can share a key: their units add up per second.
-                    let cost = flow.parts[0].cost.0;
-                    let sums = quiet.key_sums.entry(id).or_insert([0; 60]);
-                    for (sum, n) in sums.iter_mut().zip(&quiet.new[fi * 60..fi * 60 + 60]) {
-                        *sum += cost * n;
-                    }
-                }
-            }
-            for (id, sums) in std::mem::take(&mut quiet.key_sums) {
-                let e = &mut keys[id];
-                e.2 = sums[..59].iter().fold(e.2, |m, u| m.max(*u));
-                key_second[id] += sums[59];
-            }
-            let width = quiet.run.levels.len();
-            for (l, &(i, op)) in quiet.run.levels.iter().enumerate() {
-                let op = op_index(op);
-                for k in 0..59 {
-                    let units = quiet.run.level_costs[k * width + l];
-                    peak_second[i][op] = peak_second[i][op].max(units);
-                    minute[i][op] += units;
-                    total[i][op] += units;
-                }
-                second[i][op] += quiet.run.level_costs[59 * width + l];
-            }
-            for (&(i, op, partition, _), units) in quiet.run.parts.iter().zip(&quiet.part_totals) {
-                if let Some(h) = heat_now[i].get_mut(partition) {
-                    h[op_index(op)] += units;
-                }
-            }
+        run.start_second(s)?;
+        if run.quiet_minute(s, now) {
+            // The 60th second's figures go through the end of the second below.
             s += 59;
             now = Timestamp::from_secs(START_EPOCH_S + s);
         } else {
-            // Each flow's requests this second: new ones, then the retries due.
-            for (fi, flow) in flows.iter().enumerate() {
-                let st = &mut state[fi];
-                let demand = rates[flow.pattern] * flow.share + st.carry;
-                let new = floor(demand);
-                st.carry = demand - new;
-                st.new = new as u64;
-                offered[fi] = st.new + st.retry.iter().sum::<u64>();
-            }
-            let mut resources = capacity.resources_mut();
-            // Most seconds everything fits: one admission of the second's sum admits (and spends)
-            // exactly what admitting flow after flow would. Otherwise, flow after flow.
-            let all_fit = !options.second_by_second
-                && resources
-                    .admit_many(plan_sum.fill(&offered), 1, config, now)
-                    .admitted
-                    == 1;
-            if !all_fit {
-                admit_common_share(
-                    &mut resources,
-                    &mut plan_sum,
-                    &offered,
-                    &mut common_share,
-                    config,
-                    now,
-                );
-            }
-            for (fi, flow) in flows.iter().enumerate() {
-                let st = &mut state[fi];
-                let offered = offered[fi];
-                if offered == 0 {
-                    continue;
-                }
-                attempts[0] = st.new;
-                attempts[1..].copy_from_slice(&st.retry);
-                let admission = if all_fit {
-                    Admission {
-                        admitted: offered,
-                        throttles: Vec::new(),
-                        binding: None,
-                        fits: Vec::new(),
-                    }
-                } else {
-                    // The common share is in; the rest of the flow's requests come after it.
-                    let first = common_share[fi];
-                    let mut rest = resources.admit_many(&flow.plan, offered - first, config, now);
-                    rest.admitted += first;
-                    for (_, fits) in &mut rest.fits {
-                        *fits += first;
-                    }
-                    rest
-                };
-                let admitted = admission.admitted;
-                let throttled = offered - admitted;
-                // The oldest attempts go first; the rest retry or fail.
-                let mut left = admitted;
-                for k in (0..max_attempts).rev() {
-                    let take = attempts[k].min(left);
-                    attempts[k] -= take;
-                    left -= take;
-                }
-                let failed = attempts[max_attempts - 1];
-                st.retry.copy_from_slice(&attempts[..max_attempts - 1]);
-                if admitted > 0 {
-                    for (i, bytes) in growth[flow.pattern].iter().enumerate() {
-                        stored[i] = (stored[i] + bytes * i128::from(admitted)).max(0);
-                    }
-                }
-                let p = &mut pattern_totals[flow.pattern];
-                p.0 += offered;
-                p.1 += throttled;
-                p.2 += failed;
-                hour.requests += offered;
-                hour.throttled += throttled;
-                hour.failed += failed;
-                for part in &flow.parts {
-                    let units = part.cost.0 * admitted;
-                    second[part.resource][op_index(part.op)] += units;
-                    p.3 += units;
-                    if let Some(h) = heat_now[part.resource].get_mut(part.partition) {
-                        h[op_index(part.op)] += units;
-                    }
-                }
-                if let Some(id) = flow_keys[fi] {
-                    let e = &mut keys[id];
-                    e.0 += offered;
-                    e.1 += throttled;
-                    key_second[id] += flow.parts[0].cost.0 * offered;
-                }
-                if throttled > 0 {
-                    reasons.count(&admission, offered);
-                }
-                if throttled > 0
-                    && let Some((_, resource, partition)) = &admission.binding
-                {
-                    let partition = partition.or_else(|| {
-                        flow.parts
-                            .iter()
-                            .find(|p| p.resource == *resource)
-                            .map(|p| p.partition)
-                    });
-                    if let Some(partition) = partition {
-                        *partition_throttles
-                            .entry((*resource, partition))
-                            .or_default() += throttled;
-                    }
-                }
-            }
-            drop(resources);
+            run.admit_second(now);
         }
-        capacity.maintain(config, now);
-        for (e, units) in keys.iter_mut().zip(key_second.iter_mut()) {
-            e.2 = e.2.max(*units);
-            *units = 0;
-        }
-        for i in 0..n {
-            for op in 0..2 {
-                peak_second[i][op] = peak_second[i][op].max(second[i][op]);
-                minute[i][op] += second[i][op];
-                total[i][op] += second[i][op];
-                second[i][op] = 0;
-            }
-        }
-        // Partitions split or grew: rebuild the flows, keeping each pattern's pending retries.
-        if !flows
-            .first()
-            .is_none_or(|f| capacity.plan_is_current(&f.plan))
-        {
-            let mut pending: Vec<Vec<u64>> =
-                vec![vec![0; max_attempts - 1]; workload.patterns.len()];
-            for (f, st) in flows.iter().zip(&state) {
-                for (k, r) in st.retry.iter().enumerate() {
-                    pending[f.pattern][k] += r;
-                }
-            }
-            flows = flows::build(design, workload, &capacity)?;
-            plan_sum = sum_of(&flows);
-            offered = vec![0; flows.len()];
-            common_share = vec![0; flows.len()];
-            flow_keys = key_index(&flows, &mut key_ids, &mut keys, &mut key_second);
-            state = flows
-                .iter()
-                .map(|_| FlowState {
-                    carry: 0.0,
-                    new: 0,
-                    retry: vec![0; max_attempts - 1],
-                })
-                .collect();
-            // Pending retries go to each pattern's largest flow.
-            for (pattern, retries) in pending.iter().enumerate() {
-                if let Some(fi) = (0..flows.len())
-                    .filter(|i| flows[*i].pattern == pattern)
-                    .max_by(|a, b| flows[*a].share.total_cmp(&flows[*b].share))
-                {
-                    state[fi].retry.clone_from(retries);
-                }
-            }
-            for (i, h) in heat_now.iter_mut().enumerate() {
-                h.resize(capacity.resource(i).partition_count(), [0; 2]);
-            }
-        }
+        run.end_second(s, now)?;
         if (s + 1) % 60 == 0 {
-            let hour_index = (s + 1) / 3600;
-            for i in 0..n {
-                let mode = capacity.resource(i).mode();
-                for op in 0..2 {
-                    peak_minute[i][op] = peak_minute[i][op].max(minute[i][op]);
-                    if let Mode::Provisioned {
-                        read_units,
-                        write_units,
-                    } = mode
-                    {
-                        let units = if op == 0 { read_units } else { write_units };
-                        provisioned_unit_minutes[i][op] += units;
-                        let hourly = if op == 0 {
-                            prices.provisioned_rcu_hour
-                        } else {
-                            prices.provisioned_wcu_hour
-                        };
-                        provisioned_cost[i][op] += units as f64 * hourly / 60.0;
-                        // Auto scaling looks at this minute's average.
-                        if let Some(scaler) = scalers[i][op].as_mut() {
-                            // A scheduled action moves the floor and ceiling; capacity follows
-                            // (an increase takes the UpdateTable delay, a decrease is at once).
-                            let next_minute = ((s + 1) / 60 % 1440) as u32;
-                            if let Some(a) = scaler
-                                .target
-                                .scheduled
-                                .iter()
-                                .find(|a| a.minute_of_day == next_minute)
-                                .cloned()
-                            {
-                                scaler.target.min = a.min;
-                                scaler.target.max = a.max;
-                                if units < a.min {
-                                    scaler.pending = Some((s + 1 + options.scaling_delay_s, a.min));
-                                } else if units > a.max {
-                                    scaler.pending = Some((s + 1, a.max));
-                                }
-                            }
-                            if let Some((due, to)) = scaler.pending
-                                && due <= s + 1
-                            {
-                                scaler.pending = None;
-                                let (r, w) = match op {
-                                    0 => (to, write_units),
-                                    _ => (read_units, to),
-                                };
-                                capacity.resource_mut(i).set_mode(
-                                    Mode::Provisioned {
-                                        read_units: r,
-                                        write_units: w,
-                                    },
-                                    config,
-                                    now,
-                                );
-                                scaling_actions.push(ScalingAction {
-                                    at_s: s + 1,
-                                    resource: names[i].clone(),
-                                    op: if op == 0 { "read" } else { "write" },
-                                    from: units,
-                                    to,
-                                });
-                            } else if scaler.pending.is_none() {
-                                let avg = minute[i][op] as f64 / 2.0 / 60.0;
-                                if let Some(to) = scaler.evaluate(avg, units, hour_index) {
-                                    let delay = if to > units {
-                                        options.scaling_delay_s
-                                    } else {
-                                        0
-                                    };
-                                    scaler.pending = Some((s + 1 + delay, to));
-                                }
-                            }
-                        }
-                    }
-                    minute[i][op] = 0;
-                }
-            }
+            run.end_minute(s, now);
         }
-        if (s + 1) % 3600 == 0 || s + 1 == total_s {
-            let hours_now = if (s + 1) % 3600 == 0 {
-                1.0
-            } else {
-                ((s + 1) % 3600) as f64 / 3600.0
-            };
-            for (i, b) in stored.iter().enumerate() {
-                byte_hours[i] += *b as f64 * hours_now;
-                capacity
-                    .resource_mut(i)
-                    .observe_size(*b as u64, config, now);
-            }
-            hour.hour = s / 3600;
-            (hour.by_cause, hour.by_reasons) = reasons.take_hour(design);
-            hours.push(std::mem::take(&mut hour));
-            for i in 0..n {
-                let (cap_r, cap_w) = (
-                    config.partition_read_units_per_s * 2 * 3600,
-                    config.partition_write_units_per_s * 2 * 3600,
-                );
-                heat[i].push(
-                    heat_now[i]
-                        .iter()
-                        .map(|[r, w]| {
-                            let pct = (*r as f64 / cap_r as f64).max(*w as f64 / cap_w as f64);
-                            (pct * 100.0).round().min(255.0) as u8
-                        })
-                        .collect(),
-                );
-                for h in heat_now[i].iter_mut() {
-                    *h = [0, 0];
-                }
-            }
-            progress(s + 1, total_s);
-            if let Some(limit) = options.give_up_above_throttled
-                && pattern_totals.iter().map(|p| p.1).sum::<u64>() > limit
-            {
-                stopped_after_s = Some(s + 1);
-                break;
-            }
+        if ((s + 1) % 3600 == 0 || s + 1 == total_s) && run.end_hour(s, now, progress) {
+            stopped_after_s = Some(s + 1);
+            break;
         }
         s += 1;
     }
-
-    // The report.
-    let run_s = stopped_after_s.unwrap_or(total_s);
-    let secs = run_s as f64;
-    let mut resources = Vec::new();
-    let mut cost = Vec::new();
-    for i in 0..n {
-        let r = capacity.resource(i);
-        let on_demand = matches!(r.mode(), Mode::OnDemand { .. });
-        let minutes = (run_s / 60).max(1) as f64;
-        let prov = |op: usize| {
-            (!on_demand || provisioned_unit_minutes[i][op] > 0)
-                .then(|| provisioned_unit_minutes[i][op] as f64 / minutes)
-        };
-        let avg = |op: usize| total[i][op] as f64 / 2.0 / secs;
-        let (read_prov, write_prov) = (prov(0), prov(1));
-        resources.push(ResourceReport {
-            name: names[i].clone(),
-            kind: if i == 0 { "table" } else { "gsi" },
-            mode: mode_text(r.mode()),
-            partitions_at_start: partitions_at_start[i],
-            partitions_at_end: r.partition_count(),
-            storage_gib: stored[i] as f64 / GIB,
-            read_avg: avg(0),
-            write_avg: avg(1),
-            read_peak_minute: peak_minute[i][0] as f64 / 2.0 / 60.0,
-            write_peak_minute: peak_minute[i][1] as f64 / 2.0 / 60.0,
-            read_peak_second: peak_second[i][0] as f64 / 2.0,
-            write_peak_second: peak_second[i][1] as f64 / 2.0,
-            read_provisioned_avg: read_prov,
-            write_provisioned_avg: write_prov,
-            read_utilization: read_prov.filter(|p| *p > 0.0).map(|p| avg(0) / p * 100.0),
-            write_utilization: write_prov.filter(|p| *p > 0.0).map(|p| avg(1) / p * 100.0),
-        });
-        let line = |component: &str, usd: f64| CostLine {
-            resource: names[i].clone(),
-            component: component.into(),
-            usd,
-        };
-        if on_demand && provisioned_unit_minutes[i] == [0, 0] {
-            cost.push(line(
-                "read requests",
-                total[i][0] as f64 / 2.0 / 1e6 * prices.on_demand_read_per_million,
-            ));
-            cost.push(line(
-                "write requests",
-                total[i][1] as f64 / 2.0 / 1e6 * prices.on_demand_write_per_million,
-            ));
-        } else {
-            cost.push(line("provisioned read", provisioned_cost[i][0]));
-            cost.push(line("provisioned write", provisioned_cost[i][1]));
-        }
-        cost.push(line(
-            "storage",
-            byte_hours[i] / GIB * prices.storage_gb_month / options.prices.hours_per_month,
-        ));
-    }
-    let cost_total = cost.iter().map(|c| c.usd).sum();
-    let requests = pattern_totals.iter().map(|p| p.0).sum();
-    let throttled = pattern_totals.iter().map(|p| p.1).sum();
-    let failed = pattern_totals.iter().map(|p| p.2).sum();
-    let patterns = workload
-        .patterns
-        .iter()
-        .zip(&pattern_totals)
-        .map(|(p, t)| PatternStats {
-            name: p.name.clone(),
-            requests: t.0,
-            throttled: t.1,
-            failed: t.2,
-            units_per_request: if t.0 > t.1 {
-                t.3 as f64 / 2.0 / (t.0 - t.1) as f64
-            } else {
-                0.0
-            },
-        })
-        .collect();
-    let hottest_keys = hottest_keys(&flows, &flow_keys, &keys, &heat);
-    // Top keys: share of the requests addressed to the same resource.
-    let mut per_resource: BTreeMap<usize, u64> = BTreeMap::new();
-    for ((_, resource), id) in &key_ids {
-        *per_resource.entry(*resource).or_default() += keys[*id].0;
-    }
-    let mut top_keys: Vec<KeyStats> = key_ids
-        .into_iter()
-        .map(|((key, resource), id)| (key, resource, keys[id]))
-        .map(|(key, resource, e)| KeyStats {
-            share: e.0 as f64 / per_resource[&resource].max(1) as f64,
-            key,
-            resource: names[resource].clone(),
-            requests: e.0,
-            throttled: e.1,
-            peak_units: e.2 as f64 / 2.0,
-            op: match e.3 {
-                Op::Read => "read",
-                Op::Write => "write",
-            },
-        })
-        .collect();
-    top_keys.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.key.cmp(&b.key)));
-    top_keys.truncate(20);
-    let busiest_hour = hours
-        .iter()
-        .max_by(|a, b| a.throttled.cmp(&b.throttled).then(b.hour.cmp(&a.hour)))
-        .filter(|h| h.throttled > 0)
-        .cloned();
-    let report = SimReport {
-        table: design.name.clone(),
-        workload: workload.name.clone(),
-        days: if stopped_after_s.is_some() {
-            run_s as f64 / 86_400.0
-        } else {
-            days
-        },
-        stopped_after_s,
-        requests,
-        throttled,
-        failed,
-        busiest_hour,
-        by_cause: reasons.by_reason(design),
-        throttled_by_reasons: reasons.sets(design),
-        patterns,
-        resources,
-        top_keys,
-        partitions: partition_throttles
-            .into_iter()
-            .map(|((r, p), t)| PartitionStats {
-                resource: names[r].clone(),
-                partition: p,
-                throttled: t,
-            })
-            .collect(),
-        scaling: scaling_actions,
-        cost,
-        cost_total,
-        hours,
-        heat: heat
-            .into_iter()
-            .zip(hottest_keys)
-            .enumerate()
-            .map(|(i, (hours, hottest_keys))| Heat {
-                resource: names[i].clone(),
-                hours,
-                hottest_keys,
-            })
-            .collect(),
-    };
+    let report = run.report(
+        stopped_after_s.unwrap_or(total_s),
+        stopped_after_s.is_some(),
+    );
     Ok(if options.reserved_capacity {
         with_reserved_capacity(report)
     } else {

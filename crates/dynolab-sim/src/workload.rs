@@ -96,6 +96,54 @@ pub struct Distribution {
     /// Size of a value in bytes (default: the longest explicit value, or 16).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// The value is the simulated time of the request, to the day, hour or minute
+    /// (`2026-12-05`, `2026-12-05T14`, `2026-12-05T14:05`, UTC): every request of that day,
+    /// hour or minute has the same value. Alone: no `values`, `distinct`, `hot` or `zipf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Clock>,
+}
+
+/// The resolution of a value taken from the clock ([`Distribution::clock`]).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    Day,
+    Hour,
+    Minute,
+}
+
+impl Clock {
+    /// Seconds one value lasts.
+    pub fn period_s(self) -> u64 {
+        match self {
+            Clock::Day => 86_400,
+            Clock::Hour => 3_600,
+            Clock::Minute => 60,
+        }
+    }
+
+    /// The value at `epoch_s` (seconds since 1970, UTC): `2026-12-05`, `2026-12-05T14`,
+    /// `2026-12-05T14:05`.
+    pub fn format(self, epoch_s: u64) -> String {
+        let days = (epoch_s / 86_400) as i64;
+        let (y, m, d) = dynolab_clock::civil_from_days(days);
+        let of_day = epoch_s % 86_400;
+        let (hour, minute) = (of_day / 3_600, of_day % 3_600 / 60);
+        match self {
+            Clock::Day => format!("{y:04}-{m:02}-{d:02}"),
+            Clock::Hour => format!("{y:04}-{m:02}-{d:02}T{hour:02}"),
+            Clock::Minute => format!("{y:04}-{m:02}-{d:02}T{hour:02}:{minute:02}"),
+        }
+    }
+
+    /// Bytes of a value.
+    pub fn bytes(self) -> u64 {
+        match self {
+            Clock::Day => 10,
+            Clock::Hour => 13,
+            Clock::Minute => 16,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -246,6 +294,17 @@ pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
 }
 
 impl Workload {
+    /// How long a value taken from the clock lasts, the shortest of those the layouts use in
+    /// a key or anywhere (none: no attribute follows the clock).
+    pub fn clock_period_s(&self) -> Option<u64> {
+        self.entities
+            .values()
+            .flat_map(|e| e.attributes.values())
+            .filter_map(|d| d.clock)
+            .map(Clock::period_s)
+            .min()
+    }
+
     /// Reads a workload from TOML (or JSON, by extension).
     pub fn load(path: &Path) -> Result<Workload, WorkloadError> {
         let text =
@@ -366,6 +425,19 @@ impl Distribution {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if self.clock.is_some() {
+            if !self.values.is_empty()
+                || self.distinct.is_some()
+                || !self.hot.is_empty()
+                || self.zipf.is_some()
+            {
+                return Err(
+                    "`clock` gives the value: no `values`, `distinct`, `hot` or `zipf` with it"
+                        .into(),
+                );
+            }
+            return Ok(());
+        }
         let distinct = self.distinct_count()?;
         if self.values.is_empty() && self.distinct.is_none() {
             return Err("give `values` or `distinct`".into());
@@ -398,6 +470,9 @@ impl Distribution {
 
     /// Average value size in bytes.
     pub fn value_bytes(&self) -> u64 {
+        if let Some(clock) = self.clock {
+            return clock.bytes();
+        }
         self.bytes.unwrap_or_else(|| {
             self.values
                 .keys()
@@ -408,8 +483,20 @@ impl Distribution {
         })
     }
 
-    /// The value classes, shares adding up to 1 (`attr` names generated values).
+    /// The value classes at the start of a run, shares adding up to 1 (`attr` names generated
+    /// values).
     pub fn classes(&self, attr: &str) -> Vec<Class> {
+        self.classes_at(attr, crate::sim::START_EPOCH_S)
+    }
+
+    /// The value classes at `epoch_s`: a clock attribute is one value, the time of the request.
+    pub fn classes_at(&self, attr: &str, epoch_s: u64) -> Vec<Class> {
+        if let Some(clock) = self.clock {
+            return vec![Class::Value {
+                value: clock.format(epoch_s),
+                share: 1.0,
+            }];
+        }
         if !self.values.is_empty() {
             let total: f64 = self.values.values().sum();
             return self
@@ -676,6 +763,32 @@ mod tests {
             let e = Workload::from_toml(text).unwrap_err().to_string();
             assert!(e.contains(expected), "{e}");
         }
+    }
+
+    #[test]
+    fn clock_values_are_the_day_hour_or_minute_of_the_request() {
+        // 2026-12-05T14:05:09Z.
+        let t = 1_796_479_509;
+        assert_eq!(Clock::Day.format(t), "2026-12-05");
+        assert_eq!(Clock::Hour.format(t), "2026-12-05T14");
+        assert_eq!(Clock::Minute.format(t), "2026-12-05T14:05");
+        let text = "name='x'\npatterns=[]\n[entities.e]\ncount=1\nitem_bytes=10\nlayout={PK='DAY#{date}'}\nattributes={date={clock='day'}}\n";
+        let w = Workload::from_toml(text).unwrap();
+        let date = &w.entities["e"].attributes["date"];
+        assert_eq!(date.clock, Some(Clock::Day));
+        assert_eq!(date.value_bytes(), 10);
+        assert_eq!(
+            date.classes_at("date", t),
+            [Class::Value {
+                value: "2026-12-05".into(),
+                share: 1.0
+            }]
+        );
+        assert_eq!(w.clock_period_s(), Some(86_400));
+        assert_eq!(Workload::from_toml(&w.to_toml()).unwrap(), w);
+        let both = text.replace("clock='day'", "clock='day', distinct=3");
+        let e = Workload::from_toml(&both).unwrap_err().to_string();
+        assert!(e.contains("`clock` gives the value"), "{e}");
     }
 
     #[test]

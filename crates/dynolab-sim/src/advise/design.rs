@@ -49,10 +49,16 @@ pub(super) fn fix(
                 .iter()
                 .filter(|p| p.entity == *ename && p.index.is_none())
         };
+        // The new key must still serve every Query on the table: each selects by it.
+        let serves_queries = |a: &String| {
+            on_table()
+                .filter(|p| p.operation == Operation::Query && !p.by.is_empty())
+                .all(|p| p.by.contains(a))
+        };
         let candidate = on_table()
             .flat_map(|p| &p.filter)
             .chain(on_table().flat_map(|p| &p.by))
-            .find(|a| high_cardinality(&entity.attributes[*a]))
+            .find(|a| high_cardinality(&entity.attributes[*a]) && serves_queries(a))
             .cloned();
         let ew = after_w.entities.get_mut(ename).expect("same entities");
         if let (Some(attr), false) = (candidate, low.is_empty()) {
@@ -78,19 +84,13 @@ pub(super) fn fix(
             }
         } else {
             // Write sharding: enough shards to keep the hottest key under the headroom.
-            let shards = (peak_units / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64;
+            let shards = shards_for(peak_units, cap_w);
             let calculated = workload
                 .patterns
                 .iter()
                 .any(|p| p.entity == *ename && p.operation == Operation::GetItem);
-            ew.attributes.insert(
-                "shard".into(),
-                Distribution {
-                    distinct: Some(Distinct::Count(shards)),
-                    bytes: Some(2),
-                    ..Default::default()
-                },
-            );
+            ew.attributes
+                .insert("shard".into(), shard_attribute(shards));
             let new = format!("{template}#{{shard}}");
             ew.layout.insert(pk.clone(), new.clone());
             for p in after_w.patterns.iter_mut().filter(|p| {
@@ -119,143 +119,7 @@ pub(super) fn fix(
         }
     }
 
-    // One overloaded GSI per distinct access key of an entity (GSI1, GSI2, …).
-    let mut slots: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
-    let mut new_gsis: BTreeMap<String, Gsi> = BTreeMap::new();
-    let mut moved = Vec::new();
-    for (pi, p) in workload.patterns.iter().enumerate() {
-        let Some(index) = &p.index else { continue };
-        let Some(old) = design.gsis.iter().find(|g| &g.name == index) else {
-            continue;
-        };
-        let entity = after_w.entities[&p.entity].clone();
-        // Served by the new table key?
-        let table_attrs = template_attributes(&entity.layout[&pk]);
-        if !p.by.is_empty() && p.by.iter().all(|b| table_attrs.contains(b)) {
-            after_w.patterns[pi].index = None;
-            moved.push(format!("{:?} now queries the table", p.name));
-            continue;
-        }
-        let by = if p.by.is_empty() {
-            template_attributes(&entity.layout[&old.partition_key.name])
-        } else {
-            p.by.clone()
-        };
-        let entity_slots = slots.entry(p.entity.clone()).or_default();
-        let slot = match entity_slots.iter().position(|(_, b)| *b == by) {
-            Some(i) => i,
-            None => {
-                entity_slots.push((String::new(), by.clone()));
-                entity_slots.len() - 1
-            }
-        };
-        let name = format!("GSI{}", slot + 1);
-        entity_slots[slot].0 = name.clone();
-        let gpk = format!("{name}PK");
-        let gsk = format!("{name}SK");
-        let mut gtemplate = by
-            .iter()
-            .map(|b| format!("{}#{{{b}}}", b.to_uppercase()))
-            .collect::<Vec<_>>()
-            .join("#");
-        // Shard the index key too if one value would run hot.
-        let share = top_share(&entity, &gtemplate);
-        let peak = peak_writes(workload, &p.entity) * share;
-        let mut fanout = 1;
-        if peak >= cap_w * PARTITION_HEADROOM {
-            fanout = (peak / (cap_w * PARTITION_HEADROOM)).ceil() as u64;
-            let ew = after_w.entities.get_mut(&p.entity).expect("entity");
-            ew.attributes.insert(
-                "gsi_shard".into(),
-                Distribution {
-                    distinct: Some(Distinct::Count(fanout)),
-                    bytes: Some(2),
-                    ..Default::default()
-                },
-            );
-            gtemplate = format!("{gtemplate}#{{gsi_shard}}");
-            recs.push(Recommendation {
-                kind: "write-sharding",
-                title: format!("shard {name}PK {fanout} ways"),
-                detail: vec![format!(
-                    "{:.0} writes/s at peak on one {} value",
-                    peak,
-                    by.join("+")
-                )],
-            });
-        }
-        let sort_template = match &old.sort_key {
-            Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
-            _ => None,
-        }
-        .or_else(|| {
-            design
-                .sort_key
-                .as_ref()
-                .and_then(|sk| entity.layout.get(&sk.name).cloned())
-        });
-        let ew = after_w.entities.get_mut(&p.entity).expect("entity");
-        let added: u64 = gpk.len() as u64
-            + flows::rendered_bytes(&gtemplate, ew)
-            + sort_template
-                .as_ref()
-                .map_or(0, |t| gsk.len() as u64 + flows::rendered_bytes(t, ew));
-        if !ew.layout.contains_key(&gpk) {
-            ew.item_bytes += added;
-        }
-        ew.layout.insert(gpk.clone(), gtemplate.clone());
-        if let Some(t) = &sort_template {
-            ew.layout.insert(gsk.clone(), t.clone());
-        }
-        let projection: Option<BTreeSet<String>> =
-            p.projection.as_ref().map(|v| v.iter().cloned().collect());
-        let gsi = new_gsis.entry(name.clone()).or_insert_with(|| Gsi {
-            name: name.clone(),
-            partition_key: KeyAttr {
-                name: gpk.clone(),
-                ty: AttrType::S,
-            },
-            sort_key: sort_template.as_ref().map(|_| KeyAttr {
-                name: gsk.clone(),
-                ty: AttrType::S,
-            }),
-            projection: Projection::KeysOnly,
-            provisioned: None,
-            autoscaling: None,
-        });
-        gsi.projection = match (&gsi.projection, projection) {
-            (Projection::All, _) | (_, None) => Projection::All,
-            (Projection::KeysOnly, Some(attrs)) => include(attrs, ew),
-            (Projection::Include(have), Some(attrs)) => {
-                include(have.iter().cloned().chain(attrs).collect(), ew)
-            }
-        };
-        let q = &mut after_w.patterns[pi];
-        q.index = Some(name.clone());
-        if fanout > 1 {
-            q.rate.base *= fanout as f64;
-            q.items_read = Some(q.items_read().div_ceil(fanout));
-            q.items_returned = Some(q.items_returned().div_ceil(fanout).min(q.items_read()));
-        }
-        moved.push(format!(
-            "{:?} queries {name} ({gpk} = \"{gtemplate}\")",
-            p.name
-        ));
-    }
-    // Entity attributes only old GSIs needed stay as plain item attributes.
-    after.gsis = new_gsis.into_values().collect();
-    if !design.gsis.is_empty() {
-        recs.push(Recommendation {
-            kind: "gsi-consolidation",
-            title: format!(
-                "replace {} GSIs with {} overloaded GSI{}",
-                design.gsis.len(),
-                after.gsis.len(),
-                if after.gsis.len() == 1 { "" } else { "s" }
-            ),
-            detail: moved,
-        });
-    }
+    indexes(design, workload, &mut after, &mut after_w, &mut recs, cap_w);
     if workload
         .entities
         .values()
@@ -270,6 +134,372 @@ pub(super) fn fix(
         });
     }
     (after, after_w, recs)
+}
+
+/// Shards for a key offered `peak` write units per second: enough that two shards hashed to
+/// one partition still fit under the headroom (a suffix cannot choose its partition, and a
+/// table or index has few), at least 2.
+fn shards_for(peak: f64, cap_w: f64) -> u64 {
+    (2.0 * peak / (cap_w * PARTITION_HEADROOM)).ceil().max(2.0) as u64
+}
+
+/// The shard suffix of a sharded key: `shards` values, evenly used, two bytes each.
+fn shard_attribute(shards: u64) -> Distribution {
+    Distribution {
+        distinct: Some(Distinct::Count(shards)),
+        bytes: Some(2),
+        ..Default::default()
+    }
+}
+
+/// A Scan that reads at least this many times what it returns gets an index (choice; the
+/// filter finding's threshold).
+const SCAN_WASTE: f64 = 2.0;
+
+/// What a Scan's filter selects by, when a Query on an index keyed on it would serve the Scan:
+/// a filter on the table that throws most of what it reads away.
+pub(super) fn scan_key(p: &crate::workload::Pattern) -> Option<&[String]> {
+    (p.operation == Operation::Scan
+        && p.index.is_none()
+        && !p.filter.is_empty()
+        && p.items_read() as f64 >= SCAN_WASTE * p.items_returned().max(1) as f64)
+        .then_some(p.filter.as_slice())
+}
+
+/// The indexes of the after design. Several GSIs fold into one overloaded GSI per distinct
+/// access key of an entity (GSI1, GSI2, …); a single GSI stays as it is (its key sharded if it
+/// would run hot, its projection narrowed to what its queries need); a Scan that filters most of
+/// what it reads becomes a Query on a GSI keyed on its filter.
+fn indexes(
+    design: &TableDesign,
+    workload: &Workload,
+    after: &mut TableDesign,
+    after_w: &mut Workload,
+    recs: &mut Vec<Recommendation>,
+    cap_w: f64,
+) {
+    let pk = &design.partition_key.name;
+    let single = design.gsis.len() == 1;
+    let mut slots: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
+    let mut new_gsis: BTreeMap<String, Gsi> = BTreeMap::new();
+    let mut moved = Vec::new();
+    for (pi, p) in workload.patterns.iter().enumerate() {
+        let old = p
+            .index
+            .as_ref()
+            .and_then(|index| design.gsis.iter().find(|g| &g.name == index));
+        let scan = scan_key(p);
+        if old.is_none() && scan.is_none() {
+            continue;
+        }
+        let entity = after_w.entities[&p.entity].clone();
+        // Served by the new table key?
+        let table_attrs = template_attributes(&entity.layout[pk]);
+        if old.is_some() && !p.by.is_empty() && p.by.iter().all(|b| table_attrs.contains(b)) {
+            after_w.patterns[pi].index = None;
+            moved.push(format!("{:?} now queries the table", p.name));
+            continue;
+        }
+        let by = match (scan, old) {
+            (Some(filter), _) => filter.to_vec(),
+            (None, Some(old)) if p.by.is_empty() => {
+                template_attributes(&entity.layout[&old.partition_key.name])
+            }
+            _ => p.by.clone(),
+        };
+        let keep = old.filter(|_| single);
+        let FacetKeys {
+            name,
+            gpk,
+            gsk,
+            template: mut gtemplate,
+            sort_template,
+        } = facet_keys(
+            design,
+            old,
+            keep,
+            &by,
+            &entity,
+            slots.entry(p.entity.clone()).or_default(),
+        );
+        // Shard the index key too if one value would run hot (once: a second pattern on the
+        // same key finds it sharded).
+        let fanout = shard_facet(
+            workload,
+            after_w,
+            &p.entity,
+            (&gpk, &mut gtemplate),
+            &by,
+            recs,
+            cap_w,
+        );
+        let ew = after_w.entities.get_mut(&p.entity).expect("entity");
+        let added: u64 = if keep.is_some() {
+            // The shard suffix: `#` and the shard.
+            if entity.layout[&gpk] != gtemplate {
+                3
+            } else {
+                0
+            }
+        } else {
+            gpk.len() as u64
+                + flows::rendered_bytes(&gtemplate, ew)
+                + sort_template
+                    .as_ref()
+                    .map_or(0, |t| gsk.len() as u64 + flows::rendered_bytes(t, ew))
+        };
+        if keep.is_some() || !ew.layout.contains_key(&gpk) {
+            ew.item_bytes += added;
+        }
+        ew.layout.insert(gpk.clone(), gtemplate.clone());
+        if let Some(t) = &sort_template {
+            ew.layout.insert(gsk.clone(), t.clone());
+        }
+        let projection: Option<BTreeSet<String>> =
+            p.projection.as_ref().map(|v| v.iter().cloned().collect());
+        let gsi = new_gsis.entry(name.clone()).or_insert_with(|| Gsi {
+            name: name.clone(),
+            partition_key: KeyAttr {
+                name: gpk.clone(),
+                ty: match keep {
+                    Some(old) if fanout == 1 => old.partition_key.ty,
+                    _ => AttrType::S,
+                },
+            },
+            sort_key: match keep {
+                Some(old) => old.sort_key.clone(),
+                None => sort_template.as_ref().map(|_| KeyAttr {
+                    name: gsk.clone(),
+                    ty: AttrType::S,
+                }),
+            },
+            projection: match keep {
+                Some(old) if old.projection != Projection::All => old.projection.clone(),
+                _ => Projection::KeysOnly,
+            },
+            provisioned: None,
+            autoscaling: None,
+        });
+        // A kept GSI's projection only narrows from ALL; a new one has what its queries need.
+        if keep.is_none_or(|old| old.projection == Projection::All) {
+            gsi.projection = match (&gsi.projection, projection) {
+                (Projection::All, _) | (_, None) => Projection::All,
+                (Projection::KeysOnly, Some(attrs)) => include(attrs, ew),
+                (Projection::Include(have), Some(attrs)) => {
+                    include(have.iter().cloned().chain(attrs).collect(), ew)
+                }
+            };
+        }
+        let q = &mut after_w.patterns[pi];
+        q.index = Some(name.clone());
+        if scan.is_some() {
+            q.operation = Operation::Query;
+            q.items_read = Some(q.items_returned());
+            q.by = by.clone();
+            q.filter.clear();
+            recs.push(Recommendation {
+                kind: "scan-index",
+                title: format!(
+                    "serve {:?} by a Query on {name} ({gpk} = \"{gtemplate}\") instead of a Scan",
+                    p.name
+                ),
+                detail: vec![
+                    format!(
+                        "the Scan reads {} items to return the {} whose {} match; the Query reads only those",
+                        p.items_read(),
+                        p.items_returned(),
+                        by.join(", ")
+                    ),
+                    format!(
+                        "written only on the items the Scan is after, {gpk} makes {name} a sparse index that costs less than simulated here (every item is written to it)"
+                    ),
+                ],
+            });
+        }
+        if fanout > 1 {
+            q.rate.base *= fanout as f64;
+            for s in &mut q.rate.spikes {
+                s.rate *= fanout as f64;
+            }
+            q.items_read = Some(q.items_read().div_ceil(fanout));
+            q.items_returned = Some(q.items_returned().div_ceil(fanout).min(q.items_read()));
+        }
+        moved.push(format!(
+            "{:?} queries {name} ({gpk} = \"{gtemplate}\")",
+            p.name
+        ));
+    }
+    after.gsis = new_gsis.into_values().collect();
+    recs.extend(index_recs(design, after, moved));
+}
+
+/// The keys of the index facet a pattern reads in the after design.
+struct FacetKeys {
+    name: String,
+    gpk: String,
+    gsk: String,
+    template: String,
+    sort_template: Option<String>,
+}
+
+/// The one GSI a design has (`keep`) keeps its name and keys; otherwise the pattern's `by` set
+/// gets a slot of its entity's overloaded GSIs (`GSI1`, `GSI2`, …): `GSI1PK = "STATUS#{status}"`,
+/// `GSI1SK` the old index's sort key unless it is what the pattern selects by, else the
+/// table's sort key.
+fn facet_keys(
+    design: &TableDesign,
+    old: Option<&Gsi>,
+    keep: Option<&Gsi>,
+    by: &[String],
+    entity: &Entity,
+    slots: &mut Vec<(String, Vec<String>)>,
+) -> FacetKeys {
+    if let Some(old) = keep {
+        return FacetKeys {
+            name: old.name.clone(),
+            gpk: old.partition_key.name.clone(),
+            gsk: old
+                .sort_key
+                .as_ref()
+                .map_or_else(|| format!("{}SK", old.name), |k| k.name.clone()),
+            template: entity.layout[&old.partition_key.name].clone(),
+            sort_template: old
+                .sort_key
+                .as_ref()
+                .and_then(|k| entity.layout.get(&k.name).cloned()),
+        };
+    }
+    let slot = match slots.iter().position(|(_, b)| b == by) {
+        Some(i) => i,
+        None => {
+            slots.push((String::new(), by.to_vec()));
+            slots.len() - 1
+        }
+    };
+    let name = format!("GSI{}", slot + 1);
+    slots[slot].0 = name.clone();
+    let template = by
+        .iter()
+        .map(|b| format!("{}#{{{b}}}", b.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join("#");
+    let sort_template = match old.and_then(|o| o.sort_key.as_ref()) {
+        Some(sk) if !by.contains(&sk.name) => entity.layout.get(&sk.name).cloned(),
+        _ => None,
+    }
+    .or_else(|| {
+        design
+            .sort_key
+            .as_ref()
+            .and_then(|sk| entity.layout.get(&sk.name).cloned())
+    });
+    FacetKeys {
+        gpk: format!("{name}PK"),
+        gsk: format!("{name}SK"),
+        name,
+        template,
+        sort_template,
+    }
+}
+
+/// Shards an index key (`gpk` = `template`) of `entity` if one value would run hot, once: a
+/// second pattern on the same key finds it sharded. Returns the shards (1: not sharded).
+fn shard_facet(
+    workload: &Workload,
+    after_w: &mut Workload,
+    entity_name: &str,
+    (gpk, template): (&str, &mut String),
+    by: &[String],
+    recs: &mut Vec<Recommendation>,
+    cap_w: f64,
+) -> u64 {
+    let entity = &after_w.entities[entity_name];
+    if let Some(sharded) = entity.layout.get(gpk).filter(|t| t.contains("{gsi_shard}")) {
+        *template = sharded.clone();
+        return match entity.attributes["gsi_shard"].distinct {
+            Some(Distinct::Count(n)) => n,
+            _ => 1,
+        };
+    }
+    let peak = peak_writes(workload, entity_name) * top_share(entity, template);
+    if peak < cap_w * PARTITION_HEADROOM {
+        return 1;
+    }
+    let fanout = shards_for(peak, cap_w);
+    let ew = after_w.entities.get_mut(entity_name).expect("entity");
+    ew.attributes
+        .insert("gsi_shard".into(), shard_attribute(fanout));
+    *template = format!("{template}#{{gsi_shard}}");
+    recs.push(Recommendation {
+        kind: "write-sharding",
+        title: format!("shard {gpk} {fanout} ways: {gpk} = \"{template}\""),
+        detail: vec![format!(
+            "{:.0} writes/s at peak on one {} value, against a partition cap of {cap_w:.0}",
+            peak,
+            by.join("+")
+        )],
+    });
+    fanout
+}
+
+/// What changed in the indexes: a kept GSI's narrower projection, and the GSIs that went
+/// (folded into overloaded ones, or removed when no pattern needs them).
+fn index_recs(
+    design: &TableDesign,
+    after: &TableDesign,
+    moved: Vec<String>,
+) -> Vec<Recommendation> {
+    let mut recs = Vec::new();
+    let kept = |g: &Gsi| design.gsis.iter().any(|d| d.name == g.name);
+    for g in &after.gsis {
+        let Some(old) = design.gsis.iter().find(|d| d.name == g.name) else {
+            continue;
+        };
+        if g.projection != old.projection {
+            recs.push(Recommendation {
+                kind: "projection",
+                title: format!("project {} into {} instead of ALL", projection_text(&g.projection), g.name),
+                detail: vec!["every write copies only what the queries read, and every read pays for only that".into()],
+            });
+        }
+    }
+    let gone: Vec<&str> = design
+        .gsis
+        .iter()
+        .filter(|g| !kept_in(after, g))
+        .map(|g| g.name.as_str())
+        .collect();
+    if gone.is_empty() {
+        return recs;
+    }
+    let title = if design.gsis.len() == 1 || after.gsis.iter().all(kept) {
+        format!("remove GSI {}: no pattern needs it", gone.join(", "))
+    } else {
+        let folded = after.gsis.iter().filter(|g| !kept(g)).count();
+        format!(
+            "replace {} GSIs with {folded} overloaded GSI{}",
+            design.gsis.len(),
+            if folded == 1 { "" } else { "s" }
+        )
+    };
+    recs.push(Recommendation {
+        kind: "gsi-consolidation",
+        title,
+        detail: moved,
+    });
+    recs
+}
+
+fn kept_in(after: &TableDesign, g: &Gsi) -> bool {
+    after.gsis.iter().any(|a| a.name == g.name)
+}
+
+fn projection_text(p: &Projection) -> String {
+    match p {
+        Projection::All => "ALL".into(),
+        Projection::KeysOnly => "KEYS_ONLY".into(),
+        Projection::Include(attrs) => format!("INCLUDE {}", attrs.join(", ")),
+    }
 }
 
 /// The projection for these needed attributes: KEYS_ONLY when keys suffice, else INCLUDE.

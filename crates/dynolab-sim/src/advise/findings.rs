@@ -4,10 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dynolab_design::{Projection, TableDesign};
 
-use super::{Finding, FindingTable};
+use super::{Finding, FindingTable, peak_writes, top_share};
+use crate::flows;
 use crate::numbers::{count, days, pct, usd};
-use crate::sim::{SimOptions, SimReport};
-use crate::workload::{Operation, Workload};
+use crate::sim::{START_EPOCH_S, SimOptions, SimReport};
+use crate::workload::{Class, Entity, Operation, Workload, render, template_attributes};
+
+/// A key with at least this share of an index's writes is hot when the index throttles writes.
+const HOT_KEY_SHARE: f64 = 0.10;
 
 /// Every finding about the before design and its run, in the order the report lists them.
 pub(super) fn findings(
@@ -113,6 +117,7 @@ pub(super) fn findings(
             });
         }
     }
+    findings.extend(hot_index_keys(design, workload, before, cap_w));
     if let Some(f) = over_provisioned(before) {
         findings.push(f);
     }
@@ -250,7 +255,10 @@ pub(super) fn findings(
                 throttled: 0,
                 usd: 0.0,
                 kind: "scan",
-                title: format!("{:?} is a Scan", p.name),
+                title: match &p.index {
+                    None => format!("{:?} is a Scan", p.name),
+                    Some(index) => format!("{:?} is a Scan of index {index}", p.name),
+                },
                 evidence: vec![format!(
                     "{} requests over {}, {:.1} read units each",
                     count(stats.requests),
@@ -359,6 +367,113 @@ fn over_provisioned(before: &SimReport) -> Option<Finding> {
         throttled: 0,
         usd: wasted,
     })
+}
+
+/// GSIs whose writes throttled on a key's partition (IndexWriteKeyRangeThroughputExceeded),
+/// keyed on a template one value of which takes a large share of them: the writes of an
+/// entity whose index key has few values at a time (a user type, the calendar day). The run
+/// counts keys by the resource a request addresses, so an index written by table writes is
+/// read from the design: the share of its key's top value, the entity's peak writes, and the
+/// throttles by cause. GSIs keyed on the same template are one finding.
+fn hot_index_keys(
+    design: &TableDesign,
+    workload: &Workload,
+    before: &SimReport,
+    cap_w: f64,
+) -> Vec<Finding> {
+    // (entity, template) → (GSIs, peak units on the key, share).
+    type Hot<'a> = (Vec<&'a str>, f64, f64);
+    let mut hot: BTreeMap<(&str, &str), Hot> = BTreeMap::new();
+    // Refused by the partition the key is on, not by the index's provisioned throughput.
+    let refuses_writes = |set: &crate::sim::ReasonSet, gsi: &str| {
+        set.reasons
+            .iter()
+            .any(|c| *c == format!("IndexWriteKeyRangeThroughputExceeded ({gsi})"))
+    };
+    for g in &design.gsis {
+        if !before
+            .throttled_by_reasons
+            .iter()
+            .any(|set| refuses_writes(set, &g.name))
+        {
+            continue;
+        }
+        let sk = g.sort_key.as_ref().map(|k| k.name.as_str());
+        for (ename, entity) in &workload.entities {
+            if !flows::in_index(entity, &g.partition_key.name, sk) {
+                continue;
+            }
+            let template = entity.layout[&g.partition_key.name].as_str();
+            let share = top_share(entity, template);
+            if share < HOT_KEY_SHARE {
+                continue;
+            }
+            let keys: Vec<&str> = std::iter::once(g.partition_key.name.as_str())
+                .chain(sk)
+                .collect();
+            let bytes = flows::projected_bytes(design, entity, &keys, &g.projection);
+            let units = dynolab_capacity::write_cost(bytes, false).0 as f64 / 2.0;
+            let e = hot.entry((ename, template)).or_default();
+            e.0.push(&g.name);
+            e.1 = peak_writes(workload, ename) * share * units;
+            e.2 = share;
+        }
+    }
+    let at = START_EPOCH_S + before.busiest_hour.as_ref().map_or(0, |h| h.hour * 3600);
+    hot.into_iter()
+        .map(|((ename, template), (gsis, peak, share))| {
+            let example = top_value(&workload.entities[ename], template, at);
+            // Each request once, however many of these indexes refused it.
+            let throttled: u64 = before
+                .throttled_by_reasons
+                .iter()
+                .filter(|set| gsis.iter().any(|g| refuses_writes(set, g)))
+                .map(|set| set.requests)
+                .sum();
+            Finding {
+                leads_to: String::new(),
+                table: None,
+                throttled,
+                usd: 0.0,
+                kind: "hot-key",
+                title: format!("hot partition key {example} on {}", gsis.join(", ")),
+                evidence: vec![
+                    format!(
+                        "every {ename} item written puts an entry under the key \"{template}\": {:.0}% of them on one value at a time ({example})",
+                        share * 100.0
+                    ),
+                    format!(
+                        "peak {peak:.0} write units/s offered to that key against the partition cap of {cap_w:.0}"
+                    ),
+                    format!(
+                        "{} writes refused by the partition of that key (IndexWriteKeyRangeThroughputExceeded on {})",
+                        count(throttled),
+                        gsis.join(", ")
+                    ),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// `template` with each attribute at its most frequent value at `epoch_s` (a spread attribute
+/// stays `{name}`).
+fn top_value(entity: &Entity, template: &str, epoch_s: u64) -> String {
+    let values = template_attributes(template)
+        .into_iter()
+        .filter_map(|a| {
+            let top = entity.attributes[&a]
+                .classes_at(&a, epoch_s)
+                .into_iter()
+                .filter_map(|c| match c {
+                    Class::Value { value, share } => Some((value, share)),
+                    Class::Spread { .. } => None,
+                })
+                .max_by(|x, y| x.1.total_cmp(&y.1))?;
+            Some((a, top.0))
+        })
+        .collect();
+    render(template, &values)
 }
 
 /// Throttled requests grouped by the resources whose limits refused them (each request once):

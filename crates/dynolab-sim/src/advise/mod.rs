@@ -86,6 +86,22 @@ pub struct Advice {
     pub after: SimReport,
 }
 
+impl Advice {
+    /// Findings that lead nowhere: `leads_to` names a recommendation that was not made, or
+    /// neither names one nor says why none was made. Empty for every advice.
+    pub fn unanswered(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| match f.leads_to.strip_prefix("recommendation: ") {
+                Some(kinds) => kinds
+                    .split(", ")
+                    .any(|kind| !self.recommendations.iter().any(|r| r.kind == kind)),
+                None => !f.leads_to.starts_with("no recommendation: "),
+            })
+            .collect()
+    }
+}
+
 fn distinct_of(d: &Distribution) -> Option<u64> {
     if !d.values.is_empty() {
         return Some(d.values.len() as u64);
@@ -186,7 +202,11 @@ pub fn advise(
     };
     recs.push(Recommendation {
         kind: "table-class",
-        title: format!("table class {}", class.as_str()),
+        title: if class == design.table_class {
+            format!("keep table class {}", class.as_str())
+        } else {
+            format!("table class {}", class.as_str())
+        },
         detail: vec![format!(
             "STANDARD {} against STANDARD_INFREQUENT_ACCESS about {} (storage {} of the bill)",
             usd(chosen_report.cost_total),
@@ -207,7 +227,7 @@ pub fn advise(
         chosen_report
     };
     for f in &mut findings {
-        f.leads_to = leads_to(f, &recs);
+        f.leads_to = leads_to(f, &recs, design);
     }
     rank(&mut findings);
     Ok(Advice {
@@ -241,25 +261,45 @@ pub fn rank(findings: &mut [Finding]) {
 }
 
 /// Which recommendation answers a finding, or why none does: each finding leads somewhere.
-fn leads_to(finding: &Finding, recs: &[Recommendation]) -> String {
+fn leads_to(finding: &Finding, recs: &[Recommendation], design: &TableDesign) -> String {
+    // A hot key of GSIs (`hot partition key premium on gsi_a, gsi_b`) is answered by what
+    // changes those indexes.
+    let on_gsis = finding.kind == "hot-key"
+        && finding.title.rsplit_once(" on ").is_some_and(|(_, on)| {
+            on.split(", ")
+                .all(|name| design.gsis.iter().any(|g| g.name == name))
+        });
     let answers: &[&str] = match finding.kind {
+        "hot-key" if on_gsis => &["write-sharding", "gsi-consolidation"],
         "throttling" | "hot-key" => &["key-design", "write-sharding", "capacity-mode"],
         "over-provisioned" | "capacity-mode" => &["capacity-mode"],
-        "gsi-sprawl" | "unused-gsi" | "wide-projection" => &["gsi-consolidation"],
-        "filter" => &["key-design"],
+        "gsi-sprawl" | "unused-gsi" => &["gsi-consolidation"],
+        "wide-projection" => &["gsi-consolidation", "projection"],
+        "filter" => &["key-design", "scan-index"],
+        "scan" => &["scan-index"],
         "ttl" => &["ttl"],
         _ => &[],
+    };
+    // A Scan's index answers the findings about that pattern only.
+    let pattern = finding
+        .title
+        .strip_prefix('"')
+        .and_then(|t| t.split_once('"'))
+        .map(|(name, _)| format!("{name:?}"));
+    let answers_it = |r: &Recommendation| {
+        r.kind != "scan-index" || pattern.as_ref().is_some_and(|p| r.title.contains(p))
     };
     let found: Vec<&str> = answers
         .iter()
         .copied()
-        .filter(|kind| recs.iter().any(|r| r.kind == *kind))
+        .filter(|kind| recs.iter().any(|r| r.kind == *kind && answers_it(r)))
         .collect();
     if !found.is_empty() {
         return format!("recommendation: {}", found.join(", "));
     }
     match finding.kind {
-        "scan" => "no recommendation: the advisor does not yet design a key or a sparse GSI that serves a Scan".into(),
+        "scan" if finding.title.contains(" is a Scan of index ") => "no recommendation: the advisor makes an index for a Scan of the table, not of an index; a sparse index holding only what the Scan keeps would serve it".into(),
+        "scan" => "no recommendation: the Scan returns most of what it reads (an export or a full read), so no key or index reads less; pace it, or use an export to S3".into(),
         "filter" => "no recommendation: the filtered attribute is not one the advisor can put in a key (only the table's hot entity is re-keyed)".into(),
         _ => "no recommendation: nothing the advisor changes addresses it".into(),
     }

@@ -218,7 +218,14 @@ pub(super) fn choose(
     let (_, chosen_design, chosen_report, reserved_capacity) = runs.swap_remove(best);
     let recommendation = Recommendation {
         kind: "capacity-mode",
-        title: format!("capacity mode: {}", modes[best].mode),
+        // On-demand chosen for an on-demand design changes nothing: it is kept, not "moved to".
+        title: if modes[best].mode == "on-demand"
+            && matches!(design.billing, Billing::OnDemand { .. })
+        {
+            "keep capacity mode on-demand: the fewest throttles, then the cheapest".into()
+        } else {
+            format!("capacity mode: {}", modes[best].mode)
+        },
         detail: modes
             .iter()
             .map(|m| match m.stopped_after_days {
