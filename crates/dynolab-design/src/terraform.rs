@@ -375,15 +375,75 @@ fn read_body(
 ) -> Result<Vec<Loaded>, DesignError> {
     let mut ctx = Context::new();
     hcl_eval::declare_functions(&mut ctx);
+    declare_variables(&mut ctx, &body, var_values, cli_vars)?;
 
-    // `variable "x" { default = ... }` → var.x, then the inputs over the defaults.
+    // `locals { ... }` → local.x
+    let local_exprs: Vec<(String, Expression)> = blocks(&body, "locals")
+        .flat_map(|b| b.body().attributes())
+        .map(|a| (a.key().to_string(), a.expr().clone()))
+        .collect();
+    let mut locals = Map::new();
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
+
+    let (body, mut modules, module_keys) = expand_module_calls(&ctx, body)?;
+    let tables = declare_tables(&mut ctx, &body, &modules, &module_keys)?;
+    // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
+    settle_locals(&mut ctx, &local_exprs, &mut locals);
+
+    let targets = read_targets(&mut ctx, &body)?;
+    let policies = read_policies(&ctx, &body)?;
+    let schedules = read_schedules(&ctx, &body)?;
+    let mut scaling = join_scaling(&targets, policies, schedules)?;
+
+    if let Some((label, _)) = resources(&body, "aws_dynamodb_global_secondary_index").next() {
+        return Err(DesignError::invalid(
+            format!("aws_dynamodb_global_secondary_index.{label}"),
+            "the separate GSI resource is not supported; declare the index as a `global_secondary_index` block of its table",
+        ));
+    }
+    let mut designs = Vec::new();
+    for (label, block) in tables {
+        let path = table_path(&modules, label);
+        let Some(one) = instance(&At::new(&ctx, path.clone()), block.body())? else {
+            continue;
+        };
+        let at = At::new(&one.ctx, path);
+        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
+        let design = table_from_block(&at, &expanded, &mut scaling)?;
+        let origin = match modules.remove(label) {
+            Some(call) => Origin::Module(call),
+            None => Origin::Plain,
+        };
+        designs.push(Loaded { design, origin });
+    }
+    for ((table, index), _) in scaling {
+        if let (Some(index), true) = (&index, designs.iter().any(|d| d.design.name == table)) {
+            return Err(DesignError::no_such_index(TARGET, &table, index));
+        }
+    }
+    if designs.is_empty() {
+        return Err(DesignError::NoTable {
+            format: "Terraform file (no resource \"aws_dynamodb_table\" and no call of terraform-aws-modules/dynamodb-table/aws)",
+        });
+    }
+    Ok(designs)
+}
+
+/// `variable "x" { default = ... }` → var.x, then the inputs (`-var-file`, `-var`) over the
+/// defaults, as `terraform plan` takes them.
+fn declare_variables(
+    ctx: &mut Context<'static>,
+    body: &Body,
+    var_values: Vec<(String, Value)>,
+    cli_vars: &[(String, String)],
+) -> Result<(), DesignError> {
     let mut vars = Map::new();
     let mut string_typed = std::collections::HashSet::new();
-    for block in blocks(&body, "variable") {
+    for block in blocks(body, "variable") {
         let Some(name) = block.labels().first() else {
             continue;
         };
-        let at = At::new(&ctx, format!("variable \"{}\"", name.as_str()));
+        let at = At::new(ctx, format!("variable \"{}\"", name.as_str()));
         if let Some(v) = at.value(block.body(), "default")? {
             vars.insert(name.as_str().to_string(), v);
         }
@@ -393,7 +453,7 @@ fn read_body(
             string_typed.insert(name.as_str().to_string());
         }
     }
-    let declared: std::collections::HashSet<String> = blocks(&body, "variable")
+    let declared: std::collections::HashSet<String> = blocks(body, "variable")
         .filter_map(|b| b.labels().first().map(|l| l.as_str().to_string()))
         .collect();
     for (name, value) in var_values {
@@ -413,15 +473,18 @@ fn read_body(
     }
     ctx.declare_var("var", Value::Object(vars));
 
-    // `locals { ... }` → local.x
-    let local_exprs: Vec<(String, Expression)> = blocks(&body, "locals")
-        .flat_map(|b| b.body().attributes())
-        .map(|a| (a.key().to_string(), a.expr().clone()))
-        .collect();
-    let mut locals = Map::new();
-    settle_locals(&mut ctx, &local_exprs, &mut locals);
+    Ok(())
+}
 
-    // Calls of the community module become the resources they declare.
+/// Calls of the community module become the resources they declare: the body with them
+/// added, each call by its label, and the `for_each` key of each call's one instance.
+type ModuleCalls = (
+    Body,
+    HashMap<String, crate::tf_module::ModuleCall>,
+    HashMap<String, Option<Value>>,
+);
+
+fn expand_module_calls(ctx: &Context<'static>, body: Body) -> Result<ModuleCalls, DesignError> {
     let mut modules = HashMap::new();
     let mut module_keys = HashMap::new();
     let mut generated = Vec::new();
@@ -429,7 +492,7 @@ fn read_body(
         let Some(label) = block.labels().first().map(|l| l.as_str()) else {
             continue;
         };
-        let at = At::new(&ctx, format!("module.{label}"));
+        let at = At::new(ctx, format!("module.{label}"));
         let source = at.string(block.body(), "source")?.unwrap_or_default();
         if !crate::tf_module::is_table_module(&source, block.body()) {
             continue;
@@ -445,16 +508,25 @@ fn read_body(
         }
     }
     let body = Body::from(body.into_iter().chain(generated).collect::<Vec<_>>());
+    Ok((body, modules, module_keys))
+}
 
-    // aws_dynamodb_table.x.name (and .id, which is the name too)
+/// `aws_dynamodb_table.x.name` (and `.id`, the name too) and the module outputs that name a
+/// module's table (`module.x.dynamodb_table_id` / `_arn`) declared; the table blocks returned.
+fn declare_tables<'b>(
+    ctx: &mut Context<'static>,
+    body: &'b Body,
+    modules: &HashMap<String, crate::tf_module::ModuleCall>,
+    module_keys: &HashMap<String, Option<Value>>,
+) -> Result<Vec<(&'b str, &'b Block)>, DesignError> {
     let mut tables: Vec<(&str, &Block)> = Vec::new();
     let mut table_refs = Map::new();
-    for (label, block) in resources(&body, TABLE) {
-        let at = At::new(&ctx, table_path(&modules, label));
+    for (label, block) in resources(body, TABLE) {
+        let at = At::new(ctx, table_path(modules, label));
         let Some(one) = instance(&at, block.body())? else {
             continue;
         };
-        let at = At::new(&one.ctx, table_path(&modules, label));
+        let at = At::new(&one.ctx, table_path(modules, label));
         if let Some(name) = at.string(block.body(), "name")? {
             let name = Value::from(name);
             table_refs.insert(
@@ -466,7 +538,7 @@ fn read_body(
     }
     // The module's outputs that name its table: module.x.dynamodb_table_id / _arn.
     let mut module_refs = Map::new();
-    for (label, key) in &module_keys {
+    for (label, key) in module_keys {
         if let Some(Value::Object(t)) = table_refs.get(label)
             && let Some(name) = t.get("name").and_then(Value::as_str)
         {
@@ -485,21 +557,28 @@ fn read_body(
     }
     ctx.declare_var("module", Value::Object(module_refs));
     ctx.declare_var(TABLE, Value::Object(table_refs));
-    // Locals may name tables (`table_name = aws_dynamodb_table.orders.name`).
-    settle_locals(&mut ctx, &local_exprs, &mut locals);
+    Ok(tables)
+}
 
-    // aws_appautoscaling_target.x.* for the DynamoDB ones
-    struct Target<'b> {
-        label: &'b str,
-        resource_id: String,
-        dimension: String,
-        min: u64,
-        max: u64,
-    }
+/// A DynamoDB `aws_appautoscaling_target`, as read.
+struct Target<'b> {
+    label: &'b str,
+    resource_id: String,
+    dimension: String,
+    min: u64,
+    max: u64,
+}
+
+/// `aws_appautoscaling_target.x.*` declared (every service's, for references) and the
+/// DynamoDB ones returned.
+fn read_targets<'b>(
+    ctx: &mut Context<'static>,
+    body: &'b Body,
+) -> Result<Vec<Target<'b>>, DesignError> {
     let mut targets = Vec::new();
     let mut target_refs = Map::new();
-    for (label, block) in resources(&body, TARGET) {
-        let at = At::new(&ctx, format!("{TARGET}.{label}"));
+    for (label, block) in resources(body, TARGET) {
+        let at = At::new(ctx, format!("{TARGET}.{label}"));
         let Some(one) = instance(&at, block.body())? else {
             continue;
         };
@@ -546,10 +625,17 @@ fn read_body(
     }
     ctx.declare_var(TARGET, Value::Object(target_refs));
 
-    // Target-tracking policies, by (resource_id, scalable_dimension)
-    let mut policies: HashMap<(String, String), (&str, f64)> = HashMap::new();
-    for (label, block) in resources(&body, POLICY) {
-        let at = At::new(&ctx, format!("{POLICY}.{label}"));
+    Ok(targets)
+}
+
+/// Target-tracking policies by (resource_id, scalable_dimension): the policy's label and its
+/// target in percent.
+type Policies<'b> = HashMap<(String, String), (&'b str, f64)>;
+
+fn read_policies<'b>(ctx: &Context<'static>, body: &'b Body) -> Result<Policies<'b>, DesignError> {
+    let mut policies: Policies<'b> = HashMap::new();
+    for (label, block) in resources(body, POLICY) {
+        let at = At::new(ctx, format!("{POLICY}.{label}"));
         let Some(one) = instance(&at, block.body())? else {
             continue;
         };
@@ -600,10 +686,16 @@ fn read_body(
         policies.insert((resource_id, dimension), (label, target_value));
     }
 
-    // Daily scheduled actions, by (resource_id, scalable_dimension).
-    let mut schedules: HashMap<(String, String), Vec<ScheduledAction>> = HashMap::new();
-    for (label, block) in resources(&body, SCHEDULED) {
-        let at = At::new(&ctx, format!("{SCHEDULED}.{label}"));
+    Ok(policies)
+}
+
+/// Daily scheduled actions, by (resource_id, scalable_dimension).
+type Schedules = HashMap<(String, String), Vec<ScheduledAction>>;
+
+fn read_schedules(ctx: &Context<'static>, body: &Body) -> Result<Schedules, DesignError> {
+    let mut schedules: Schedules = HashMap::new();
+    for (label, block) in resources(body, SCHEDULED) {
+        let at = At::new(ctx, format!("{SCHEDULED}.{label}"));
         let Some(one) = instance(&at, block.body())? else {
             continue;
         };
@@ -643,9 +735,18 @@ fn read_body(
             });
     }
 
-    // Join targets with their policies. A target without a policy never changes capacity.
+    Ok(schedules)
+}
+
+/// Targets joined with their policies and scheduled actions, by (table, index). A target
+/// without a policy never changes capacity; a policy without a target is an error.
+fn join_scaling(
+    targets: &[Target<'_>],
+    mut policies: Policies<'_>,
+    mut schedules: Schedules,
+) -> Result<HashMap<ScalingKey, AutoScaling>, DesignError> {
     let mut scaling: HashMap<ScalingKey, AutoScaling> = HashMap::new();
-    for t in &targets {
+    for t in targets {
         let Some((_, target_percent)) =
             policies.remove(&(t.resource_id.clone(), t.dimension.clone()))
         else {
@@ -708,38 +809,7 @@ fn read_body(
         ));
     }
 
-    if let Some((label, _)) = resources(&body, "aws_dynamodb_global_secondary_index").next() {
-        return Err(DesignError::invalid(
-            format!("aws_dynamodb_global_secondary_index.{label}"),
-            "the separate GSI resource is not supported; declare the index as a `global_secondary_index` block of its table",
-        ));
-    }
-    let mut designs = Vec::new();
-    for (label, block) in tables {
-        let path = table_path(&modules, label);
-        let Some(one) = instance(&At::new(&ctx, path.clone()), block.body())? else {
-            continue;
-        };
-        let at = At::new(&one.ctx, path);
-        let expanded = hcl_eval::expand_dynamic(&at.path, block.body(), at.ctx)?;
-        let design = table_from_block(&at, &expanded, &mut scaling)?;
-        let origin = match modules.remove(label) {
-            Some(call) => Origin::Module(call),
-            None => Origin::Plain,
-        };
-        designs.push(Loaded { design, origin });
-    }
-    for ((table, index), _) in scaling {
-        if let (Some(index), true) = (&index, designs.iter().any(|d| d.design.name == table)) {
-            return Err(DesignError::no_such_index(TARGET, &table, index));
-        }
-    }
-    if designs.is_empty() {
-        return Err(DesignError::NoTable {
-            format: "Terraform file (no resource \"aws_dynamodb_table\" and no call of terraform-aws-modules/dynamodb-table/aws)",
-        });
-    }
-    Ok(designs)
+    Ok(scaling)
 }
 
 /// Evaluates every local that can be evaluated now, in as many passes as their references
