@@ -878,7 +878,40 @@ fn table_from_block(
     scaling: &mut HashMap<ScalingKey, AutoScaling>,
 ) -> Result<TableDesign, DesignError> {
     let name = at.required_string(body, "name")?;
+    let types = attribute_types(at, body)?;
+    let (hash_key, range_key) = key_schema(at, body)?;
+    let Some(hash_key) = hash_key else {
+        return Err(DesignError::invalid(
+            &at.path,
+            "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
+        ));
+    };
+    let partition_key = key_attr(&types, hash_key, "hash_key", &at.path)?;
+    let sort_key = range_key
+        .map(|r| key_attr(&types, r, "range_key", &at.path))
+        .transpose()?;
+    let billing = billing(at, body)?;
+    let provisioned = matches!(billing, Billing::Provisioned { .. });
+    let gsis = gsis(at, body, &types, provisioned, &name, scaling)?;
+    let lsis = lsis(at, body, &types)?;
+    let autoscaling = scaling.remove(&(name.clone(), None));
+    Ok(TableDesign {
+        name,
+        partition_key,
+        sort_key,
+        billing,
+        autoscaling,
+        gsis,
+        lsis,
+        ttl_attribute: ttl_attribute(at, body)?,
+        table_class: table_class(at, body)?,
+        stream_view_type: stream_view_type(at, body)?,
+        tags: tags(at, body)?,
+    })
+}
 
+/// The `attribute` blocks: each key attribute's type.
+fn attribute_types(at: &At<'_>, body: &Body) -> Result<BTreeMap<String, AttrType>, DesignError> {
     let mut types = BTreeMap::new();
     for block in blocks(body, "attribute") {
         let aat = at.child("attribute");
@@ -892,28 +925,27 @@ fn table_from_block(
         };
         types.insert(attr_name, ty);
     }
-    let key = |name: String, role: &str, at: &str| -> Result<KeyAttr, DesignError> {
-        match types.get(&name) {
-            Some(&ty) => Ok(KeyAttr { name, ty }),
-            None => Err(DesignError::invalid(
-                at,
-                format!("{role} \"{name}\" has no `attribute` block giving its type"),
-            )),
-        }
-    };
+    Ok(types)
+}
 
-    let (hash_key, range_key) = key_schema(at, body)?;
-    let Some(hash_key) = hash_key else {
-        return Err(DesignError::invalid(
-            &at.path,
-            "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
-        ));
-    };
-    let partition_key = key(hash_key, "hash_key", &at.path)?;
-    let sort_key = range_key
-        .map(|r| key(r, "range_key", &at.path))
-        .transpose()?;
+/// A key attribute named by `role` (`hash_key`, `range_key`) with its declared type.
+fn key_attr(
+    types: &BTreeMap<String, AttrType>,
+    name: String,
+    role: &str,
+    at: &str,
+) -> Result<KeyAttr, DesignError> {
+    match types.get(&name) {
+        Some(&ty) => Ok(KeyAttr { name, ty }),
+        None => Err(DesignError::invalid(
+            at,
+            format!("{role} \"{name}\" has no `attribute` block giving its type"),
+        )),
+    }
+}
 
+/// `billing_mode` with its capacities (or on-demand maxima).
+fn billing(at: &At<'_>, body: &Body) -> Result<Billing, DesignError> {
     let billing_mode = at
         .string(body, "billing_mode")?
         .unwrap_or_else(|| "PROVISIONED".to_string());
@@ -945,8 +977,18 @@ fn table_from_block(
             ));
         }
     };
-    let provisioned = matches!(billing, Billing::Provisioned { .. });
+    Ok(billing)
+}
 
+/// The `global_secondary_index` blocks, with their auto scaling taken from `scaling`.
+fn gsis(
+    at: &At<'_>,
+    body: &Body,
+    types: &BTreeMap<String, AttrType>,
+    provisioned: bool,
+    name: &str,
+    scaling: &mut HashMap<ScalingKey, AutoScaling>,
+) -> Result<Vec<Gsi>, DesignError> {
     let mut gsis = Vec::new();
     for block in blocks(body, "global_secondary_index") {
         let b = block.body();
@@ -964,8 +1006,10 @@ fn table_from_block(
                 "`hash_key` (or a `key_schema` block with key_type = \"HASH\") is required",
             ));
         };
-        let partition_key = key(hash, "hash_key", &gat.path)?;
-        let sort_key = range.map(|r| key(r, "range_key", &gat.path)).transpose()?;
+        let partition_key = key_attr(types, hash, "hash_key", &gat.path)?;
+        let sort_key = range
+            .map(|r| key_attr(types, r, "range_key", &gat.path))
+            .transpose()?;
         let why = " when the table's billing_mode is PROVISIONED";
         let gsi_provisioned = if provisioned {
             Some((
@@ -975,7 +1019,7 @@ fn table_from_block(
         } else {
             None
         };
-        let autoscaling = scaling.remove(&(name.clone(), Some(gname.clone())));
+        let autoscaling = scaling.remove(&(name.to_string(), Some(gname.clone())));
         gsis.push(Gsi {
             projection: projection(&gat, b)?,
             name: gname,
@@ -986,6 +1030,15 @@ fn table_from_block(
         });
     }
 
+    Ok(gsis)
+}
+
+/// The `local_secondary_index` blocks.
+fn lsis(
+    at: &At<'_>,
+    body: &Body,
+    types: &BTreeMap<String, AttrType>,
+) -> Result<Vec<Lsi>, DesignError> {
     let mut lsis = Vec::new();
     for block in blocks(body, "local_secondary_index") {
         let b = block.body();
@@ -1000,13 +1053,18 @@ fn table_from_block(
             return Err(DesignError::invalid(&lat.path, "`range_key` is required"));
         };
         lsis.push(Lsi {
-            sort_key: key(range, "range_key", &lat.path)?,
+            sort_key: key_attr(types, range, "range_key", &lat.path)?,
             projection: projection(&lat, b)?,
             name: lname,
         });
     }
 
-    let ttl_attribute = match blocks(body, "ttl").next() {
+    Ok(lsis)
+}
+
+/// The `ttl` block's attribute, when enabled.
+fn ttl_attribute(at: &At<'_>, body: &Body) -> Result<Option<String>, DesignError> {
+    Ok(match blocks(body, "ttl").next() {
         Some(ttl) => {
             let tat = at.child("ttl");
             if tat.bool(ttl.body(), "enabled")?.unwrap_or(false) {
@@ -1016,9 +1074,11 @@ fn table_from_block(
             }
         }
         None => None,
-    };
+    })
+}
 
-    let table_class = match at.string(body, "table_class")?.as_deref() {
+fn table_class(at: &At<'_>, body: &Body) -> Result<TableClass, DesignError> {
+    Ok(match at.string(body, "table_class")?.as_deref() {
         None | Some("") | Some("STANDARD") => TableClass::Standard,
         Some("STANDARD_INFREQUENT_ACCESS") => TableClass::StandardInfrequentAccess,
         Some(other) => {
@@ -1027,9 +1087,12 @@ fn table_from_block(
                 format!("must be STANDARD or STANDARD_INFREQUENT_ACCESS, not \"{other}\""),
             ));
         }
-    };
+    })
+}
 
-    let stream_view_type = if at.bool(body, "stream_enabled")?.unwrap_or(false) {
+/// `stream_view_type`, when `stream_enabled`.
+fn stream_view_type(at: &At<'_>, body: &Body) -> Result<Option<String>, DesignError> {
+    Ok(if at.bool(body, "stream_enabled")?.unwrap_or(false) {
         let view = at.string(body, "stream_view_type")?.ok_or_else(|| {
             DesignError::invalid(
                 &at.path,
@@ -1040,9 +1103,12 @@ fn table_from_block(
         Some(view)
     } else {
         None
-    };
+    })
+}
 
-    let tags = match at.value(body, "tags")? {
+/// `tags`, a map of strings (numbers and booleans as Terraform prints them).
+fn tags(at: &At<'_>, body: &Body) -> Result<BTreeMap<String, String>, DesignError> {
+    Ok(match at.value(body, "tags")? {
         None => BTreeMap::new(),
         Some(Value::Object(map)) => map
             .into_iter()
@@ -1062,21 +1128,6 @@ fn table_from_block(
                 format!("expected a map of strings, found {}", kind(&other)),
             ));
         }
-    };
-
-    let autoscaling = scaling.remove(&(name.clone(), None));
-    Ok(TableDesign {
-        name,
-        partition_key,
-        sort_key,
-        billing,
-        autoscaling,
-        gsis,
-        lsis,
-        ttl_attribute,
-        table_class,
-        stream_view_type,
-        tags,
     })
 }
 
