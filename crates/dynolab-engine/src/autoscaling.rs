@@ -195,11 +195,19 @@ fn write(engine: &Engine, operation: &str, req: &Map<String, Value>) -> Result<O
             "RegisterScalableTarget" => register(engine, &table, scaling, target, req, now)?,
             "DeregisterScalableTarget" => deregister(scaling, target)?,
             "PutScalingPolicy" => put_policy(engine, scaling, target, req, now)?,
-            "DeleteScalingPolicy" => delete_policy(scaling, target, required(req, "PolicyName")?)?,
+            "DeleteScalingPolicy" => delete_named(
+                &mut scaling.policies,
+                target,
+                required(req, "PolicyName")?,
+                "scaling policy",
+            )?,
             "PutScheduledAction" => put_scheduled(engine, scaling, target, req, now)?,
-            "DeleteScheduledAction" => {
-                delete_scheduled(scaling, target, required(req, "ScheduledActionName")?)?
-            }
+            "DeleteScheduledAction" => delete_named(
+                &mut scaling.scheduled,
+                target,
+                required(req, "ScheduledActionName")?,
+                "scheduled action",
+            )?,
             "TagResource" | "UntagResource" => retag(scaling, target, operation, req)?,
             _ => return Err(ApiError::unknown_operation()),
         }
@@ -393,16 +401,8 @@ fn put_policy(
         .filter(|v| v.is_object())
         .cloned()
         .ok_or_else(|| invalid(format!("{member} is required for a {policy_type} policy")))?;
-    let arn = format!(
-        "arn:aws:autoscaling:{}:{}:scalingPolicy:{}:resource/{NAMESPACE}/{}:policyName/{name}",
-        engine.region(),
-        account_of(engine, target.0.split('/').nth(1).unwrap_or_default()),
-        object_id(&[target.0, target.1, name]),
-        target.0
-    );
-    scaling
-        .policies
-        .retain(|p| !(p.name == name && (p.resource_id.as_str(), p.dimension.as_str()) == target));
+    let arn = named_arn(engine, "scalingPolicy", "policyName", target, name);
+    scaling.policies.retain(|p| !p.is(target, name));
     scaling.policies.push(Policy {
         name: name.to_string(),
         resource_id: target.0.to_string(),
@@ -415,22 +415,51 @@ fn put_policy(
     Ok(json!({"PolicyARN": arn, "Alarms": []}))
 }
 
-fn delete_policy(
-    scaling: &mut Scaling,
+/// A policy or a scheduled action: named per scalable target.
+trait Named {
+    fn is(&self, target: (&str, &str), name: &str) -> bool;
+}
+
+impl Named for Policy {
+    fn is(&self, target: (&str, &str), name: &str) -> bool {
+        self.name == name && (self.resource_id.as_str(), self.dimension.as_str()) == target
+    }
+}
+
+impl Named for Scheduled {
+    fn is(&self, target: (&str, &str), name: &str) -> bool {
+        self.name == name && (self.resource_id.as_str(), self.dimension.as_str()) == target
+    }
+}
+
+/// Deletes the `what` (`scaling policy`, `scheduled action`) called `name` of `target`.
+fn delete_named<T: Named>(
+    list: &mut Vec<T>,
     target: (&str, &str),
     name: &str,
+    what: &str,
 ) -> Result<Value, ApiError> {
-    let before = scaling.policies.len();
-    scaling
-        .policies
-        .retain(|p| !(p.name == name && (p.resource_id.as_str(), p.dimension.as_str()) == target));
-    if scaling.policies.len() == before {
+    let before = list.len();
+    list.retain(|x| !x.is(target, name));
+    if list.len() == before {
         return Err(not_found(format!(
-            "No scaling policy found for service namespace: {NAMESPACE}, resource ID: {}, scalable dimension: {}, policy name: {name}",
+            "No {what} found for service namespace: {NAMESPACE}, resource ID: {}, scalable dimension: {}, {what} name: {name}",
             target.0, target.1
         )));
     }
     Ok(json!({}))
+}
+
+/// The ARN of a policy (`scalingPolicy`, `policyName`) or a scheduled action
+/// (`scheduledAction`, `scheduledActionName`).
+fn named_arn(engine: &Engine, kind: &str, label: &str, target: (&str, &str), name: &str) -> String {
+    format!(
+        "arn:aws:autoscaling:{}:{}:{kind}:{}:resource/{NAMESPACE}/{}:{label}/{name}",
+        engine.region(),
+        account_of(engine, target.0.split('/').nth(1).unwrap_or_default()),
+        object_id(&[target.0, target.1, name]),
+        target.0
+    )
 }
 
 fn put_scheduled(
@@ -456,10 +485,7 @@ fn put_scheduled(
             settings.insert(member.to_string(), v.clone());
         }
     }
-    let existing = scaling
-        .scheduled
-        .iter_mut()
-        .find(|s| s.name == name && (s.resource_id.as_str(), s.dimension.as_str()) == target);
+    let existing = scaling.scheduled.iter_mut().find(|s| s.is(target, name));
     match existing {
         // An update changes only what it names.
         Some(action) => action.settings.extend(settings),
@@ -467,12 +493,12 @@ fn put_scheduled(
             if !settings.contains_key("Schedule") {
                 return Err(invalid("Schedule is required for a new scheduled action"));
             }
-            let arn = format!(
-                "arn:aws:autoscaling:{}:{}:scheduledAction:{}:resource/{NAMESPACE}/{}:scheduledActionName/{name}",
-                engine.region(),
-                account_of(engine, target.0.split('/').nth(1).unwrap_or_default()),
-                object_id(&[target.0, target.1, name]),
-                target.0
+            let arn = named_arn(
+                engine,
+                "scheduledAction",
+                "scheduledActionName",
+                target,
+                name,
             );
             scaling.scheduled.push(Scheduled {
                 name: name.to_string(),
@@ -483,24 +509,6 @@ fn put_scheduled(
                 created_secs: now,
             });
         }
-    }
-    Ok(json!({}))
-}
-
-fn delete_scheduled(
-    scaling: &mut Scaling,
-    target: (&str, &str),
-    name: &str,
-) -> Result<Value, ApiError> {
-    let before = scaling.scheduled.len();
-    scaling
-        .scheduled
-        .retain(|s| !(s.name == name && (s.resource_id.as_str(), s.dimension.as_str()) == target));
-    if scaling.scheduled.len() == before {
-        return Err(not_found(format!(
-            "No scheduled action found for service namespace: {NAMESPACE}, resource ID: {}, scalable dimension: {}, scheduled action name: {name}",
-            target.0, target.1
-        )));
     }
     Ok(json!({}))
 }
