@@ -417,19 +417,41 @@ fn put_policy(
 
 /// A policy or a scheduled action: named per scalable target.
 trait Named {
-    fn is(&self, target: (&str, &str), name: &str) -> bool;
+    /// (resource id, scalable dimension, name)
+    fn scope(&self) -> (&str, &str, &str);
+
+    fn is(&self, target: (&str, &str), name: &str) -> bool {
+        let (resource_id, dimension, own) = self.scope();
+        own == name && (resource_id, dimension) == target
+    }
 }
 
 impl Named for Policy {
-    fn is(&self, target: (&str, &str), name: &str) -> bool {
-        self.name == name && (self.resource_id.as_str(), self.dimension.as_str()) == target
+    fn scope(&self) -> (&str, &str, &str) {
+        (&self.resource_id, &self.dimension, &self.name)
     }
 }
 
 impl Named for Scheduled {
-    fn is(&self, target: (&str, &str), name: &str) -> bool {
-        self.name == name && (self.resource_id.as_str(), self.dimension.as_str()) == target
+    fn scope(&self) -> (&str, &str, &str) {
+        (&self.resource_id, &self.dimension, &self.name)
     }
+}
+
+/// What a Describe call selects of `items`: its namespace, resource and dimension filters,
+/// and the names listed in `names_member` (all when none are).
+fn selected<'a, T: Named>(
+    items: impl Iterator<Item = &'a T>,
+    req: &Map<String, Value>,
+    names_member: &str,
+) -> Vec<&'a T> {
+    let names = names_filter(req, names_member);
+    items
+        .filter(|x| {
+            let (resource_id, dimension, name) = x.scope();
+            matches(req, resource_id, dimension) && (names.is_empty() || names.contains(&name))
+        })
+        .collect()
 }
 
 /// Deletes the `what` (`scaling policy`, `scheduled action`) called `name` of `target`.
@@ -617,12 +639,9 @@ fn describe_targets(engine: &Engine, req: &Map<String, Value>) -> Value {
 }
 
 fn describe_policies(engine: &Engine, req: &Map<String, Value>) -> Value {
-    let names = names_filter(req, "PolicyNames");
-    let policies: Vec<Value> = all(engine)
-        .iter()
-        .flat_map(|s| &s.policies)
-        .filter(|p| matches(req, &p.resource_id, &p.dimension))
-        .filter(|p| names.is_empty() || names.contains(&p.name.as_str()))
+    let all = all(engine);
+    let policies: Vec<Value> = selected(all.iter().flat_map(|s| &s.policies), req, "PolicyNames")
+        .into_iter()
         .map(|p| {
             let member = if p.policy_type == "TargetTrackingScaling" {
                 "TargetTrackingScalingPolicyConfiguration"
@@ -646,12 +665,10 @@ fn describe_policies(engine: &Engine, req: &Map<String, Value>) -> Value {
 }
 
 fn describe_scheduled(engine: &Engine, req: &Map<String, Value>) -> Value {
-    let names = names_filter(req, "ScheduledActionNames");
-    let actions: Vec<Value> = all(engine)
-        .iter()
-        .flat_map(|s| &s.scheduled)
-        .filter(|a| matches(req, &a.resource_id, &a.dimension))
-        .filter(|a| names.is_empty() || names.contains(&a.name.as_str()))
+    let all = all(engine);
+    let scheduled = all.iter().flat_map(|s| &s.scheduled);
+    let actions: Vec<Value> = selected(scheduled, req, "ScheduledActionNames")
+        .into_iter()
         .map(|a| {
             let mut out = a.settings.clone();
             out.insert("ScheduledActionName".into(), json!(a.name));
