@@ -443,7 +443,9 @@ fn hot_index_keys(
                         share * 100.0
                     ),
                     format!(
-                        "peak {peak:.0} write units/s offered to that key against the partition cap of {cap_w:.0}"
+                        "peak {} write units/s offered to that key against the partition cap of {} units/s",
+                        count(peak.round() as u64),
+                        count(cap_w.round() as u64)
                     ),
                     format!(
                         "{} writes refused by the partition of that key (IndexWriteKeyRangeThroughputExceeded on {})",
