@@ -48,15 +48,29 @@ enum Command {
     Design(DesignArgs),
 }
 
+/// The running server a command asks (plain HTTP).
 #[derive(clap::Args)]
-struct PingArgs {
-    /// The server to ask (plain HTTP).
+struct Endpoint {
+    /// The server to ask.
     #[arg(
-        long,
+        long = "endpoint",
         default_value = "http://127.0.0.1:8000",
         env = "DYNOLAB_ENDPOINT"
     )]
-    endpoint: String,
+    url: String,
+}
+
+impl Endpoint {
+    /// The server's URL with `path` (which starts with `/`).
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url.trim_end_matches('/'))
+    }
+}
+
+#[derive(clap::Args)]
+struct PingArgs {
+    #[command(flatten)]
+    endpoint: Endpoint,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 3)]
     timeout_secs: u64,
@@ -71,13 +85,8 @@ struct DesignArgs {
 /// How the commands that ask a running server reach it and print its answer.
 #[derive(clap::Args)]
 struct ServerArgs {
-    /// The server to ask.
-    #[arg(
-        long,
-        default_value = "http://127.0.0.1:8000",
-        env = "DYNOLAB_ENDPOINT"
-    )]
-    endpoint: String,
+    #[command(flatten)]
+    endpoint: Endpoint,
     /// Print the raw JSON.
     #[arg(long)]
     json: bool,
@@ -86,7 +95,7 @@ struct ServerArgs {
 impl ServerArgs {
     /// GETs an admin path (`/_dynolab/…`) of the server.
     fn get(&self, path: &str) -> Result<serde_json::Value, String> {
-        get_json(&format!("{}{path}", self.endpoint.trim_end_matches('/')))
+        get_json(&self.endpoint.at(path))
     }
 }
 
@@ -453,38 +462,20 @@ async fn shutdown_signal() {
 }
 
 fn ping(args: PingArgs) -> Result<(), String> {
-    let url = args.endpoint.trim_end_matches('/').to_string() + "/";
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad endpoint: {e}"))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let answer = runtime.block_on(async {
-        let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http();
-        tokio::time::timeout(
-            std::time::Duration::from_secs(args.timeout_secs.max(1)),
-            client.get(uri),
-        )
-        .await
-    });
-    match answer {
-        Ok(Ok(response)) => {
-            println!("{url} answered HTTP {}", response.status().as_u16());
-            Ok(())
-        }
-        Ok(Err(e)) => Err(format!("no answer from {url}: {e}")),
-        Err(_) => Err(format!(
-            "no answer from {url} within {} s",
-            args.timeout_secs.max(1)
-        )),
-    }
+    let url = args.endpoint.at("/");
+    let timeout = std::time::Duration::from_secs(args.timeout_secs.max(1));
+    let (status, _) = http_get(&url, timeout)?;
+    println!("{url} answered HTTP {}", status.as_u16());
+    Ok(())
 }
 
-/// GETs a JSON document from a running server.
-fn get_json(url: &str) -> Result<serde_json::Value, String> {
+/// GETs `url`: its status and body, or why there was no answer within `timeout`.
+fn http_get(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<(hyper::StatusCode, bytes::Bytes), String> {
     use http_body_util::BodyExt;
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad endpoint: {e}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -493,29 +484,39 @@ fn get_json(url: &str) -> Result<serde_json::Value, String> {
         let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http();
-        let uri: hyper::Uri = url.parse().map_err(|e| format!("bad endpoint: {e}"))?;
-        let response = client
-            .get(uri)
+        let exchange = async {
+            let response = client
+                .get(uri)
+                .await
+                .map_err(|e| format!("no answer from {url}: {e}"))?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer from {url}: {e}"))?
+                .to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(timeout, exchange)
             .await
-            .map_err(|e| format!("asking {url}: {e}"))?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| format!("bad answer: {e}"))?;
-        if !status.is_success() {
-            return Err(value
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("request failed")
-                .to_string());
-        }
-        Ok(value)
+            .map_err(|_| format!("no answer from {url} within {} s", timeout.as_secs()))?
     })
+}
+
+/// GETs a JSON document from a running server.
+fn get_json(url: &str) -> Result<serde_json::Value, String> {
+    let (status, body) = http_get(url, std::time::Duration::from_secs(60))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("bad answer: {e}"))?;
+    if !status.is_success() {
+        return Err(value
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("request failed")
+            .to_string());
+    }
+    Ok(value)
 }
 
 fn top_keys(args: TopKeysArgs) -> Result<(), String> {

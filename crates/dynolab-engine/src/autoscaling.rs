@@ -371,6 +371,21 @@ fn deregister(scaling: &mut Scaling, target: (&str, &str)) -> Result<Value, ApiE
     Ok(json!({}))
 }
 
+/// The required name (`member`) of a policy or scheduled action, whose scalable target must be
+/// registered.
+fn name_on_target<'a>(
+    scaling: &Scaling,
+    target: (&str, &str),
+    req: &'a Map<String, Value>,
+    member: &str,
+) -> Result<&'a str, ApiError> {
+    let name = required(req, member)?;
+    if !has_target(scaling, target) {
+        return Err(no_target(target.0, target.1));
+    }
+    Ok(name)
+}
+
 fn put_policy(
     engine: &Engine,
     scaling: &mut Scaling,
@@ -378,10 +393,7 @@ fn put_policy(
     req: &Map<String, Value>,
     now: f64,
 ) -> Result<Value, ApiError> {
-    let name = required(req, "PolicyName")?;
-    if !has_target(scaling, target) {
-        return Err(no_target(target.0, target.1));
-    }
+    let name = name_on_target(scaling, target, req, "PolicyName")?;
     let policy_type = req
         .get("PolicyType")
         .and_then(Value::as_str)
@@ -491,10 +503,7 @@ fn put_scheduled(
     req: &Map<String, Value>,
     now: f64,
 ) -> Result<Value, ApiError> {
-    let name = required(req, "ScheduledActionName")?;
-    if !has_target(scaling, target) {
-        return Err(no_target(target.0, target.1));
-    }
+    let name = name_on_target(scaling, target, req, "ScheduledActionName")?;
     let mut settings = Map::new();
     for member in [
         "Schedule",
