@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+mod aws;
 mod simulate;
 mod workload;
 use dynolab_capacity::CapacityConfig;
@@ -194,6 +195,11 @@ struct ServeArgs {
     /// test in crates/dynolab-cli/tests/it/hardening.rs).
     #[arg(long, hide = true)]
     fault_panic_table: Option<String>,
+    /// Answer requests for this IAM action (`cloudwatch:GetMetricData`, `dynamodb:DescribeTable`,
+    /// …) with AccessDeniedException, as AWS does when a policy lacks it (repeatable; for
+    /// testing clients' error handling).
+    #[arg(long, hide = true, value_name = "SERVICE:ACTION")]
+    deny_action: Vec<String>,
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -397,6 +403,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         admin: args.admin == Switch::On,
         tls,
         region: args.region.clone(),
+        deny: args.deny_action.clone(),
         ..Access::default()
     };
     let limits = Limits {

@@ -98,8 +98,42 @@ pub struct SimulateArgs {
 
 #[derive(clap::Args)]
 pub struct AdviseArgs {
+    /// Advise on a live table: read its design and traffic from the AWS account (read-only;
+    /// docs/aws.md), instead of --design and --workload.
+    #[arg(long, value_name = "TABLE", conflicts_with_all = ["design", "workload", "table"])]
+    aws: Option<String>,
+    /// With --aws: days of CloudWatch history to read.
+    #[arg(long, default_value_t = 14.0, requires = "aws")]
+    history_days: f64,
     #[command(flatten)]
-    model: ModelArgs,
+    account: crate::aws::AccountArgs,
+    /// The table design (as for `simulate`; not with --aws).
+    #[arg(long, required_unless_present = "aws")]
+    design: Option<PathBuf>,
+    /// Which table of the design file, when it has several.
+    #[arg(long)]
+    table: Option<String>,
+    /// A Terraform variables file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// A Terraform variable, NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = key_value)]
+    vars: Vec<(String, String)>,
+    /// A CloudFormation parameter value over its Default (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = key_value)]
+    parameters: Vec<(String, String)>,
+    /// The workload (TOML, or JSON by extension; not with --aws).
+    #[arg(long, required_unless_present = "aws")]
+    workload: Option<PathBuf>,
+    /// Days of virtual time to run (default: the workload's `days`).
+    #[arg(long)]
+    days: Option<f64>,
+    /// A price file like crates/dynolab-capacity/prices/us-east-1.json.
+    #[arg(long)]
+    prices: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
     /// Where to write after.tf (or after.template.yaml for a template), after.json, after.workload.toml, advice.json and advice.html.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -111,18 +145,26 @@ pub struct AdviseArgs {
 fn load(model: &ModelArgs) -> Result<(Loaded, Workload, SimOptions), String> {
     let design = model.design.load()?;
     let workload = Workload::load(&model.workload).map_err(|e| e.to_string())?;
+    Ok((
+        design,
+        workload,
+        options(model.days, model.prices.as_deref())?,
+    ))
+}
+
+fn options(days: Option<f64>, prices: Option<&Path>) -> Result<SimOptions, String> {
     let mut options = SimOptions {
-        days: model.days,
+        days,
         ..SimOptions::default()
     };
-    if let Some(path) = &model.prices {
+    if let Some(path) = prices {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         options.prices = Prices::from_json(&text)?;
     }
-    Ok((design, workload, options))
+    Ok(options)
 }
 
-fn bar(quiet: bool) -> ProgressBar {
+pub fn bar(quiet: bool) -> ProgressBar {
     let bar = ProgressBar::new(0);
     if quiet {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -168,8 +210,44 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), String> {
 }
 
 pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
-    let (loaded, workload, options) = load(&args.model)?;
-    let bar = bar(args.model.quiet);
+    let options = options(args.days, args.prices.as_deref())?;
+    let (loaded, workload, workload_label, outputs) = match &args.aws {
+        Some(table) => {
+            let bar = bar(args.quiet);
+            bar.set_prefix("reading AWS");
+            let (snapshot, calls) = crate::aws::read(&args.account, table, args.history_days, bar)?;
+            crate::aws::record_calls(&calls)?;
+            let (workload, notes) = crate::aws::workload_of(&snapshot)?;
+            let text = crate::aws::workload_text(&workload, &notes, "advise --aws");
+            let design_tf = snapshot.design.to_terraform();
+            let loaded = Loaded {
+                design: snapshot.design,
+                origin: Origin::Plain,
+            };
+            (
+                loaded,
+                workload,
+                "workload.toml (read from AWS)".to_string(),
+                vec![("workload.toml", text), ("before.tf", design_tf)],
+            )
+        }
+        None => {
+            let (Some(design), Some(workload)) = (&args.design, &args.workload) else {
+                return Err("--design and --workload are required without --aws".into());
+            };
+            let input = DesignInput {
+                design: design.clone(),
+                table: args.table.clone(),
+                var_files: args.var_files.clone(),
+                vars: args.vars.clone(),
+                parameters: args.parameters.clone(),
+            };
+            let loaded = input.load()?;
+            let w = Workload::load(workload).map_err(|e| e.to_string())?;
+            (loaded, w, workload.display().to_string(), Vec::new())
+        }
+    };
+    let bar = bar(args.quiet);
     let advice = advise::advise(
         &loaded.design,
         &workload,
@@ -184,6 +262,9 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    for (name, text) in &outputs {
+        crate::aws::write_atomically(&args.out.join(name), text)?;
+    }
     // The after design in the form the before one was declared in: a resource or a module call
     // (after.tf), or the template with the table's resources changed (after.template.yaml).
     let (after_name, after_text) = match &loaded.origin {
@@ -204,7 +285,7 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
         &args.out.join("after.workload.toml"),
         &format!(
             "# The same traffic as {}, with the item layout of {after_name} (written by dynolab advise).\n{}",
-            args.model.workload.display(),
+            workload_label,
             advice.after_workload.to_toml()
         ),
     )?;
@@ -215,8 +296,9 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
         println!("{json}");
     } else {
         print!("{}", render::advice_summary(&advice));
+        let read: String = outputs.iter().map(|(n, _)| format!("{n}, ")).collect();
         println!(
-            "wrote {after_name}, after.json, after.workload.toml, advice.json and advice.html to {}",
+            "wrote {read}{after_name}, after.json, after.workload.toml, advice.json and advice.html to {}",
             args.out.display()
         );
     }

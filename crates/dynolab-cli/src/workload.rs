@@ -14,6 +14,30 @@ pub enum WorkloadCommand {
     /// A workload from `aws cloudwatch get-metric-statistics` / `get-metric-data` output
     /// (ConsumedRead/WriteCapacityUnits, Sum) and `get-insight-rule-report` top keys.
     FromCloudwatch(FromCloudWatchArgs),
+    /// A workload and the design of a live table, read from an AWS account (read-only:
+    /// Describe/Get/List calls only; docs/aws.md lists them and the IAM policy).
+    FromAws(FromAwsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct FromAwsArgs {
+    /// The table's name.
+    #[arg(long)]
+    table: String,
+    /// Days of CloudWatch history to read (per minute for the last 15 days, hourly before).
+    #[arg(long, default_value_t = 14.0)]
+    days: f64,
+    #[command(flatten)]
+    account: crate::aws::AccountArgs,
+    /// Where to write the workload (TOML).
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the table's design (Terraform, with its auto scaling).
+    #[arg(long)]
+    design_out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +110,28 @@ fn stem(path: &Path) -> String {
 
 pub fn run(command: WorkloadCommand) -> Result<(), String> {
     match command {
+        WorkloadCommand::FromAws(args) => {
+            let bar = crate::simulate::bar(args.quiet);
+            bar.set_prefix("reading AWS");
+            let (snapshot, calls) = crate::aws::read(&args.account, &args.table, args.days, bar)?;
+            crate::aws::record_calls(&calls)?;
+            let (workload, notes) = crate::aws::workload_of(&snapshot)?;
+            // Both files only once every call has succeeded, each renamed into place.
+            crate::aws::write_atomically(
+                &args.out,
+                &crate::aws::workload_text(&workload, &notes, "workload from-aws"),
+            )?;
+            crate::aws::write_atomically(&args.design_out, &snapshot.design.to_terraform())?;
+            println!(
+                "wrote {} ({} patterns on table {}) and {} ({} API calls)",
+                args.out.display(),
+                workload.patterns.len(),
+                snapshot.design.name,
+                args.design_out.display(),
+                calls.len()
+            );
+            Ok(())
+        }
         WorkloadCommand::FromLog(args) => {
             let design = design(&args.design)?;
             let lines = import::parse_log(&read(&args.log)?)

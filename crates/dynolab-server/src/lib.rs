@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub mod auth;
+pub mod cbor;
 
 /// DynamoDB rejects request bodies above 16 MB.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -115,6 +116,9 @@ pub struct Access {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// The region a signature's credential scope must name (`serve --region`).
     pub region: String,
+    /// IAM actions answered with AccessDeniedException, as a policy without them would
+    /// (`serve --deny-action cloudwatch:GetMetricData`, hidden: for testing clients).
+    pub deny: Vec<String>,
 }
 
 impl Default for Access {
@@ -125,6 +129,7 @@ impl Default for Access {
             wall_clock: Arc::new(dynolab_clock::SystemClock),
             tls: None,
             region: "us-east-1".into(),
+            deny: Vec::new(),
         }
     }
 }
@@ -350,6 +355,12 @@ impl Server {
         if req.method() != Method::POST {
             return unknown_operation_xml(&request_id);
         }
+        // CloudWatch in the Smithy RPC v2 CBOR protocol (the AWS SDK for Rust's choice).
+        let cbor_operation = req
+            .uri()
+            .path()
+            .strip_prefix(cbor::CLOUDWATCH_PATH)
+            .map(str::to_string);
         let (parts, body) = req.into_parts();
         let collected = tokio::time::timeout(
             self.limits.body_timeout,
@@ -379,6 +390,9 @@ impl Server {
                 return response;
             }
         };
+        if let Some(operation) = cbor_operation {
+            return self.handle_cbor(&parts, &body, &operation, &request_id);
+        }
         // DynamoDB answers a body of any other content type as an unknown operation.
         if !body.is_empty() && !json_content {
             return unknown_operation_xml(&request_id);
@@ -392,6 +406,72 @@ impl Server {
             Ok(value) => respond_json(StatusCode::OK, &value, &request_id),
             Err(e) => error_response(&e, &request_id),
         }
+    }
+
+    /// A CloudWatch request in the RPC v2 CBOR protocol: converted to the JSON protocol's
+    /// request, answered by the same code, and the answer (or error) converted back.
+    fn handle_cbor(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: &[u8],
+        operation: &str,
+        request_id: &str,
+    ) -> Response<Full<Bytes>> {
+        let result = self.verify(parts, body).and_then(|_| {
+            if !cloudwatch::OPERATIONS.contains(&operation) {
+                return Err(ApiError::unknown_operation());
+            }
+            self.check_denied("cloudwatch", operation)?;
+            let parsed = cbor::to_json(body).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::SerializationException,
+                    format!("the body is not CBOR this server reads: {}", e.0),
+                )
+            })?;
+            cloudwatch::call(&self.engine, operation, &parsed)
+        });
+        let (status, value) = match result {
+            Ok(value) => (StatusCode::OK, value),
+            Err(e) => {
+                let status =
+                    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                // RPC v2 CBOR errors carry the shape name alone in `__type`.
+                let name = e.code.type_name().rsplit('#').next().unwrap_or_default();
+                let mut body = json!({"__type": name});
+                if let Some(message) = &e.message {
+                    body["message"] = json!(message);
+                }
+                (status, body)
+            }
+        };
+        let mut response = respond_raw(
+            status,
+            Bytes::from(cbor::from_json(&value)),
+            request_id,
+            "application/cbor",
+        );
+        response
+            .headers_mut()
+            .insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+        response
+    }
+
+    /// `--deny-action`: AccessDeniedException for an action the list names, worded as IAM words
+    /// it (the resource is the account's: the server does not tell resources apart here).
+    fn check_denied(&self, service: &str, operation: &str) -> Result<(), ApiError> {
+        let action = format!("{service}:{operation}");
+        if !self.access.deny.iter().any(|d| *d == action) {
+            return Ok(());
+        }
+        let arn = self.engine.table_arn("*");
+        let account = arn.split(':').nth(4).unwrap_or_default();
+        Err(ApiError::new(
+            ErrorCode::AccessDeniedException,
+            format!(
+                "User: arn:aws:iam::{account}:user/dynolab is not authorized to perform: {action} on resource: arn:aws:{service}:{region}:{account}:* because no identity-based policy allows the {action} action",
+                region = self.access.region
+            ),
+        ))
     }
 
     /// `--credentials`: the key whose SigV4 signature the request carries (`None` without).
@@ -414,7 +494,9 @@ impl Server {
             .unwrap_or_default();
         let services: &[&str] = if parts.uri.path().starts_with(ADMIN_PREFIX) {
             &["dynamodb", "monitoring", "execute-api"]
-        } else if target.starts_with(cloudwatch::TARGET_PREFIX) {
+        } else if target.starts_with(cloudwatch::TARGET_PREFIX)
+            || parts.uri.path().starts_with(cbor::CLOUDWATCH_PATH)
+        {
             &["monitoring"]
         } else if target.starts_with(autoscaling::TARGET_PREFIX) {
             &["application-autoscaling"]
@@ -501,18 +583,21 @@ impl Server {
         if let Some(operation) = target.strip_prefix(cloudwatch::TARGET_PREFIX)
             && cloudwatch::OPERATIONS.contains(&operation)
         {
+            self.check_denied("cloudwatch", operation)?;
             return cloudwatch::call(&self.engine, operation, &parsed);
         }
         if let Some(operation) = target.strip_prefix(autoscaling::TARGET_PREFIX) {
             if !autoscaling::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
+            self.check_denied("application-autoscaling", operation)?;
             return autoscaling::call(&self.engine, operation, &parsed).await;
         }
         if let Some(operation) = target.strip_prefix(streams::TARGET_PREFIX) {
             if !streams::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
+            self.check_denied("dynamodb", operation)?;
             if let Some(key) = key {
                 self.authorize(key, operation, &parsed)?;
             }
@@ -524,6 +609,7 @@ impl Server {
         if !Engine::is_operation(operation) {
             return Err(ApiError::unknown_operation());
         }
+        self.check_denied("dynamodb", operation)?;
         if let Some(key) = key {
             self.authorize(key, operation, &parsed)?;
         }
