@@ -22,8 +22,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::workload::{
-    Clock, Distinct, Distribution, Entity, Operation, Pattern, Rate, RetryPolicy, StorageModel,
-    Workload, WorkloadError,
+    Clock, Distinct, Distribution, Entity, Operation, Pattern, Rate, RetryPolicy, Spike,
+    StorageModel, Workload, WorkloadError,
 };
 
 /// A key with at least this share of requests is followed as a `hot` value.
@@ -174,6 +174,95 @@ fn rate_of(samples: &[(f64, f64)], span: (f64, f64), per_request: f64) -> Rate {
         hourly,
         spikes: Vec::new(),
     }
+}
+
+/// A minute of the day is in a spike when its rate (averaged over the days covered) is more
+/// than this many times the median minute of its hour, and more than twice the hour's mean.
+const SPIKE_FACTOR: f64 = 3.0;
+/// Spikes shorter than this many minutes are taken as noise.
+const SPIKE_MIN_MINUTES: usize = 5;
+
+/// Daily spikes of a per-minute series spanning a day or more: runs of at least
+/// [`SPIKE_MIN_MINUTES`] minutes of the day whose rate, folded over the days covered, is more
+/// than [`SPIKE_FACTOR`] times the median minute of their hour and twice the hour's mean. Each
+/// run is a spike at its start time, of its length, at its mean rate above the median (in
+/// requests per second: units / `per_request`). Returns the spikes and the samples with the
+/// spikes' extra taken out (so the curve is computed without them, as `base` is defined).
+fn spikes_of(
+    samples: &[(f64, f64)],
+    span: (f64, f64),
+    period: f64,
+    per_request: f64,
+) -> (Vec<Spike>, Vec<(f64, f64)>) {
+    const MINUTES: usize = 1440;
+    if period > 60.0 || span.1 - span.0 < DAY {
+        return (Vec::new(), samples.to_vec());
+    }
+    let minute_of_day = |t: f64| ((t.rem_euclid(DAY)) / 60.0).floor() as usize % MINUTES;
+    let mut covered = vec![0.0f64; MINUTES];
+    let mut t = (span.0 / 60.0).floor() * 60.0;
+    while t < span.1 {
+        covered[minute_of_day(t)] += 60.0;
+        t += 60.0;
+    }
+    let mut amount = vec![0.0f64; MINUTES];
+    for (t, v) in samples {
+        amount[minute_of_day(*t)] += v;
+    }
+    let rate: Vec<f64> = (0..MINUTES)
+        .map(|m| {
+            if covered[m] > 0.0 {
+                amount[m] / covered[m]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut median = [0.0f64; 24];
+    let mut mean = [0.0f64; 24];
+    for h in 0..24 {
+        let mut hour: Vec<f64> = rate[h * 60..(h + 1) * 60].to_vec();
+        mean[h] = hour.iter().sum::<f64>() / 60.0;
+        hour.sort_by(f64::total_cmp);
+        median[h] = (hour[29] + hour[30]) / 2.0;
+    }
+    let spiking: Vec<bool> = (0..MINUTES)
+        .map(|m| {
+            let h = m / 60;
+            rate[m] > SPIKE_FACTOR * median[h] && rate[m] > 2.0 * mean[h] && rate[m] > 0.0
+        })
+        .collect();
+    let mut spikes = Vec::new();
+    let mut scale = vec![1.0f64; MINUTES];
+    let mut m = 0;
+    while m < MINUTES {
+        if !spiking[m] {
+            m += 1;
+            continue;
+        }
+        let start = m;
+        while m < MINUTES && spiking[m] {
+            m += 1;
+        }
+        if m - start < SPIKE_MIN_MINUTES {
+            continue;
+        }
+        let extra: f64 =
+            (start..m).map(|i| rate[i] - median[i / 60]).sum::<f64>() / (m - start) as f64;
+        for i in start..m {
+            scale[i] = median[i / 60] / rate[i];
+        }
+        spikes.push(Spike {
+            at: vec![format!("{:02}:{:02}", start / 60, start % 60)],
+            minutes: (m - start) as f64,
+            rate: round6(extra / per_request),
+        });
+    }
+    let rest = samples
+        .iter()
+        .map(|(t, v)| (*t, v * scale[minute_of_day(*t)]))
+        .collect();
+    (spikes, rest)
 }
 
 fn hour_of(t: f64) -> usize {
@@ -737,6 +826,10 @@ impl Default for CloudWatchAssumptions {
 ///   timestamps; 60 s for a single point); `rate.base` is their average over the series' span
 ///   (first timestamp to last + one period) and `hourly` its profile by hour of the day when
 ///   the span is at least a day. Periods CloudWatch has no datapoint for count as zero.
+/// - Spikes: in a per-minute series of a day or more, runs of 5 minutes or more of the day
+///   (folded over the days) at more than 3 times the median minute of their hour (and twice
+///   its mean) are daily `spikes` at their start time, at their mean rate above that median;
+///   `base` and `hourly` are computed without that extra.
 /// - Table writes become PutItem of `item_bytes` (1,000 bytes: 1 WCU each), table reads
 ///   GetItem (eventually consistent: 0.5 RCU each), GSI reads Query on that GSI reading one
 ///   item. GSI write metrics are not turned into requests: the simulator charges GSI writes
@@ -767,7 +860,9 @@ pub fn from_cloudwatch(
         };
         let first = s.points[0].0;
         let last = s.points[s.points.len() - 1].0 + s.period;
-        let rate = rate_of(&s.points, (first, last), per_request);
+        let (spikes, rest) = spikes_of(&s.points, (first, last), s.period, per_request);
+        let mut rate = rate_of(&rest, (first, last), per_request);
+        rate.spikes = spikes;
         let name = match &s.index {
             Some(i) => format!("{op:?} on {i}"),
             None => format!("{op:?}"),
@@ -1026,6 +1121,47 @@ mod tests {
         assert!(hourly[10] > 2.5 * hourly[9], "{hourly:?}");
         // The item size from reads: 0.5 units per item is up to 4 KB.
         assert_eq!(w.entities["orders"].item_bytes, 4096);
+    }
+
+    #[test]
+    fn a_daily_burst_in_per_minute_metrics_is_a_spike_and_not_part_of_the_curve() {
+        // A day of writes at 60 units a minute (1/s), and 15 minutes from 10:00 at 660 a minute.
+        let points: Vec<(f64, f64)> = (0..1440)
+            .map(|m| {
+                let v = if (600..615).contains(&m) { 660.0 } else { 60.0 };
+                (m as f64 * 60.0, v)
+            })
+            .collect();
+        let series = vec![Series {
+            metric: CONSUMED_WRITE.into(),
+            index: None,
+            period: 60.0,
+            points,
+        }];
+        let w = from_cloudwatch(&series, None, &design(), "x", &Default::default()).unwrap();
+        let rate = &w.patterns[0].rate;
+        assert_eq!(
+            rate.spikes,
+            vec![Spike {
+                at: vec!["10:00".into()],
+                minutes: 15.0,
+                rate: 10.0
+            }]
+        );
+        assert!((rate.base - 1.0).abs() < 1e-6, "{rate:?}");
+        // Noise shorter than 5 minutes is not a spike.
+        let mut points: Vec<(f64, f64)> = (0..1440).map(|m| (m as f64 * 60.0, 60.0)).collect();
+        for m in 300..303 {
+            points[m].1 = 600.0;
+        }
+        let series = vec![Series {
+            metric: CONSUMED_WRITE.into(),
+            index: None,
+            period: 60.0,
+            points,
+        }];
+        let w = from_cloudwatch(&series, None, &design(), "x", &Default::default()).unwrap();
+        assert!(w.patterns[0].rate.spikes.is_empty());
     }
 
     #[test]
