@@ -115,7 +115,7 @@ pub fn run(command: WorkloadCommand) -> Result<(), String> {
             bar.set_prefix("reading AWS");
             let (snapshot, calls) = crate::aws::read(&args.account, &args.table, args.days, bar)?;
             crate::aws::record_calls(&calls)?;
-            let (workload, notes) = crate::aws::workload_of(&snapshot)?;
+            let (workload, notes) = crate::aws::workload_of(&snapshot, args.account.scale)?;
             // Both files only once every call has succeeded, each renamed into place.
             crate::aws::write_atomically(
                 &args.out,

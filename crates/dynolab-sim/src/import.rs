@@ -823,9 +823,9 @@ impl Default for CloudWatchAssumptions {
 /// A workload from CloudWatch consumed capacity and, optionally, Contributor Insights.
 ///
 /// - Units per second = the Sum of a period / the period (the smallest gap between
-///   timestamps; 60 s for a single point); `rate.base` is their average over the series' span
-///   (first timestamp to last + one period) and `hourly` its profile by hour of the day when
-///   the span is at least a day. Periods CloudWatch has no datapoint for count as zero.
+///   timestamps; 60 s for a single point); `rate.base` is their average over the span of all
+///   the series (first timestamp to last + one period) and `hourly` its profile by hour of the
+///   day when the span is at least a day. Periods CloudWatch has no datapoint for count as zero.
 /// - Spikes: in a per-minute series of a day or more, runs of 5 minutes or more of the day
 ///   (folded over the days) at more than 3 times the median minute of their hour (and twice
 ///   its mean) are daily `spikes` at their start time, at their mean rate above that median;
@@ -848,6 +848,15 @@ pub fn from_cloudwatch(
     let read_units =
         assume.item_bytes.div_ceil(4096) as f64 * if assume.consistent_reads { 1.0 } else { 0.5 };
     let mut patterns = Vec::new();
+    // The span of the export: every series covers the same time, but CloudWatch has no
+    // datapoint for a period without requests, so one series' first and last points may not
+    // be the span's.
+    let span = series
+        .iter()
+        .filter_map(|s| Some((s.points.first()?.0, s.points.last()?.0 + s.period)))
+        .fold(None, |acc: Option<(f64, f64)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        });
     for s in series {
         if s.points.is_empty() {
             continue;
@@ -858,8 +867,8 @@ pub fn from_cloudwatch(
             (_, None) => (Operation::GetItem, read_units),
             (_, Some(_)) => (Operation::Query, read_units),
         };
-        let first = s.points[0].0;
-        let last = s.points[s.points.len() - 1].0 + s.period;
+        let (first, last) =
+            span.unwrap_or((s.points[0].0, s.points[s.points.len() - 1].0 + s.period));
         let (spikes, rest) = spikes_of(&s.points, (first, last), s.period, per_request);
         let mut rate = rate_of(&rest, (first, last), per_request);
         rate.spikes = spikes;
@@ -1236,10 +1245,11 @@ mod tests {
         let p = |n: &str| w.patterns.iter().find(|p| p.name == n).unwrap();
         // 9,000 WCU over 600 s = 15 WCU/s = 15 puts of 1 KB per second.
         assert_eq!(p("PutItem").rate.base, 15.0);
-        // 120 RCU over 120 s = 1 RCU/s = 2 eventually consistent reads per second.
-        assert_eq!(p("GetItem").rate.base, 2.0);
+        // The series cover the same 600 s (CloudWatch has no datapoint for a quiet period):
+        // 120 RCU over 600 s = 0.2 RCU/s = 0.4 eventually consistent reads per second.
+        assert_eq!(p("GetItem").rate.base, 0.4);
         assert!(!p("GetItem").consistent);
-        assert_eq!(p("Query on by_status").rate.base, 1.0);
+        assert_eq!(p("Query on by_status").rate.base, 0.1);
         assert_eq!(p("Query on by_status").index.as_deref(), Some("by_status"));
         let pk = &w.entities["orders"].attributes["pk"];
         assert_eq!(pk.hot["USER#premium"], 0.8);

@@ -4,6 +4,7 @@
 //! Modules are named after what they cover; `support` starts servers and builds clients.
 
 mod auth;
+mod aws;
 mod designs;
 mod durability;
 mod hardening;
