@@ -86,6 +86,8 @@ pub struct Snapshot {
     pub throttled_keys: Vec<(String, f64)>,
     pub insights_enabled: bool,
     pub point_in_time_recovery: Option<bool>,
+    /// The table's warm throughput (read, write units per second), when DescribeTable tells it.
+    pub warm_throughput: Option<(i64, i64)>,
     pub window: (f64, f64),
 }
 
@@ -180,7 +182,11 @@ impl Reader {
 
     /// DescribeTable, DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource and the
     /// auto scaling of the table and its GSIs: the design.
-    async fn design(&self, table: &str) -> Result<(TableDesign, Option<bool>), String> {
+    #[allow(clippy::type_complexity)]
+    async fn design(
+        &self,
+        table: &str,
+    ) -> Result<(TableDesign, Option<bool>, Option<(i64, i64)>), String> {
         let described = self
             .call(
                 "dynamodb:DescribeTable",
@@ -191,6 +197,10 @@ impl Reader {
             .table
             .ok_or_else(|| format!("DescribeTable answered no table for {table}"))?;
         let mut design = design_of(&t)?;
+        let warm = t
+            .warm_throughput
+            .as_ref()
+            .and_then(|w| Some((w.read_units_per_second?, w.write_units_per_second?)));
         let ttl = self
             .call(
                 "dynamodb:DescribeTimeToLive",
@@ -239,7 +249,7 @@ impl Reader {
         if matches!(design.billing, Billing::Provisioned { .. }) {
             self.autoscaling(&mut design).await?;
         }
-        Ok((design, pitr))
+        Ok((design, pitr, warm))
     }
 
     /// DescribeScalableTargets, DescribeScalingPolicies and DescribeScheduledActions of the
@@ -800,7 +810,7 @@ async fn reader_snapshot(
     // Calls: 4-5 for the design, 3 for auto scaling, 1-3 for Contributor Insights, and the
     // metric requests (one per 500 queries and resolution).
     reader.bar.set_length(12);
-    let (design, pitr) = reader.design(table).await?;
+    let (design, pitr, warm_throughput) = reader.design(table).await?;
     let metric_requests = queries(&design).len().div_ceil(MAX_QUERIES) as u64
         * if window.1 - window.0 > MINUTE_RETENTION_SECS {
             2
@@ -848,6 +858,7 @@ async fn reader_snapshot(
         throttled_keys,
         insights_enabled,
         point_in_time_recovery: pitr,
+        warm_throughput,
         window,
     })
 }
@@ -965,6 +976,11 @@ pub fn workload_of(snapshot: &Snapshot, scale: f64) -> Result<(Workload, Vec<Str
             if pitr { "enabled" } else { "disabled" }
         ));
     }
+    if let Some((read, write)) = snapshot.warm_throughput {
+        notes.push(format!(
+            "Warm throughput: {read} read and {write} write units per second (DescribeTable; not part of the design file)."
+        ));
+    }
     let mut workload = import::from_cloudwatch(
         &snapshot.series,
         snapshot.top_keys.clone(),
@@ -1026,6 +1042,16 @@ pub fn workload_of(snapshot: &Snapshot, scale: f64) -> Result<(Workload, Vec<Str
 fn import_time(t: f64) -> String {
     let secs = t.max(0.0) as u64;
     dynolab_sim::workload::Clock::Minute.format(secs)
+}
+
+/// Says on stderr what the reading could not see and how to let it (Contributor Insights).
+pub fn hint(snapshot: &Snapshot) {
+    if !snapshot.insights_enabled {
+        let name = &snapshot.design.name;
+        eprintln!(
+            "dynolab: Contributor Insights is not enabled on {name}, so hot keys are unknown (the workload spreads keys evenly). Enable it, and read again after a day of traffic:\n  aws dynamodb update-contributor-insights --table-name {name} --contributor-insights-action ENABLE"
+        );
+    }
 }
 
 /// The workload file's text: the notes as comments, then the workload.

@@ -218,6 +218,7 @@ pub fn run_advise(args: AdviseArgs) -> Result<(), String> {
             let (snapshot, calls) = crate::aws::read(&args.account, table, args.history_days, bar)?;
             crate::aws::record_calls(&calls)?;
             let (workload, notes) = crate::aws::workload_of(&snapshot, args.account.scale)?;
+            crate::aws::hint(&snapshot);
             let text = crate::aws::workload_text(&workload, &notes, "advise --aws");
             let design_tf = snapshot.design.to_terraform();
             let loaded = Loaded {

@@ -116,6 +116,7 @@ pub fn run(command: WorkloadCommand) -> Result<(), String> {
             let (snapshot, calls) = crate::aws::read(&args.account, &args.table, args.days, bar)?;
             crate::aws::record_calls(&calls)?;
             let (workload, notes) = crate::aws::workload_of(&snapshot, args.account.scale)?;
+            crate::aws::hint(&snapshot);
             // Both files only once every call has succeeded, each renamed into place.
             crate::aws::write_atomically(
                 &args.out,
