@@ -508,3 +508,48 @@ async fn a_denied_call_names_its_permission_and_writes_nothing() {
         assert!(!advice.exists());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_contributor_insights_the_keys_are_assumed_even_and_it_says_how_to_enable_it() {
+    let server = support::start(&["--in-memory"]);
+    let raw = Raw::new(&server);
+    create(&raw, &before()).await;
+    for n in 0..5 {
+        raw.dynamodb(
+            "PutItem",
+            json!({"TableName": "orders", "Item": {"PK": {"S": "USER#premium"}, "SK": {"S": format!("ORDER#{n}")}}}),
+        )
+        .await;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
+    let out = dynolab(
+        &[
+            "workload",
+            "from-aws",
+            "--table",
+            "orders",
+            "--quiet",
+            "--out",
+            workload.to_str().unwrap(),
+            "--design-out",
+            design.to_str().unwrap(),
+        ],
+        &server.endpoint,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "aws dynamodb update-contributor-insights --table-name orders --contributor-insights-action ENABLE"
+        ),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&workload).unwrap();
+    assert!(
+        text.contains("Key distribution (ASSUMED): spread evenly over 10000 keys"),
+        "{text}"
+    );
+    let w = dynolab_sim::Workload::load(&workload).unwrap();
+    assert!(w.entities["orders"].attributes["pk"].hot.is_empty());
+}
