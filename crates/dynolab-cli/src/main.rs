@@ -200,6 +200,18 @@ struct ServeArgs {
     /// testing clients' error handling).
     #[arg(long, hide = true, value_name = "SERVICE:ACTION")]
     deny_action: Vec<String>,
+    /// Answer the first N requests for this IAM action with ThrottlingException
+    /// (`cloudwatch:GetMetricData=2`; repeatable; for testing clients' retries).
+    #[arg(long, hide = true, value_name = "SERVICE:ACTION=N", value_parser = action_count)]
+    fault_throttle: Vec<(String, u32)>,
+}
+
+fn action_count(s: &str) -> Result<(String, u32), String> {
+    let (action, n) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected SERVICE:ACTION=N, found {s:?}"))?;
+    let n = n.parse().map_err(|e| format!("{s:?}: {e}"))?;
+    Ok((action.to_string(), n))
 }
 
 /// The capacity model's numbers (docs/design/capacity-model.md). Defaults are DynamoDB's
@@ -404,6 +416,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         tls,
         region: args.region.clone(),
         deny: args.deny_action.clone(),
+        throttle: Arc::new(std::sync::Mutex::new(
+            args.fault_throttle.iter().cloned().collect(),
+        )),
         ..Access::default()
     };
     let limits = Limits {

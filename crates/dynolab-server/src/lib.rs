@@ -119,6 +119,10 @@ pub struct Access {
     /// IAM actions answered with AccessDeniedException, as a policy without them would
     /// (`serve --deny-action cloudwatch:GetMetricData`, hidden: for testing clients).
     pub deny: Vec<String>,
+    /// IAM action → how many more of its requests answer ThrottlingException before it is
+    /// served (`serve --fault-throttle cloudwatch:GetMetricData=2`, hidden: for testing clients'
+    /// retries).
+    pub throttle: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u32>>>,
 }
 
 impl Default for Access {
@@ -130,6 +134,7 @@ impl Default for Access {
             tls: None,
             region: "us-east-1".into(),
             deny: Vec::new(),
+            throttle: Arc::default(),
         }
     }
 }
@@ -456,10 +461,21 @@ impl Server {
         response
     }
 
+    /// `--fault-throttle`: ThrottlingException while the action has throttles left.
     /// `--deny-action`: AccessDeniedException for an action the list names, worded as IAM words
     /// it (the resource is the account's: the server does not tell resources apart here).
     fn check_denied(&self, service: &str, operation: &str) -> Result<(), ApiError> {
         let action = format!("{service}:{operation}");
+        if let Ok(mut throttle) = self.access.throttle.lock()
+            && let Some(left) = throttle.get_mut(&action)
+            && *left > 0
+        {
+            *left -= 1;
+            return Err(ApiError::new(
+                ErrorCode::ThrottlingException,
+                "Rate exceeded",
+            ));
+        }
         if !self.access.deny.iter().any(|d| *d == action) {
             return Ok(());
         }
