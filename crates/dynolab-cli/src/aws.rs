@@ -120,7 +120,13 @@ where
             "{action} was denied: add it to the policy in docs/aws.md ({})",
             e.message().unwrap_or("access denied")
         )
+    } else if let Some(code) = e.code() {
+        format!(
+            "{action} failed: {code}: {}",
+            e.message().unwrap_or("no message")
+        )
     } else {
+        // Not an answer of the service: a connection, credential or timeout error.
         format!("{action} failed: {}", DisplayErrorContext(&e))
     }
 }

@@ -555,9 +555,8 @@ async fn without_contributor_insights_the_keys_are_assumed_even_and_it_says_how_
 }
 
 /// Throttled calls are retried with backoff (the SDK's standard retry mode): three throttled
-/// GetMetricData requests and a throttled DescribeTable still give a workload. (A call
-/// throttled past its 8 attempts fails like any other, its action named; not run here, as its
-/// backoff takes some 20 seconds.)
+/// GetMetricData requests and a throttled DescribeTable still give a workload; a call
+/// throttled past its attempts fails with its action named, writing nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_calls_are_retried_with_backoff() {
     let server = support::start(&[
@@ -596,4 +595,36 @@ async fn throttled_calls_are_retried_with_backoff() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(workload.exists() && design.exists());
+
+    // Throttled past every attempt: the action and the error, and nothing written.
+    let server = support::start(&[
+        "--in-memory",
+        "--fault-throttle",
+        "cloudwatch:GetMetricData=100",
+    ]);
+    let raw = Raw::new(&server);
+    create(&raw, &before()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
+    let out = dynolab(
+        &[
+            "workload",
+            "from-aws",
+            "--table",
+            "orders",
+            "--quiet",
+            "--out",
+            workload.to_str().unwrap(),
+            "--design-out",
+            design.to_str().unwrap(),
+        ],
+        &server.endpoint,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("cloudwatch:GetMetricData failed: ThrottlingException: Rate exceeded"),
+        "{stderr}"
+    );
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
