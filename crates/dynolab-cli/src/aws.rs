@@ -1089,3 +1089,87 @@ pub fn record_calls(calls: &[String]) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::{
+        BillingMode, BillingModeSummary, GlobalSecondaryIndexDescription, TableDescription,
+    };
+
+    fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    }
+
+    fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ty)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn an_on_demand_table_with_a_keys_only_gsi() {
+        let t = TableDescription::builder()
+            .table_name("events")
+            .attribute_definitions(attr("PK", ScalarAttributeType::S))
+            .attribute_definitions(attr("n", ScalarAttributeType::N))
+            .key_schema(key("PK", KeyType::Hash))
+            .billing_mode_summary(
+                BillingModeSummary::builder()
+                    .billing_mode(BillingMode::PayPerRequest)
+                    .build(),
+            )
+            .global_secondary_indexes(
+                GlobalSecondaryIndexDescription::builder()
+                    .index_name("by_n")
+                    .key_schema(key("n", KeyType::Hash))
+                    .projection(
+                        aws_sdk_dynamodb::types::Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let d = design_of(&t).unwrap();
+        assert_eq!(d.name, "events");
+        assert_eq!(d.partition_key.ty, AttrType::S);
+        assert_eq!(d.sort_key, None);
+        assert_eq!(
+            d.billing,
+            Billing::OnDemand {
+                max_read: None,
+                max_write: None
+            }
+        );
+        assert_eq!(d.gsis[0].partition_key.ty, AttrType::N);
+        assert_eq!(d.gsis[0].projection, Projection::KeysOnly);
+        assert_eq!(d.gsis[0].provisioned, None);
+        // On demand: no provisioned metrics; 2 consumed + 10 throttle metrics per resource,
+        // 10 operations' request counts, 2 returned-item counts.
+        assert_eq!(queries(&d).len(), 2 * 12 + 12);
+    }
+
+    #[test]
+    fn a_key_without_its_attribute_definition_is_an_error() {
+        let t = TableDescription::builder()
+            .table_name("t")
+            .key_schema(key("PK", KeyType::Hash))
+            .build();
+        assert!(design_of(&t).unwrap_err().contains("PK"));
+    }
+
+    #[test]
+    fn daily_cron_schedules_are_minutes_of_the_day() {
+        assert_eq!(daily_minute("cron(30 20 * * ? *)"), Some(20 * 60 + 30));
+        assert_eq!(daily_minute("cron(0 9 * * ? *)"), Some(540));
+        assert_eq!(daily_minute("rate(5 minutes)"), None);
+        assert_eq!(daily_minute("cron(0 25 * * ? *)"), None);
+    }
+}
