@@ -790,7 +790,7 @@ pub fn read(
     days: f64,
     bar: ProgressBar,
 ) -> Result<(Snapshot, Vec<String>), String> {
-    if !(days > 0.0) {
+    if days.is_nan() || days <= 0.0 {
         return Err("--days must be more than 0".into());
     }
     let end = (now(account) / 60.0).ceil() * 60.0;
@@ -995,7 +995,7 @@ pub fn workload_of(snapshot: &Snapshot, scale: f64) -> Result<(Workload, Vec<Str
         &assume,
     )
     .map_err(|e| e.to_string())?;
-    if !(scale > 0.0 && scale.is_finite()) {
+    if scale.is_nan() || scale <= 0.0 || scale.is_infinite() {
         return Err(format!("--scale must be a positive number, not {scale}"));
     }
     if scale != 1.0 {

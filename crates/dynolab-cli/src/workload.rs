@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use dynolab_design::TableDesign;
 use dynolab_sim::import;
 
+// The subcommands are `from-log`, `from-cloudwatch` and `from-aws`: the prefix is the CLI's.
+#[allow(clippy::enum_variant_names)]
 #[derive(clap::Subcommand)]
 pub enum WorkloadCommand {
     /// A workload from a request log written by `dynolab serve --record`.

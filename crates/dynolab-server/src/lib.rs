@@ -476,7 +476,7 @@ impl Server {
                 "Rate exceeded",
             ));
         }
-        if !self.access.deny.iter().any(|d| *d == action) {
+        if !self.access.deny.contains(&action) {
             return Ok(());
         }
         let arn = self.engine.table_arn("*");

@@ -1160,8 +1160,8 @@ mod tests {
         assert!((rate.base - 1.0).abs() < 1e-6, "{rate:?}");
         // Noise shorter than 5 minutes is not a spike.
         let mut points: Vec<(f64, f64)> = (0..1440).map(|m| (m as f64 * 60.0, 60.0)).collect();
-        for m in 300..303 {
-            points[m].1 = 600.0;
+        for point in &mut points[300..303] {
+            point.1 = 600.0;
         }
         let series = vec![Series {
             metric: CONSUMED_WRITE.into(),
