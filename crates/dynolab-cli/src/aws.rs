@@ -500,6 +500,8 @@ impl Reader {
                     if token.is_none() {
                         break;
                     }
+                    // One more page than the bar counted.
+                    self.bar.inc_length(1);
                 }
             }
         }
