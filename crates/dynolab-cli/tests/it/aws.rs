@@ -323,6 +323,21 @@ async fn advise_aws_recovers_the_orders_table_and_finds_what_the_hand_written_wo
         (share - driven).abs() <= 0.05,
         "USER#premium: {share} recovered, {driven} driven"
     );
+    // The four flash sales come back as daily spikes of new orders (at 577/s, 15 minutes).
+    let puts = workload
+        .patterns
+        .iter()
+        .find(|p| p.name == "PutItem")
+        .unwrap();
+    assert_eq!(puts.rate.spikes.len(), 4, "{:?}", puts.rate.spikes);
+    for (spike, minute) in puts.rate.spikes.iter().zip(SPIKES) {
+        let (h, m) = spike.at[0].split_once(':').unwrap();
+        let at: i64 = h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap();
+        assert!((at - minute as i64).abs() <= 2, "{spike:?}");
+        assert!((13.0..=17.0).contains(&spike.minutes), "{spike:?}");
+        assert!((spike.rate / 577.0 - 1.0).abs() < 0.15, "{spike:?}");
+    }
+    assert!(puts.rate.hourly.is_some());
     let text = std::fs::read_to_string(&workload_path).unwrap();
     assert!(text.contains("# - item_bytes = "), "{text}");
     assert!(text.contains("Contributor Insights"), "{text}");
