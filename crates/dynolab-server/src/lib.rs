@@ -426,7 +426,7 @@ impl Server {
             if !cloudwatch::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
-            self.check_denied("cloudwatch", operation)?;
+            self.check_denied("cloudwatch", operation, None)?;
             let parsed = cbor::to_json(body).map_err(|e| {
                 ApiError::new(
                     ErrorCode::SerializationException,
@@ -463,8 +463,14 @@ impl Server {
 
     /// `--fault-throttle`: ThrottlingException while the action has throttles left.
     /// `--deny-action`: AccessDeniedException for an action the list names, worded as IAM words
-    /// it (the resource is the account's: the server does not tell resources apart here).
-    fn check_denied(&self, service: &str, operation: &str) -> Result<(), ApiError> {
+    /// it: with the table the request names for DynamoDB; without a resource for CloudWatch's
+    /// and Application Auto Scaling's calls, which take no resource-level permissions.
+    fn check_denied(
+        &self,
+        service: &str,
+        operation: &str,
+        parsed: Option<&Value>,
+    ) -> Result<(), ApiError> {
         let action = format!("{service}:{operation}");
         if let Ok(mut throttle) = self.access.throttle.lock()
             && let Some(left) = throttle.get_mut(&action)
@@ -479,13 +485,20 @@ impl Server {
         if !self.access.deny.contains(&action) {
             return Ok(());
         }
-        let arn = self.engine.table_arn("*");
+        let table = parsed
+            .and_then(|p| tables_named(p).into_iter().next())
+            .unwrap_or_else(|| "*".to_string());
+        let arn = self.engine.table_arn(&table);
         let account = arn.split(':').nth(4).unwrap_or_default();
+        let on = if parsed.is_some() {
+            format!(" on resource: {arn}")
+        } else {
+            String::new()
+        };
         Err(ApiError::new(
             ErrorCode::AccessDeniedException,
             format!(
-                "User: arn:aws:iam::{account}:user/dynolab is not authorized to perform: {action} on resource: arn:aws:{service}:{region}:{account}:* because no identity-based policy allows the {action} action",
-                region = self.access.region
+                "User: arn:aws:iam::{account}:user/dynolab is not authorized to perform: {action}{on} because no identity-based policy allows the {action} action"
             ),
         ))
     }
@@ -599,21 +612,21 @@ impl Server {
         if let Some(operation) = target.strip_prefix(cloudwatch::TARGET_PREFIX)
             && cloudwatch::OPERATIONS.contains(&operation)
         {
-            self.check_denied("cloudwatch", operation)?;
+            self.check_denied("cloudwatch", operation, None)?;
             return cloudwatch::call(&self.engine, operation, &parsed);
         }
         if let Some(operation) = target.strip_prefix(autoscaling::TARGET_PREFIX) {
             if !autoscaling::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
-            self.check_denied("application-autoscaling", operation)?;
+            self.check_denied("application-autoscaling", operation, None)?;
             return autoscaling::call(&self.engine, operation, &parsed).await;
         }
         if let Some(operation) = target.strip_prefix(streams::TARGET_PREFIX) {
             if !streams::OPERATIONS.contains(&operation) {
                 return Err(ApiError::unknown_operation());
             }
-            self.check_denied("dynamodb", operation)?;
+            self.check_denied("dynamodb", operation, Some(&parsed))?;
             if let Some(key) = key {
                 self.authorize(key, operation, &parsed)?;
             }
@@ -625,7 +638,7 @@ impl Server {
         if !Engine::is_operation(operation) {
             return Err(ApiError::unknown_operation());
         }
-        self.check_denied("dynamodb", operation)?;
+        self.check_denied("dynamodb", operation, Some(&parsed))?;
         if let Some(key) = key {
             self.authorize(key, operation, &parsed)?;
         }

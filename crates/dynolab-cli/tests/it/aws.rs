@@ -503,7 +503,17 @@ async fn a_denied_call_names_its_permission_and_writes_nothing() {
             )),
             "{stderr}"
         );
-        assert!(stderr.contains("is not authorized to perform"), "{stderr}");
+        // IAM's wording: DynamoDB names the table; CloudWatch's and Application Auto Scaling's
+        // reads take no resource-level permissions, so no resource is named.
+        let expected = if action.starts_with("dynamodb:") {
+            format!("perform: {action} on resource: arn:aws:dynamodb:us-east-1:")
+        } else {
+            format!("perform: {action} because no identity-based policy allows the {action} action")
+        };
+        assert!(stderr.contains(&expected), "{stderr}");
+        if action.starts_with("dynamodb:") {
+            assert!(stderr.contains(":table/orders because"), "{stderr}");
+        }
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "{action}: {left:?}");
         // advise --aws writes nothing either.
