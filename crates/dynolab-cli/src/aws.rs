@@ -1167,6 +1167,34 @@ mod tests {
         assert!(design_of(&t).unwrap_err().contains("PK"));
     }
 
+    /// docs/aws.md's policy allows exactly the actions `Reader::call` may make.
+    #[test]
+    fn the_documented_policy_is_the_list_of_actions() {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/aws.md"),
+        )
+        .unwrap();
+        let block = text
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let policy: serde_json::Value = serde_json::from_str(block).unwrap();
+        let mut documented: Vec<String> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap().iter())
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        documented.sort();
+        let mut actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
+        actions.sort();
+        assert_eq!(documented, actions);
+    }
+
     #[test]
     fn daily_cron_schedules_are_minutes_of_the_day() {
         assert_eq!(daily_minute("cron(30 20 * * ? *)"), Some(20 * 60 + 30));
