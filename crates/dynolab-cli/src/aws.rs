@@ -239,17 +239,25 @@ impl Reader {
             .and_then(|p| p.point_in_time_recovery_status)
             .map(|s| s == aws_sdk_dynamodb::types::PointInTimeRecoveryStatus::Enabled);
         if let Some(arn) = &t.table_arn {
-            let tags = self
-                .call(
-                    "dynamodb:ListTagsOfResource",
-                    self.dynamodb
-                        .list_tags_of_resource()
-                        .resource_arn(arn)
-                        .send(),
-                )
-                .await?;
-            for tag in tags.tags.unwrap_or_default() {
-                design.tags.insert(tag.key, tag.value);
+            let mut token: Option<String> = None;
+            loop {
+                let tags = self
+                    .call(
+                        "dynamodb:ListTagsOfResource",
+                        self.dynamodb
+                            .list_tags_of_resource()
+                            .resource_arn(arn)
+                            .set_next_token(token.clone())
+                            .send(),
+                    )
+                    .await?;
+                for tag in tags.tags.unwrap_or_default() {
+                    design.tags.insert(tag.key, tag.value);
+                }
+                token = tags.next_token;
+                if token.is_none() {
+                    break;
+                }
             }
         }
         if matches!(design.billing, Billing::Provisioned { .. }) {
@@ -265,37 +273,80 @@ impl Reader {
         for g in &design.gsis {
             resources.push(format!("table/{}/index/{}", design.name, g.name));
         }
-        let targets = self
-            .call(
-                "application-autoscaling:DescribeScalableTargets",
-                self.autoscaling
-                    .describe_scalable_targets()
-                    .service_namespace(ServiceNamespace::Dynamodb)
-                    .set_resource_ids(Some(resources.clone()))
-                    .send(),
-            )
-            .await?;
-        let policies = self
-            .call(
-                "application-autoscaling:DescribeScalingPolicies",
-                self.autoscaling
-                    .describe_scaling_policies()
-                    .service_namespace(ServiceNamespace::Dynamodb)
-                    .set_resource_id(None)
-                    .send(),
-            )
-            .await?;
-        let scheduled = self
-            .call(
-                "application-autoscaling:DescribeScheduledActions",
-                self.autoscaling
-                    .describe_scheduled_actions()
-                    .service_namespace(ServiceNamespace::Dynamodb)
-                    .send(),
-            )
-            .await?;
+        // Every call pages with NextToken (50 items a page on AWS); policies and scheduled
+        // actions are asked for per resource that has a scalable target.
+        let mut targets = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .call(
+                    "application-autoscaling:DescribeScalableTargets",
+                    self.autoscaling
+                        .describe_scalable_targets()
+                        .service_namespace(ServiceNamespace::Dynamodb)
+                        .set_resource_ids(Some(resources.clone()))
+                        .set_next_token(token.clone())
+                        .send(),
+                )
+                .await?;
+            targets.extend(page.scalable_targets.unwrap_or_default());
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut scaled: Vec<String> = targets
+            .iter()
+            .map(|t| t.resource_id.clone())
+            .filter(|r| resources.contains(r))
+            .collect();
+        scaled.sort();
+        scaled.dedup();
+        self.bar.inc_length(2 * scaled.len() as u64);
+        let mut policies = Vec::new();
+        let mut scheduled = Vec::new();
+        for resource in &scaled {
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .call(
+                        "application-autoscaling:DescribeScalingPolicies",
+                        self.autoscaling
+                            .describe_scaling_policies()
+                            .service_namespace(ServiceNamespace::Dynamodb)
+                            .resource_id(resource)
+                            .set_next_token(token.clone())
+                            .send(),
+                    )
+                    .await?;
+                policies.extend(page.scaling_policies.unwrap_or_default());
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .call(
+                        "application-autoscaling:DescribeScheduledActions",
+                        self.autoscaling
+                            .describe_scheduled_actions()
+                            .service_namespace(ServiceNamespace::Dynamodb)
+                            .resource_id(resource)
+                            .set_next_token(token.clone())
+                            .send(),
+                    )
+                    .await?;
+                scheduled.extend(page.scheduled_actions.unwrap_or_default());
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
         let mut found: BTreeMap<(String, bool), ScalingTarget> = BTreeMap::new();
-        for t in targets.scalable_targets.unwrap_or_default() {
+        for t in targets {
             if !resources.contains(&t.resource_id) {
                 continue;
             }
@@ -307,9 +358,7 @@ impl Reader {
                 _ => continue,
             };
             let target_percent = policies
-                .scaling_policies
                 .iter()
-                .flatten()
                 .filter(|p| {
                     p.resource_id == t.resource_id && p.scalable_dimension == t.scalable_dimension
                 })
@@ -320,9 +369,7 @@ impl Reader {
                 })
                 .unwrap_or(70.0);
             let scheduled = scheduled
-                .scheduled_actions
                 .iter()
-                .flatten()
                 .filter(|a| {
                     a.resource_id == t.resource_id
                         && a.scalable_dimension.as_ref() == Some(&t.scalable_dimension)
