@@ -453,7 +453,7 @@ impl Reader {
                         .rule_name(rule)
                         .start_time(epoch(window.0))
                         .end_time(epoch(window.1))
-                        .period(3600)
+                        .period(report_period(window))
                         .max_contributor_count(100)
                         .send(),
                 )
@@ -554,6 +554,13 @@ impl Reader {
         }
         Ok(queries.into_iter().zip(points).collect())
     }
+}
+
+/// The period of a Contributor Insights report over `window`: an hour, or more hours when the
+/// window has more than 1,440 of them (keeping a report to at most 1,440 datapoints).
+fn report_period(window: (f64, f64)) -> i32 {
+    let hours = ((window.1 - window.0) / 3600.0).ceil().max(1.0);
+    (hours / 1440.0).ceil().max(1.0) as i32 * 3600
 }
 
 /// The minute of the day of a daily `cron(M H * * ? *)` schedule.
@@ -1240,6 +1247,13 @@ mod tests {
         let mut actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
         actions.sort();
         assert_eq!(documented, actions);
+    }
+
+    #[test]
+    fn insight_reports_have_at_most_1440_periods() {
+        assert_eq!(report_period((0.0, 14.0 * 86_400.0)), 3600);
+        assert_eq!(report_period((0.0, 60.0 * 86_400.0)), 3600);
+        assert_eq!(report_period((0.0, 90.0 * 86_400.0)), 7200);
     }
 
     #[test]
