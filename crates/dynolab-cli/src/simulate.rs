@@ -134,7 +134,7 @@ pub struct AdviseArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Where to write after.tf (or after.template.yaml for a template), after.json, after.workload.toml, advice.json and advice.html.
+    /// Where to write after.tf (or after.template.yaml for a template), after.json, after.workload.toml, advice.json and advice.html (with --aws, also before.tf and workload.toml, as read).
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Print the advice as JSON on stdout instead of the summary.
