@@ -17,6 +17,7 @@
 //!   fails leaves its item untouched; whatever parses prints back to text that parses to the
 //!   same AST and evaluates the same.
 //! - [`partiql`]: dynolab-partiql's parse, bind and every translation the engine uses.
+//! - [`cbor`]: the CBOR bodies the server reads for CloudWatch, decoded and encoded back.
 //!
 //! # Input formats
 //! Each target reads text with optional parts after NUL bytes (`\0`), so that plain text seeds
@@ -26,12 +27,15 @@
 //! request:     Operation\nJSON body[\0Operation\nJSON body]...      (up to 8 requests)
 //! expression:  expression text[\0names JSON[\0values JSON[\0item JSON]]]
 //! partiql:     statement[\0parameters JSON array]
+//! cbor:        raw bytes (a Smithy RPC v2 CBOR body)
 //! ```
 
+mod cbor;
 mod expression;
 mod partiql;
 mod request;
 
+pub use cbor::cbor;
 pub use expression::{default_names, default_values, expression};
 pub use partiql::partiql;
 pub use request::{MAX_REQUESTS, fixture, request, run_requests};

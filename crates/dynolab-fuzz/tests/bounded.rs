@@ -1,5 +1,6 @@
 //! The bounded fuzz run, on stable Rust and without cargo-fuzz (it is part of `cargo test
-//! --workspace`, so of `scripts/test`). For each target (`request`, `expression`, `partiql`):
+//! --workspace`, so of `scripts/test`). For each target (`request`, `expression`, `partiql`,
+//! `cbor`):
 //!
 //! 1. every seed of `fuzz/corpus/<target>/` runs through the entry point;
 //! 2. seeded byte-level mutations of the seeds (bit flips, insertions, deletions, repeats,
@@ -320,6 +321,12 @@ fn expression() {
 #[test]
 fn partiql() {
     let (mutated, generated) = fuzz("partiql", dynolab_fuzz::partiql, grammar::partiql());
+    assert!(mutated > 0 && generated > 0);
+}
+
+#[test]
+fn cbor() {
+    let (mutated, generated) = fuzz("cbor", dynolab_fuzz::cbor, grammar::cbor());
     assert!(mutated > 0 && generated > 0);
 }
 

@@ -4,10 +4,16 @@
 //! JSON 1.0 protocol carries, so one implementation (`dynolab_engine::cloudwatch`) answers
 //! both; the answer is converted back.
 //!
-//! Only what CloudWatch's shapes use is read: integers, floats, strings, byte strings, lists,
-//! maps, booleans, null and tag 1 (timestamps, as epoch seconds). Definite and indefinite
-//! lengths are both accepted. Nothing here panics on any input: malformed bytes are an error.
+//! Decoding and encoding are minicbor's (the codec the AWS SDK's own CBOR support uses); this
+//! module only maps its data items onto JSON values: integers, floats (half, single, double),
+//! strings, byte strings, lists, maps, booleans, null and tags (tag 1, timestamps as epoch
+//! seconds, reads as its number). Definite and indefinite lengths are both accepted, nesting is
+//! bounded, and nothing is allocated from a declared length: malformed bytes are an error.
 
+use std::convert::Infallible;
+
+use minicbor::data::{IanaTag, Type};
+use minicbor::{Decoder, Encoder};
 use serde_json::{Map, Number, Value};
 
 /// The path prefix of CloudWatch's RPC v2 CBOR operations.
@@ -26,219 +32,103 @@ const INTEGER_KEYS: &[&str] = &["ApproximateUniqueCount", "MaxContributorCount"]
 #[derive(Debug, PartialEq, Eq)]
 pub struct CborError(pub String);
 
+impl From<minicbor::decode::Error> for CborError {
+    fn from(e: minicbor::decode::Error) -> CborError {
+        CborError(e.to_string())
+    }
+}
+
 fn fail<T>(message: &str) -> Result<T, CborError> {
     Err(CborError(message.to_string()))
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-enum Item {
-    Value(Value),
-    Break,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8, CborError> {
-        let b = *self
-            .bytes
-            .get(self.at)
-            .ok_or(CborError("truncated".into()))?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    fn take(&mut self, n: usize) -> Result<&[u8], CborError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|end| *end <= self.bytes.len())
-            .ok_or(CborError("truncated".into()))?;
-        let out = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(out)
-    }
-
-    /// The argument of a head with additional information `info` (`None`: indefinite).
-    fn argument(&mut self, info: u8) -> Result<Option<u64>, CborError> {
-        Ok(Some(match info {
-            0..=23 => u64::from(info),
-            24 => u64::from(self.byte()?),
-            25 => {
-                let b = self.take(2)?;
-                u64::from(u16::from_be_bytes([b[0], b[1]]))
-            }
-            26 => {
-                let b = self.take(4)?;
-                u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            }
-            27 => {
-                let b = self.take(8)?;
-                u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-            }
-            31 => return Ok(None),
-            _ => return fail("reserved additional information"),
-        }))
-    }
-
-    fn length(&mut self, info: u8) -> Result<Option<usize>, CborError> {
-        match self.argument(info)? {
-            None => Ok(None),
-            // Every element takes at least a byte: a longer count than bytes left is a lie.
-            Some(n) if n <= (self.bytes.len() - self.at) as u64 => Ok(Some(n as usize)),
-            Some(_) => fail("a length past the end of the body"),
-        }
-    }
-
-    fn text(&mut self, info: u8, depth: usize) -> Result<String, CborError> {
-        match self.length(info)? {
-            Some(n) => String::from_utf8(self.take(n)?.to_vec())
-                .map_err(|_| CborError("a text string that is not UTF-8".into())),
-            None => {
-                let mut out = String::new();
-                loop {
-                    match self.item(depth + 1)? {
-                        Item::Break => return Ok(out),
-                        Item::Value(Value::String(s)) => out.push_str(&s),
-                        Item::Value(_) => return fail("a chunk of another type in a string"),
-                    }
-                }
-            }
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, CborError> {
-        match self.item(depth)? {
-            Item::Value(v) => Ok(v),
-            Item::Break => fail("an unexpected break"),
-        }
-    }
-
-    fn item(&mut self, depth: usize) -> Result<Item, CborError> {
-        if depth > MAX_DEPTH {
-            return fail("nested too deeply");
-        }
-        let head = self.byte()?;
-        let (major, info) = (head >> 5, head & 0x1f);
-        let value = match major {
-            0 => match self.argument(info)? {
-                Some(n) => Value::Number(n.into()),
-                None => return fail("an indefinite integer"),
-            },
-            1 => match self.argument(info)? {
-                Some(n) => match i64::try_from(n) {
-                    Ok(n) => Value::Number((-1 - n).into()),
-                    Err(_) => return fail("a negative integer out of range"),
-                },
-                None => return fail("an indefinite integer"),
-            },
-            // Byte strings (blobs): their bytes as text, lossily; CloudWatch's reads use none.
-            2 => match self.length(info)? {
-                Some(n) => Value::String(String::from_utf8_lossy(self.take(n)?).into_owned()),
-                None => {
-                    let mut out = Vec::new();
-                    loop {
-                        let h = self.byte()?;
-                        if h == 0xff {
-                            break;
-                        }
-                        if h >> 5 != 2 {
-                            return fail("a chunk of another type in a byte string");
-                        }
-                        match self.length(h & 0x1f)? {
-                            Some(n) => out.extend_from_slice(self.take(n)?),
-                            None => return fail("a nested indefinite byte string"),
-                        }
-                    }
-                    Value::String(String::from_utf8_lossy(&out).into_owned())
-                }
-            },
-            3 => Value::String(self.text(info, depth)?),
-            4 => {
-                let mut out = Vec::new();
-                match self.length(info)? {
-                    Some(n) => {
-                        for _ in 0..n {
-                            out.push(self.value(depth + 1)?);
-                        }
-                    }
-                    None => loop {
-                        match self.item(depth + 1)? {
-                            Item::Break => break,
-                            Item::Value(v) => out.push(v),
-                        }
-                    },
-                }
-                Value::Array(out)
-            }
-            5 => {
-                let mut out = Map::new();
-                let len = self.length(info)?;
-                let mut read = 0usize;
-                loop {
-                    if len.is_some_and(|n| read >= n) {
-                        break;
-                    }
-                    let key = match self.item(depth + 1)? {
-                        Item::Break if len.is_none() => break,
-                        Item::Value(Value::String(k)) => k,
-                        _ => return fail("a map key that is not a string"),
-                    };
-                    let value = self.value(depth + 1)?;
-                    out.insert(key, value);
-                    read += 1;
-                }
-                Value::Object(out)
-            }
-            // Tags: the tagged value itself (tag 1, a timestamp, is epoch seconds already).
-            6 => {
-                if self.argument(info)?.is_none() {
-                    return fail("an indefinite tag");
-                }
-                self.value(depth + 1)?
-            }
-            _ => match info {
-                20 => Value::Bool(false),
-                21 => Value::Bool(true),
-                22 | 23 => Value::Null,
-                25 => {
-                    let b = self.take(2)?;
-                    float(f16_to_f64(u16::from_be_bytes([b[0], b[1]])))
-                }
-                26 => {
-                    let b = self.take(4)?;
-                    float(f64::from(f32::from_be_bytes([b[0], b[1], b[2], b[3]])))
-                }
-                27 => {
-                    let b = self.take(8)?;
-                    float(f64::from_be_bytes([
-                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                    ]))
-                }
-                31 => return Ok(Item::Break),
-                _ => return fail("an unsupported simple value"),
-            },
-        };
-        Ok(Item::Value(value))
-    }
 }
 
 fn float(x: f64) -> Value {
     Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((h >> 10) & 0x1f);
-    let frac = f64::from(h & 0x3ff);
-    sign * match exp {
-        0 => frac * 2f64.powi(-24),
-        31 if frac == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        _ => (1.0 + frac / 1024.0) * 2f64.powi(exp - 15),
+/// A definite length, or `None` for an indefinite one (ended by a break).
+fn remaining(len: Option<u64>, d: &mut Decoder<'_>) -> Result<bool, CborError> {
+    Ok(match len {
+        Some(n) => n > 0,
+        None => {
+            if d.datatype()? == Type::Break {
+                d.skip()?;
+                false
+            } else {
+                true
+            }
+        }
+    })
+}
+
+fn value(d: &mut Decoder<'_>, depth: usize) -> Result<Value, CborError> {
+    if depth > MAX_DEPTH {
+        return fail("nested too deeply");
     }
+    Ok(match d.datatype()? {
+        Type::Bool => Value::Bool(d.bool()?),
+        Type::Null | Type::Undefined => {
+            d.skip()?;
+            Value::Null
+        }
+        Type::U8 | Type::U16 | Type::U32 | Type::U64 => Value::from(d.u64()?),
+        Type::I8 | Type::I16 | Type::I32 | Type::I64 => Value::from(d.i64()?),
+        Type::Int => {
+            let n = d.int()?;
+            match i64::try_from(n) {
+                Ok(i) => Value::from(i),
+                Err(_) => float(i128::from(n) as f64),
+            }
+        }
+        Type::F16 => float(f64::from(d.f16()?)),
+        Type::F32 => float(f64::from(d.f32()?)),
+        Type::F64 => float(d.f64()?),
+        Type::String => Value::String(d.str()?.to_string()),
+        Type::StringIndef => {
+            let mut s = String::new();
+            for chunk in d.str_iter()? {
+                s.push_str(chunk?);
+            }
+            Value::String(s)
+        }
+        // Blobs do not occur in CloudWatch's input shapes; keep them as their bytes' text.
+        Type::Bytes => Value::String(String::from_utf8_lossy(d.bytes()?).into_owned()),
+        Type::BytesIndef => {
+            let mut b = Vec::new();
+            for chunk in d.bytes_iter()? {
+                b.extend_from_slice(chunk?);
+            }
+            Value::String(String::from_utf8_lossy(&b).into_owned())
+        }
+        Type::Array | Type::ArrayIndef => {
+            let mut len = d.array()?;
+            let mut items = Vec::new();
+            while remaining(len, d)? {
+                items.push(value(d, depth + 1)?);
+                len = len.map(|n| n - 1);
+            }
+            Value::Array(items)
+        }
+        Type::Map | Type::MapIndef => {
+            let mut len = d.map()?;
+            let mut map = Map::new();
+            while remaining(len, d)? {
+                let key = match value(d, depth + 1)? {
+                    Value::String(k) => k,
+                    _ => return fail("a map key that is not a string"),
+                };
+                map.insert(key, value(d, depth + 1)?);
+                len = len.map(|n| n - 1);
+            }
+            Value::Object(map)
+        }
+        // Tag 1 (epoch seconds) and any other tag: the tagged value itself.
+        Type::Tag => {
+            d.tag()?;
+            value(d, depth + 1)?
+        }
+        Type::Simple | Type::Break | Type::Unknown(_) => return fail("an unexpected data item"),
+    })
 }
 
 /// A CBOR body as the JSON value the JSON protocols would carry (an empty body is `{}`).
@@ -246,83 +136,61 @@ pub fn to_json(bytes: &[u8]) -> Result<Value, CborError> {
     if bytes.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
-    let mut reader = Reader { bytes, at: 0 };
-    let value = reader.value(0)?;
-    if reader.at != bytes.len() {
+    let mut d = Decoder::new(bytes);
+    let value = value(&mut d, 0)?;
+    if d.position() != bytes.len() {
         return fail("bytes after the value");
     }
     Ok(value)
 }
 
-fn head(out: &mut Vec<u8>, major: u8, n: u64) {
-    let major = major << 5;
-    if n < 24 {
-        out.push(major | n as u8);
-    } else if n <= u64::from(u8::MAX) {
-        out.extend([major | 24, n as u8]);
-    } else if n <= u64::from(u16::MAX) {
-        out.push(major | 25);
-        out.extend((n as u16).to_be_bytes());
-    } else if n <= u64::from(u32::MAX) {
-        out.push(major | 26);
-        out.extend((n as u32).to_be_bytes());
-    } else {
-        out.push(major | 27);
-        out.extend(n.to_be_bytes());
-    }
-}
+type Written = Result<(), minicbor::encode::Error<Infallible>>;
 
-fn double(out: &mut Vec<u8>, x: f64) {
-    out.push(0xfb);
-    out.extend(x.to_be_bytes());
-}
-
-fn encode(out: &mut Vec<u8>, value: &Value, key: &str) {
+fn encode(e: &mut Encoder<Vec<u8>>, value: &Value, key: &str) -> Written {
     match value {
-        Value::Null => out.push(0xf6),
-        Value::Bool(false) => out.push(0xf4),
-        Value::Bool(true) => out.push(0xf5),
+        Value::Null => e.null()?,
+        Value::Bool(b) => e.bool(*b)?,
         Value::Number(n) => {
+            let x = n.as_f64().unwrap_or_default();
             if TIMESTAMP_KEYS.contains(&key) {
-                out.push(0xc1);
-                double(out, n.as_f64().unwrap_or_default());
+                e.tag(IanaTag::Timestamp)?.f64(x)?
             } else if INTEGER_KEYS.contains(&key) {
                 match (n.as_u64(), n.as_i64()) {
-                    (Some(u), _) => head(out, 0, u),
-                    (None, Some(i)) => head(out, 1, (-1 - i) as u64),
-                    _ => head(out, 0, n.as_f64().unwrap_or_default().max(0.0) as u64),
+                    (Some(u), _) => e.u64(u)?,
+                    (None, Some(i)) => e.i64(i)?,
+                    _ => e.u64(x.max(0.0) as u64)?,
                 }
             } else {
-                double(out, n.as_f64().unwrap_or_default());
+                e.f64(x)?
             }
         }
-        Value::String(s) => {
-            head(out, 3, s.len() as u64);
-            out.extend(s.as_bytes());
-        }
+        Value::String(s) => e.str(s)?,
         Value::Array(items) => {
-            head(out, 4, items.len() as u64);
+            e.array(items.len() as u64)?;
             for item in items {
-                encode(out, item, key);
+                encode(e, item, key)?;
             }
+            e
         }
         Value::Object(map) => {
-            head(out, 5, map.len() as u64);
+            e.map(map.len() as u64)?;
             for (k, v) in map {
-                head(out, 3, k.len() as u64);
-                out.extend(k.as_bytes());
-                encode(out, v, k);
+                e.str(k)?;
+                encode(e, v, k)?;
             }
+            e
         }
-    }
+    };
+    Ok(())
 }
 
 /// A JSON answer as CBOR: timestamps (`Timestamp`, `Timestamps`, …) as tag 1 with a double,
 /// `long` members as integers, every other number as a double.
 pub fn from_json(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    encode(&mut out, value, "");
-    out
+    let mut e = Encoder::new(Vec::new());
+    // Writing to a Vec cannot fail (its error type is `Infallible`).
+    let _: Written = encode(&mut e, value, "");
+    e.into_writer()
 }
 
 #[cfg(test)]

@@ -783,3 +783,31 @@ pub fn request() -> BoxedStrategy<Vec<u8>> {
         .prop_map(|requests| requests.join(&0u8))
         .boxed()
 }
+
+/// CBOR bodies: any JSON (with CloudWatch's timestamp and integer member names among the keys
+/// it draws) encoded the way the server answers, then possibly cut short.
+pub fn cbor() -> BoxedStrategy<Vec<u8>> {
+    let key = prop_oneof![
+        Just("StartTime".to_string()),
+        Just("Timestamps".to_string()),
+        Just("MaxContributorCount".to_string()),
+        Just("Period".to_string()),
+        ".{0,6}",
+    ];
+    let value = scalar_json().prop_recursive(4, 24, 4, move |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            btree_map(key.clone(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    (value, any::<u16>(), any::<bool>())
+        .prop_map(|(v, cut, short)| {
+            let mut bytes = dynolab_server::cbor::from_json(&v);
+            if short && !bytes.is_empty() {
+                bytes.truncate(usize::from(cut) % bytes.len());
+            }
+            bytes
+        })
+        .boxed()
+}
