@@ -203,6 +203,37 @@ fn touched(entity: &Entity, changes: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// How many index writes one request of a write pattern makes in an index keyed on
+/// `index_keys` with `projection`: an update that changes an index key deletes the old entry
+/// and puts the new one (2); one that changes only projected attributes rewrites the entry (1);
+/// one that changes nothing the index holds writes nothing (0); puts and deletes write once.
+pub fn index_writes(
+    entity: &Entity,
+    pattern: &Pattern,
+    index_keys: &[&str],
+    projection: &Projection,
+) -> u64 {
+    if pattern.operation != Operation::UpdateItem {
+        return 1;
+    }
+    let changed = touched(entity, &pattern.changes);
+    if index_keys.iter().any(|k| changed.iter().any(|c| c == k)) {
+        return 2;
+    }
+    // A changed attribute is in the entry when the index projects it: ALL projects every
+    // attribute; INCLUDE the named ones, by their entity name or by the design attribute that
+    // holds them.
+    let projected = match projection {
+        Projection::All => !pattern.changes.is_empty(),
+        Projection::KeysOnly => false,
+        Projection::Include(attrs) => changed
+            .iter()
+            .chain(&pattern.changes)
+            .any(|c| attrs.contains(c)),
+    };
+    u64::from(projected)
+}
+
 /// The charges of one request of `pattern`, before keys are resolved.
 fn charge_specs(
     design: &TableDesign,
@@ -303,23 +334,8 @@ fn charge_specs(
                 op: Op::Write,
                 cost: write_cost(entity.item_bytes, tx),
             });
-            let changed = touched(entity, &pattern.changes);
-            // How many index writes a change makes: an update that changes an index key deletes
-            // the old entry and puts the new one; one that changes only projected attributes
-            // rewrites the entry; puts and deletes write the entry once.
-            let index_writes = |index_keys: &[&str], projection: &Projection| -> u64 {
-                if pattern.operation != Operation::UpdateItem {
-                    return 1;
-                }
-                if index_keys.iter().any(|k| changed.iter().any(|c| c == k)) {
-                    return 2;
-                }
-                let projected = match projection {
-                    Projection::All => !changed.is_empty(),
-                    Projection::KeysOnly => false,
-                    Projection::Include(attrs) => changed.iter().any(|c| attrs.contains(c)),
-                };
-                u64::from(projected)
+            let index_writes = |keys: &[&str], projection: &Projection| {
+                index_writes(entity, pattern, keys, projection)
             };
             for lsi in &design.lsis {
                 let keys = [lsi.sort_key.name.as_str()];
