@@ -418,8 +418,9 @@ pub fn build(
     let starts: Vec<Vec<u64>> = std::iter::once(capacity.table.partition_starts())
         .chain(capacity.indexes.values().map(|r| r.partition_starts()))
         .collect();
-    let mut flows = Vec::new();
+    let mut flows: Vec<Flow> = Vec::new();
     for (pi, pattern) in workload.patterns.iter().enumerate() {
+        let first_of_pattern = flows.len();
         let entity = &workload.entities[&pattern.entity];
         let specs = charge_specs(design, workload, pattern)?;
         // The attributes the keys are made of, each with its classes.
@@ -572,8 +573,35 @@ pub fn build(
                 break;
             }
         }
+        merge_spread(&mut flows, first_of_pattern);
     }
     Ok(flows)
+}
+
+/// Merges the pattern's flows from `from` on that are not one key and land on the same
+/// partitions with the same costs: they are the same requests (a spread key crossed with the
+/// values of another attribute, such as a shard suffix, gives one such flow per value), so one
+/// flow with their summed share admits them, and the run's cost stops growing with the values.
+fn merge_spread(flows: &mut Vec<Flow>, from: usize) {
+    let same = |a: &Flow, b: &Flow| {
+        a.key.is_none()
+            && b.key.is_none()
+            && a.parts.len() == b.parts.len()
+            && a.parts.iter().zip(&b.parts).all(|(x, y)| {
+                x.resource == y.resource
+                    && x.op == y.op
+                    && x.cost == y.cost
+                    && x.partition == y.partition
+            })
+    };
+    let mut kept: Vec<Flow> = Vec::with_capacity(flows.len() - from);
+    for flow in flows.drain(from..) {
+        match kept.iter_mut().find(|k| same(k, &flow)) {
+            Some(k) => k.share += flow.share,
+            None => kept.push(flow),
+        }
+    }
+    flows.extend(kept);
 }
 
 /// Share of the hash space partition `p` covers.

@@ -56,7 +56,7 @@ pub(super) fn fix(
         )];
         if floor > 1 && floor >= shards_for(combined, cap_w) {
             detail.push(format!(
-                "{shards} shards, not {}: the after design, simulated, still throttled this key, so the shards were raised from its measured peak",
+                "{shards} shards, not {}: the after design, simulated, still throttled this key, so the shards were recomputed from its measured peak",
                 shards_for(combined, cap_w)
             ));
         }
@@ -122,6 +122,11 @@ pub(super) fn fix(
             .get(template)
             .is_some_and(|m| m.len() > 1 || m.iter().any(|m| m.aggregate))
         {
+            continue;
+        }
+        // One item per key, written whole: a suffix would make copies that no read can add up,
+        // so the key is left as it is (the hot-item finding says why).
+        if flows_one_item(design, entity) {
             continue;
         }
         let low: Vec<String> = template_attributes(template)
@@ -296,6 +301,10 @@ pub(super) fn one_item_per_key(design: &TableDesign, entity: &Entity) -> bool {
     })
 }
 
+fn flows_one_item(design: &TableDesign, entity: &Entity) -> bool {
+    design.sort_key.is_some() && one_item_per_key(design, entity)
+}
+
 /// A Query on a sharded key becomes one query per shard.
 fn fan_out(p: &mut crate::workload::Pattern, shards: u64) {
     p.rate.base *= shards as f64;
@@ -352,10 +361,22 @@ pub(super) fn reshard(
     let cap_w = options.capacity.partition_write_units_per_s as f64;
     let groups = key_groups(design, workload);
     let mut raised = BTreeMap::new();
+    // Only a run whose table partitions refused writes on their own cap (not a table-level
+    // limit, whose retries also raise a key's offered peak) calls for more shards.
+    if !od
+        .by_cause
+        .iter()
+        .any(|(cause, n)| cause.starts_with("TableWriteKeyRangeThroughputExceeded") && *n > 0)
+    {
+        return raised;
+    }
     for k in od
         .top_keys
         .iter()
-        .filter(|k| k.throttled > 0 && k.resource == design.name && k.op == "write")
+        .filter(|k| {
+            // Throttled on its own partition's cap, not only by a table-level limit.
+            k.throttled > 0 && k.resource == design.name && k.op == "write" && k.peak_units > cap_w
+        })
     {
         let Some((template, members)) = groups
             .iter()
@@ -378,7 +399,8 @@ pub(super) fn reshard(
             })
             .max()
             .unwrap_or(1);
-        let need = shards_for(k.peak_units * now as f64, cap_w).max(now * 2);
+        // The measured peak counts retries, so the raise is bounded: 2 to 4 times the shards.
+        let need = shards_for(k.peak_units * now as f64, cap_w).clamp(now * 2, now * 4);
         if need > min_shards.get(template).copied().unwrap_or(1) {
             let e = raised.entry(template.clone()).or_insert(need);
             *e = (*e).max(need);
@@ -481,6 +503,7 @@ fn indexes(
             &p.entity,
             (&gpk, &mut gtemplate),
             &by,
+            p.projection.as_ref(),
             recs,
             cap_w,
         );
@@ -661,6 +684,7 @@ fn shard_facet(
     entity_name: &str,
     (gpk, template): (&str, &mut String),
     by: &[String],
+    needed: Option<&Vec<String>>,
     recs: &mut Vec<Recommendation>,
     cap_w: f64,
 ) -> u64 {
@@ -672,7 +696,23 @@ fn shard_facet(
             _ => 1,
         };
     }
-    let peak = peak_writes(workload, entity_name) * top_share(entity, template);
+    // The writes that reach the index: puts and deletes, and updates that change its key or an
+    // attribute its queries read (an index projects no more than that in the after design).
+    let key_attrs = template_attributes(template);
+    let peak = workload
+        .patterns
+        .iter()
+        .filter(|p| p.entity == entity_name && p.operation.is_write())
+        .filter(|p| {
+            p.operation != Operation::UpdateItem
+                || p.changes.iter().any(|c| {
+                    key_attrs.contains(c) || needed.is_none_or(|n| n.contains(c))
+                })
+        })
+        .filter_map(|p| crate::workload::DailyCurve::new(&p.rate).ok())
+        .map(|c| c.peak())
+        .sum::<f64>()
+        * top_share(entity, template);
     if peak < cap_w * PARTITION_HEADROOM {
         return 1;
     }
