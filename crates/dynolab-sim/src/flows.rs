@@ -51,6 +51,8 @@ pub struct Flow {
     pub parts: Vec<Part>,
     /// The partition key value on the resource the pattern addresses, when it is one key.
     pub key: Option<String>,
+    /// The key hash of each charge (a spread key: the middle of its partition).
+    pub hashes: Vec<u64>,
 }
 
 /// A key of one resource for one request: which design attribute, rendered from which template.
@@ -556,6 +558,7 @@ pub fn build(
                         plan,
                         parts,
                         key: key.clone(),
+                        hashes: charges.iter().map(|c| c.hash).collect(),
                     });
                 }
             }
@@ -579,13 +582,14 @@ pub fn build(
 }
 
 /// Merges the pattern's flows from `from` on that are not one key and land on the same
-/// partitions with the same costs: they are the same requests (a spread key crossed with the
+/// partitions with the same costs and key hashes: they are the same requests (a spread key crossed with the
 /// values of another attribute, such as a shard suffix, gives one such flow per value), so one
 /// flow with their summed share admits them, and the run's cost stops growing with the values.
 fn merge_spread(flows: &mut Vec<Flow>, from: usize) {
     let same = |a: &Flow, b: &Flow| {
         a.key.is_none()
             && b.key.is_none()
+            && a.hashes == b.hashes
             && a.parts.len() == b.parts.len()
             && a.parts.iter().zip(&b.parts).all(|(x, y)| {
                 x.resource == y.resource
