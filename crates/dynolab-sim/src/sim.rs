@@ -150,6 +150,9 @@ pub struct KeyStats {
     pub share: f64,
     /// Highest units per second offered to this key (admitted or not).
     pub peak_units: f64,
+    /// Highest units per second of first attempts offered to this key: its load without the
+    /// retries that throttling adds.
+    pub peak_first_attempt_units: f64,
     pub op: &'static str,
 }
 

@@ -348,7 +348,8 @@ fn item_split(
 
 /// The proof loop's revision: for each table key that the run `od` of the after design
 /// (`after_w`) still throttled, the shards its template needs from the key's measured peak
-/// (per shard, retries included, times the shards it has), at least twice what it has. Keys
+/// (its first attempts per shard, times the shards it has), at least twice and at most four
+/// times what it has. Keys
 /// are matched to the workload's templates by their literal prefix (the longest that fits).
 pub(super) fn reshard(
     design: &TableDesign,
@@ -375,7 +376,12 @@ pub(super) fn reshard(
         .iter()
         .filter(|k| {
             // Throttled on its own partition's cap, not only by a table-level limit.
-            k.throttled > 0 && k.resource == design.name && k.op == "write" && k.peak_units > cap_w
+            k.throttled > 0
+                && k.resource == design.name
+                && k.op == "write"
+                // Shard keys hash where they hash: four such keys on one partition (as a
+                // table of few partitions has) would not fit under the headroom.
+                && k.peak_first_attempt_units > cap_w * PARTITION_HEADROOM / 4.0
         })
     {
         let Some((template, members)) = groups
@@ -400,7 +406,7 @@ pub(super) fn reshard(
             .max()
             .unwrap_or(1);
         // The measured peak counts retries, so the raise is bounded: 2 to 4 times the shards.
-        let need = shards_for(k.peak_units * now as f64, cap_w).clamp(now * 2, now * 4);
+        let need = shards_for(k.peak_first_attempt_units * now as f64, cap_w).clamp(now * 2, now * 4);
         if need > min_shards.get(template).copied().unwrap_or(1) {
             let e = raised.entry(template.clone()).or_insert(need);
             *e = (*e).max(need);
