@@ -552,6 +552,10 @@ struct QuietBuffers {
     part_totals: Vec<u64>,
     /// Per key statistics slot, units offered in each second.
     key_sums: BTreeMap<usize, [u64; 60]>,
+    /// What every second of the minute costs each level and part before the seconds in which
+    /// a flow's carry tips over (scratch).
+    level_base: Vec<u64>,
+    part_base: Vec<u64>,
 }
 
 impl QuietBuffers {
@@ -593,20 +597,58 @@ impl QuietBuffers {
         self.run.level_costs.resize(60 * width, 0);
         self.part_seconds.clear();
         self.part_seconds.resize(60 * parts, 0);
+        // A flow's requests in a second are its rate's floor `m`, or `m + 1` when the carry
+        // tips over: each cost is `cost * m` in every second (added once per slot, below) plus
+        // `cost` in the seconds that tip over (a mask of them), so a flow costs the seconds it
+        // tips over, not 60, for each slot it charges. Integer sums: the same totals.
+        self.level_base.clear();
+        self.level_base.resize(width, 0);
+        self.part_base.clear();
+        self.part_base.resize(parts, 0);
         for fi in 0..flows.len() {
             let new = &self.new[fi * 60..fi * 60 + 60];
-            if new.iter().all(|n| *n == 0) {
+            let m = new.iter().copied().min().unwrap_or(0);
+            let mut mask = 0u64;
+            for (k, n) in new.iter().enumerate() {
+                debug_assert!(*n == m || *n == m + 1);
+                if *n > m {
+                    mask |= 1 << k;
+                }
+            }
+            if m == 0 && mask == 0 {
                 continue;
             }
             for &(slot, cost) in plan_sum.plan_levels(fi) {
-                for (k, n) in new.iter().enumerate() {
-                    self.run.level_costs[k * width + slot] += cost * n;
+                self.level_base[slot] += cost * m;
+                let mut bits = mask;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    self.run.level_costs[k * width + slot] += cost;
+                    bits &= bits - 1;
                 }
             }
             for &(slot, cost) in plan_sum.plan_parts(fi) {
-                for (k, n) in new.iter().enumerate() {
-                    self.part_seconds[k * parts + slot] += cost * n;
+                self.part_base[slot] += cost * m;
+                let mut bits = mask;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    self.part_seconds[k * parts + slot] += cost;
+                    bits &= bits - 1;
                 }
+            }
+        }
+        for k in 0..60 {
+            for (c, b) in self.run.level_costs[k * width..(k + 1) * width]
+                .iter_mut()
+                .zip(&self.level_base)
+            {
+                *c += b;
+            }
+            for (c, b) in self.part_seconds[k * parts..(k + 1) * parts]
+                .iter_mut()
+                .zip(&self.part_base)
+            {
+                *c += b;
             }
         }
         self.part_totals.clear();
