@@ -285,9 +285,18 @@ pub fn advise(
     let (before, mut od) = (before?, od?);
     // The proof loop: while the fixed design, simulated, still throttles a table key, raise that
     // key's shards from its measured peak and simulate again, up to REVISION_ROUNDS times.
+    // A revision is probed on the first day only (the daily peaks are there, and on demand the
+    // first day is the hardest: the table starts with the fewest partitions and the lowest
+    // peak); the revised design then gets its full on-demand run.
     let mut rounds = 0;
-    while rounds < REVISION_ROUNDS && !meets_load(&od) {
-        let raised = design::reshard(design, workload, &after_w, &od, options, &min_shards);
+    let probe_options = SimOptions {
+        days: Some(options.days.unwrap_or(workload.days).min(1.0)),
+        ..options.clone()
+    };
+    let mut probe: Option<SimReport> = None;
+    while rounds < REVISION_ROUNDS && !meets_load(probe.as_ref().unwrap_or(&od)) {
+        let last = probe.as_ref().unwrap_or(&od);
+        let raised = design::reshard(design, workload, &after_w, last, options, &min_shards);
         if raised.is_empty() {
             break;
         }
@@ -295,8 +304,13 @@ pub fn advise(
         rounds += 1;
         (after, after_w, recs) = design::fix(design, workload, options, &min_shards);
         on_demand = modes::on_demand(&after);
-        od = simulate(&on_demand, &after_w, options, &mut |d, t| {
+        probe = Some(simulate(&on_demand, &after_w, &probe_options, &mut |d, t| {
             progress(&format!("revision {rounds}"), d, t)
+        })?);
+    }
+    if rounds > 0 {
+        od = simulate(&on_demand, &after_w, options, &mut |d, t| {
+            progress("revised design on demand", d, t)
         })?;
     }
     let mut findings = findings::findings(design, workload, &before, options);
