@@ -556,6 +556,12 @@ struct QuietBuffers {
     /// a flow's carry tips over (scratch).
     level_base: Vec<u64>,
     part_base: Vec<u64>,
+    /// Per flow, the floor of its requests per second this minute, and the seconds in which it
+    /// makes one more (bit `k`: second `k`).
+    floor: Vec<u64>,
+    mask: Vec<u64>,
+    /// This minute has a second the mask cannot describe (see [`QuietBuffers::plan`]).
+    irregular: bool,
 }
 
 impl QuietBuffers {
@@ -574,15 +580,29 @@ impl QuietBuffers {
         self.per_second
             .extend(flows.iter().map(|f| rates[f.pattern] * f.share));
         // Second by second across the flows (not flow by flow), so that the carries, each a
-        // chain of dependent floating-point steps, advance side by side.
+        // chain of dependent floating-point steps, advance side by side. A flow's requests in a
+        // second are its rate's floor, or one more when the carry tips over: the seconds that
+        // tip over are a mask.
+        self.floor.clear();
+        self.floor
+            .extend(self.per_second.iter().map(|r| floor(*r) as i64 as u64));
+        self.mask.clear();
+        self.mask.resize(flows.len(), 0);
+        let mut irregular = false;
         for k in 0..60 {
             for (fi, (carry, rate)) in self.carry.iter_mut().zip(&self.per_second).enumerate() {
                 let demand = rate + *carry;
                 let new = floor(demand);
                 *carry = demand - new;
-                self.new[fi * 60 + k] = new as i64 as u64;
+                let new = new as i64 as u64;
+                self.new[fi * 60 + k] = new;
+                self.mask[fi] |= u64::from(new > self.floor[fi]) << k;
+                // A sum that rounds up to two past the floor (a carry within an ulp of 1): the
+                // mask cannot say it; the minute takes the per-second sums instead.
+                irregular |= new > self.floor[fi] + 1;
             }
         }
+        self.irregular = irregular;
         // What each second costs each limit and partition: each flow's costs per request times
         // its requests in that second, summed over the flows.
         self.run.start = start;
@@ -606,15 +626,21 @@ impl QuietBuffers {
         self.part_base.clear();
         self.part_base.resize(parts, 0);
         for fi in 0..flows.len() {
-            let new = &self.new[fi * 60..fi * 60 + 60];
-            let m = new.iter().copied().min().unwrap_or(0);
-            let mut mask = 0u64;
-            for (k, n) in new.iter().enumerate() {
-                debug_assert!(*n == m || *n == m + 1);
-                if *n > m {
-                    mask |= 1 << k;
+            if irregular {
+                let new = &self.new[fi * 60..fi * 60 + 60];
+                for &(slot, cost) in plan_sum.plan_levels(fi) {
+                    for (k, n) in new.iter().enumerate() {
+                        self.run.level_costs[k * width + slot] += cost * n;
+                    }
                 }
+                for &(slot, cost) in plan_sum.plan_parts(fi) {
+                    for (k, n) in new.iter().enumerate() {
+                        self.part_seconds[k * parts + slot] += cost * n;
+                    }
+                }
+                continue;
             }
+            let (m, mask) = (self.floor[fi], self.mask[fi]);
             if m == 0 && mask == 0 {
                 continue;
             }
@@ -666,7 +692,10 @@ impl QuietBuffers {
 
     /// New requests of flow `fi` over the minute.
     fn total(&self, fi: usize) -> u64 {
-        self.new[fi * 60..fi * 60 + 60].iter().sum()
+        if self.irregular {
+            return self.new[fi * 60..fi * 60 + 60].iter().sum();
+        }
+        60 * self.floor[fi] + u64::from(self.mask[fi].count_ones())
     }
 }
 
