@@ -253,7 +253,11 @@ rate = { base = 2000 }
         "{}",
         item.title
     );
-    assert!(item.leads_to.starts_with("no recommendation: "), "{}", item.leads_to);
+    assert!(
+        item.leads_to.starts_with("no recommendation: "),
+        "{}",
+        item.leads_to
+    );
     assert!(a.after.failed > 0);
     assert!(!a.verdict.meets_load);
     assert!(
@@ -263,12 +267,26 @@ rate = { base = 2000 }
         "{}",
         a.verdict.headline
     );
-    assert!(a.verdict.refused.iter().any(|r| r.contains("STATUS#GLOBAL")), "{:?}", a.verdict.refused);
+    assert!(
+        a.verdict
+            .refused
+            .iter()
+            .any(|r| r.contains("STATUS#GLOBAL")),
+        "{:?}",
+        a.verdict.refused
+    );
     // First in the terminal, the JSON and the page.
     let summary = dynolab_sim::render::advice_summary(&a);
-    assert!(summary.starts_with("THE AFTER DESIGN CANNOT MEET THE LOAD"), "{summary}");
+    assert!(
+        summary.starts_with("THE AFTER DESIGN CANNOT MEET THE LOAD"),
+        "{summary}"
+    );
     let json = serde_json::to_string(&a).unwrap();
-    assert!(json.starts_with(r#"{"verdict":{"meets_load":false,"headline":"THE AFTER DESIGN"#), "{}", &json[..120]);
+    assert!(
+        json.starts_with(r#"{"verdict":{"meets_load":false,"headline":"THE AFTER DESIGN"#),
+        "{}",
+        &json[..120]
+    );
     let html = dynolab_sim::render::advice_html(&a);
     let summary_at = html.find(r#"<section id="summary">"#).unwrap();
     assert!(html[summary_at..].starts_with(r#"<section id="summary"><div class="verdict" id="verdict"><p><b>THE AFTER DESIGN CANNOT MEET THE LOAD"#));

@@ -156,7 +156,8 @@ fn the_ticket_sales_counter_is_split_and_the_shared_key_sharded_once() {
     // reservation rewrites by_status (ALL) on its status key.
     assert!(a.before.throttled > 100_000_000, "{}", a.before.throttled);
     assert!(a.before.failed > 10_000_000, "{}", a.before.failed);
-    let find = |kind: &str| -> Vec<&Finding> { a.findings.iter().filter(|f| f.kind == kind).collect() };
+    let find =
+        |kind: &str| -> Vec<&Finding> { a.findings.iter().filter(|f| f.kind == kind).collect() };
     let item = find("hot-item");
     assert_eq!(item.len(), 1, "{item:?}");
     assert!(
@@ -168,14 +169,26 @@ fn the_ticket_sales_counter_is_split_and_the_shared_key_sharded_once() {
     let shared = find("shared-key");
     assert_eq!(shared.len(), 1, "{shared:?}");
     assert!(
-        shared[0].title.contains("EVENT#FINAL is shared by booking and event: combined peak 3,002 write units/s"),
+        shared[0].title.contains(
+            "EVENT#FINAL is shared by booking and event: combined peak 3,002 write units/s"
+        ),
         "{}",
         shared[0].title
     );
     let projection = find("update-projection");
     assert_eq!(projection.len(), 1, "{projection:?}");
-    assert!(projection[0].title.contains("\"reserve seats\" rewrites GSI by_status"), "{}", projection[0].title);
-    assert!(projection[0].leads_to.starts_with("recommendation: "), "{}", projection[0].leads_to);
+    assert!(
+        projection[0]
+            .title
+            .contains("\"reserve seats\" rewrites GSI by_status"),
+        "{}",
+        projection[0].title
+    );
+    assert!(
+        projection[0].leads_to.starts_with("recommendation: "),
+        "{}",
+        projection[0].leads_to
+    );
     // One sharding decision for the key both entities share, stated once; the counter split.
     let sharding: Vec<&str> = a
         .recommendations
@@ -184,10 +197,27 @@ fn the_ticket_sales_counter_is_split_and_the_shared_key_sharded_once() {
         .map(|r| r.title.as_str())
         .collect();
     assert_eq!(sharding.len(), 1, "{sharding:?}");
-    assert!(sharding[0].contains("for booking and event"), "{}", sharding[0]);
-    let split = a.recommendations.iter().find(|r| r.kind == "item-split").expect("an item split");
-    assert!(split.detail.iter().any(|d| d.contains("ShardedCounter")), "{split:?}");
-    assert!(split.detail.iter().any(|d| d.starts_with("read: gather all")), "{split:?}");
+    assert!(
+        sharding[0].contains("for booking and event"),
+        "{}",
+        sharding[0]
+    );
+    let split = a
+        .recommendations
+        .iter()
+        .find(|r| r.kind == "item-split")
+        .expect("an item split");
+    assert!(
+        split.detail.iter().any(|d| d.contains("ShardedCounter")),
+        "{split:?}"
+    );
+    assert!(
+        split
+            .detail
+            .iter()
+            .any(|d| d.starts_with("read: gather all")),
+        "{split:?}"
+    );
     // Nothing recommends more capacity or a higher auto-scaling maximum.
     for r in &a.recommendations {
         for line in std::iter::once(&r.title).chain(&r.detail) {

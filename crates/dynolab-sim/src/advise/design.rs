@@ -62,7 +62,8 @@ pub(super) fn fix(
         }
         for m in members {
             let ew = after_w.entities.get_mut(&m.entity).expect("same entities");
-            ew.attributes.insert("shard".into(), shard_attribute(shards));
+            ew.attributes
+                .insert("shard".into(), shard_attribute(shards));
             ew.layout.insert(pk.clone(), new.clone());
             let reads_by_id = workload
                 .patterns
@@ -88,7 +89,14 @@ pub(super) fn fix(
                     "{}: the item is split into {shards} sub-items, one per shard (item-split)",
                     m.entity
                 ));
-                recs.push(item_split(&m.entity, template, &new, shards, m.item_peak, cap_w));
+                recs.push(item_split(
+                    &m.entity,
+                    template,
+                    &new,
+                    shards,
+                    m.item_peak,
+                    cap_w,
+                ));
             } else if reads_by_id {
                 detail.push(format!(
                     "{}: suffix calculated from the item's id (hash mod shards), so GetItem still finds it directly",
@@ -186,8 +194,8 @@ pub(super) fn fix(
             }
         } else {
             // Write sharding: enough shards to keep the hottest key under the headroom.
-            let shards = shards_for(peak_units, cap_w)
-                .max(min_shards.get(template).copied().unwrap_or(1));
+            let shards =
+                shards_for(peak_units, cap_w).max(min_shards.get(template).copied().unwrap_or(1));
             let calculated = workload
                 .patterns
                 .iter()
@@ -371,19 +379,15 @@ pub(super) fn reshard(
     {
         return raised;
     }
-    for k in od
-        .top_keys
-        .iter()
-        .filter(|k| {
-            // Throttled on its own partition's cap, not only by a table-level limit.
-            k.throttled > 0
+    for k in od.top_keys.iter().filter(|k| {
+        // Throttled on its own partition's cap, not only by a table-level limit.
+        k.throttled > 0
                 && k.resource == design.name
                 && k.op == "write"
                 // Shard keys hash where they hash: four such keys on one partition (as a
                 // table of few partitions has) would not fit under the headroom.
                 && k.peak_first_attempt_units > cap_w * PARTITION_HEADROOM / 4.0
-        })
-    {
+    }) {
         let Some((template, members)) = groups
             .iter()
             .filter(|(t, _)| {
@@ -396,17 +400,20 @@ pub(super) fn reshard(
         };
         let now = members
             .iter()
-            .filter_map(|m| match after_w.entities[&m.entity].attributes.get("shard") {
-                Some(d) => match d.distinct {
-                    Some(Distinct::Count(n)) => Some(n),
-                    _ => None,
+            .filter_map(
+                |m| match after_w.entities[&m.entity].attributes.get("shard") {
+                    Some(d) => match d.distinct {
+                        Some(Distinct::Count(n)) => Some(n),
+                        _ => None,
+                    },
+                    None => Some(1),
                 },
-                None => Some(1),
-            })
+            )
             .max()
             .unwrap_or(1);
         // The measured peak counts retries, so the raise is bounded: 2 to 4 times the shards.
-        let need = shards_for(k.peak_first_attempt_units * now as f64, cap_w).clamp(now * 2, now * 4);
+        let need =
+            shards_for(k.peak_first_attempt_units * now as f64, cap_w).clamp(now * 2, now * 4);
         if need > min_shards.get(template).copied().unwrap_or(1) {
             let e = raised.entry(template.clone()).or_insert(need);
             *e = (*e).max(need);
@@ -711,9 +718,9 @@ fn shard_facet(
         .filter(|p| p.entity == entity_name && p.operation.is_write())
         .filter(|p| {
             p.operation != Operation::UpdateItem
-                || p.changes.iter().any(|c| {
-                    key_attrs.contains(c) || needed.is_none_or(|n| n.contains(c))
-                })
+                || p.changes
+                    .iter()
+                    .any(|c| key_attrs.contains(c) || needed.is_none_or(|n| n.contains(c)))
         })
         .filter_map(|p| crate::workload::DailyCurve::new(&p.rate).ok())
         .map(|c| c.peak())

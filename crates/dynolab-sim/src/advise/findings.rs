@@ -118,7 +118,9 @@ pub(super) fn findings(
         }
     }
     findings.extend(hot_index_keys(design, workload, before, cap_w));
-    findings.extend(hot_items_and_shared_keys(design, workload, before, cap_w, cap_r));
+    findings.extend(hot_items_and_shared_keys(
+        design, workload, before, cap_w, cap_r,
+    ));
     findings.extend(updates_rewriting_indexes(design, workload, before));
     if let Some(f) = over_provisioned(before) {
         findings.push(f);
@@ -514,7 +516,11 @@ fn hot_items_and_shared_keys(
                     .collect()
             };
             let reads: f64 = patterns(false).iter().map(|p| p.1).sum::<f64>()
-                * dynolab_capacity::read_cost(entity.item_bytes, dynolab_capacity::ReadKind::Eventual).0 as f64
+                * dynolab_capacity::read_cost(
+                    entity.item_bytes,
+                    dynolab_capacity::ReadKind::Eventual,
+                )
+                .0 as f64
                 / 2.0;
             for (op, units, cap) in [("write", m.item_peak, cap_w), ("read", reads, cap_r)] {
                 if units <= cap {
@@ -604,7 +610,9 @@ fn updates_rewriting_indexes(
             .filter(|p| p.index.as_deref() == Some(&g.name))
             .collect();
         let sk = g.sort_key.as_ref().map(|k| k.name.as_str());
-        let keys: Vec<&str> = std::iter::once(g.partition_key.name.as_str()).chain(sk).collect();
+        let keys: Vec<&str> = std::iter::once(g.partition_key.name.as_str())
+            .chain(sk)
+            .collect();
         for (p, stats) in workload.patterns.iter().zip(&before.patterns) {
             if p.operation != Operation::UpdateItem || p.changes.is_empty() {
                 continue;
@@ -637,7 +645,11 @@ fn updates_rewriting_indexes(
                 .unwrap_or(0.0)
                 * units;
             let admitted = stats.requests - stats.throttled;
-            let changed = unneeded.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            let changed = unneeded
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             out.push(Finding {
                 leads_to: String::new(),
                 table: None,

@@ -304,9 +304,12 @@ pub fn advise(
         rounds += 1;
         (after, after_w, recs) = design::fix(design, workload, options, &min_shards);
         on_demand = modes::on_demand(&after);
-        probe = Some(simulate(&on_demand, &after_w, &probe_options, &mut |d, t| {
-            progress(&format!("revision {rounds}"), d, t)
-        })?);
+        probe = Some(simulate(
+            &on_demand,
+            &after_w,
+            &probe_options,
+            &mut |d, t| progress(&format!("revision {rounds}"), d, t),
+        )?);
     }
     if rounds > 0 {
         od = simulate(&on_demand, &after_w, options, &mut |d, t| {
