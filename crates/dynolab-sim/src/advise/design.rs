@@ -691,6 +691,7 @@ fn facet_keys(
 
 /// Shards an index key (`gpk` = `template`) of `entity` if one value would run hot, once: a
 /// second pattern on the same key finds it sharded. Returns the shards (1: not sharded).
+#[allow(clippy::too_many_arguments)]
 fn shard_facet(
     workload: &Workload,
     after_w: &mut Workload,
