@@ -572,8 +572,14 @@ fn indexes(
             gsi.projection = match (&gsi.projection, projection) {
                 (Projection::All, _) | (_, None) => Projection::All,
                 (Projection::KeysOnly, Some(attrs)) => include(attrs, ew),
+                // What an earlier facet (perhaps another entity's) needs stays: its names are
+                // design attributes already; this facet's are mapped through its entity.
                 (Projection::Include(have), Some(attrs)) => {
-                    include(have.iter().cloned().chain(attrs).collect(), ew)
+                    let mut all: BTreeSet<String> = have.iter().cloned().collect();
+                    if let Projection::Include(more) = include(attrs, ew) {
+                        all.extend(more);
+                    }
+                    Projection::Include(all.into_iter().collect())
                 }
             };
         }
