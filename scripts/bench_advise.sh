@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `dynolab simulate` and `dynolab advise` on examples/orders (30 days), as the README runs them,
+# `dynolab simulate` and `dynolab advise` on examples/orders (or $EXAMPLE; 30 days), as the README runs them,
 # RUNS times each under GNU time, alternating between the binaries given, then the median wall
 # and CPU (user) times per binary and command (docs/benchmarks.md §9).
 # Usage: scripts/bench_advise.sh [RUNS] [BINARY...]   (default: 5 target/release/dynolab)
@@ -12,7 +12,8 @@ shift || true
 bins=("$@")
 [ ${#bins[@]} -eq 0 ] && bins=(target/release/dynolab)
 out=$(mktemp -d)
-model=(--design examples/orders/before.tf --workload examples/orders/workload.toml --quiet)
+example=${EXAMPLE:-orders}   # EXAMPLE=tickets: the heavily throttled ticket-sales example (§9.3)
+model=(--design "examples/$example/before.tf" --workload "examples/$example/workload.toml" --quiet)
 for i in $(seq "$runs"); do
   for b in "${!bins[@]}"; do
     bin=${bins[$b]}

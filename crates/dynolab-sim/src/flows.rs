@@ -51,6 +51,8 @@ pub struct Flow {
     pub parts: Vec<Part>,
     /// The partition key value on the resource the pattern addresses, when it is one key.
     pub key: Option<String>,
+    /// The key hash of each charge (a spread key: the middle of its partition).
+    pub hashes: Vec<u64>,
 }
 
 /// A key of one resource for one request: which design attribute, rendered from which template.
@@ -203,6 +205,37 @@ fn touched(entity: &Entity, changes: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// How many index writes one request of a write pattern makes in an index keyed on
+/// `index_keys` with `projection`: an update that changes an index key deletes the old entry
+/// and puts the new one (2); one that changes only projected attributes rewrites the entry (1);
+/// one that changes nothing the index holds writes nothing (0); puts and deletes write once.
+pub fn index_writes(
+    entity: &Entity,
+    pattern: &Pattern,
+    index_keys: &[&str],
+    projection: &Projection,
+) -> u64 {
+    if pattern.operation != Operation::UpdateItem {
+        return 1;
+    }
+    let changed = touched(entity, &pattern.changes);
+    if index_keys.iter().any(|k| changed.iter().any(|c| c == k)) {
+        return 2;
+    }
+    // A changed attribute is in the entry when the index projects it: ALL projects every
+    // attribute; INCLUDE the named ones, by their entity name or by the design attribute that
+    // holds them.
+    let projected = match projection {
+        Projection::All => !pattern.changes.is_empty(),
+        Projection::KeysOnly => false,
+        Projection::Include(attrs) => changed
+            .iter()
+            .chain(&pattern.changes)
+            .any(|c| attrs.contains(c)),
+    };
+    u64::from(projected)
+}
+
 /// The charges of one request of `pattern`, before keys are resolved.
 fn charge_specs(
     design: &TableDesign,
@@ -303,23 +336,8 @@ fn charge_specs(
                 op: Op::Write,
                 cost: write_cost(entity.item_bytes, tx),
             });
-            let changed = touched(entity, &pattern.changes);
-            // How many index writes a change makes: an update that changes an index key deletes
-            // the old entry and puts the new one; one that changes only projected attributes
-            // rewrites the entry; puts and deletes write the entry once.
-            let index_writes = |index_keys: &[&str], projection: &Projection| -> u64 {
-                if pattern.operation != Operation::UpdateItem {
-                    return 1;
-                }
-                if index_keys.iter().any(|k| changed.iter().any(|c| c == k)) {
-                    return 2;
-                }
-                let projected = match projection {
-                    Projection::All => !changed.is_empty(),
-                    Projection::KeysOnly => false,
-                    Projection::Include(attrs) => changed.iter().any(|c| attrs.contains(c)),
-                };
-                u64::from(projected)
+            let index_writes = |keys: &[&str], projection: &Projection| {
+                index_writes(entity, pattern, keys, projection)
             };
             for lsi in &design.lsis {
                 let keys = [lsi.sort_key.name.as_str()];
@@ -402,8 +420,9 @@ pub fn build(
     let starts: Vec<Vec<u64>> = std::iter::once(capacity.table.partition_starts())
         .chain(capacity.indexes.values().map(|r| r.partition_starts()))
         .collect();
-    let mut flows = Vec::new();
+    let mut flows: Vec<Flow> = Vec::new();
     for (pi, pattern) in workload.patterns.iter().enumerate() {
+        let first_of_pattern = flows.len();
         let entity = &workload.entities[&pattern.entity];
         let specs = charge_specs(design, workload, pattern)?;
         // The attributes the keys are made of, each with its classes.
@@ -539,6 +558,7 @@ pub fn build(
                         plan,
                         parts,
                         key: key.clone(),
+                        hashes: charges.iter().map(|c| c.hash).collect(),
                     });
                 }
             }
@@ -556,8 +576,36 @@ pub fn build(
                 break;
             }
         }
+        merge_spread(&mut flows, first_of_pattern);
     }
     Ok(flows)
+}
+
+/// Merges the pattern's flows from `from` on that are not one key and land on the same
+/// partitions with the same costs and key hashes: they are the same requests (a spread key crossed with the
+/// values of another attribute, such as a shard suffix, gives one such flow per value), so one
+/// flow with their summed share admits them, and the run's cost stops growing with the values.
+fn merge_spread(flows: &mut Vec<Flow>, from: usize) {
+    let same = |a: &Flow, b: &Flow| {
+        a.key.is_none()
+            && b.key.is_none()
+            && a.hashes == b.hashes
+            && a.parts.len() == b.parts.len()
+            && a.parts.iter().zip(&b.parts).all(|(x, y)| {
+                x.resource == y.resource
+                    && x.op == y.op
+                    && x.cost == y.cost
+                    && x.partition == y.partition
+            })
+    };
+    let mut kept: Vec<Flow> = Vec::with_capacity(flows.len() - from);
+    for flow in flows.drain(from..) {
+        match kept.iter_mut().find(|k| same(k, &flow)) {
+            Some(k) => k.share += flow.share,
+            None => kept.push(flow),
+        }
+    }
+    flows.extend(kept);
 }
 
 /// Share of the hash space partition `p` covers.

@@ -150,6 +150,9 @@ pub struct KeyStats {
     pub share: f64,
     /// Highest units per second offered to this key (admitted or not).
     pub peak_units: f64,
+    /// Highest units per second of first attempts offered to this key: its load without the
+    /// retries that throttling adds.
+    pub peak_first_attempt_units: f64,
     pub op: &'static str,
 }
 
@@ -549,6 +552,16 @@ struct QuietBuffers {
     part_totals: Vec<u64>,
     /// Per key statistics slot, units offered in each second.
     key_sums: BTreeMap<usize, [u64; 60]>,
+    /// What every second of the minute costs each level and part before the seconds in which
+    /// a flow's carry tips over (scratch).
+    level_base: Vec<u64>,
+    part_base: Vec<u64>,
+    /// Per flow, the floor of its requests per second this minute, and the seconds in which it
+    /// makes one more (bit `k`: second `k`).
+    floor: Vec<u64>,
+    mask: Vec<u64>,
+    /// This minute has a second the mask cannot describe (see [`QuietBuffers::plan`]).
+    irregular: bool,
 }
 
 impl QuietBuffers {
@@ -567,15 +580,29 @@ impl QuietBuffers {
         self.per_second
             .extend(flows.iter().map(|f| rates[f.pattern] * f.share));
         // Second by second across the flows (not flow by flow), so that the carries, each a
-        // chain of dependent floating-point steps, advance side by side.
+        // chain of dependent floating-point steps, advance side by side. A flow's requests in a
+        // second are its rate's floor, or one more when the carry tips over: the seconds that
+        // tip over are a mask.
+        self.floor.clear();
+        self.floor
+            .extend(self.per_second.iter().map(|r| floor(*r) as i64 as u64));
+        self.mask.clear();
+        self.mask.resize(flows.len(), 0);
+        let mut irregular = false;
         for k in 0..60 {
             for (fi, (carry, rate)) in self.carry.iter_mut().zip(&self.per_second).enumerate() {
                 let demand = rate + *carry;
                 let new = floor(demand);
                 *carry = demand - new;
-                self.new[fi * 60 + k] = new as i64 as u64;
+                let new = new as i64 as u64;
+                self.new[fi * 60 + k] = new;
+                self.mask[fi] |= u64::from(new > self.floor[fi]) << k;
+                // A sum that rounds up to two past the floor (a carry within an ulp of 1): the
+                // mask cannot say it; the minute takes the per-second sums instead.
+                irregular |= new > self.floor[fi] + 1;
             }
         }
+        self.irregular = irregular;
         // What each second costs each limit and partition: each flow's costs per request times
         // its requests in that second, summed over the flows.
         self.run.start = start;
@@ -590,20 +617,64 @@ impl QuietBuffers {
         self.run.level_costs.resize(60 * width, 0);
         self.part_seconds.clear();
         self.part_seconds.resize(60 * parts, 0);
+        // A flow's requests in a second are its rate's floor `m`, or `m + 1` when the carry
+        // tips over: each cost is `cost * m` in every second (added once per slot, below) plus
+        // `cost` in the seconds that tip over (a mask of them), so a flow costs the seconds it
+        // tips over, not 60, for each slot it charges. Integer sums: the same totals.
+        self.level_base.clear();
+        self.level_base.resize(width, 0);
+        self.part_base.clear();
+        self.part_base.resize(parts, 0);
         for fi in 0..flows.len() {
-            let new = &self.new[fi * 60..fi * 60 + 60];
-            if new.iter().all(|n| *n == 0) {
+            if irregular {
+                let new = &self.new[fi * 60..fi * 60 + 60];
+                for &(slot, cost) in plan_sum.plan_levels(fi) {
+                    for (k, n) in new.iter().enumerate() {
+                        self.run.level_costs[k * width + slot] += cost * n;
+                    }
+                }
+                for &(slot, cost) in plan_sum.plan_parts(fi) {
+                    for (k, n) in new.iter().enumerate() {
+                        self.part_seconds[k * parts + slot] += cost * n;
+                    }
+                }
+                continue;
+            }
+            let (m, mask) = (self.floor[fi], self.mask[fi]);
+            if m == 0 && mask == 0 {
                 continue;
             }
             for &(slot, cost) in plan_sum.plan_levels(fi) {
-                for (k, n) in new.iter().enumerate() {
-                    self.run.level_costs[k * width + slot] += cost * n;
+                self.level_base[slot] += cost * m;
+                let mut bits = mask;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    self.run.level_costs[k * width + slot] += cost;
+                    bits &= bits - 1;
                 }
             }
             for &(slot, cost) in plan_sum.plan_parts(fi) {
-                for (k, n) in new.iter().enumerate() {
-                    self.part_seconds[k * parts + slot] += cost * n;
+                self.part_base[slot] += cost * m;
+                let mut bits = mask;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    self.part_seconds[k * parts + slot] += cost;
+                    bits &= bits - 1;
                 }
+            }
+        }
+        for k in 0..60 {
+            for (c, b) in self.run.level_costs[k * width..(k + 1) * width]
+                .iter_mut()
+                .zip(&self.level_base)
+            {
+                *c += b;
+            }
+            for (c, b) in self.part_seconds[k * parts..(k + 1) * parts]
+                .iter_mut()
+                .zip(&self.part_base)
+            {
+                *c += b;
             }
         }
         self.part_totals.clear();
@@ -621,7 +692,10 @@ impl QuietBuffers {
 
     /// New requests of flow `fi` over the minute.
     fn total(&self, fi: usize) -> u64 {
-        self.new[fi * 60..fi * 60 + 60].iter().sum()
+        if self.irregular {
+            return self.new[fi * 60..fi * 60 + 60].iter().sum();
+        }
+        60 * self.floor[fi] + u64::from(self.mask[fi].count_ones())
     }
 }
 

@@ -220,3 +220,74 @@ rate = { base = 20 }
     );
     assert_eq!(a.after.throttled, 0, "{:#?}", a.after.by_cause);
 }
+
+/// One item written whole (a PutItem of the same key, no update in place) 2,000 times a second:
+/// no split adds up, so the advisor cannot meet the load, and says so first.
+#[test]
+fn an_item_written_whole_past_its_limit_is_a_plain_no() {
+    let a = run(
+        ONE_GSI,
+        r#"
+name = "one hot item"
+[entities.status]
+count = 1
+item_bytes = 500
+attributes = { id = { values = { GLOBAL = 1.0 } } }
+layout = { PK = "STATUS#{id}", SK = "STATUS" }
+[[patterns]]
+name = "overwrite status"
+entity = "status"
+operation = "PutItem"
+by = ["id"]
+rate = { base = 2000 }
+"#,
+    );
+    let item = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "hot-item")
+        .expect("a hot item");
+    assert!(
+        item.title
+            .starts_with("hot item STATUS#GLOBAL / STATUS (status): 2,000 write units/s"),
+        "{}",
+        item.title
+    );
+    assert!(
+        item.leads_to.starts_with("no recommendation: "),
+        "{}",
+        item.leads_to
+    );
+    assert!(a.after.failed > 0);
+    assert!(!a.verdict.meets_load);
+    assert!(
+        a.verdict
+            .headline
+            .starts_with("THE AFTER DESIGN CANNOT MEET THE LOAD"),
+        "{}",
+        a.verdict.headline
+    );
+    assert!(
+        a.verdict
+            .refused
+            .iter()
+            .any(|r| r.contains("STATUS#GLOBAL")),
+        "{:?}",
+        a.verdict.refused
+    );
+    // First in the terminal, the JSON and the page.
+    let summary = dynolab_sim::render::advice_summary(&a);
+    assert!(
+        summary.starts_with("THE AFTER DESIGN CANNOT MEET THE LOAD"),
+        "{summary}"
+    );
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(
+        json.starts_with(r#"{"verdict":{"meets_load":false,"headline":"THE AFTER DESIGN"#),
+        "{}",
+        &json[..120]
+    );
+    let html = dynolab_sim::render::advice_html(&a);
+    let summary_at = html.find(r#"<section id="summary">"#).unwrap();
+    assert!(html[summary_at..].starts_with(r#"<section id="summary"><div class="verdict" id="verdict"><p><b>THE AFTER DESIGN CANNOT MEET THE LOAD"#));
+}

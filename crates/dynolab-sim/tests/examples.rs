@@ -148,3 +148,98 @@ fn a_good_design_gets_no_key_change() {
     );
     assert_cost(&a.after, 5.0..5.5);
 }
+
+#[test]
+fn the_ticket_sales_counter_is_split_and_the_shared_key_sharded_once() {
+    let (_, _, a) = advise_example("tickets");
+    // Before: the final's key takes the counter's updates and the bookings, and every
+    // reservation rewrites by_status (ALL) on its status key.
+    assert!(a.before.throttled > 100_000_000, "{}", a.before.throttled);
+    assert!(a.before.failed > 10_000_000, "{}", a.before.failed);
+    let find =
+        |kind: &str| -> Vec<&Finding> { a.findings.iter().filter(|f| f.kind == kind).collect() };
+    let item = find("hot-item");
+    assert_eq!(item.len(), 1, "{item:?}");
+    assert!(
+        item[0].title.starts_with("hot item EVENT#FINAL / EVENT (event): 1,501 write units/s at peak, past DynamoDB's per-item limit of 1,000"),
+        "{}",
+        item[0].title
+    );
+    assert_eq!(item[0].leads_to, "recommendation: item-split");
+    let shared = find("shared-key");
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert!(
+        shared[0].title.contains(
+            "EVENT#FINAL is shared by booking and event: combined peak 3,002 write units/s"
+        ),
+        "{}",
+        shared[0].title
+    );
+    let projection = find("update-projection");
+    assert_eq!(projection.len(), 1, "{projection:?}");
+    assert!(
+        projection[0]
+            .title
+            .contains("\"reserve seats\" rewrites GSI by_status"),
+        "{}",
+        projection[0].title
+    );
+    assert!(
+        projection[0].leads_to.starts_with("recommendation: "),
+        "{}",
+        projection[0].leads_to
+    );
+    // One sharding decision for the key both entities share, stated once; the counter split.
+    let sharding: Vec<&str> = a
+        .recommendations
+        .iter()
+        .filter(|r| r.kind == "write-sharding" && r.title.starts_with("shard PK"))
+        .map(|r| r.title.as_str())
+        .collect();
+    assert_eq!(sharding.len(), 1, "{sharding:?}");
+    assert!(
+        sharding[0].contains("for booking and event"),
+        "{}",
+        sharding[0]
+    );
+    let split = a
+        .recommendations
+        .iter()
+        .find(|r| r.kind == "item-split")
+        .expect("an item split");
+    assert!(
+        split.detail.iter().any(|d| d.contains("ShardedCounter")),
+        "{split:?}"
+    );
+    assert!(
+        split
+            .detail
+            .iter()
+            .any(|d| d.starts_with("read: gather all")),
+        "{split:?}"
+    );
+    // Nothing recommends more capacity or a higher auto-scaling maximum.
+    for r in &a.recommendations {
+        for line in std::iter::once(&r.title).chain(&r.detail) {
+            assert!(!line.contains("raise"), "{line}");
+        }
+    }
+    // The index no longer carries what the updates change.
+    for g in &a.after_design.gsis {
+        assert_ne!(g.projection, dynolab_design::Projection::All, "{}", g.name);
+    }
+    // Proven: the after run fails nothing and throttles under 0.1%, and says so.
+    assert_eq!(a.after.failed, 0);
+    assert!(
+        (a.after.throttled as f64) < 0.001 * a.after.requests as f64,
+        "{} of {}",
+        a.after.throttled,
+        a.after.requests
+    );
+    assert!(a.verdict.meets_load, "{:?}", a.verdict);
+    // Proven by revision: 8 shards from the workload's peak, then re-sharded from the measured
+    // after-peak while shard keys sharing a partition still throttled.
+    assert!(a.verdict.revisions >= 1, "{:?}", a.verdict);
+    assert!(sharding[0].contains("32 ways"), "{}", sharding[0]);
+    assert_cost(&a.before, 4_500.0..5_000.0);
+}

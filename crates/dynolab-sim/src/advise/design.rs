@@ -8,14 +8,20 @@ use dynolab_design::{AttrType, Gsi, KeyAttr, Projection, TableDesign};
 
 use super::{PARTITION_HEADROOM, Recommendation, high_cardinality, peak_writes, top_share};
 use crate::flows;
+use crate::numbers::count;
 use crate::sim::SimOptions;
 use crate::workload::{Distinct, Distribution, Entity, Operation, Workload, template_attributes};
 
 /// The after design and workload, and the recommendations that made them.
+///
+/// `min_shards` raises the shards of a table key (by its template in the workload) above what
+/// the workload's peak asks for: the proof loop's revision after a run of the after design
+/// still throttled it (`advise::advise`).
 pub(super) fn fix(
     design: &TableDesign,
     workload: &Workload,
     options: &SimOptions,
+    min_shards: &BTreeMap<String, u64>,
 ) -> (TableDesign, Workload, Vec<Recommendation>) {
     let mut recs = Vec::new();
     let cap_w = options.capacity.partition_write_units_per_s as f64;
@@ -23,10 +29,114 @@ pub(super) fn fix(
     let mut after = design.clone();
     let mut after_w = workload.clone();
     let pk = design.partition_key.name.clone();
+    // Entities whose items share a partition key template (an event and its bookings under
+    // `EVENT#{event_id}`) get one decision, from their combined peak.
+    let groups = key_groups(design, workload);
+    for (template, members) in &groups {
+        let shared = members.len() > 1 || members.iter().any(|m| m.aggregate);
+        if !shared {
+            continue;
+        }
+        let combined: f64 = members.iter().map(|m| m.peak_units).sum();
+        let floor = min_shards.get(template).copied().unwrap_or(1);
+        if combined < cap_w * PARTITION_HEADROOM * 0.5 && floor <= 1 {
+            continue;
+        }
+        let shards = shards_for(combined, cap_w).max(floor);
+        let new = format!("{template}#{{shard}}");
+        let mut detail = vec![format!(
+            "peak {} WCU/s on one key, from every entity written under it ({}), against a partition cap of {cap_w:.0} (each shard kept under {:.0}%)",
+            count(combined.round() as u64),
+            members
+                .iter()
+                .map(|m| format!("{} {}", m.entity, count(m.peak_units.round() as u64)))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            PARTITION_HEADROOM * 100.0
+        )];
+        if floor > 1 && floor >= shards_for(combined, cap_w) {
+            detail.push(format!(
+                "{shards} shards, not {}: the after design, simulated, still throttled this key, so the shards were recomputed from its measured peak",
+                shards_for(combined, cap_w)
+            ));
+        }
+        for m in members {
+            let ew = after_w.entities.get_mut(&m.entity).expect("same entities");
+            ew.attributes
+                .insert("shard".into(), shard_attribute(shards));
+            ew.layout.insert(pk.clone(), new.clone());
+            let reads_by_id = workload
+                .patterns
+                .iter()
+                .any(|p| p.entity == m.entity && p.operation == Operation::GetItem);
+            for p in after_w.patterns.iter_mut().filter(|p| {
+                p.entity == m.entity && p.index.is_none() && p.operation == Operation::Query
+            }) {
+                fan_out(p, shards);
+            }
+            if m.aggregate {
+                // The item is split: each write picks one of the sub-items, a read gathers all.
+                for p in after_w.patterns.iter_mut().filter(|p| {
+                    p.entity == m.entity
+                        && matches!(p.operation, Operation::GetItem | Operation::BatchGetItem)
+                }) {
+                    p.rate.base *= shards as f64;
+                    for s in &mut p.rate.spikes {
+                        s.rate *= shards as f64;
+                    }
+                }
+                detail.push(format!(
+                    "{}: the item is split into {shards} sub-items, one per shard (item-split)",
+                    m.entity
+                ));
+                recs.push(item_split(
+                    &m.entity,
+                    template,
+                    &new,
+                    shards,
+                    m.item_peak,
+                    cap_w,
+                ));
+            } else if reads_by_id {
+                detail.push(format!(
+                    "{}: suffix calculated from the item's id (hash mod shards), so GetItem still finds it directly",
+                    m.entity
+                ));
+            } else {
+                detail.push(format!("{}: random suffix", m.entity));
+            }
+        }
+        detail.push(format!(
+            "a Query on the key becomes {shards} queries (scatter-gather; dynolab-client does it)"
+        ));
+        recs.push(Recommendation {
+            kind: "write-sharding",
+            title: format!(
+                "shard {pk} = \"{template}\" {shards} ways for {}: {pk} = \"{new}\"",
+                members
+                    .iter()
+                    .map(|m| m.entity.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            detail,
+        });
+    }
     for (ename, entity) in workload.entities.iter() {
         let Some(template) = entity.layout.get(&pk) else {
             continue;
         };
+        if groups
+            .get(template)
+            .is_some_and(|m| m.len() > 1 || m.iter().any(|m| m.aggregate))
+        {
+            continue;
+        }
+        // One item per key, written whole: a suffix would make copies that no read can add up,
+        // so the key is left as it is (the hot-item finding says why).
+        if flows_one_item(design, entity) {
+            continue;
+        }
         let low: Vec<String> = template_attributes(template)
             .into_iter()
             .filter(|a| !high_cardinality(&entity.attributes[a]))
@@ -38,7 +148,7 @@ pub(super) fn fix(
             / 2.0;
         // Only a key that runs hot is redesigned: low cardinality alone is fine for a small
         // entity (a category of products).
-        if peak_units < cap_w * PARTITION_HEADROOM * 0.5 {
+        if peak_units < cap_w * PARTITION_HEADROOM * 0.5 && !min_shards.contains_key(template) {
             continue;
         }
         // A high-cardinality attribute the table's queries select by: filters first (they
@@ -84,7 +194,8 @@ pub(super) fn fix(
             }
         } else {
             // Write sharding: enough shards to keep the hottest key under the headroom.
-            let shards = shards_for(peak_units, cap_w);
+            let shards =
+                shards_for(peak_units, cap_w).max(min_shards.get(template).copied().unwrap_or(1));
             let calculated = workload
                 .patterns
                 .iter()
@@ -134,6 +245,181 @@ pub(super) fn fix(
         });
     }
     (after, after_w, recs)
+}
+
+/// One entity written under a table key template, with its peak write units on the template's
+/// hottest value.
+pub(super) struct KeyMember {
+    pub entity: String,
+    pub peak_units: f64,
+    /// One item per key (an aggregate such as a counter: its sort key, if any, names no
+    /// attribute the partition key does not) that is updated in place.
+    pub aggregate: bool,
+    /// Peak write units offered to that one item.
+    pub item_peak: f64,
+}
+
+/// The table key templates with the entities written under each and their peaks.
+pub(super) fn key_groups(
+    design: &TableDesign,
+    workload: &Workload,
+) -> BTreeMap<String, Vec<KeyMember>> {
+    let pk = &design.partition_key.name;
+    let mut groups: BTreeMap<String, Vec<KeyMember>> = BTreeMap::new();
+    for (ename, entity) in &workload.entities {
+        let Some(template) = entity.layout.get(pk) else {
+            continue;
+        };
+        let peak_units = peak_writes(workload, ename)
+            * top_share(entity, template)
+            * dynolab_capacity::write_cost(entity.item_bytes, false).0 as f64
+            / 2.0;
+        let aggregate = one_item_per_key(design, entity)
+            && workload
+                .patterns
+                .iter()
+                .any(|p| p.entity == *ename && p.operation == Operation::UpdateItem);
+        groups.entry(template.clone()).or_default().push(KeyMember {
+            entity: ename.clone(),
+            peak_units,
+            aggregate,
+            item_peak: if one_item_per_key(design, entity) {
+                peak_units
+            } else {
+                0.0
+            },
+        });
+    }
+    groups
+}
+
+/// Whether every item of the entity with the same partition key is the same item: the sort key,
+/// if the design has one, is made of nothing the partition key is not.
+pub(super) fn one_item_per_key(design: &TableDesign, entity: &Entity) -> bool {
+    let pk_attrs = entity
+        .layout
+        .get(&design.partition_key.name)
+        .map(|t| template_attributes(t))
+        .unwrap_or_default();
+    design.sort_key.as_ref().is_none_or(|sk| {
+        entity
+            .layout
+            .get(&sk.name)
+            .is_some_and(|t| template_attributes(t).iter().all(|a| pk_attrs.contains(a)))
+    })
+}
+
+fn flows_one_item(design: &TableDesign, entity: &Entity) -> bool {
+    design.sort_key.is_some() && one_item_per_key(design, entity)
+}
+
+/// A Query on a sharded key becomes one query per shard.
+fn fan_out(p: &mut crate::workload::Pattern, shards: u64) {
+    p.rate.base *= shards as f64;
+    for s in &mut p.rate.spikes {
+        s.rate *= shards as f64;
+    }
+    p.items_read = Some(p.items_read().div_ceil(shards));
+    p.items_returned = Some(p.items_returned().div_ceil(shards).min(p.items_read()));
+}
+
+/// The recommendation that splits a hot aggregate item into `parts` sub-items.
+fn item_split(
+    entity: &str,
+    template: &str,
+    new: &str,
+    parts: u64,
+    item_peak: f64,
+    cap_w: f64,
+) -> Recommendation {
+    Recommendation {
+        kind: "item-split",
+        title: format!("split each {entity} item into {parts} sub-items (a sharded counter)"),
+        detail: vec![
+            format!(
+                "one item takes at most {cap_w:.0} write units a second, whatever the partitioning or the capacity; its peak is {} WCU/s",
+                count(item_peak.round() as u64)
+            ),
+            format!(
+                "write: each update picks one sub-item at random ({new}, shard 0..{}) and changes only it (ADD remaining :delta)",
+                parts - 1
+            ),
+            format!(
+                "read: gather all {parts} sub-items (BatchGetItem) and add them up: a read costs {parts} item reads instead of 1"
+            ),
+            format!(
+                "was one item per {template}; dynolab-client's ShardedCounter does both paths (crates/dynolab-client/src/counter.rs)"
+            ),
+        ],
+    }
+}
+
+/// The proof loop's revision: for each table key that the run `od` of the after design
+/// (`after_w`) still throttled, the shards its template needs from the key's measured peak
+/// (its first attempts per shard, times the shards it has), at least twice and at most four
+/// times what it has. Keys
+/// are matched to the workload's templates by their literal prefix (the longest that fits).
+pub(super) fn reshard(
+    design: &TableDesign,
+    workload: &Workload,
+    after_w: &Workload,
+    od: &crate::sim::SimReport,
+    options: &SimOptions,
+    min_shards: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    let cap_w = options.capacity.partition_write_units_per_s as f64;
+    let groups = key_groups(design, workload);
+    let mut raised = BTreeMap::new();
+    // Only a run whose table partitions refused writes on their own cap (not a table-level
+    // limit, whose retries also raise a key's offered peak) calls for more shards.
+    if !od
+        .by_cause
+        .iter()
+        .any(|(cause, n)| cause.starts_with("TableWriteKeyRangeThroughputExceeded") && *n > 0)
+    {
+        return raised;
+    }
+    for k in od.top_keys.iter().filter(|k| {
+        // Throttled on its own partition's cap, not only by a table-level limit.
+        k.throttled > 0
+                && k.resource == design.name
+                && k.op == "write"
+                // Shard keys hash where they hash: four such keys on one partition (as a
+                // table of few partitions has) would not fit under the headroom.
+                && k.peak_first_attempt_units > cap_w * PARTITION_HEADROOM / 4.0
+    }) {
+        let Some((template, members)) = groups
+            .iter()
+            .filter(|(t, _)| {
+                let prefix = t.split('{').next().unwrap_or("");
+                !prefix.is_empty() && k.key.starts_with(prefix)
+            })
+            .max_by_key(|(t, _)| t.split('{').next().unwrap_or("").len())
+        else {
+            continue;
+        };
+        let now = members
+            .iter()
+            .filter_map(
+                |m| match after_w.entities[&m.entity].attributes.get("shard") {
+                    Some(d) => match d.distinct {
+                        Some(Distinct::Count(n)) => Some(n),
+                        _ => None,
+                    },
+                    None => Some(1),
+                },
+            )
+            .max()
+            .unwrap_or(1);
+        // The measured peak counts retries, so the raise is bounded: 2 to 4 times the shards.
+        let need =
+            shards_for(k.peak_first_attempt_units * now as f64, cap_w).clamp(now * 2, now * 4);
+        if need > min_shards.get(template).copied().unwrap_or(1) {
+            let e = raised.entry(template.clone()).or_insert(need);
+            *e = (*e).max(need);
+        }
+    }
+    raised
 }
 
 /// Shards for a key offered `peak` write units per second: enough that two shards hashed to
@@ -230,6 +516,7 @@ fn indexes(
             &p.entity,
             (&gpk, &mut gtemplate),
             &by,
+            p.projection.as_ref(),
             recs,
             cap_w,
         );
@@ -285,8 +572,14 @@ fn indexes(
             gsi.projection = match (&gsi.projection, projection) {
                 (Projection::All, _) | (_, None) => Projection::All,
                 (Projection::KeysOnly, Some(attrs)) => include(attrs, ew),
+                // What an earlier facet (perhaps another entity's) needs stays: its names are
+                // design attributes already; this facet's are mapped through its entity.
                 (Projection::Include(have), Some(attrs)) => {
-                    include(have.iter().cloned().chain(attrs).collect(), ew)
+                    let mut all: BTreeSet<String> = have.iter().cloned().collect();
+                    if let Projection::Include(more) = include(attrs, ew) {
+                        all.extend(more);
+                    }
+                    Projection::Include(all.into_iter().collect())
                 }
             };
         }
@@ -404,12 +697,14 @@ fn facet_keys(
 
 /// Shards an index key (`gpk` = `template`) of `entity` if one value would run hot, once: a
 /// second pattern on the same key finds it sharded. Returns the shards (1: not sharded).
+#[allow(clippy::too_many_arguments)]
 fn shard_facet(
     workload: &Workload,
     after_w: &mut Workload,
     entity_name: &str,
     (gpk, template): (&str, &mut String),
     by: &[String],
+    needed: Option<&Vec<String>>,
     recs: &mut Vec<Recommendation>,
     cap_w: f64,
 ) -> u64 {
@@ -421,7 +716,23 @@ fn shard_facet(
             _ => 1,
         };
     }
-    let peak = peak_writes(workload, entity_name) * top_share(entity, template);
+    // The writes that reach the index: puts and deletes, and updates that change its key or an
+    // attribute its queries read (an index projects no more than that in the after design).
+    let key_attrs = template_attributes(template);
+    let peak = workload
+        .patterns
+        .iter()
+        .filter(|p| p.entity == entity_name && p.operation.is_write())
+        .filter(|p| {
+            p.operation != Operation::UpdateItem
+                || p.changes
+                    .iter()
+                    .any(|c| key_attrs.contains(c) || needed.is_none_or(|n| n.contains(c)))
+        })
+        .filter_map(|p| crate::workload::DailyCurve::new(&p.rate).ok())
+        .map(|c| c.peak())
+        .sum::<f64>()
+        * top_share(entity, template);
     if peak < cap_w * PARTITION_HEADROOM {
         return 1;
     }

@@ -118,6 +118,10 @@ pub(super) fn findings(
         }
     }
     findings.extend(hot_index_keys(design, workload, before, cap_w));
+    findings.extend(hot_items_and_shared_keys(
+        design, workload, before, cap_w, cap_r,
+    ));
+    findings.extend(updates_rewriting_indexes(design, workload, before));
     if let Some(f) = over_provisioned(before) {
         findings.push(f);
     }
@@ -456,6 +460,234 @@ fn hot_index_keys(
             }
         })
         .collect()
+}
+
+/// Items past DynamoDB's per-item limits (one item lives on one partition: 1,000 write and 3,000
+/// read units a second, whatever the partitioning or the capacity), and partition keys that
+/// several entities share, with their combined peak.
+fn hot_items_and_shared_keys(
+    design: &TableDesign,
+    workload: &Workload,
+    before: &SimReport,
+    cap_w: f64,
+    cap_r: f64,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let pk = &design.partition_key.name;
+    let key_stats = |key: &str| {
+        before
+            .top_keys
+            .iter()
+            .filter(|k| k.key == key && k.resource == design.name)
+            .map(|k| (k.throttled, k.requests))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
+    for (template, members) in super::design::key_groups(design, workload) {
+        let Some(first) = members.first() else {
+            continue;
+        };
+        let entity0 = &workload.entities[&first.entity];
+        let key = top_value(entity0, &template, START_EPOCH_S);
+        let (throttled, requests) = key_stats(&key);
+        for m in &members {
+            let entity = &workload.entities[&m.entity];
+            if !super::design::one_item_per_key(design, entity) {
+                continue;
+            }
+            let share = top_share(entity, &template);
+            let item = match &design.sort_key {
+                Some(sk) => format!(
+                    "{key} / {}",
+                    top_value(entity, &entity.layout[&sk.name], START_EPOCH_S)
+                ),
+                None => key.clone(),
+            };
+            let patterns = |write: bool| -> Vec<(String, f64)> {
+                workload
+                    .patterns
+                    .iter()
+                    .filter(|p| {
+                        p.entity == m.entity && p.index.is_none() && p.operation.is_write() == write
+                    })
+                    .filter_map(|p| {
+                        let peak = crate::workload::DailyCurve::new(&p.rate).ok()?.peak() * share;
+                        Some((p.name.clone(), peak))
+                    })
+                    .collect()
+            };
+            let reads: f64 = patterns(false).iter().map(|p| p.1).sum::<f64>()
+                * dynolab_capacity::read_cost(
+                    entity.item_bytes,
+                    dynolab_capacity::ReadKind::Eventual,
+                )
+                .0 as f64
+                / 2.0;
+            for (op, units, cap) in [("write", m.item_peak, cap_w), ("read", reads, cap_r)] {
+                if units <= cap {
+                    continue;
+                }
+                let by: Vec<String> = patterns(op == "write")
+                    .iter()
+                    .map(|(name, peak)| format!("{name:?} {} a second", count(peak.round() as u64)))
+                    .collect();
+                out.push(Finding {
+                    leads_to: String::new(),
+                    table: None,
+                    throttled,
+                    usd: 0.0,
+                    kind: "hot-item",
+                    title: format!(
+                        "hot item {item} ({}): {} {op} units/s at peak, past DynamoDB's per-item limit of {} {op} units/s",
+                        m.entity,
+                        count(units.round() as u64),
+                        count(cap as u64)
+                    ),
+                    evidence: vec![
+                        format!("{} on this one item: {}", if op == "write" { "writes" } else { "reads" }, by.join(", ")),
+                        "an item lives on one partition and cannot be split across partitions: no partitioning, sharding of its key by a suffix calculated from its id, capacity or auto-scaling maximum raises the limit".into(),
+                        if m.aggregate {
+                            "it is updated in place and read as a whole (a counter): split it into sub-items".into()
+                        } else if op == "read" {
+                            "reads of one item: cache it (DAX or the application), or read it eventually consistent; the advisor does not split an item that is not updated in place".into()
+                        } else {
+                            "written whole, not updated in place: no split is possible; the advisor leaves it (spread its writes in time, or give each writer an item of its own)".into()
+                        },
+                    ],
+                });
+            }
+        }
+        if members.len() > 1 {
+            let combined: f64 = members.iter().map(|m| m.peak_units).sum();
+            if combined > cap_w * 0.5 {
+                out.push(Finding {
+                    leads_to: String::new(),
+                    table: None,
+                    throttled,
+                    usd: 0.0,
+                    kind: "shared-key",
+                    title: format!(
+                        "partition key {key} is shared by {}: combined peak {} write units/s against the partition cap of {}",
+                        members.iter().map(|m| m.entity.as_str()).collect::<Vec<_>>().join(" and "),
+                        count(combined.round() as u64),
+                        count(cap_w as u64)
+                    ),
+                    evidence: vec![
+                        format!(
+                            "{pk} = \"{template}\" for each of them; at peak: {}",
+                            members
+                                .iter()
+                                .map(|m| format!("{} {} WCU/s", m.entity, count(m.peak_units.round() as u64)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        format!(
+                            "{} of the {} requests to {key} throttled over {} (retries included)",
+                            count(throttled),
+                            count(requests),
+                            days(before.days)
+                        ),
+                        "one key, one partition: the key's load is the sum of every entity written under it, so it gets one sharding decision".into(),
+                    ],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Updates that change an attribute a GSI projects, when none of that index's queries need it:
+/// each such update rewrites the index entry, for nothing.
+fn updates_rewriting_indexes(
+    design: &TableDesign,
+    workload: &Workload,
+    before: &SimReport,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in &design.gsis {
+        let queries: Vec<_> = workload
+            .patterns
+            .iter()
+            .filter(|p| p.index.as_deref() == Some(&g.name))
+            .collect();
+        let sk = g.sort_key.as_ref().map(|k| k.name.as_str());
+        let keys: Vec<&str> = std::iter::once(g.partition_key.name.as_str())
+            .chain(sk)
+            .collect();
+        for (p, stats) in workload.patterns.iter().zip(&before.patterns) {
+            if p.operation != Operation::UpdateItem || p.changes.is_empty() {
+                continue;
+            }
+            let entity = &workload.entities[&p.entity];
+            if !flows::in_index(entity, &g.partition_key.name, sk)
+                || flows::index_writes(entity, p, &keys, &g.projection) != 1
+            {
+                continue;
+            }
+            // Every query of the index says what it needs, and none needs what changes.
+            let unneeded: Vec<&String> = p
+                .changes
+                .iter()
+                .filter(|c| {
+                    queries.iter().all(|q| {
+                        q.projection
+                            .as_ref()
+                            .is_some_and(|needed| !needed.contains(c))
+                    })
+                })
+                .collect();
+            if unneeded.len() != p.changes.len() {
+                continue;
+            }
+            let size = flows::projected_bytes(design, entity, &keys, &g.projection);
+            let units = dynolab_capacity::write_cost(size, false).0 as f64 / 2.0;
+            let peak = crate::workload::DailyCurve::new(&p.rate)
+                .map(|c| c.peak())
+                .unwrap_or(0.0)
+                * units;
+            let admitted = stats.requests - stats.throttled;
+            let changed = unneeded
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Finding {
+                leads_to: String::new(),
+                table: None,
+                throttled: 0,
+                usd: 0.0,
+                kind: "update-projection",
+                title: format!(
+                    "{:?} rewrites GSI {} on every update: it changes {changed}, which {} projects and none of its queries need",
+                    p.name, g.name, g.name
+                ),
+                evidence: vec![
+                    format!(
+                        "DynamoDB writes an index when an update changes a key or a projected attribute of it; {} projects {}",
+                        g.name,
+                        match &g.projection {
+                            Projection::All => "ALL".to_string(),
+                            Projection::KeysOnly => "KEYS_ONLY".to_string(),
+                            Projection::Include(a) => format!("INCLUDE {}", a.join(", ")),
+                        }
+                    ),
+                    format!(
+                        "{} index write units/s at peak, {} index write units over {} ({} admitted updates x {} unit{})",
+                        count(peak.round() as u64),
+                        count((admitted as f64 * units).round() as u64),
+                        days(before.days),
+                        count(admitted),
+                        units,
+                        if units == 1.0 { "" } else { "s" }
+                    ),
+                    format!(
+                        "with {} keyed on {} values, those writes land on few index partitions",
+                        g.name, g.partition_key.name
+                    ),
+                ],
+            });
+        }
+    }
+    out
 }
 
 /// `template` with each attribute at its most frequent value at `epoch_s` (a spread attribute

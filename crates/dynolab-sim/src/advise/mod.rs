@@ -16,7 +16,9 @@ pub mod savings;
 use dynolab_design::{TableClass, TableDesign};
 use serde::Serialize;
 
-use crate::numbers::usd;
+use std::collections::BTreeMap;
+
+use crate::numbers::{count, usd};
 use crate::sim::{SimError, SimOptions, SimReport, simulate};
 use crate::workload::{Class, Distinct, Distribution, Entity, Workload, template_attributes};
 
@@ -71,8 +73,113 @@ pub struct ModeCost {
     pub stopped_after_days: Option<f64>,
 }
 
+/// Rounds of revision of the after design when its run still throttles (choice).
+pub const REVISION_ROUNDS: usize = 3;
+/// The after design meets the load when it fails no request and throttles under this share of
+/// them (issue 21's acceptance).
+pub const MEETS_LOAD_THROTTLED: f64 = 0.001;
+
+/// Whether a run meets its load: no request failed after retries, and under 0.1% throttled.
+pub fn meets_load(r: &SimReport) -> bool {
+    r.failed == 0 && (r.throttled as f64) < MEETS_LOAD_THROTTLED * r.requests.max(1) as f64
+}
+
+/// Whether the after design meets the load, and when it does not, why: the first line of every
+/// report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub meets_load: bool,
+    /// One line: what the after design does with the load.
+    pub headline: String,
+    /// Which resource still refuses what, and why, largest first.
+    pub refused: Vec<String>,
+    /// Rounds of revision the proof loop made.
+    pub revisions: usize,
+}
+
+fn verdict(
+    design: &TableDesign,
+    after: &SimReport,
+    modes: &[ModeCost],
+    rounds: usize,
+    options: &SimOptions,
+) -> Verdict {
+    let meets = meets_load(after);
+    let cap = |key: &crate::sim::KeyStats| {
+        if key.op == "write" {
+            options.capacity.partition_write_units_per_s
+        } else {
+            options.capacity.partition_read_units_per_s
+        }
+    };
+    let mut refused: Vec<String> = after
+        .throttled_by_reasons
+        .iter()
+        .take(3)
+        .map(|set| format!("{}: {} requests", set.summary, count(set.requests)))
+        .collect();
+    refused.extend(
+        after
+            .top_keys
+            .iter()
+            .filter(|k| k.throttled > 0)
+            .take(3)
+            .map(|k| {
+                format!(
+                    "key {} on {}: {} of its {} requests throttled, peak {} {} units/s offered against one partition's {} (one key lives on one partition; neither capacity nor auto scaling raises that)",
+                    k.key,
+                    k.resource,
+                    count(k.throttled),
+                    count(k.requests),
+                    count(k.peak_units.round() as u64),
+                    k.op,
+                    count(cap(k))
+                )
+            }),
+    );
+    let all_modes_throttle = !modes.is_empty() && modes.iter().all(|m| m.throttled > 0);
+    if all_modes_throttle {
+        refused.push(format!(
+            "none of the {} capacity modes compared meets the load: {}",
+            modes.len(),
+            modes
+                .iter()
+                .map(|m| format!("{} {} throttled", m.mode, count(m.throttled)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let headline = if meets {
+        format!(
+            "The after design meets the load: {} throttled and {} failed of {} requests.",
+            count(after.throttled),
+            count(after.failed),
+            count(after.requests)
+        )
+    } else {
+        format!(
+            "THE AFTER DESIGN CANNOT MEET THE LOAD: {} of {} requests still throttled ({:.2}%) and {} failed after retries on table {}, after {} revision{} of the design; it is not a fix, only the best the advisor found.",
+            count(after.throttled),
+            count(after.requests),
+            after.throttled as f64 / after.requests.max(1) as f64 * 100.0,
+            count(after.failed),
+            design.name,
+            rounds,
+            if rounds == 1 { "" } else { "s" }
+        )
+    };
+    Verdict {
+        meets_load: meets,
+        headline,
+        refused: if meets { Vec::new() } else { refused },
+        revisions: rounds,
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Advice {
+    /// Whether the after design meets the load (first in advice.json, as in every report).
+    pub verdict: Verdict,
     pub findings: Vec<Finding>,
     pub recommendations: Vec<Recommendation>,
     pub modes: Vec<ModeCost>,
@@ -160,8 +267,9 @@ pub fn advise(
     options: &SimOptions,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Advice, SimError> {
-    let (after, after_w, mut recs) = design::fix(design, workload, options);
-    let on_demand = modes::on_demand(&after);
+    let mut min_shards: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut after, mut after_w, mut recs) = design::fix(design, workload, options, &min_shards);
+    let mut on_demand = modes::on_demand(&after);
     // The before design and the after design on demand are independent: run them side by side
     // (the machine this targets has two cores).
     let (before, od) = std::thread::scope(|scope| {
@@ -174,7 +282,40 @@ pub fn advise(
             od.join().expect("the on-demand simulation does not panic"),
         )
     });
-    let (before, od) = (before?, od?);
+    let (before, mut od) = (before?, od?);
+    // The proof loop: while the fixed design, simulated, still throttles a table key, raise that
+    // key's shards from its measured peak and simulate again, up to REVISION_ROUNDS times.
+    // A revision is probed on the first day only (the daily peaks are there, and on demand the
+    // first day is the hardest: the table starts with the fewest partitions and the lowest
+    // peak); the revised design then gets its full on-demand run.
+    let mut rounds = 0;
+    let probe_options = SimOptions {
+        days: Some(options.days.unwrap_or(workload.days).min(1.0)),
+        ..options.clone()
+    };
+    let mut probe: Option<SimReport> = None;
+    while rounds < REVISION_ROUNDS && !meets_load(probe.as_ref().unwrap_or(&od)) {
+        let last = probe.as_ref().unwrap_or(&od);
+        let raised = design::reshard(design, workload, &after_w, last, options, &min_shards);
+        if raised.is_empty() {
+            break;
+        }
+        min_shards.extend(raised);
+        rounds += 1;
+        (after, after_w, recs) = design::fix(design, workload, options, &min_shards);
+        on_demand = modes::on_demand(&after);
+        probe = Some(simulate(
+            &on_demand,
+            &after_w,
+            &probe_options,
+            &mut |d, t| progress(&format!("revision {rounds}"), d, t),
+        )?);
+    }
+    if rounds > 0 {
+        od = simulate(&on_demand, &after_w, options, &mut |d, t| {
+            progress("revised design on demand", d, t)
+        })?;
+    }
     let mut findings = findings::findings(design, workload, &before, options);
     let choice = modes::choose(
         design, workload, &after, &after_w, on_demand, od, options, progress,
@@ -230,7 +371,9 @@ pub fn advise(
         f.leads_to = leads_to(f, &recs, design);
     }
     rank(&mut findings);
+    let verdict = verdict(design, &after_report, &modes, rounds, options);
     Ok(Advice {
+        verdict,
         findings,
         recommendations: recs,
         modes,
@@ -247,7 +390,7 @@ pub fn advise(
 /// measure keeps its place after them (the sort is stable).
 pub fn rank(findings: &mut [Finding]) {
     let tier = |f: &Finding| match f.kind {
-        "hot-key" => 0,
+        "hot-key" | "hot-item" | "shared-key" => 0,
         "throttling" => 1,
         _ if f.throttled > 0 || f.usd > 0.0 => 2,
         _ => 3,
@@ -274,7 +417,9 @@ fn leads_to(finding: &Finding, recs: &[Recommendation], design: &TableDesign) ->
         "throttling" | "hot-key" => &["key-design", "write-sharding", "capacity-mode"],
         "over-provisioned" | "capacity-mode" => &["capacity-mode"],
         "gsi-sprawl" | "unused-gsi" => &["gsi-consolidation"],
-        "wide-projection" => &["gsi-consolidation", "projection"],
+        "wide-projection" | "update-projection" => &["gsi-consolidation", "projection"],
+        "hot-item" => &["item-split"],
+        "shared-key" => &["write-sharding"],
         "filter" => &["key-design", "scan-index"],
         "scan" => &["scan-index"],
         "ttl" => &["ttl"],
@@ -301,6 +446,7 @@ fn leads_to(finding: &Finding, recs: &[Recommendation], design: &TableDesign) ->
         "scan" if finding.title.contains(" is a Scan of index ") => "no recommendation: the advisor makes an index for a Scan of the table, not of an index; a sparse index holding only what the Scan keeps would serve it".into(),
         "scan" => "no recommendation: the Scan returns most of what it reads (an export or a full read), so no key or index reads less; pace it, or use an export to S3".into(),
         "filter" => "no recommendation: the filtered attribute is not one the advisor can put in a key (only the table's hot entity is re-keyed)".into(),
+        "hot-item" => "no recommendation: the item is written whole or only read, so it cannot be split into sub-items that add up; cache its reads, or give each writer an item of its own".into(),
         _ => "no recommendation: nothing the advisor changes addresses it".into(),
     }
 }

@@ -268,6 +268,14 @@ pub fn advice_summary(a: &Advice) -> String {
     let mut out = String::new();
     let days = a.before.days;
     let span = days_span(days);
+    // A design that still cannot take the load says so before anything else.
+    if !a.verdict.meets_load {
+        let _ = writeln!(out, "{}", a.verdict.headline);
+        for r in &a.verdict.refused {
+            let _ = writeln!(out, "  - still refused: {r}");
+        }
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "dynolab advise: table {}, workload {}\n\nTHE ANSWER: BEFORE AND AFTER (same workload, {span})",
@@ -468,8 +476,21 @@ pub fn html(r: &SimReport) -> String {
 pub fn advice_html(a: &Advice) -> String {
     let days = a.before.days;
     let span = days_span(days);
-    let mut body = String::from(
-        r#"<section id="summary"><h2>The answer: before and after</h2><div class="scroll"><table id="before-after"><tr><th></th><th>before</th><th>after</th><th>change</th></tr>"#,
+    let mut body = String::from(r#"<section id="summary">"#);
+    // A design that still cannot take the load says so first, inside the answer.
+    if !a.verdict.meets_load {
+        let _ = write!(
+            body,
+            r#"<div class="verdict" id="verdict"><p><b>{}</b></p><ul>"#,
+            esc(&a.verdict.headline)
+        );
+        for r in &a.verdict.refused {
+            let _ = write!(body, "<li>still refused: {}</li>", esc(r));
+        }
+        body.push_str("</ul></div>");
+    }
+    body.push_str(
+        r#"<h2>The answer: before and after</h2><div class="scroll"><table id="before-after"><tr><th></th><th>before</th><th>after</th><th>change</th></tr>"#,
     );
     for [name, b, f, c] in answer_rows(a) {
         let _ = write!(

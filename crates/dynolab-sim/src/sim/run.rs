@@ -41,11 +41,15 @@ struct KeyTable {
     keys: Vec<(u64, u64, u64, Op)>,
     /// Units offered to each key this second.
     second: Vec<u64>,
+    /// Units of first attempts offered to each key: this second, and the highest second.
+    first: Vec<[u64; 2]>,
 }
 
 impl KeyTable {
     fn index(&mut self, flows: &[Flow]) -> Vec<Option<usize>> {
-        key_index(flows, &mut self.ids, &mut self.keys, &mut self.second)
+        let index = key_index(flows, &mut self.ids, &mut self.keys, &mut self.second);
+        self.first.resize(self.keys.len(), [0, 0]);
+        index
     }
 }
 
@@ -114,7 +118,7 @@ impl Tally {
         flow: &Flow,
         key: Option<usize>,
         admission: &Admission,
-        offered: u64,
+        (new, offered): (u64, u64),
         failed: u64,
     ) {
         let admitted = admission.admitted;
@@ -139,6 +143,7 @@ impl Tally {
             e.0 += offered;
             e.1 += throttled;
             self.keys.second[id] += flow.parts[0].cost.0 * offered;
+            self.keys.first[id][0] += flow.parts[0].cost.0 * new;
         }
         if throttled > 0 {
             self.reasons.count(admission, offered);
@@ -341,6 +346,10 @@ impl<'a> Run<'a> {
             let e = &mut tally.keys.keys[id];
             e.2 = sums[..59].iter().fold(e.2, |m, u| m.max(*u));
             tally.keys.second[id] += sums[59];
+            // A quiet minute retries nothing: every request is a first attempt.
+            let f = &mut tally.keys.first[id];
+            f[1] = sums[..59].iter().fold(f[1], |m, u| m.max(*u));
+            f[0] += sums[59];
         }
         let usage = &mut tally.usage;
         let width = quiet.run.levels.len();
@@ -416,13 +425,14 @@ impl<'a> Run<'a> {
                 }
                 rest
             };
+            let new = st.new;
             let failed = settle(attempts, admission.admitted, &mut st.retry);
             if admission.admitted > 0 {
                 self.tally
                     .grow(&self.growth[flow.pattern], admission.admitted);
             }
             self.tally
-                .flow_second(flow, t.flow_keys[fi], &admission, offered, failed);
+                .flow_second(flow, t.flow_keys[fi], &admission, (new, offered), failed);
         }
     }
 
@@ -434,6 +444,10 @@ impl<'a> Run<'a> {
         for (e, units) in keys.keys.iter_mut().zip(keys.second.iter_mut()) {
             e.2 = e.2.max(*units);
             *units = 0;
+        }
+        for f in &mut keys.first {
+            f[1] = f[1].max(f[0]);
+            f[0] = 0;
         }
         let u = &mut self.tally.usage;
         for i in 0..self.names.len() {
@@ -783,6 +797,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(|((key, resource), id)| {
                 let e = keys.keys[*id];
+                let first = keys.first.get(*id).map_or(0, |f| f[1]);
                 KeyStats {
                     share: e.0 as f64 / per_resource[resource].max(1) as f64,
                     key: key.clone(),
@@ -790,6 +805,7 @@ impl<'a> Run<'a> {
                     requests: e.0,
                     throttled: e.1,
                     peak_units: e.2 as f64 / 2.0,
+                    peak_first_attempt_units: first as f64 / 2.0,
                     op: match e.3 {
                         Op::Read => "read",
                         Op::Write => "write",
