@@ -93,6 +93,40 @@ fn dynolab(args: &[&str], endpoint: &str) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// `dynolab workload from-aws --table orders` against `endpoint`, writing into a fresh
+/// temporary directory.
+struct FromAws {
+    tmp: tempfile::TempDir,
+    workload: PathBuf,
+    design: PathBuf,
+    out: std::process::Output,
+}
+
+fn from_aws(endpoint: &str) -> FromAws {
+    let tmp = tempfile::tempdir().unwrap();
+    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
+    let out = dynolab(
+        &[
+            "workload",
+            "from-aws",
+            "--table",
+            "orders",
+            "--quiet",
+            "--out",
+            workload.to_str().unwrap(),
+            "--design-out",
+            design.to_str().unwrap(),
+        ],
+        endpoint,
+    );
+    FromAws {
+        tmp,
+        workload,
+        design,
+        out,
+    }
+}
+
 /// The orders design of examples/orders/before.tf.
 fn before() -> TableDesign {
     TableDesign::load(root().join("examples/orders/before.tf"))
@@ -479,22 +513,7 @@ async fn a_denied_call_names_its_permission_and_writes_nothing() {
         let server = support::start(&["--in-memory", "--deny-action", action]);
         let raw = Raw::new(&server);
         create(&raw, &before()).await;
-        let tmp = tempfile::tempdir().unwrap();
-        let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
-        let out = dynolab(
-            &[
-                "workload",
-                "from-aws",
-                "--table",
-                "orders",
-                "--quiet",
-                "--out",
-                workload.to_str().unwrap(),
-                "--design-out",
-                design.to_str().unwrap(),
-            ],
-            &server.endpoint,
-        );
+        let FromAws { tmp, out, .. } = from_aws(&server.endpoint);
         assert!(!out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -546,22 +565,12 @@ async fn without_contributor_insights_the_keys_are_assumed_even_and_it_says_how_
         )
         .await;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
-    let out = dynolab(
-        &[
-            "workload",
-            "from-aws",
-            "--table",
-            "orders",
-            "--quiet",
-            "--out",
-            workload.to_str().unwrap(),
-            "--design-out",
-            design.to_str().unwrap(),
-        ],
-        &server.endpoint,
-    );
+    let FromAws {
+        tmp: _tmp,
+        workload,
+        design: _,
+        out,
+    } = from_aws(&server.endpoint);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -598,22 +607,12 @@ async fn throttled_calls_are_retried_with_backoff() {
         json!({"TableName": "orders", "Item": {"PK": {"S": "USER#premium"}, "SK": {"S": "ORDER#1"}}}),
     )
     .await;
-    let tmp = tempfile::tempdir().unwrap();
-    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
-    let out = dynolab(
-        &[
-            "workload",
-            "from-aws",
-            "--table",
-            "orders",
-            "--quiet",
-            "--out",
-            workload.to_str().unwrap(),
-            "--design-out",
-            design.to_str().unwrap(),
-        ],
-        &server.endpoint,
-    );
+    let FromAws {
+        tmp: _tmp,
+        workload,
+        design,
+        out,
+    } = from_aws(&server.endpoint);
     assert!(
         out.status.success(),
         "{}",
@@ -629,22 +628,12 @@ async fn throttled_calls_are_retried_with_backoff() {
     ]);
     let raw = Raw::new(&server);
     create(&raw, &before()).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let (workload, design) = (tmp.path().join("w.toml"), tmp.path().join("t.tf"));
-    let out = dynolab(
-        &[
-            "workload",
-            "from-aws",
-            "--table",
-            "orders",
-            "--quiet",
-            "--out",
-            workload.to_str().unwrap(),
-            "--design-out",
-            design.to_str().unwrap(),
-        ],
-        &server.endpoint,
-    );
+    let FromAws {
+        tmp,
+        workload: _,
+        design: _,
+        out,
+    } = from_aws(&server.endpoint);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
