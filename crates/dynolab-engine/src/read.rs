@@ -227,16 +227,19 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     };
     match page.index {
         None => {
-            let iter = state.data.items.range(range);
+            let iter = state
+                .data
+                .items
+                .range(range.0.as_ref().map(Vec::as_slice), range.1.as_ref().map(Vec::as_slice));
             if page.forward {
                 for (key, item) in iter {
-                    if !visit(key, item, None) {
+                    if !visit(key, &item, None) {
                         break;
                     }
                 }
             } else {
                 for (key, item) in iter.rev() {
-                    if !visit(key, item, None) {
+                    if !visit(key, &item, None) {
                         break;
                     }
                 }
@@ -249,8 +252,8 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
             let mut step = |entry: &Vec<u8>, base: &Vec<u8>| match state.data.items.get(base) {
                 Some(item) => {
                     let stored = (index.projection != ProjectionType::All)
-                        .then(|| index.project(item, &state.meta.key_schema));
-                    visit(entry, item, stored)
+                        .then(|| index.project(&item, &state.meta.key_schema));
+                    visit(entry, &item, stored)
                 }
                 None => true,
             };
