@@ -29,6 +29,7 @@ mod idempotency;
 pub mod insights;
 mod legacy;
 mod lifecycle;
+mod memory;
 pub mod metrics;
 mod ops;
 mod partiql;
@@ -52,6 +53,7 @@ use serde_json::Value;
 
 use crate::table::TableMeta;
 
+pub use dynolab_storage::Progress as LoadProgress;
 pub use ops::OPERATIONS;
 
 /// Settings that do not change while the engine runs.

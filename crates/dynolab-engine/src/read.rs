@@ -227,10 +227,10 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     };
     match page.index {
         None => {
-            let iter = state
-                .data
-                .items
-                .range(range.0.as_ref().map(Vec::as_slice), range.1.as_ref().map(Vec::as_slice));
+            let iter = state.data.items.range(
+                range.0.as_ref().map(Vec::as_slice),
+                range.1.as_ref().map(Vec::as_slice),
+            );
             if page.forward {
                 for (key, item) in iter {
                     if !visit(key, &item, None) {

@@ -6,8 +6,8 @@ use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
 use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
-use dynolab_storage::keys::key_hash;
 use dynolab_storage::Mutation;
+use dynolab_storage::keys::key_hash;
 
 use crate::TableState;
 use crate::table::{IndexMeta, TableMeta, index_entry_key};

@@ -164,11 +164,16 @@ type Runs = Vec<(u64, Vec<Box<[u8]>>)>;
 /// the items are copied as they are stored (each sized, which also checks it decodes), never
 /// decoded into values. Ranges are split evenly between the first and last key, so the
 /// threads share the work when the hashes spread the keys (they do: MD5).
-fn load_items(items: &Keyspace, options: &OpenOptions) -> Result<HashMap<u64, Items>, StorageError> {
+fn load_items(
+    items: &Keyspace,
+    options: &OpenOptions,
+) -> Result<HashMap<u64, Items>, StorageError> {
     let bounds = |guard: Option<fjall::Guard>| -> Result<Option<u128>, StorageError> {
         match guard {
             None => Ok(None),
-            Some(g) => Ok(Some(key_point(&g.key().map_err(StorageError::from_engine)?))),
+            Some(g) => Ok(Some(key_point(
+                &g.key().map_err(StorageError::from_engine)?,
+            ))),
         }
     };
     let (Some(lo), Some(hi)) = (

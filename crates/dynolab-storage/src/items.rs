@@ -317,7 +317,8 @@ impl Items {
 
     /// Every item in key order, decoded one at a time.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&[u8], Item)> + '_ {
-        self.iter_stored().filter_map(|s| Some((s.key, s.decode()?)))
+        self.iter_stored()
+            .filter_map(|s| Some((s.key, s.decode()?)))
     }
 
     /// The items with keys in `(lower, upper)`, as held. An inverted range is empty.

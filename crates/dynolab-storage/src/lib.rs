@@ -308,7 +308,10 @@ mod tests {
         }
         let (store, loaded) = Store::open(dir.path()).unwrap();
         assert_eq!(loaded.tables, vec![("t".to_string(), b"meta".to_vec())]);
-        let one: Vec<_> = loaded.items[&1].iter().map(|(k, i)| (k.to_vec(), i)).collect();
+        let one: Vec<_> = loaded.items[&1]
+            .iter()
+            .map(|(k, i)| (k.to_vec(), i))
+            .collect();
         assert_eq!(one, vec![(b"k1".to_vec(), item("a"))]);
         assert_eq!(loaded.items[&2].len(), 1);
         store

@@ -10,6 +10,7 @@ mod hardening;
 mod history;
 mod idempotency;
 mod lifecycle;
+mod memory;
 mod messages;
 mod protocol;
 mod record;

@@ -102,6 +102,7 @@ pub(crate) fn dispatch(
     macro_rules! op {
         ($module:ident) => {{
             let req = check_request(body, $module::SHAPE)?;
+            crate::memory::check(engine, operation, &req)?;
             $module::execute(engine, &req)
         }};
     }
