@@ -44,8 +44,21 @@ pub(crate) fn index_all(state: &mut TableState) {
     if meta.ttl.is_none() && meta.indexes().next().is_none() {
         return;
     }
+    // Only the attributes the indexes are keyed on and the TTL attribute are decoded.
+    let mut wanted: Vec<&str> = meta
+        .indexes()
+        .flat_map(|index| index.key_schema.names())
+        .collect();
+    if let Some(ttl) = &meta.ttl {
+        wanted.push(&ttl.attribute);
+    }
+    let keep = |name: &str| wanted.contains(&name);
     let dynolab_storage::TableData { items, indexes } = data;
-    for (key, item) in items.iter() {
+    for stored in items.iter_stored() {
+        let key = stored.key;
+        let Some(item) = stored.decode_attributes(&keep) else {
+            continue;
+        };
         if let Some(at) = expires_at(meta, &item) {
             expiry.insert((at, key.to_vec()));
         }

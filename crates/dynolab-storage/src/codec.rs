@@ -39,6 +39,24 @@ pub fn item_size(bytes: &[u8]) -> Option<u64> {
     (cur.pos == bytes.len()).then_some(size)
 }
 
+/// The top-level attributes of an encoded item that `keep` selects, decoded; the others are
+/// skipped without being built. `None` when the bytes are not a whole item.
+pub fn decode_attributes(bytes: &[u8], keep: &dyn Fn(&str) -> bool) -> Option<Item> {
+    let mut cur = Cursor { bytes, pos: 0 };
+    let n = cur.varint()?;
+    let mut out = Item::new();
+    for _ in 0..n {
+        let name = std::str::from_utf8(cur.bytes()?).ok()?;
+        if keep(name) {
+            let name = name.to_string();
+            out.insert(name, cur.value()?);
+        } else {
+            cur.skip_value()?;
+        }
+    }
+    (cur.pos == bytes.len()).then_some(out)
+}
+
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -167,6 +185,34 @@ impl Cursor<'_> {
         Some(out)
     }
 
+    /// Moves past one value without building or checking it.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.byte()? {
+            0..=2 => {
+                self.bytes()?;
+            }
+            3..=5 => {}
+            6 => {
+                for _ in 0..self.varint()? {
+                    self.skip_value()?;
+                }
+            }
+            7 => {
+                for _ in 0..self.varint()? {
+                    self.bytes()?;
+                    self.skip_value()?;
+                }
+            }
+            8..=10 => {
+                for _ in 0..self.varint()? {
+                    self.bytes()?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
     fn str_len(&mut self) -> Option<u64> {
         let b = self.bytes()?;
         std::str::from_utf8(b).ok()?;
@@ -263,6 +309,16 @@ mod tests {
             Some(dynolab_model::size::item_size_bytes(&item) as u64)
         );
         assert_eq!(item_size(&bytes[..bytes.len() - 1]), None);
+        let some = decode_attributes(&bytes, &|name| name == "n" || name == "z");
+        let mut want = Item::new();
+        want.insert("n".into(), item["n"].clone());
+        want.insert("z".into(), item["z"].clone());
+        assert_eq!(some, Some(want));
+        assert_eq!(decode_attributes(&bytes, &|_| true).as_ref(), Some(&item));
+        assert_eq!(
+            decode_attributes(&bytes[..bytes.len() - 1], &|_| false),
+            None
+        );
         assert_eq!(decode_item(&bytes), Some(item));
         assert_eq!(decode_item(&bytes[..bytes.len() - 1]), None);
     }

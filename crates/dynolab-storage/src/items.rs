@@ -164,6 +164,11 @@ impl StoredItem<'_> {
     pub fn decode(&self) -> Option<Item> {
         codec::decode_item(self.bytes)
     }
+
+    /// Only the top-level attributes `keep` selects, decoded (the others are skipped).
+    pub fn decode_attributes(&self, keep: &dyn Fn(&str) -> bool) -> Option<Item> {
+        codec::decode_attributes(self.bytes, keep)
+    }
 }
 
 /// A table's items, ordered by key. See the module documentation.
