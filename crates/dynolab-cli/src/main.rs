@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 mod aws;
+mod memory;
 mod simulate;
 mod workload;
 use dynolab_capacity::CapacityConfig;
@@ -191,6 +192,12 @@ struct ServeArgs {
     /// instead of the blocking pool (docs/benchmarks.md §7).
     #[arg(long, hide = true)]
     inline_long_operations: bool,
+    /// The most item data kept in memory: past it, writes that add data get a
+    /// ValidationException naming this flag (reads and deletes go on; docs/COMPAT.md). A size
+    /// (`2G`, `512MiB`, bytes), a share of physical memory (`40%`), or `off`. Default: half of
+    /// the machine's physical memory.
+    #[arg(long, value_name = "SIZE", value_parser = memory::parse_max_memory, env = "DYNOLAB_MAX_MEMORY")]
+    max_memory: Option<memory::MaxMemory>,
     /// Testing only: a request naming this table panics inside the engine (the panic-isolation
     /// test in crates/dynolab-cli/tests/it/hardening.rs).
     #[arg(long, hide = true)]
@@ -375,6 +382,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         lifecycle: args.lifecycle.config(),
         record: args.record.clone(),
         fault_panic_table: args.fault_panic_table.clone(),
+        max_memory: args
+            .max_memory
+            .map_or_else(memory::default_max_memory, |m| m.0),
         ..EngineConfig::default()
     };
     config.capacity = (args.capacity == Switch::On).then(|| args.model.config());
@@ -390,7 +400,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         Some(v) => Arc::new(v.clone()),
         None => Arc::new(SystemClock),
     };
-    let engine = Engine::open(config, clock).map_err(|e| format!("opening storage: {e}"))?;
+    let engine = Engine::open_with_progress(config, clock, memory::load_progress())
+        .map_err(|e| format!("opening storage: {e}"))?;
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .map_err(|e| format!("bad address: {e}"))?;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use dynolab_clock::Timestamp;
 use dynolab_model::wire::Checked;
-use dynolab_model::{ApiError, ErrorCode, Item};
-use dynolab_storage::{Mutation, TableData, codec};
+use dynolab_model::{ApiError, ErrorCode};
+use dynolab_storage::{Items, Mutation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -34,7 +34,7 @@ pub(crate) struct BackupMeta {
 
 pub(crate) struct Backup {
     pub meta: BackupMeta,
-    pub items: Arc<Vec<(Vec<u8>, Item)>>,
+    pub items: Arc<Items>,
 }
 
 impl Backup {
@@ -146,11 +146,11 @@ pub(crate) fn table_name(name_or_arn: &str) -> &str {
 pub(crate) fn store_mutations(backup: &Backup) -> Result<Vec<Mutation>, ApiError> {
     let mut mutations: Vec<Mutation> = backup
         .items
-        .iter()
-        .map(|(key, item)| Mutation::PutItem {
+        .iter_stored()
+        .map(|s| Mutation::PutItem {
             table_id: backup.meta.data_id,
-            key: key.clone(),
-            item: codec::encode_item(item),
+            key: s.key.to_vec(),
+            item: s.bytes.to_vec(),
         })
         .collect();
     mutations.push(Mutation::PutBackup {
@@ -310,19 +310,20 @@ pub(crate) fn check_target_free(engine: &Engine, name: &str) -> Result<(), ApiEr
 pub(crate) fn create_restored(
     engine: &Engine,
     meta: TableMeta,
-    items: impl IntoIterator<Item = (Vec<u8>, Item)>,
+    items: Items,
 ) -> Result<Outcome, ApiError> {
     let now = engine.now();
-    let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
-    let mut mutations = Vec::new();
-    for (key, item) in items {
-        mutations.push(Mutation::PutItem {
+    let mut state = TableState::new(meta, engine.table_data(), &engine.capacity_config(), now);
+    let mutations = items
+        .iter_stored()
+        .map(|s| Mutation::PutItem {
             table_id: state.meta.id,
-            key: key.clone(),
-            item: codec::encode_item(&item),
-        });
-        crate::write::load_item(&mut state, key, item);
-    }
+            key: s.key.to_vec(),
+            item: s.bytes.to_vec(),
+        })
+        .collect();
+    state.data.items = items;
+    crate::write::index_all(&mut state);
     let mut tables = engine.tables_write();
     check_target_free_in(&tables, &state.meta.name)?;
     crate::ops::install(engine, &mut tables, state, mutations)

@@ -7,12 +7,12 @@
 //! to the longest retention they need (24 hours for streams, the recovery period for PITR).
 //! A stream is a view of the log: the sequence-number range during which it was enabled.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
-use dynolab_storage::{Mutation, codec};
+use dynolab_storage::{Items, Mutation, codec};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -253,19 +253,19 @@ impl History {
     }
 
     /// The table's items as they were at `at`: every change committed after it, undone.
-    pub fn items_at(
-        &self,
-        items: &BTreeMap<Vec<u8>, Item>,
-        at: Timestamp,
-    ) -> BTreeMap<Vec<u8>, Item> {
+    pub fn items_at(&self, items: &Items, at: Timestamp) -> Items {
         let mut out = items.clone();
         for change in self.changes.iter().rev() {
             if change.at <= at {
                 break;
             }
             match &change.old {
-                Some(old) => out.insert(change.key.clone(), old.clone()),
-                None => out.remove(&change.key),
+                Some(old) => {
+                    out.insert(&change.key, old);
+                }
+                None => {
+                    out.remove(&change.key);
+                }
             };
         }
         out

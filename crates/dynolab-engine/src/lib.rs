@@ -29,6 +29,7 @@ mod idempotency;
 pub mod insights;
 mod legacy;
 mod lifecycle;
+mod memory;
 pub mod metrics;
 mod ops;
 mod partiql;
@@ -47,11 +48,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use dynolab_capacity::{CapacityConfig, Charge, TableCapacity};
 use dynolab_clock::{Clock, Timestamp};
 use dynolab_model::{ApiError, ErrorCode};
-use dynolab_storage::{Mutation, StorageError, Store, TableData, Ticket};
+use dynolab_storage::{Meter, Mutation, StorageError, Store, TableData, Ticket};
 use serde_json::Value;
 
 use crate::table::TableMeta;
 
+pub use dynolab_storage::Progress as LoadProgress;
 pub use ops::OPERATIONS;
 
 /// Settings that do not change while the engine runs.
@@ -73,6 +75,9 @@ pub struct EngineConfig {
     /// a request naming this table panics inside the engine while it holds the table's write
     /// lock. `None` in every real use.
     pub fault_panic_table: Option<String>,
+    /// `serve --max-memory`: past this many bytes of item data in memory (the engine's
+    /// [`dynolab_storage::Meter`]), writes that add data are refused; `None` sets no ceiling.
+    pub max_memory: Option<u64>,
 }
 
 /// How long DynamoDB's asynchronous work takes here, in seconds of the engine's clock. Zero
@@ -124,6 +129,7 @@ impl Default for EngineConfig {
             lifecycle: Lifecycle::default(),
             record: None,
             fault_panic_table: None,
+            max_memory: None,
         }
     }
 }
@@ -183,6 +189,8 @@ pub struct Engine {
     backups: Mutex<BTreeMap<String, backups::Backup>>,
     /// The request log of `serve --record`.
     recorder: Option<record::Recorder>,
+    /// The bytes every table's items (and backups) hold in memory, for `--max-memory`.
+    meter: Meter,
 }
 
 /// A key a request touched, for Contributor Insights: the index (`None` for the table), the
@@ -212,10 +220,39 @@ impl Outcome {
 }
 
 impl Engine {
+    /// An empty table's data, counted in the engine's memory meter.
+    pub(crate) fn table_data(&self) -> TableData {
+        TableData::with_meter(self.meter.clone())
+    }
+
+    /// The bytes of item data the engine holds in memory (an estimate per entry; see
+    /// `dynolab_storage::items::entry_cost`).
+    pub fn memory_bytes(&self) -> u64 {
+        self.meter.bytes()
+    }
+
     /// Opens the engine, loading the data directory if there is one.
     pub fn open(config: EngineConfig, clock: Arc<dyn Clock>) -> Result<Engine, StorageError> {
+        Engine::open_with_progress(config, clock, None)
+    }
+
+    /// [`Engine::open`], reporting (items read, approximate total) while the data directory's
+    /// items load (`serve` draws a progress bar with it; the engine never prints).
+    pub fn open_with_progress(
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+        progress: Option<Arc<dynolab_storage::Progress>>,
+    ) -> Result<Engine, StorageError> {
+        let meter = Meter::new();
         let (store, loaded) = match &config.data_dir {
-            Some(dir) => Store::open(dir)?,
+            Some(dir) => Store::open_with(
+                dir,
+                &dynolab_storage::OpenOptions {
+                    meter: meter.clone(),
+                    progress,
+                    threads: 0,
+                },
+            )?,
             None => (Store::in_memory(), Default::default()),
         };
         let recorder = match &config.record {
@@ -239,6 +276,7 @@ impl Engine {
             tokens: Mutex::new(idempotency::Tokens::default()),
             backups: Mutex::new(BTreeMap::new()),
             recorder,
+            meter,
         };
         let mut items = loaded.items;
         let mut changes = loaded.changes;
@@ -274,7 +312,7 @@ impl Engine {
                 .fetch_max(meta.id + 1, Ordering::SeqCst);
             let capacity_config = engine.capacity_config();
             let mut state =
-                TableState::new(meta, TableData::default(), &capacity_config, engine.now());
+                TableState::new(meta, engine.table_data(), &capacity_config, engine.now());
             // Data files from before streams existed kept the StreamSpecification as is.
             if let Some(spec) = state.meta.extra.remove("StreamSpecification")
                 && let Some(view) = spec.get("StreamViewType").and_then(Value::as_str)
@@ -292,8 +330,9 @@ impl Engine {
                     meta: bytes,
                 }]));
             }
-            for (key, item) in items.remove(&state.meta.id).unwrap_or_default() {
-                write::load_item(&mut state, key, item);
+            if let Some(loaded_items) = items.remove(&state.meta.id) {
+                state.data.items = loaded_items;
+                write::index_all(&mut state);
             }
             for (seq, record) in changes.remove(&state.meta.id).unwrap_or_default() {
                 let change = history::Change::decode(seq, &record).ok_or_else(|| {
@@ -586,7 +625,7 @@ impl Engine {
     pub(crate) fn sample_storage(&self, state: &TableState) {
         let now = self.now();
         let items = state.data.items.len() as f64;
-        let bytes = state.data.size_bytes as f64;
+        let bytes = state.data.items.size_bytes() as f64;
         let average = if items > 0.0 { bytes / items } else { 0.0 };
         // Partitions split for size (about 10 GB each).
         {

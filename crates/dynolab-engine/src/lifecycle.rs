@@ -194,9 +194,9 @@ pub(crate) fn rebuild_expiry(state: &mut TableState) {
         meta, data, expiry, ..
     } = state;
     expiry.clear();
-    for (key, item) in &data.items {
-        if let Some(at) = write::expires_at(meta, item) {
-            expiry.insert((at, key.clone()));
+    for (key, item) in data.items.iter() {
+        if let Some(at) = write::expires_at(meta, &item) {
+            expiry.insert((at, key.to_vec()));
         }
     }
 }

@@ -194,6 +194,33 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     } else {
         (page.lower, page.upper)
     };
+    // A COUNT of the table itself with no filter needs only each item's stored size: no item
+    // is decoded but the page's last, for its LastEvaluatedKey.
+    if page.index.is_none() && page.filter.is_none() && page.select == Select::Count {
+        let lower = range.0.as_ref().map(Vec::as_slice);
+        let upper = range.1.as_ref().map(Vec::as_slice);
+        let iter = state.data.items.range_stored(lower, upper);
+        let iter: Box<dyn Iterator<Item = dynolab_storage::StoredItem<'_>>> = if page.forward {
+            Box::new(iter)
+        } else {
+            Box::new(iter.rev())
+        };
+        for stored in iter {
+            out.first_hash
+                .get_or_insert(dynolab_storage::keys::key_hash(stored.key));
+            bytes += stored.size;
+            out.scanned += 1;
+            out.count += 1;
+            if page.limit.is_some_and(|l| out.scanned >= l) || bytes >= PAGE_LIMIT_BYTES {
+                if let Some(item) = stored.decode() {
+                    out.last_key = Some(last_key(state, None, &item));
+                }
+                break;
+            }
+        }
+        out.consumed.table_read = read_cost(bytes, page.kind);
+        return out;
+    }
     // `stored` is the index's projected copy; `None` when the item itself is what is stored.
     let mut visit = |entry_key: &[u8], item: &Item, stored: Option<Item>| -> bool {
         out.first_hash
@@ -227,16 +254,19 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     };
     match page.index {
         None => {
-            let iter = state.data.items.range(range);
+            let iter = state.data.items.range(
+                range.0.as_ref().map(Vec::as_slice),
+                range.1.as_ref().map(Vec::as_slice),
+            );
             if page.forward {
                 for (key, item) in iter {
-                    if !visit(key, item, None) {
+                    if !visit(key, &item, None) {
                         break;
                     }
                 }
             } else {
                 for (key, item) in iter.rev() {
-                    if !visit(key, item, None) {
+                    if !visit(key, &item, None) {
                         break;
                     }
                 }
@@ -249,8 +279,8 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
             let mut step = |entry: &Vec<u8>, base: &Vec<u8>| match state.data.items.get(base) {
                 Some(item) => {
                     let stored = (index.projection != ProjectionType::All)
-                        .then(|| index.project(item, &state.meta.key_schema));
-                    visit(entry, item, stored)
+                        .then(|| index.project(&item, &state.meta.key_schema));
+                    visit(entry, &item, stored)
                 }
                 None => true,
             };

@@ -6,8 +6,8 @@ use dynolab_capacity::{Charge, Consumed, HalfUnits, Op, Target, write_cost};
 use dynolab_clock::Timestamp;
 use dynolab_model::Item;
 use dynolab_model::size::item_size_bytes;
+use dynolab_storage::Mutation;
 use dynolab_storage::keys::key_hash;
-use dynolab_storage::{Mutation, codec};
 
 use crate::TableState;
 use crate::table::{IndexMeta, TableMeta, index_entry_key};
@@ -34,24 +34,43 @@ pub(crate) fn expires_at(meta: &TableMeta, item: &Item) -> Option<i64> {
     }
 }
 
-/// Loads an item read back from disk: no capacity, no mutation.
-pub(crate) fn load_item(state: &mut TableState, key: Vec<u8>, item: Item) {
+/// Rebuilds the secondary indexes and the TTL expiry index from the items a table was loaded
+/// or restored with: no capacity, no mutation. Items are decoded only when the table has an
+/// index or TTL.
+pub(crate) fn index_all(state: &mut TableState) {
     let TableState {
         meta, data, expiry, ..
     } = state;
-    if let Some(at) = expires_at(meta, &item) {
-        expiry.insert((at, key.clone()));
+    if meta.ttl.is_none() && meta.indexes().next().is_none() {
+        return;
     }
-    for index in meta.indexes() {
-        if let Some(entry) = index_entry_key(index, &meta.attribute_definitions, &item, &key) {
-            data.indexes
-                .entry(index.name.clone())
-                .or_default()
-                .insert(entry, key.clone());
+    // Only the attributes the indexes are keyed on and the TTL attribute are decoded.
+    let mut wanted: Vec<&str> = meta
+        .indexes()
+        .flat_map(|index| index.key_schema.names())
+        .collect();
+    if let Some(ttl) = &meta.ttl {
+        wanted.push(&ttl.attribute);
+    }
+    let keep = |name: &str| wanted.contains(&name);
+    let dynolab_storage::TableData { items, indexes } = data;
+    for stored in items.iter_stored() {
+        let key = stored.key;
+        let Some(item) = stored.decode_attributes(&keep) else {
+            continue;
+        };
+        if let Some(at) = expires_at(meta, &item) {
+            expiry.insert((at, key.to_vec()));
+        }
+        for index in meta.indexes() {
+            if let Some(entry) = index_entry_key(index, &meta.attribute_definitions, &item, key) {
+                indexes
+                    .entry(index.name.clone())
+                    .or_default()
+                    .insert(entry, key.to_vec());
+            }
         }
     }
-    data.size_bytes += item_size_bytes(&item) as u64;
-    data.items.insert(key, item);
 }
 
 /// What a write costs, and where.
@@ -108,6 +127,7 @@ fn index_writes(
 pub(crate) fn plan(state: &TableState, key: &[u8], new: Option<&Item>, tx: bool) -> Plan {
     let meta = &state.meta;
     let old = state.data.items.get(key);
+    let old = old.as_ref();
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.map_or(0, |n| item_size_bytes(n) as u64);
     let mut plan = Plan::default();
@@ -186,6 +206,7 @@ pub(crate) fn apply(
         ..
     } = state;
     let old = data.items.get(key);
+    let old = old.as_ref();
     if meta.ttl.is_some() {
         if let Some(at) = old.and_then(|o| expires_at(meta, o)) {
             expiry.remove(&(at, key.to_vec()));
@@ -196,8 +217,6 @@ pub(crate) fn apply(
     }
     let ttl_delete = origin == Origin::TimeToLive;
     let mut mutations = history.record(meta, key, old, new.as_ref(), now, ttl_delete);
-    let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
-    let new_size = new.as_ref().map_or(0, |n| item_size_bytes(n) as u64);
     for index in meta.indexes() {
         let entries = data.indexes.entry(index.name.clone()).or_default();
         if let Some(old_key) =
@@ -212,11 +231,10 @@ pub(crate) fn apply(
             entries.insert(new_key, key.to_vec());
         }
     }
-    data.size_bytes = data.size_bytes.saturating_sub(old_size) + new_size;
     match new {
         Some(item) => {
-            let encoded = codec::encode_item(&item);
-            data.items.insert(key.to_vec(), item);
+            // Encoded once: the same bytes are held in memory and written to disk.
+            let encoded = data.items.insert(key, &item);
             mutations.insert(
                 0,
                 Mutation::PutItem {

@@ -29,6 +29,34 @@ pub fn decode_item(bytes: &[u8]) -> Option<Item> {
     (cur.pos == bytes.len()).then_some(item)
 }
 
+/// The DynamoDB size (`dynolab_model::size::item_size_bytes`) of an encoded item, computed
+/// without building it; `None` when the bytes are not a whole item. Checks what
+/// [`decode_item`] checks (UTF-8 strings, canonical numbers), so a restart that only sizes the
+/// items it loads still refuses a corrupt one.
+pub fn item_size(bytes: &[u8]) -> Option<u64> {
+    let mut cur = Cursor { bytes, pos: 0 };
+    let size = cur.size_map(0)?;
+    (cur.pos == bytes.len()).then_some(size)
+}
+
+/// The top-level attributes of an encoded item that `keep` selects, decoded; the others are
+/// skipped without being built. `None` when the bytes are not a whole item.
+pub fn decode_attributes(bytes: &[u8], keep: &dyn Fn(&str) -> bool) -> Option<Item> {
+    let mut cur = Cursor { bytes, pos: 0 };
+    let n = cur.varint()?;
+    let mut out = Item::new();
+    for _ in 0..n {
+        let name = std::str::from_utf8(cur.bytes()?).ok()?;
+        if keep(name) {
+            let name = name.to_string();
+            out.insert(name, cur.value()?);
+        } else {
+            cur.skip_value()?;
+        }
+    }
+    (cur.pos == bytes.len()).then_some(out)
+}
+
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -157,6 +185,78 @@ impl Cursor<'_> {
         Some(out)
     }
 
+    /// Moves past one value without building or checking it.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.byte()? {
+            0..=2 => {
+                self.bytes()?;
+            }
+            3..=5 => {}
+            6 => {
+                for _ in 0..self.varint()? {
+                    self.skip_value()?;
+                }
+            }
+            7 => {
+                for _ in 0..self.varint()? {
+                    self.bytes()?;
+                    self.skip_value()?;
+                }
+            }
+            8..=10 => {
+                for _ in 0..self.varint()? {
+                    self.bytes()?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn str_len(&mut self) -> Option<u64> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b).ok()?;
+        Some(b.len() as u64)
+    }
+
+    fn number_size(&mut self) -> Option<u64> {
+        Some(self.number()?.size_bytes() as u64)
+    }
+
+    /// The size of a map's entries; `overhead` per entry (1 inside a document, 0 for an item).
+    fn size_map(&mut self, overhead: u64) -> Option<u64> {
+        let n = self.varint()?;
+        let mut total = 0u64;
+        for _ in 0..n {
+            total += self.str_len()? + self.size_value()? + overhead;
+        }
+        Some(total)
+    }
+
+    fn size_list(&mut self, mut f: impl FnMut(&mut Self) -> Option<u64>) -> Option<u64> {
+        let n = self.varint()?;
+        let mut total = 0u64;
+        for _ in 0..n {
+            total += f(self)?;
+        }
+        Some(total)
+    }
+
+    fn size_value(&mut self) -> Option<u64> {
+        Some(match self.byte()? {
+            0 => self.str_len()?,
+            1 => self.number_size()?,
+            2 => self.bytes()?.len() as u64,
+            3..=5 => 1,
+            6 => 3 + self.size_list(|c| Some(c.size_value()? + 1))?,
+            7 => 3 + self.size_map(1)?,
+            8 => self.size_list(Self::str_len)?,
+            9 => self.size_list(Self::number_size)?,
+            10 => self.size_list(|c| Some(c.bytes()?.len() as u64))?,
+            _ => return None,
+        })
+    }
+
     fn value(&mut self) -> Option<AttributeValue> {
         Some(match self.byte()? {
             0 => AttributeValue::S(self.string()?),
@@ -204,6 +304,21 @@ mod tests {
         );
         item.insert("bs".into(), AttributeValue::Bs(vec![vec![1], vec![2, 3]]));
         let bytes = encode_item(&item);
+        assert_eq!(
+            item_size(&bytes),
+            Some(dynolab_model::size::item_size_bytes(&item) as u64)
+        );
+        assert_eq!(item_size(&bytes[..bytes.len() - 1]), None);
+        let some = decode_attributes(&bytes, &|name| name == "n" || name == "z");
+        let mut want = Item::new();
+        want.insert("n".into(), item["n"].clone());
+        want.insert("z".into(), item["z"].clone());
+        assert_eq!(some, Some(want));
+        assert_eq!(decode_attributes(&bytes, &|_| true).as_ref(), Some(&item));
+        assert_eq!(
+            decode_attributes(&bytes[..bytes.len() - 1], &|_| false),
+            None
+        );
         assert_eq!(decode_item(&bytes), Some(item));
         assert_eq!(decode_item(&bytes[..bytes.len() - 1]), None);
     }

@@ -10,17 +10,20 @@
 //! # Layout
 //! - [`keys`]: order-preserving key encoding and the partition hash.
 //! - [`codec`]: the binary item format on disk.
+//! - [`items`]: a table's items in memory, one allocation each in that format.
 //! - `durable`: the fjall database and the group-commit writer thread.
 
 pub mod codec;
 mod durable;
+pub mod items;
 pub mod keys;
+
+pub use items::{Items, Meter, StoredItem};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 
-use dynolab_model::Item;
 use tokio::sync::oneshot;
 
 /// A failure of the storage layer (disk full, corrupt file): answered as InternalServerError.
@@ -92,12 +95,27 @@ pub enum Mutation {
 pub struct Loaded {
     /// Table name and the engine's metadata bytes.
     pub tables: Vec<(String, Vec<u8>)>,
-    /// Items per table id, keyed as [`TableData::items`].
-    pub items: HashMap<u64, Vec<(Vec<u8>, Item)>>,
+    /// Items per table id, as [`TableData::items`] holds them (not decoded), counted in the
+    /// meter given to [`Store::open_with`].
+    pub items: HashMap<u64, Items>,
     /// Change-log entries per table id, in `seq` order: (seq, record).
     pub changes: HashMap<u64, Vec<(u64, Vec<u8>)>>,
     /// Backup ARN and the engine's description bytes.
     pub backups: Vec<(String, Vec<u8>)>,
+}
+
+/// A progress report while items load: (items read so far, approximate total).
+pub type Progress = dyn Fn(u64, u64) + Send + Sync;
+
+/// How [`Store::open_with`] loads the data.
+#[derive(Default, Clone)]
+pub struct OpenOptions {
+    /// The meter the loaded items count in.
+    pub meter: Meter,
+    /// Called from the loading threads every few thousand items (storage itself never prints).
+    pub progress: Option<std::sync::Arc<Progress>>,
+    /// Threads reading the items keyspace; 0 chooses from the machine's cores (at most 4).
+    pub threads: usize,
 }
 
 /// Resolves when the mutations it stands for are on disk.
@@ -130,7 +148,12 @@ impl Store {
 
     /// Opens (or creates) the data directory and returns what it held.
     pub fn open(dir: &Path) -> Result<(Store, Loaded), StorageError> {
-        let (durable, loaded) = durable::Durable::open(dir)?;
+        Store::open_with(dir, &OpenOptions::default())
+    }
+
+    /// [`Store::open`], counting the loaded items in `options.meter` and reporting progress.
+    pub fn open_with(dir: &Path, options: &OpenOptions) -> Result<(Store, Loaded), StorageError> {
+        let (durable, loaded) = durable::Durable::open(dir, options)?;
         Ok((
             Store {
                 durable: Some(durable),
@@ -157,19 +180,29 @@ impl Store {
 pub type IndexEntries = BTreeMap<Vec<u8>, Vec<u8>>;
 
 /// The in-memory state of one table: items by key, and one keyspace per secondary index.
+/// Index entries hold keys only (the entry key and the base item's key), never items.
 #[derive(Default, Debug)]
 pub struct TableData {
-    pub items: BTreeMap<Vec<u8>, Item>,
+    /// The items, encoded (see [`items`]); they also sum their sizes (TableSizeBytes).
+    pub items: Items,
     /// Index name → entries. Projection is applied when an entry is read.
     pub indexes: HashMap<String, IndexEntries>,
-    /// Sum of item sizes in bytes (for DescribeTable's TableSizeBytes).
-    pub size_bytes: u64,
+}
+
+impl TableData {
+    /// An empty table whose items count in `meter`.
+    pub fn with_meter(meter: Meter) -> TableData {
+        TableData {
+            items: Items::with_meter(meter),
+            indexes: HashMap::new(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dynolab_model::AttributeValue;
+    use dynolab_model::{AttributeValue, Item};
 
     fn item(v: &str) -> Item {
         let mut i = Item::new();
@@ -275,7 +308,11 @@ mod tests {
         }
         let (store, loaded) = Store::open(dir.path()).unwrap();
         assert_eq!(loaded.tables, vec![("t".to_string(), b"meta".to_vec())]);
-        assert_eq!(loaded.items[&1], vec![(b"k1".to_vec(), item("a"))]);
+        let one: Vec<_> = loaded.items[&1]
+            .iter()
+            .map(|(k, i)| (k.to_vec(), i))
+            .collect();
+        assert_eq!(one, vec![(b"k1".to_vec(), item("a"))]);
         assert_eq!(loaded.items[&2].len(), 1);
         store
             .submit(vec![

@@ -11,6 +11,7 @@ mod hardening;
 mod history;
 mod idempotency;
 mod lifecycle;
+mod memory;
 mod messages;
 mod protocol;
 mod record;

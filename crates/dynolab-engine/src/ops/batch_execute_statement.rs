@@ -75,6 +75,7 @@ fn get(
     let (key_item, condition, projection) = partiql::item_read(&state.meta, sel)?;
     let key = state.meta.key_from_param(&key_item)?;
     let item = state.data.items.get(&key);
+    let item = item.as_ref();
     let cost = read_cost(
         item.map_or(0, |i| item_size_bytes(i) as u64),
         ReadKind::from_consistent(consistent),

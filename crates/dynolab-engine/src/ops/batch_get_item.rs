@@ -172,6 +172,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         let mut left = Vec::new();
         for (key_item, key) in r.keys.iter().zip(&encoded) {
             let item = state.data.items.get(key);
+            let item = item.as_ref();
             let size = item.map_or(0, item_size_bytes);
             if response_bytes + size > RESPONSE_LIMIT_BYTES {
                 left.push(item_json(key_item));

@@ -202,7 +202,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                     .data
                     .items
                     .get(&key)
-                    .map(|i| engine.contributor_keys(&state.meta, i))
+                    .map(|i| engine.contributor_keys(&state.meta, &i))
                     .unwrap_or_default(),
             };
             if let Err(e) = engine.admit_keys(&state, &plan.charges, &keys, now) {

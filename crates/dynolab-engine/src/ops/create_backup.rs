@@ -33,12 +33,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let backup = {
         let state = read_lock(&handle);
-        let items: Vec<_> = state
-            .data
-            .items
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let items = state.data.items.clone();
         let millis = now.as_micros() / 1000;
         Backup {
             meta: BackupMeta {
@@ -49,7 +44,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 ),
                 name: req.str_field("BackupName").unwrap_or_default().to_string(),
                 created_micros: now.as_micros(),
-                size_bytes: state.data.size_bytes,
+                size_bytes: state.data.items.size_bytes(),
                 data_id,
                 table: state.meta.clone(),
             },

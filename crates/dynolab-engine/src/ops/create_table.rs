@@ -4,7 +4,7 @@
 
 use dynolab_model::wire::{Check, Checked, TABLE_NAME_CHECKS, Ty, field};
 use dynolab_model::{ApiError, ValueType};
-use dynolab_storage::{Mutation, TableData};
+use dynolab_storage::Mutation;
 use serde_json::{Map, Value, json};
 
 use super::describe_table::describe;
@@ -411,7 +411,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         )));
     }
     let now = engine.now();
-    let mut state = TableState::new(meta, TableData::default(), &engine.capacity_config(), now);
+    let mut state = TableState::new(meta, engine.table_data(), &engine.capacity_config(), now);
     if let Some(change) = &stream {
         let TableState { meta, history, .. } = &mut state;
         crate::history::change_stream(meta, history, change, now);

@@ -18,7 +18,7 @@ fn index_json(state: &TableState, index: &IndexMeta, status: &str) -> Value {
         .map(|e| {
             e.values()
                 .filter_map(|k| state.data.items.get(k))
-                .map(|item| item_size_bytes(&index.project(item, &meta.key_schema)))
+                .map(|item| item_size_bytes(&index.project(&item, &meta.key_schema)))
                 .sum()
         })
         .unwrap_or(0);
@@ -60,7 +60,7 @@ pub(crate) fn describe(state: &TableState) -> Value {
         "TableStatus": status,
         "CreationDateTime": meta.created_secs,
         "ProvisionedThroughput": meta.throughput.to_json(),
-        "TableSizeBytes": state.data.size_bytes,
+        "TableSizeBytes": state.data.items.size_bytes(),
         "ItemCount": state.data.items.len(),
         "TableArn": meta.arn,
         "TableId": meta.table_id,

@@ -39,6 +39,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     let key = state.meta.key_from_param(&key_item)?;
     let kind = ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false));
     let item = state.data.items.get(&key);
+    let item = item.as_ref();
     let cost = read_cost(item.map_or(0, |i| item_size_bytes(i) as u64), kind);
     let charge = crate::capacity::read_charge(None, dynolab_storage::keys::key_hash(&key), cost);
     let keys = engine.contributor_keys(&state.meta, &key_item);

@@ -102,6 +102,7 @@ pub(crate) fn dispatch(
     macro_rules! op {
         ($module:ident) => {{
             let req = check_request(body, $module::SHAPE)?;
+            crate::memory::check(engine, operation, &req)?;
             $module::execute(engine, &req)
         }};
     }
@@ -282,11 +283,14 @@ pub(crate) fn item_collection_metrics(
     let hash_value = hash_value?;
     let prefix = dynolab_storage::keys::partition_prefix(&hash_value);
     let upper = dynolab_storage::keys::successor(&prefix);
-    let bytes: usize = state
+    let bytes: u64 = state
         .data
         .items
-        .range(prefix..upper)
-        .map(|(_, item)| dynolab_model::size::item_size_bytes(item))
+        .range_stored(
+            std::ops::Bound::Included(&prefix),
+            std::ops::Bound::Excluded(&upper),
+        )
+        .map(|s| s.size)
         .sum();
     let gb = bytes as f64 / (1u64 << 30) as f64;
     let mut key = Item::new();
@@ -335,7 +339,7 @@ pub(crate) fn check_condition(
     condition: Option<&dynolab_expr::Condition>,
     now: dynolab_clock::Timestamp,
 ) -> Result<Option<Item>, ApiError> {
-    let old = state.data.items.get(key).cloned();
+    let old = state.data.items.get(key);
     if let Some(condition) = condition
         && !condition.eval(old.as_ref().unwrap_or(&Item::new()))
     {
@@ -362,6 +366,7 @@ pub(crate) fn write_item(
     now: dynolab_clock::Timestamp,
 ) -> Result<(Consumed, Vec<dynolab_storage::Mutation>), ApiError> {
     let old = state.data.items.get(key);
+    let old = old.as_ref();
     // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
     let keys = new
         .as_ref()

@@ -44,5 +44,5 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         "RestoreInProgress": false,
     });
     let meta = backups::restored_meta(engine, &source, req, summary, now)?;
-    backups::create_restored(engine, meta, items.iter().cloned())
+    backups::create_restored(engine, meta, (*items).clone())
 }

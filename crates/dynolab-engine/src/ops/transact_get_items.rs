@@ -105,6 +105,7 @@ pub(crate) fn run(
     let mut charges: BTreeMap<&str, Vec<dynolab_capacity::Charge>> = BTreeMap::new();
     for ((table, _, _), key) in gets.iter().zip(&keys) {
         let item = guards[table].data.items.get(key);
+        let item = item.as_ref();
         let cost = read_cost(
             item.map_or(0, item_size_bytes) as u64,
             ReadKind::Transactional,
@@ -129,7 +130,7 @@ pub(crate) fn run(
         .iter()
         .zip(&keys)
         .map(|((table, _, projection), key)| match guards[table].data.items.get(key) {
-            Some(item) => json!({"Item": item_json(&projection.as_ref().map_or_else(|| item.clone(), |p| p.apply(item)))}),
+            Some(item) => json!({"Item": item_json(&projection.as_ref().map_or(item.clone(), |p| p.apply(&item)))}),
             None => json!({}),
         })
         .collect();

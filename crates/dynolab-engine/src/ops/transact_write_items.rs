@@ -285,6 +285,7 @@ pub(crate) fn run(
     for (a, key) in actions.iter().zip(&keys) {
         let state = &guards[&a.table];
         let old = state.data.items.get(key);
+        let old = old.as_ref();
         let passes = a
             .condition
             .as_ref()
@@ -345,7 +346,7 @@ pub(crate) fn run(
         let state = &guards[&a.table];
         let plan = match new {
             Some(new) => write::plan(state, key, new.as_ref(), true),
-            None => write::plan_failed(key, state.data.items.get(key), None, true),
+            None => write::plan_failed(key, state.data.items.get(key).as_ref(), None, true),
         };
         consumed
             .entry(a.table.clone())
@@ -353,12 +354,13 @@ pub(crate) fn run(
             .merge(&plan.consumed);
         let entry = per_table.entry(a.table.as_str()).or_default();
         entry.0.extend(plan.charges);
-        if let Some(item) = new
-            .as_ref()
-            .and_then(|n| n.as_ref())
-            .or_else(|| state.data.items.get(key))
-        {
-            entry.1.extend(engine.contributor_keys(&state.meta, item));
+        match new.as_ref().and_then(|n| n.as_ref()) {
+            Some(item) => entry.1.extend(engine.contributor_keys(&state.meta, item)),
+            None => {
+                if let Some(item) = state.data.items.get(key) {
+                    entry.1.extend(engine.contributor_keys(&state.meta, &item));
+                }
+            }
         }
     }
     for (table, (charges, contributors)) in &per_table {
@@ -424,7 +426,7 @@ fn repeat(
     let mut consumed: BTreeMap<&str, (Consumed, Vec<Charge>)> = BTreeMap::new();
     for (a, key) in actions.iter().zip(keys) {
         let state = &guards[&a.table];
-        let size = state.data.items.get(key).map_or(0, item_size_bytes) as u64;
+        let size = state.data.items.get_stored(key).map_or(0, |s| s.size);
         let cost = read_cost(size, ReadKind::Strong);
         let entry = consumed.entry(a.table.as_str()).or_default();
         entry.0.table_read += cost;

@@ -246,11 +246,11 @@ fn backfill(
     index: &crate::table::IndexMeta,
 ) -> dynolab_storage::IndexEntries {
     let mut entries = dynolab_storage::IndexEntries::new();
-    for (key, item) in &data.items {
+    for (key, item) in data.items.iter() {
         if let Some(entry) =
-            crate::table::index_entry_key(index, &meta.attribute_definitions, item, key)
+            crate::table::index_entry_key(index, &meta.attribute_definitions, &item, key)
         {
-            entries.insert(entry, key.clone());
+            entries.insert(entry, key.to_vec());
         }
     }
     entries

@@ -4,6 +4,7 @@
 mod capacity;
 mod items;
 mod lifecycle;
+mod memory;
 mod messages;
 mod oracle;
 mod partiql;

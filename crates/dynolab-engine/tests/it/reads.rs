@@ -352,3 +352,66 @@ fn gsi_queries_and_consistency_rules() {
         "One or more parameter values were invalid: Type mismatch for Index Key gk Expected: S Actual: N IndexName: idx"
     );
 }
+
+/// A COUNT without a filter reads stored sizes only (issue 15); its pages, counts and capacity
+/// must be exactly those of the same read returning the items.
+#[test]
+fn count_pages_match_item_pages() {
+    let e = engine();
+    table(&e, "cnt", true);
+    for i in 0..40 {
+        ok(
+            &e,
+            "PutItem",
+            json!({"TableName": "cnt", "Item": {"pk": s(&format!("p{}", i % 3)), "sk": s(&format!("s{i:03}")), "v": s(&"x".repeat(i * 50))}}),
+        );
+    }
+    for (op, extra) in [
+        ("Scan", json!({})),
+        (
+            "Query",
+            json!({"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": s("p1")}}),
+        ),
+        (
+            "Query",
+            json!({"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": s("p2")}, "ScanIndexForward": false}),
+        ),
+    ] {
+        for limit in [None, Some(4)] {
+            let mut start: Option<Value> = None;
+            loop {
+                let page = |select: &str| {
+                    let mut body = extra.clone();
+                    body["TableName"] = json!("cnt");
+                    body["Select"] = json!(select);
+                    body["ReturnConsumedCapacity"] = json!("TOTAL");
+                    if let Some(l) = limit {
+                        body["Limit"] = json!(l);
+                    }
+                    if let Some(k) = &start {
+                        body["ExclusiveStartKey"] = k.clone();
+                    }
+                    ok(&e, op, body)
+                };
+                let count = page("COUNT");
+                let all = page("ALL_ATTRIBUTES");
+                for field in [
+                    "Count",
+                    "ScannedCount",
+                    "LastEvaluatedKey",
+                    "ConsumedCapacity",
+                ] {
+                    assert_eq!(
+                        count.get(field),
+                        all.get(field),
+                        "{op} {extra} {limit:?} {field}"
+                    );
+                }
+                match all.get("LastEvaluatedKey") {
+                    Some(k) => start = Some(k.clone()),
+                    None => break,
+                }
+            }
+        }
+    }
+}
