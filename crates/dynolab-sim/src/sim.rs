@@ -442,7 +442,7 @@ fn hottest_keys(
 /// A second whose requests do not all fit. Requests of different flows arrive interleaved, so a
 /// limit they share refuses each flow in proportion to its requests, not the flows that happen
 /// to come last: admit (and spend) the largest common fraction of every flow's requests that
-/// fits as one sum (found by bisection, to 1/4096), leaving `share[f]` requests of flow `f`
+/// fits as one sum (to 1/4096), leaving `share[f]` requests of flow `f`
 /// admitted; the caller then admits the rest flow by flow.
 fn admit_common_share(
     resources: &mut ResourcesMut<'_>,
@@ -451,26 +451,79 @@ fn admit_common_share(
     share: &mut [u64],
     config: &CapacityConfig,
     now: Timestamp,
+    hint: &mut usize,
 ) {
-    let part = |fraction: f64, share: &mut [u64]| {
+    // The fraction is `k / STEPS`. The shares grow with `k`, so the `k`s whose sum fits are a
+    // prefix: the answer is the last of them below `STEPS` (0 when none is), which is what a
+    // 12-step bisection of [0, 1) finds. The search starts from the last second's answer
+    // (`hint`), which a steady overload keeps, and gallops away from it: two or three probes
+    // instead of twelve.
+    const STEPS: usize = 4096;
+    let part = |k: usize, share: &mut [u64]| {
+        let fraction = k as f64 / STEPS as f64;
         for (s, n) in share.iter_mut().zip(offered) {
-            *s = (*n as f64 * fraction).floor() as u64;
+            *s = floor(*n as f64 * fraction) as u64;
         }
     };
-    let (mut low, mut high) = (0.0, 1.0);
-    part(1.0, share);
-    if resources.would_admit(plan_sum.fill(share), 1, config, now) == 0 {
-        for _ in 0..12 {
-            let mid = (low + high) / 2.0;
-            part(mid, share);
-            if resources.would_admit(plan_sum.fill(share), 1, config, now) == 1 {
+    let mut fits = |k: usize, share: &mut [u64]| {
+        part(k, share);
+        resources.would_admit(plan_sum.fill(share), 1, config, now) == 1
+    };
+    let k = if fits(STEPS, share) {
+        STEPS
+    } else {
+        // `low` fits (or is 0, never probed), `high` does not.
+        let start = (*hint).clamp(1, STEPS - 1);
+        let (mut low, mut high);
+        if fits(start, share) {
+            (low, high) = (start, STEPS);
+            let mut step = 1;
+            while low + step < high {
+                if fits(low + step, share) {
+                    low += step;
+                    step *= 2;
+                } else {
+                    high = low + step;
+                    break;
+                }
+            }
+        } else {
+            (low, high) = (0, start);
+            let mut step = 1;
+            while high > step {
+                if fits(high - step, share) {
+                    low = high - step;
+                    break;
+                }
+                high -= step;
+                step *= 2;
+            }
+        }
+        while high - low > 1 {
+            let mid = (low + high) / 2;
+            if fits(mid, share) {
                 low = mid;
             } else {
                 high = mid;
             }
         }
-        part(low, share);
+        low
+    };
+    // The 12-step bisection this search replaces, in every test build: the same answer.
+    if cfg!(debug_assertions) && k < STEPS {
+        let (mut low, mut high) = (0, STEPS);
+        for _ in 0..12 {
+            let mid = (low + high) / 2;
+            if fits(mid, share) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        debug_assert_eq!(k, low, "the common share's search and the bisection disagree");
     }
+    *hint = k;
+    part(k, share);
     if resources
         .admit_many(plan_sum.fill(share), 1, config, now)
         .admitted
@@ -522,6 +575,26 @@ fn sum_of(flows: &[flows::Flow]) -> PlanSum {
     PlanSum::new(&flows.iter().map(|f| &f.plan).collect::<Vec<_>>())
 }
 
+/// For each flow, the first flow of the same pattern with the same share (itself if none):
+/// flows whose carries are equal too receive the same requests in every second.
+fn twins_of(flows: &[flows::Flow]) -> Vec<usize> {
+    let mut first: BTreeMap<(usize, u64), usize> = BTreeMap::new();
+    flows
+        .iter()
+        .enumerate()
+        .map(|(fi, f)| *first.entry((f.pattern, f.share.to_bits())).or_insert(fi))
+        .collect()
+}
+
+/// `floor(x)` for `0 <= x < 2^52`, where it is `x as i64 as f64`, in floating point only:
+/// `x + 2^52` rounds `x` to the nearest integer (the spacing of doubles there is 1), and one is
+/// taken off when that rounded up.
+fn floor_small(x: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let r = (x + TWO_52) - TWO_52;
+    if r > x { r - 1.0 } else { r }
+}
+
 /// `x.floor()`, without the library call for the values demand takes (non-negative, far below
 /// 2^53, where truncation is flooring).
 fn floor(x: f64) -> f64 {
@@ -539,7 +612,8 @@ fn floor(x: f64) -> f64 {
 /// the minute's figures follow from these sums.
 #[derive(Default)]
 struct QuietBuffers {
-    /// New requests per flow and second (flow-major, 60 per flow).
+    /// New requests per flow and second (flow-major, 60 per flow), filled only for an
+    /// `irregular` minute; otherwise `floor` and `mask` say the same.
     new: Vec<u64>,
     /// Each flow's carry after the minute.
     carry: Vec<f64>,
@@ -562,44 +636,114 @@ struct QuietBuffers {
     mask: Vec<u64>,
     /// This minute has a second the mask cannot describe (see [`QuietBuffers::plan`]).
     irregular: bool,
+    /// Per flow, the flow whose carries it shares this minute (itself, or an earlier twin);
+    /// the leads, and their carries, rates, floors and masks (scratch).
+    lead: Vec<usize>,
+    leads: Vec<usize>,
+    lead_carry: Vec<f64>,
+    lead_rate: Vec<f64>,
+    lead_floor: Vec<f64>,
+    lead_mask: Vec<u64>,
 }
 
 impl QuietBuffers {
     fn plan(
         &mut self,
         flows: &[flows::Flow],
+        twins: &[usize],
         state: &[FlowState],
         rates: &[f64],
         plan_sum: &PlanSum,
         start: Timestamp,
     ) {
-        self.new.resize(flows.len() * 60, 0);
+        let n = flows.len();
+        self.new.resize(n * 60, 0);
         self.carry.clear();
         self.carry.extend(state.iter().map(|st| st.carry));
         self.per_second.clear();
         self.per_second
             .extend(flows.iter().map(|f| rates[f.pattern] * f.share));
-        // Second by second across the flows (not flow by flow), so that the carries, each a
-        // chain of dependent floating-point steps, advance side by side. A flow's requests in a
-        // second are its rate's floor, or one more when the carry tips over: the seconds that
-        // tip over are a mask.
         self.floor.clear();
         self.floor
             .extend(self.per_second.iter().map(|r| floor(*r) as i64 as u64));
         self.mask.clear();
-        self.mask.resize(flows.len(), 0);
+        self.mask.resize(n, 0);
+        // A flow with the same rate and carry as an earlier twin makes the same requests in
+        // every second: the carries are run for the leads only, and copied to their twins.
+        self.lead.clear();
+        self.lead.extend((0..n).map(|fi| {
+            let t = twins[fi];
+            if t != fi && self.carry[t].to_bits() == self.carry[fi].to_bits() {
+                t
+            } else {
+                fi
+            }
+        }));
+        self.leads.clear();
+        self.leads
+            .extend((0..n).filter(|fi| self.lead[*fi] == *fi));
+        self.lead_carry.clear();
+        self.lead_carry
+            .extend(self.leads.iter().map(|fi| self.carry[*fi]));
+        self.lead_rate.clear();
+        self.lead_rate
+            .extend(self.leads.iter().map(|fi| self.per_second[*fi]));
+        self.lead_floor.clear();
+        self.lead_floor
+            .extend(self.leads.iter().map(|fi| self.floor[*fi] as f64));
+        self.lead_mask.clear();
+        self.lead_mask.resize(self.leads.len(), 0);
+        // Second by second across the flows (not flow by flow), so that the carries, each a
+        // chain of dependent floating-point steps, advance side by side. A flow's requests in a
+        // second are its rate's floor, or one more when the carry tips over: the seconds that
+        // tip over are a mask. In floating point throughout, with `floor_small` where every
+        // demand is in its range (a rate below 2^51, a carry below 1): the same values as the
+        // second-by-second path's `floor`.
+        let small = self.lead_rate.iter().all(|r| (0.0..2.0e15).contains(r));
         let mut irregular = false;
         for k in 0..60 {
-            for (fi, (carry, rate)) in self.carry.iter_mut().zip(&self.per_second).enumerate() {
+            for (((carry, rate), ff), mask) in self
+                .lead_carry
+                .iter_mut()
+                .zip(&self.lead_rate)
+                .zip(&self.lead_floor)
+                .zip(self.lead_mask.iter_mut())
+            {
                 let demand = rate + *carry;
-                let new = floor(demand);
+                let new = if small {
+                    floor_small(demand)
+                } else {
+                    floor(demand)
+                };
                 *carry = demand - new;
-                let new = new as i64 as u64;
-                self.new[fi * 60 + k] = new;
-                self.mask[fi] |= u64::from(new > self.floor[fi]) << k;
+                *mask |= u64::from(new > *ff) << k;
                 // A sum that rounds up to two past the floor (a carry within an ulp of 1): the
                 // mask cannot say it; the minute takes the per-second sums instead.
-                irregular |= new > self.floor[fi] + 1;
+                irregular |= new > *ff + 1.0;
+            }
+        }
+        for (li, &fi) in self.leads.iter().enumerate() {
+            self.carry[fi] = self.lead_carry[li];
+            self.mask[fi] = self.lead_mask[li];
+        }
+        for fi in 0..n {
+            let lead = self.lead[fi];
+            if lead != fi {
+                self.carry[fi] = self.carry[lead];
+                self.mask[fi] = self.mask[lead];
+            }
+        }
+        // The per-second requests, only for a minute the masks cannot describe: the same
+        // steps again from the carries the minute started with.
+        if irregular {
+            for (fi, st) in state.iter().enumerate() {
+                let mut carry = st.carry;
+                for k in 0..60 {
+                    let demand = self.per_second[fi] + carry;
+                    let new = floor(demand);
+                    carry = demand - new;
+                    self.new[fi * 60 + k] = new as i64 as u64;
+                }
             }
         }
         self.irregular = irregular;
@@ -688,6 +832,14 @@ impl QuietBuffers {
                 self.part_totals[j] += units;
             }
         }
+    }
+
+    /// New requests of flow `fi` in second `k` of the minute.
+    fn requests_in(&self, fi: usize, k: usize) -> u64 {
+        if self.irregular {
+            return self.new[fi * 60 + k];
+        }
+        self.floor[fi] + ((self.mask[fi] >> k) & 1)
     }
 
     /// New requests of flow `fi` over the minute.

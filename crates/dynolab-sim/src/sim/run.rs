@@ -13,7 +13,7 @@ use super::{
     CostLine, FlowState, GIB, Heat, HourStats, KeyStats, PartitionStats, PatternStats,
     QuietBuffers, Reasons, ResourceReport, START_EPOCH_S, Scaler, ScalingAction, SimError,
     SimOptions, SimReport, admit_common_share, capacity_of, floor, fresh_state, hottest_keys,
-    key_index, mode_text, moved_state, op_index, sum_of,
+    key_index, mode_text, moved_state, op_index, sum_of, twins_of,
 };
 use crate::flows::{self, Flow};
 use crate::workload::{DailyCurve, Operation, StorageModel, Workload};
@@ -23,6 +23,10 @@ struct Traffic {
     flows: Vec<Flow>,
     state: Vec<FlowState>,
     plan_sum: PlanSum,
+    /// Each flow's first twin ([`twins_of`]).
+    twins: Vec<usize>,
+    /// The common share's fraction in the last throttled second ([`admit_common_share`]).
+    common_hint: usize,
     /// Requests offered to each flow this second, and the common share admitted first.
     offered: Vec<u64>,
     common_share: Vec<u64>,
@@ -223,6 +227,8 @@ impl<'a> Run<'a> {
         let traffic = Traffic {
             state: fresh_state(&flows, max_attempts),
             plan_sum: sum_of(&flows),
+            twins: twins_of(&flows),
+            common_hint: 0,
             offered: vec![0; flows.len()],
             common_share: vec![0; flows.len()],
             flow_keys: keys.index(&flows),
@@ -293,7 +299,7 @@ impl<'a> Run<'a> {
             && t.state.iter().all(|st| st.retry.iter().all(|r| *r == 0))
             && {
                 self.quiet
-                    .plan(&t.flows, &t.state, &t.rates, &t.plan_sum, now);
+                    .plan(&t.flows, &t.twins, &t.state, &t.rates, &t.plan_sum, now);
                 let deletes_fit = self.tally.stored.iter().enumerate().all(|(i, b)| {
                     let deleted: i128 = t
                         .flows
@@ -321,6 +327,7 @@ impl<'a> Run<'a> {
     /// seconds; the 60th second's go through the end of the second.
     fn commit_quiet_minute(&mut self) {
         let (quiet, tally) = (&mut self.quiet, &mut self.tally);
+        let mut key_sums = std::mem::take(&mut quiet.key_sums);
         for (fi, flow) in self.traffic.flows.iter().enumerate() {
             self.traffic.state[fi].carry = quiet.carry[fi];
             let requests = quiet.total(fi);
@@ -336,13 +343,13 @@ impl<'a> Run<'a> {
                 tally.keys.keys[id].0 += requests;
                 // Several flows can share a key: their units add up per second.
                 let cost = flow.parts[0].cost.0;
-                let sums = quiet.key_sums.entry(id).or_insert([0; 60]);
-                for (sum, n) in sums.iter_mut().zip(&quiet.new[fi * 60..fi * 60 + 60]) {
-                    *sum += cost * n;
+                let sums = key_sums.entry(id).or_insert([0; 60]);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    *sum += cost * quiet.requests_in(fi, k);
                 }
             }
         }
-        for (id, sums) in std::mem::take(&mut quiet.key_sums) {
+        for (id, sums) in key_sums {
             let e = &mut tally.keys.keys[id];
             e.2 = sums[..59].iter().fold(e.2, |m, u| m.max(*u));
             tally.keys.second[id] += sums[59];
@@ -397,6 +404,7 @@ impl<'a> Run<'a> {
                 &mut t.common_share,
                 config,
                 now,
+                &mut t.common_hint,
             );
         }
         for (fi, flow) in t.flows.iter().enumerate() {
@@ -492,6 +500,7 @@ impl<'a> Run<'a> {
         }
         t.flows = rebuilt;
         t.plan_sum = sum_of(&t.flows);
+        t.twins = twins_of(&t.flows);
         t.flow_keys = self.tally.keys.index(&t.flows);
         Ok(())
     }
