@@ -437,7 +437,8 @@ const MAX_PARTITION_VALUES: usize = 50;
 
 /// One page of a SELECT.
 pub(crate) struct SelectPage {
-    pub items: Vec<Item>,
+    /// In DynamoDB's JSON form, as [`read::Page`] gives them.
+    pub items: Vec<Value>,
     pub last_key: Option<Item>,
     pub resume: Option<Resume>,
     pub consumed: Consumed,

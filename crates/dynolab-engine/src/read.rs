@@ -7,7 +7,8 @@ use dynolab_capacity::{Consumed, ReadKind, read_cost};
 use dynolab_expr::{Condition, Projection};
 use dynolab_model::size::item_size_bytes;
 use dynolab_model::wire::Checked;
-use dynolab_model::{ApiError, Item, value::item_to_json};
+use dynolab_model::value::{item_into_json, item_to_json};
+use dynolab_model::{ApiError, Item};
 use serde_json::{Map, Value, json};
 
 use crate::TableState;
@@ -64,7 +65,8 @@ impl<'a> PageRequest<'a> {
 pub(crate) struct Page {
     /// Partition hash of the first entry read: where a Scan page's capacity is charged.
     pub first_hash: Option<u64>,
-    pub items: Vec<Item>,
+    /// The items returned, already in DynamoDB's JSON form (every caller answers with them).
+    pub items: Vec<Value>,
     pub count: usize,
     pub scanned: usize,
     pub last_key: Option<Item>,
@@ -194,9 +196,11 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
     } else {
         (page.lower, page.upper)
     };
-    // A COUNT of the table itself with no filter needs only each item's stored size: no item
-    // is decoded but the page's last, for its LastEvaluatedKey.
-    if page.index.is_none() && page.filter.is_none() && page.select == Select::Count {
+    // A read of the table itself with no filter and no projection needs no decoded item: a
+    // COUNT sums the stored sizes, and whole items are written as JSON straight from their
+    // stored bytes. Only the page's last item is decoded (its key attributes), for its
+    // LastEvaluatedKey.
+    if page.index.is_none() && page.filter.is_none() && page.projection.is_none() {
         let lower = range.0.as_ref().map(Vec::as_slice);
         let upper = range.1.as_ref().map(Vec::as_slice);
         let iter = state.data.items.range_stored(lower, upper);
@@ -211,8 +215,15 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
             bytes += stored.size;
             out.scanned += 1;
             out.count += 1;
+            if page.select != Select::Count
+                && let Some(json) = dynolab_storage::codec::decode_json(stored.bytes)
+            {
+                out.items.push(Value::Object(json));
+            }
             if page.limit.is_some_and(|l| out.scanned >= l) || bytes >= PAGE_LIMIT_BYTES {
-                if let Some(item) = stored.decode() {
+                let keys = &state.meta.key_schema;
+                let is_key = |name: &str| name == keys.hash || keys.range.as_deref() == Some(name);
+                if let Some(item) = stored.decode_attributes(&is_key) {
                     out.last_key = Some(last_key(state, None, &item));
                 }
                 break;
@@ -240,10 +251,10 @@ pub(crate) fn read_page(state: &TableState, page: PageRequest<'_>) -> Page {
         if page.filter.is_none_or(|f| f.eval(source)) {
             out.count += 1;
             if page.select != Select::Count {
-                out.items.push(match page.projection {
+                out.items.push(item_into_json(match page.projection {
                     Some(p) => p.apply(source),
                     None => source.clone(),
-                });
+                }));
             }
         }
         let full = page.limit.is_some_and(|l| out.scanned >= l) || bytes >= PAGE_LIMIT_BYTES;
@@ -329,10 +340,10 @@ pub(crate) fn is_inverted(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> boo
 }
 
 /// The JSON body of a Query or Scan answer.
-pub(crate) fn page_json(page: &Page, select: Select) -> Value {
+pub(crate) fn page_json(page: Page, select: Select) -> Value {
     let mut body = json!({"Count": page.count, "ScannedCount": page.scanned});
     if select != Select::Count {
-        body["Items"] = Value::Array(page.items.iter().map(item_to_json).collect());
+        body["Items"] = Value::Array(page.items);
     }
     if let Some(k) = &page.last_key {
         body["LastEvaluatedKey"] = item_to_json(k);
@@ -482,12 +493,13 @@ pub(crate) fn answer(
     let hash = hash.or(result.first_hash).unwrap_or(0);
     let charge = crate::capacity::read_charge(index, hash, result.consumed.total_read());
     engine.admit_keys(state, &[charge], keys, engine.now())?;
-    let body = page_json(&result, select);
+    let consumed = result.consumed.clone();
+    let body = page_json(result, select);
     let table = req.str_field("TableName").unwrap_or_default();
     Ok(crate::Outcome::read(crate::ops::with_consumed(
         body,
         table,
-        &result.consumed,
+        &consumed,
         crate::ops::ReturnConsumed::from_req(req),
     )))
 }

@@ -141,6 +141,23 @@ impl AttributeValue {
         Value::Object(map)
     }
 
+    /// [`to_json`](Self::to_json), moving the strings and binaries instead of copying them.
+    pub fn into_json(self) -> Value {
+        let (key, inner) = match self {
+            AttributeValue::S(s) => ("S", Value::String(s)),
+            AttributeValue::L(list) => (
+                "L",
+                Value::Array(list.into_iter().map(AttributeValue::into_json).collect()),
+            ),
+            AttributeValue::M(m) => ("M", item_into_json(m)),
+            AttributeValue::Ss(set) => ("SS", Value::Array(set.into_iter().map(Value::String).collect())),
+            other => return other.to_json(),
+        };
+        let mut map = Map::with_capacity(1);
+        map.insert(key.to_string(), inner);
+        Value::Object(map)
+    }
+
     /// Text used in DynamoDB's messages that quote a value (for example key types).
     pub fn describe(&self) -> String {
         self.to_json().to_string()
@@ -374,6 +391,11 @@ pub fn check_attribute_name(name: &str) -> Result<(), String> {
 
 pub fn item_to_json(item: &BTreeMap<String, AttributeValue>) -> Value {
     Value::Object(item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+}
+
+/// [`item_to_json`] of an item the caller no longer needs.
+pub fn item_into_json(item: BTreeMap<String, AttributeValue>) -> Value {
+    Value::Object(item.into_iter().map(|(k, v)| (k, v.into_json())).collect())
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use dynolab_model::{AttributeValue, Item, Number};
+use serde_json::{Map, Value};
 
 pub fn encode_item(item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
@@ -55,6 +58,17 @@ pub fn decode_attributes(bytes: &[u8], keep: &dyn Fn(&str) -> bool) -> Option<It
         }
     }
     (cur.pos == bytes.len()).then_some(out)
+}
+
+/// An encoded item straight in DynamoDB's JSON form (`{"name": {"S": "..."}, ...}`), as
+/// `dynolab_model::item_to_json(&decode_item(bytes)?)` would give it, without building the item
+/// first: strings and the stored canonical text of numbers are copied, not parsed. A read that
+/// answers with whole items (GetItem, Query and Scan with no projection) takes this path.
+/// `None` when the bytes are not a whole item.
+pub fn decode_json(bytes: &[u8]) -> Option<Map<String, Value>> {
+    let mut cur = Cursor { bytes, pos: 0 };
+    let item = cur.json_map()?;
+    (cur.pos == bytes.len()).then_some(item)
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -257,6 +271,60 @@ impl Cursor<'_> {
         })
     }
 
+    fn str(&mut self) -> Option<&str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    fn json_map(&mut self) -> Option<Map<String, Value>> {
+        let n = self.varint()?;
+        let mut out = Map::new();
+        for _ in 0..n {
+            let k = self.str()?.to_string();
+            let v = self.json_value()?;
+            out.insert(k, v);
+        }
+        Some(out)
+    }
+
+    fn json_list(&mut self, mut f: impl FnMut(&mut Self) -> Option<Value>) -> Option<Value> {
+        let n = self.varint()?;
+        let mut out = Vec::with_capacity(n.min(1024) as usize);
+        for _ in 0..n {
+            out.push(f(self)?);
+        }
+        Some(Value::Array(out))
+    }
+
+    fn json_string(&mut self) -> Option<Value> {
+        Some(Value::String(self.str()?.to_string()))
+    }
+
+    fn json_binary(&mut self) -> Option<Value> {
+        Some(Value::String(BASE64.encode(self.bytes()?)))
+    }
+
+    /// One value as DynamoDB's JSON (`{"S": "..."}`). Numbers are stored in their canonical
+    /// text (the text `Number`'s `Display` gives), so they are copied as they are.
+    fn json_value(&mut self) -> Option<Value> {
+        let (tag, inner) = match self.byte()? {
+            0 => ("S", self.json_string()?),
+            1 => ("N", self.json_string()?),
+            2 => ("B", self.json_binary()?),
+            3 => ("BOOL", Value::Bool(false)),
+            4 => ("BOOL", Value::Bool(true)),
+            5 => ("NULL", Value::Bool(true)),
+            6 => ("L", self.json_list(Self::json_value)?),
+            7 => ("M", Value::Object(self.json_map()?)),
+            8 => ("SS", self.json_list(Self::json_string)?),
+            9 => ("NS", self.json_list(Self::json_string)?),
+            10 => ("BS", self.json_list(Self::json_binary)?),
+            _ => return None,
+        };
+        let mut map = Map::with_capacity(1);
+        map.insert(tag.to_string(), inner);
+        Some(Value::Object(map))
+    }
+
     fn value(&mut self) -> Option<AttributeValue> {
         Some(match self.byte()? {
             0 => AttributeValue::S(self.string()?),
@@ -319,7 +387,51 @@ mod tests {
             decode_attributes(&bytes[..bytes.len() - 1], &|_| false),
             None
         );
+        assert_eq!(
+            decode_json(&bytes).map(Value::Object),
+            Some(dynolab_model::value::item_to_json(&item))
+        );
+        assert_eq!(decode_json(&bytes[..bytes.len() - 1]), None);
         assert_eq!(decode_item(&bytes), Some(item));
         assert_eq!(decode_item(&bytes[..bytes.len() - 1]), None);
+    }
+
+    fn value_strategy() -> impl proptest::strategy::Strategy<Value = AttributeValue> {
+        use proptest::prelude::*;
+        let number = (any::<i32>(), -130i32..125).prop_filter_map("in range", |(m, e)| {
+            Number::parse(&format!("{m}e{e}")).ok()
+        });
+        let leaf = prop_oneof![
+            ".{0,12}".prop_map(AttributeValue::S),
+            number.clone().prop_map(AttributeValue::N),
+            proptest::collection::vec(any::<u8>(), 0..12).prop_map(AttributeValue::B),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            proptest::collection::btree_set(".{0,6}", 1..4)
+                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
+            proptest::collection::vec(number, 1..4).prop_map(AttributeValue::Ns),
+            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..5), 1..4)
+                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::btree_map(".{0,6}", inner, 0..4).prop_map(AttributeValue::M),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The JSON a read writes straight from the stored bytes is the JSON of the decoded item.
+        #[test]
+        fn decode_json_is_the_decoded_items_json(
+            item in proptest::collection::btree_map(".{1,8}", value_strategy(), 0..6)
+        ) {
+            let bytes = encode_item(&item);
+            proptest::prop_assert_eq!(
+                decode_json(&bytes).map(Value::Object),
+                Some(dynolab_model::value::item_to_json(&item))
+            );
+        }
     }
 }

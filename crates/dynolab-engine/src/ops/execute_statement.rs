@@ -51,9 +51,8 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 req.int_field("Limit").map(|l| l as usize),
                 resume,
             )?;
-            let mut body = json!({
-                "Items": page.items.iter().map(super::item_json).collect::<Vec<_>>(),
-            });
+            let mut body = json!({});
+            body["Items"] = Value::Array(page.items);
             if let Some(resume) = &page.resume {
                 body["NextToken"] = json!(partiql::encode_token(resume, text, params));
             }

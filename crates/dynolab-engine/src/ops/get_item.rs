@@ -2,12 +2,12 @@
 
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
 use dynolab_model::ApiError;
-use dynolab_model::size::item_size_bytes;
+use dynolab_model::value::item_into_json;
 use dynolab_model::wire::{Checked, ITEM_TABLE_NAME_CHECKS, Ty, field};
 use serde_json::{Map, Value, json};
 
 use super::shapes::*;
-use super::{ReturnConsumed, item_json, required_item, with_consumed};
+use super::{ReturnConsumed, required_item, with_consumed};
 use crate::{Engine, Outcome, exprs, legacy, read_lock};
 
 pub(crate) static SHAPE: super::Shape = &[
@@ -38,9 +38,8 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
     exprs::check_key_paths(&state.meta, &key_paths)?;
     let key = state.meta.key_from_param(&key_item)?;
     let kind = ReadKind::from_consistent(req.bool_field("ConsistentRead").unwrap_or(false));
-    let item = state.data.items.get(&key);
-    let item = item.as_ref();
-    let cost = read_cost(item.map_or(0, |i| item_size_bytes(i) as u64), kind);
+    let stored = state.data.items.get_stored(&key);
+    let cost = read_cost(stored.map_or(0, |s| s.size), kind);
     let charge = crate::capacity::read_charge(None, dynolab_storage::keys::key_hash(&key), cost);
     let keys = engine.contributor_keys(&state.meta, &key_item);
     engine.admit_keys(&state, &[charge], &keys[..keys.len().min(1)], engine.now())?;
@@ -49,11 +48,17 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         ..Default::default()
     };
     let mut body = json!({});
+    // Without a projection the answer is written straight from the stored bytes.
+    let item = match &projection {
+        Some(p) => stored
+            .and_then(|s| s.decode())
+            .map(|item| item_into_json(p.apply(&item))),
+        None => stored
+            .and_then(|s| dynolab_storage::codec::decode_json(s.bytes))
+            .map(Value::Object),
+    };
     if let Some(item) = item {
-        body["Item"] = match &projection {
-            Some(p) => item_json(&p.apply(item)),
-            None => item_json(item),
-        };
+        body["Item"] = item;
     }
     Ok(Outcome::read(with_consumed(
         body,
