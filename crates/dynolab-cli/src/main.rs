@@ -6,6 +6,12 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: a request allocates and frees many small values (its
+/// JSON, the items it reads), and glibc's malloc, free and fastbin consolidation took a fifth of
+/// the server's time under load (docs/benchmarks.md §14).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod aws;
 mod memory;
 mod simulate;

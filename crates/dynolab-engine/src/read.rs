@@ -6,8 +6,8 @@ use std::ops::Bound;
 use dynolab_capacity::{Consumed, ReadKind, read_cost};
 use dynolab_expr::{Condition, Projection};
 use dynolab_model::size::item_size_bytes;
-use dynolab_model::wire::Checked;
 use dynolab_model::value::{item_into_json, item_to_json};
+use dynolab_model::wire::Checked;
 use dynolab_model::{ApiError, Item};
 use serde_json::{Map, Value, json};
 

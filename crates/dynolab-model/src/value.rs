@@ -150,7 +150,10 @@ impl AttributeValue {
                 Value::Array(list.into_iter().map(AttributeValue::into_json).collect()),
             ),
             AttributeValue::M(m) => ("M", item_into_json(m)),
-            AttributeValue::Ss(set) => ("SS", Value::Array(set.into_iter().map(Value::String).collect())),
+            AttributeValue::Ss(set) => (
+                "SS",
+                Value::Array(set.into_iter().map(Value::String).collect()),
+            ),
             other => return other.to_json(),
         };
         let mut map = Map::with_capacity(1);

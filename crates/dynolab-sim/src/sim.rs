@@ -520,7 +520,10 @@ fn admit_common_share(
                 high = mid;
             }
         }
-        debug_assert_eq!(k, low, "the common share's search and the bisection disagree");
+        debug_assert_eq!(
+            k, low,
+            "the common share's search and the bisection disagree"
+        );
     }
     *hint = k;
     part(k, share);
@@ -680,8 +683,7 @@ impl QuietBuffers {
             }
         }));
         self.leads.clear();
-        self.leads
-            .extend((0..n).filter(|fi| self.lead[*fi] == *fi));
+        self.leads.extend((0..n).filter(|fi| self.lead[*fi] == *fi));
         self.lead_carry.clear();
         self.lead_carry
             .extend(self.leads.iter().map(|fi| self.carry[*fi]));

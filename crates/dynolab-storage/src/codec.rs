@@ -398,9 +398,8 @@ mod tests {
 
     fn value_strategy() -> impl proptest::strategy::Strategy<Value = AttributeValue> {
         use proptest::prelude::*;
-        let number = (any::<i32>(), -130i32..125).prop_filter_map("in range", |(m, e)| {
-            Number::parse(&format!("{m}e{e}")).ok()
-        });
+        let number = (any::<i32>(), -130i32..125)
+            .prop_filter_map("in range", |(m, e)| Number::parse(&format!("{m}e{e}")).ok());
         let leaf = prop_oneof![
             ".{0,12}".prop_map(AttributeValue::S),
             number.clone().prop_map(AttributeValue::N),

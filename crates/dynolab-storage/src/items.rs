@@ -55,9 +55,10 @@ impl Meter {
     }
 }
 
-/// The estimated heap cost of one entry of `len` bytes: glibc's malloc chunk (the length plus
-/// an 8-byte header, rounded up to 16, at least 32) plus its share of the B-tree (a 16-byte
-/// slot in nodes about two-thirds full, and the node headers): 24 bytes.
+/// The estimated heap cost of one entry of `len` bytes: a malloc chunk as glibc's would make it
+/// (the length plus an 8-byte header, rounded up to 16, at least 32; `dynolab` itself runs on
+/// mimalloc, whose size classes for these lengths are no larger) plus its share of the B-tree
+/// (a 16-byte slot in nodes about two-thirds full, and the node headers): 24 bytes.
 pub fn entry_cost(len: usize) -> u64 {
     ((len + 8).next_multiple_of(16).max(32) + 24) as u64
 }
