@@ -141,7 +141,7 @@ impl AttributeValue {
         Value::Object(map)
     }
 
-    /// [`to_json`](Self::to_json), moving the strings and binaries instead of copying them.
+    /// [`to_json`](Self::to_json), moving the strings instead of copying them.
     pub fn into_json(self) -> Value {
         let (key, inner) = match self {
             AttributeValue::S(s) => ("S", Value::String(s)),
