@@ -133,10 +133,18 @@ impl Engine {
         if due.is_empty() {
             return;
         }
-        let mutations: Vec<Mutation> = due
-            .iter()
-            .flat_map(|key| write::apply(state, key, None, now, Origin::TimeToLive))
-            .collect();
+        let mut mutations: Vec<Mutation> = Vec::new();
+        for key in &due {
+            let old = state.data.items.get(key);
+            mutations.extend(write::apply(
+                state,
+                key,
+                old.as_ref(),
+                None,
+                now,
+                Origin::TimeToLive,
+            ));
+        }
         drop(self.submit(mutations));
         self.sample_storage(state);
         self.metrics().record(

@@ -313,24 +313,32 @@ pub(crate) fn write(
             }
             let key = state.meta.item_key(&item)?;
             check_index_keys(&state.meta, &item)?;
-            crate::ops::check_condition(engine, &state, false, &key, Some(&item), condition, now)
-                .map_err(|e| match e.code {
+            let old = crate::ops::check_condition(
+                engine,
+                &state,
+                false,
+                &key,
+                Some(&item),
+                condition,
+                now,
+            )
+            .map_err(|e| match e.code {
                 ErrorCode::ConditionalCheckFailedException => {
                     ApiError::new(ErrorCode::DuplicateItemException, msg::DUPLICATE_ITEM)
                 }
                 _ => e,
             })?;
             (
-                crate::ops::write_item(engine, &mut state, &key, Some(item), now)?,
+                crate::ops::write_item(engine, &mut state, &key, old.as_ref(), Some(item), now)?,
                 None,
             )
         }
         WriteKind::Update(update) => {
             let key = state.meta.key_from_param(&plan.key_item)?;
             state.meta.check_update_targets(&update)?;
-            let old =
-                crate::ops::check_condition(engine, &state, wants_old, &key, None, condition, now)?
-                    .unwrap_or_default();
+            let current =
+                crate::ops::check_condition(engine, &state, wants_old, &key, None, condition, now)?;
+            let old = current.clone().unwrap_or_default();
             let mut new = old.clone();
             update
                 .apply(&mut new)
@@ -348,7 +356,7 @@ pub(crate) fn write(
                 Returning::ModifiedNew => update.updated_projection().apply(&new),
             });
             (
-                crate::ops::write_item(engine, &mut state, &key, Some(new), now)?,
+                crate::ops::write_item(engine, &mut state, &key, current.as_ref(), Some(new), now)?,
                 returned,
             )
         }
@@ -356,10 +364,10 @@ pub(crate) fn write(
             let key = state.meta.key_from_param(&plan.key_item)?;
             let old =
                 crate::ops::check_condition(engine, &state, wants_old, &key, None, condition, now)?;
-            let returned = old.filter(|_| plan.returning == Some(Returning::AllOld));
+            let write = crate::ops::write_item(engine, &mut state, &key, old.as_ref(), None, now)?;
             (
-                crate::ops::write_item(engine, &mut state, &key, None, now)?,
-                returned,
+                write,
+                old.filter(|_| plan.returning == Some(Returning::AllOld)),
             )
         }
         WriteKind::Check => {

@@ -122,12 +122,17 @@ fn index_writes(
     }
 }
 
-/// The capacity of replacing the item at `key` by `new` (`None` deletes): the table write on the
-/// larger of the two items, LSI writes (drawn from the table) and GSI writes (drawn from each GSI).
-pub(crate) fn plan(state: &TableState, key: &[u8], new: Option<&Item>, tx: bool) -> Plan {
+/// The capacity of replacing `old`, the item at `key`, by `new` (`None` deletes): the table write
+/// on the larger of the two items, LSI writes (drawn from the table) and GSI writes (drawn from
+/// each GSI). The caller has decoded `old` once for the whole write.
+pub(crate) fn plan(
+    state: &TableState,
+    key: &[u8],
+    old: Option<&Item>,
+    new: Option<&Item>,
+    tx: bool,
+) -> Plan {
     let meta = &state.meta;
-    let old = state.data.items.get(key);
-    let old = old.as_ref();
     let old_size = old.map_or(0, |o| item_size_bytes(o) as u64);
     let new_size = new.map_or(0, |n| item_size_bytes(n) as u64);
     let mut plan = Plan::default();
@@ -194,6 +199,7 @@ pub(crate) fn plan_failed(
 pub(crate) fn apply(
     state: &mut TableState,
     key: &[u8],
+    old: Option<&Item>,
     new: Option<Item>,
     now: Timestamp,
     origin: Origin,
@@ -205,8 +211,6 @@ pub(crate) fn apply(
         history,
         ..
     } = state;
-    let old = data.items.get(key);
-    let old = old.as_ref();
     if meta.ttl.is_some() {
         if let Some(at) = old.and_then(|o| expires_at(meta, o)) {
             expiry.remove(&(at, key.to_vec()));

@@ -191,18 +191,18 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 Write::Put(item) => Some(item.clone()),
                 Write::Delete(_) => None,
             };
-            let exists = state.data.items.contains_key(&key);
+            // The current item, decoded once for the plan, the keys and the write.
+            let old = state.data.items.get(&key);
+            let exists = old.is_some();
             let plan = match (&new, exists) {
                 (None, false) => write::plan_failed(&key, None, None, false),
-                _ => write::plan(&state, &key, new.as_ref(), false),
+                _ => write::plan(&state, &key, old.as_ref(), new.as_ref(), false),
             };
             let keys = match &w {
                 Write::Put(item) => engine.contributor_keys(&state.meta, item),
-                Write::Delete(_) => state
-                    .data
-                    .items
-                    .get(&key)
-                    .map(|i| engine.contributor_keys(&state.meta, &i))
+                Write::Delete(_) => old
+                    .as_ref()
+                    .map(|i| engine.contributor_keys(&state.meta, i))
                     .unwrap_or_default(),
             };
             if let Err(e) = engine.admit_keys(&state, &plan.charges, &keys, now) {
@@ -216,6 +216,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
                 mutations.extend(write::apply(
                     &mut state,
                     &key,
+                    old.as_ref(),
                     new,
                     now,
                     write::Origin::User,

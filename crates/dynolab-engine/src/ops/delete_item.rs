@@ -47,7 +47,7 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         condition.as_ref(),
         now,
     )?;
-    let write = super::write_item(engine, &mut state, &key, None, now)?;
+    let write = super::write_item(engine, &mut state, &key, old.as_ref(), None, now)?;
     let attributes = old.filter(|_| req.str_field("ReturnValues") == Some("ALL_OLD"));
     Ok(super::write_answer(
         engine, &state, req, write, attributes, &key_item,

@@ -356,17 +356,17 @@ pub(crate) fn check_condition(
     Ok(old)
 }
 
-/// Admits and applies a single-item write whose condition passed: `new = None` deletes, and
+/// Admits and applies a single-item write whose condition passed: `old` is the current item
+/// ([`check_condition`]'s answer, decoded once for the whole write), `new = None` deletes, and
 /// deleting a missing item is charged but applies nothing.
 pub(crate) fn write_item(
     engine: &Engine,
     state: &mut crate::TableState,
     key: &[u8],
+    old: Option<&Item>,
     new: Option<Item>,
     now: dynolab_clock::Timestamp,
 ) -> Result<(Consumed, Vec<dynolab_storage::Mutation>), ApiError> {
-    let old = state.data.items.get(key);
-    let old = old.as_ref();
     // The keys this write touches, for Contributor Insights: the new item's, or the old one's.
     let keys = new
         .as_ref()
@@ -375,13 +375,13 @@ pub(crate) fn write_item(
         .unwrap_or_default();
     let plan = match (&new, old) {
         (None, None) => crate::write::plan_failed(key, None, None, false),
-        _ => crate::write::plan(state, key, new.as_ref(), false),
+        _ => crate::write::plan(state, key, old, new.as_ref(), false),
     };
     engine.admit_keys(state, &plan.charges, &keys, now)?;
-    if new.is_none() && !state.data.items.contains_key(key) {
+    if new.is_none() && old.is_none() {
         return Ok((plan.consumed, Vec::new()));
     }
-    let mutations = crate::write::apply(state, key, new, now, crate::write::Origin::User);
+    let mutations = crate::write::apply(state, key, old, new, now, crate::write::Origin::User);
     engine.sample_storage(state);
     Ok((plan.consumed, mutations))
 }

@@ -59,7 +59,14 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         condition.as_ref(),
         now,
     )?;
-    let write = super::write_item(engine, &mut state, &key, Some(item.clone()), now)?;
+    let write = super::write_item(
+        engine,
+        &mut state,
+        &key,
+        old.as_ref(),
+        Some(item.clone()),
+        now,
+    )?;
     let attributes = old.filter(|_| req.str_field("ReturnValues") == Some("ALL_OLD"));
     Ok(super::write_answer(
         engine, &state, req, write, attributes, &item,

@@ -342,11 +342,15 @@ pub(crate) fn run(
     let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
     let mut per_table: BTreeMap<&str, (Vec<dynolab_capacity::Charge>, Vec<crate::KeyRef>)> =
         BTreeMap::new();
+    // Each action's current item, decoded once for its plan, its keys and its write (the
+    // actions name distinct items, so applying one never changes another's).
+    let mut olds = Vec::with_capacity(actions.len());
     for ((a, key), new) in actions.iter().zip(&keys).zip(&news) {
         let state = &guards[&a.table];
+        let old = state.data.items.get(key);
         let plan = match new {
-            Some(new) => write::plan(state, key, new.as_ref(), true),
-            None => write::plan_failed(key, state.data.items.get(key).as_ref(), None, true),
+            Some(new) => write::plan(state, key, old.as_ref(), new.as_ref(), true),
+            None => write::plan_failed(key, old.as_ref(), None, true),
         };
         consumed
             .entry(a.table.clone())
@@ -357,11 +361,12 @@ pub(crate) fn run(
         match new.as_ref().and_then(|n| n.as_ref()) {
             Some(item) => entry.1.extend(engine.contributor_keys(&state.meta, item)),
             None => {
-                if let Some(item) = state.data.items.get(key) {
-                    entry.1.extend(engine.contributor_keys(&state.meta, &item));
+                if let Some(item) = &old {
+                    entry.1.extend(engine.contributor_keys(&state.meta, item));
                 }
             }
         }
+        olds.push(old);
     }
     for (table, (charges, contributors)) in &per_table {
         let state = &guards[*table];
@@ -376,16 +381,23 @@ pub(crate) fn run(
 
     // Apply everything; one durable commit.
     let mut mutations = Vec::new();
-    for ((a, key), new) in actions.iter().zip(&keys).zip(news) {
+    for (((a, key), new), old) in actions.iter().zip(&keys).zip(news).zip(&olds) {
         let Some(new) = new else { continue };
         let Some(state) = guards.get_mut(&a.table) else {
             // Every action's table was locked above.
             return Err(ApiError::internal("a transaction table was not locked"));
         };
-        if new.is_none() && !state.data.items.contains_key(key) {
+        if new.is_none() && old.is_none() {
             continue;
         }
-        mutations.extend(write::apply(state, key, new, now, write::Origin::User));
+        mutations.extend(write::apply(
+            state,
+            key,
+            old.as_ref(),
+            new,
+            now,
+            write::Origin::User,
+        ));
     }
     for state in guards.values() {
         engine.sample_storage(state);

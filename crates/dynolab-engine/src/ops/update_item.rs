@@ -83,7 +83,14 @@ pub(crate) fn execute(engine: &Engine, req: &Map<String, Value>) -> Result<Outco
         ));
     }
     check_index_keys(&state.meta, &new)?;
-    let write = super::write_item(engine, &mut state, &key, Some(new.clone()), now)?;
+    let write = super::write_item(
+        engine,
+        &mut state,
+        &key,
+        old.as_ref(),
+        Some(new.clone()),
+        now,
+    )?;
     let attributes = match req.str_field("ReturnValues").unwrap_or("NONE") {
         "ALL_OLD" => old,
         "ALL_NEW" => Some(new),
