@@ -71,7 +71,8 @@ pub fn decode_json(bytes: &[u8]) -> Option<Map<String, Value>> {
     (cur.pos == bytes.len()).then_some(item)
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+/// An unsigned LEB128 varint (also the length prefixes of `items`' entries).
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;

@@ -63,14 +63,6 @@ pub fn entry_cost(len: usize) -> u64 {
     ((len + 8).next_multiple_of(16).max(32) + 24) as u64
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 /// Reads a varint at the start of `bytes`: (value, bytes used).
 fn read_varint(bytes: &[u8]) -> (u64, usize) {
     let mut v = 0u64;
@@ -96,9 +88,9 @@ struct Entry(Box<[u8]>);
 impl Entry {
     fn new(key: &[u8], size: u64, item: &[u8]) -> Entry {
         let mut out = Vec::with_capacity(key.len() + item.len() + 8);
-        put_varint(&mut out, key.len() as u64);
+        codec::put_varint(&mut out, key.len() as u64);
         out.extend_from_slice(key);
-        put_varint(&mut out, size);
+        codec::put_varint(&mut out, size);
         out.extend_from_slice(item);
         Entry(out.into_boxed_slice())
     }
